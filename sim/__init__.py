@@ -1,0 +1,1 @@
+"""payback: the probability that fine-tuning (or RAG) pays back against prompting."""

@@ -1,0 +1,65 @@
+"""Command line: ``payback`` / ``python -m sim``, a thin Hydra wrapper around ``run``.
+
+Bad input ends with one line naming the key, exit code 2 and no traceback, whether
+Hydra refuses it while composing (unknown key, wrong type, missing preset) or our
+validation does (a value out of range).
+"""
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import ConfigCompositionException, HydraException
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config import ConfigError, describe_omegaconf_error, register
+from sim.run import run
+
+CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+EXIT_BAD_INPUT = 2
+
+register()
+
+
+def _refuse(message):
+    print(f"payback: error: {message}", file=sys.stderr)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+def _task(cfg):
+    try:
+        return run(cfg, HydraConfig.get().runtime.output_dir)
+    except ConfigError as error:
+        _refuse(error)
+
+
+def describe_hydra_error(error):
+    """One line for an error Hydra raised while composing the configuration."""
+    cause = error.__cause__
+    if isinstance(cause, OmegaConfBaseException):
+        return describe_omegaconf_error(cause)
+    if isinstance(error, OmegaConfBaseException):
+        return describe_omegaconf_error(error)
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return " ".join(lines) or type(error).__name__
+
+
+def _terminate(signum, frame):
+    # SIGTERM becomes SystemExit so that pending temporary files are cleaned up.
+    sys.exit(128 + signum)
+
+
+def main():
+    """Entry point of the ``payback`` console script."""
+    # Without it Hydra prints its own multi-line report and exits 1; with it the
+    # exception reaches us and becomes one line and exit code 2.
+    os.environ.setdefault("HYDRA_FULL_ERROR", "1")
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        _task()
+    except (ConfigCompositionException, HydraException, OmegaConfBaseException) as error:
+        _refuse(describe_hydra_error(error))

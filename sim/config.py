@@ -1,0 +1,265 @@
+"""Configuration schema, registered with Hydra's ConfigStore, and its validation.
+
+The dataclasses give YAML and shell overrides their keys (a typo is refused by Hydra
+before anything runs); ``validate`` checks values and turns every uncertain input
+into a ``Distribution`` before any simulation. Each uncertain field carries its unit
+and meaning in ``metadata``, which the results Dataset and the docs reuse.
+"""
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.distributions import (
+    AT_LEAST_ONE,
+    FRACTION_BELOW_ONE,
+    NONNEGATIVE,
+    POSITIVE_MONTHS,
+    PROBABILITY,
+    REAL,
+    WHOLE_MONTHS,
+    Distribution,
+    InputError,
+    parse,
+)
+
+# Inputs drawn once per event inside the kernel rather than once per scenario.
+EVENT_FIELDS = ("market.cut_size", "finetune.base_lifetime_months")
+
+
+def uncertain(unit, description, domain=NONNEGATIVE):
+    """A schema field that takes a plain number or a distribution mapping."""
+    return field(
+        default=MISSING, metadata={"unit": unit, "description": description, "domain": domain}
+    )
+
+
+USD_PER_M = "USD per 1M tokens"
+
+
+@dataclass
+class Workload:
+    calls_per_month: Any = uncertain("calls/month", "calls in month 1 (V_1)")
+    growth_per_month: Any = uncertain(
+        "1/month", "expected log growth of volume per month: E[V_m+1 | V_m] = V_m e^g", REAL
+    )
+    volatility: Any = uncertain("1/sqrt(month)", "standard deviation of the monthly log shock")
+    shutdown_per_year: Any = uncertain(
+        "probability/year", "chance the use case ends within a year", PROBABILITY
+    )
+    prompt_tokens: Any = uncertain("tokens/call", "input tokens of the long prompt")
+    finetuned_prompt_tokens: Any = uncertain("tokens/call", "input tokens of the fine-tune")
+    rag_prompt_tokens: Any = uncertain("tokens/call", "tight prompt plus retrieved chunks")
+    output_tokens: Any = uncertain("tokens/call", "output tokens, the same for all strategies")
+    query_embedding_tokens: Any = uncertain("tokens/call", "tokens embedded per RAG query")
+
+
+@dataclass
+class Pricing:
+    base_input: Any = uncertain(USD_PER_M, "base model input")
+    base_output: Any = uncertain(USD_PER_M, "base model output")
+    finetuned_input: Any = uncertain(USD_PER_M, "fine-tuned model input")
+    finetuned_output: Any = uncertain(USD_PER_M, "fine-tuned model output")
+    training: Any = uncertain("USD per 1M training tokens", "fine-tune training")
+    embedding: Any = uncertain(USD_PER_M, "embedding model")
+    hosting_per_month: Any = uncertain("USD/month", "fine-tuned deployment fee, 0 if none")
+    as_of: str = MISSING
+    source: str = MISSING
+
+
+@dataclass
+class Market:
+    trend_per_year: Any = uncertain("1/year", "continuous log trend of the price index", REAL)
+    cuts_per_year: Any = uncertain("events/year", "rate of price cuts (new generations)")
+    cut_size: Any = uncertain(
+        "fraction", "price index drop at a cut, drawn per cut", FRACTION_BELOW_ONE
+    )
+
+
+@dataclass
+class Finetune:
+    training_tokens: Any = uncertain("tokens", "tokens per training run (all epochs)")
+    setup_cost: Any = uncertain("USD", "data preparation, evaluation, engineering")
+    months_to_ship: Any = uncertain("months", "months per training attempt", WHOLE_MONTHS)
+    success_probability: Any = uncertain(
+        "probability", "chance an attempt meets the quality bar", PROBABILITY
+    )
+    max_attempts: Any = uncertain("attempts", "attempts before giving up", AT_LEAST_ONE)
+    mean_months_between_retrains: Any = uncertain(
+        "months", "mean time until drift forces a retrain", POSITIVE_MONTHS
+    )
+    retrain_interval_cv: Any = uncertain(
+        "ratio", "coefficient of variation of the drift time (0: exactly the mean)"
+    )
+    retrain_cost: Any = uncertain("USD", "cost of a retrain or repeat attempt besides training")
+    retrain_months: Any = uncertain(
+        "months", "months a retrain takes, served by prompting", WHOLE_MONTHS
+    )
+    base_lifetime_months: Any = uncertain(
+        "months", "base model lifetime after a go-live, drawn per generation", POSITIVE_MONTHS
+    )
+    maintenance_per_month: Any = uncertain("USD/month", "monitoring and evals once live")
+    reprice_on_retrain: bool = MISSING
+
+
+@dataclass
+class Rag:
+    corpus_tokens: Any = uncertain("tokens", "tokens embedded to build the index")
+    setup_cost: Any = uncertain("USD", "pipeline, chunking, evaluation, engineering")
+    months_to_ship: Any = uncertain("months", "months served by prompting first", WHOLE_MONTHS)
+    vector_store_per_month: Any = uncertain("USD/month", "vector store, from month 1")
+    reindex_fraction_per_month: Any = uncertain(
+        "fraction/month", "share of the corpus re-embedded each month from month 2"
+    )
+
+
+@dataclass
+class Config:
+    seed: int = MISSING
+    scenarios: int = MISSING
+    horizon_months: int = MISSING
+    discount_rate: float = MISSING
+    confidence: float = MISSING
+    threads: Optional[int] = None
+    save_paths: bool = False
+    workload: Workload = field(default_factory=Workload)
+    pricing: Pricing = field(default_factory=Pricing)
+    market: Market = field(default_factory=Market)
+    finetune: Finetune = field(default_factory=Finetune)
+    rag: Rag = field(default_factory=Rag)
+
+
+SECTIONS = {"workload": Workload, "pricing": Pricing, "market": Market, "finetune": Finetune, "rag": Rag}
+
+
+def register():
+    """Register the schema with Hydra: ``base_config`` for config.yaml's defaults list."""
+    store = ConfigStore.instance()
+    store.store(name="base_config", node=Config)
+
+
+def input_metadata():
+    """Unit, description and domain of every uncertain input, by dotted key."""
+    return {
+        f"{section}.{f.name}": f.metadata
+        for section, schema in SECTIONS.items()
+        for f in fields(schema)
+        if "domain" in f.metadata
+    }
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A validated configuration: what the simulation needs, nothing else.
+
+    ``inputs`` maps each key of ``STATIC_FIELDS`` and ``EVENT_FIELDS`` to its
+    Distribution; ``resolved`` is the whole configuration as plain containers.
+    """
+
+    seed: int
+    scenarios: int
+    horizon_months: int
+    discount_rate: float
+    confidence: float
+    threads: Optional[int]
+    save_paths: bool
+    reprice_on_retrain: bool
+    inputs: dict
+    resolved: dict
+
+
+class ConfigError(ValueError):
+    """Invalid configuration; the message is one line that names the key."""
+
+
+def validate(cfg):
+    """Check a composed configuration and parse its uncertain inputs.
+
+    Parameters
+    ----------
+    cfg : DictConfig or mapping
+        The composed configuration (without the ``hydra`` node).
+
+    Returns
+    -------
+    Settings
+
+    Raises
+    ------
+    ConfigError
+        On the first invalid, missing or unknown key, with a one-line message.
+    """
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(Config), _plain(cfg))
+        resolved = OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)
+    except OmegaConfBaseException as error:
+        raise ConfigError(describe_omegaconf_error(error)) from None
+
+    def run_key(key, ok, requirement):
+        value = resolved[key]
+        if isinstance(value, bool) or not ok(value):
+            raise ConfigError(f"{key}: {value!r} is not {requirement}")
+        return value
+
+    seed = run_key("seed", lambda v: v >= 0, "a whole number >= 0")
+    scenarios = run_key("scenarios", lambda v: v >= 1, "a whole number >= 1")
+    horizon = run_key("horizon_months", lambda v: v >= 1, "a whole number >= 1")
+    rate = run_key("discount_rate", lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
+    confidence = run_key("confidence", lambda v: 0 < v < 1, "a number in (0, 1)")
+    threads = resolved["threads"]
+    if threads is not None and threads < 1:
+        raise ConfigError(f"threads: {threads!r} is not null or a whole number >= 1")
+
+    inputs = {}
+    try:
+        for key, meta in input_metadata().items():
+            section, name = key.split(".")
+            inputs[key] = parse(key, resolved[section][name], meta["domain"])
+    except InputError as error:
+        raise ConfigError(str(error)) from None
+
+    return Settings(
+        seed=seed,
+        scenarios=scenarios,
+        horizon_months=horizon,
+        discount_rate=float(rate),
+        confidence=float(confidence),
+        threads=threads,
+        save_paths=resolved["save_paths"],
+        reprice_on_retrain=resolved["finetune"]["reprice_on_retrain"],
+        inputs=inputs,
+        resolved=resolved,
+    )
+
+
+def _plain(cfg):
+    if isinstance(cfg, DictConfig):
+        return OmegaConf.to_container(cfg, resolve=False)
+    return cfg
+
+
+def describe_omegaconf_error(error):
+    """One line naming the key of an OmegaConf error (unknown, missing, wrong type)."""
+    key = getattr(error, "full_key", None) or "config"
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if "not in" in message or "is not in struct" in message:
+        return f"{key}: unknown key (a typo?)"
+    if "Missing mandatory value" in message:
+        return f"{key}: missing value"
+    return f"{key}: {message}"
+
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Distribution",
+    "EVENT_FIELDS",
+    "Settings",
+    "input_metadata",
+    "register",
+    "validate",
+]

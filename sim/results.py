@@ -1,0 +1,131 @@
+"""The results Dataset: every output of a run with named dims, units and meanings.
+
+A reader of ``results.nc`` needs no code of ours: each variable says in its attrs
+what it is and in which unit, and the resolved configuration is in the Dataset's.
+"""
+
+from datetime import datetime, timezone
+
+import numpy as np
+import xarray as xr
+from omegaconf import OmegaConf
+
+from kernels.scenarios import STRATEGIES
+from sim.analysis import wilson_interval
+from sim.config import input_metadata
+
+CHALLENGERS = ("finetune", "rag")
+MODEL_REFERENCE = "payback decision model (MODEL.md): prompting vs fine-tuning vs RAG"
+
+
+def _var(dims, data, units, description, **attrs):
+    return xr.Variable(dims, data, attrs={"units": units, "description": description, **attrs})
+
+
+def to_dataset(settings, simulation):
+    """Assemble a run's Dataset.
+
+    Parameters
+    ----------
+    settings : sim.config.Settings
+        The validated configuration of the run.
+    simulation : sim.engine.Simulation
+        The run's raw outputs.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``scenario``, ``strategy``, ``challenger`` (strategies compared with
+        prompting), ``month``.
+    """
+    n, horizon = settings.scenarios, settings.horizon_months
+    metadata = input_metadata()
+    variables = {}
+    for column, key in enumerate(simulation.drawn_keys):
+        meta = metadata[key]
+        variables[key] = _var(
+            "scenario", simulation.drawn[:, column], meta["unit"],
+            f"drawn input: {meta['description']}",
+            distribution=settings.inputs[key].describe(),
+        )
+
+    discounted = f"discounted at {settings.discount_rate:g}/year to month 1"
+    payback = np.where(simulation.payback > 0, simulation.payback, np.nan)
+    shutdown = np.where(simulation.shutdown_month > 0, simulation.shutdown_month, np.nan)
+    low, high = wilson_interval(simulation.beats, n)
+    variables.update(
+        cost=_var(
+            ("scenario", "strategy"), simulation.cost, "USD",
+            f"cumulative cost at the horizon, {discounted}",
+        ),
+        cost_fixed=_var(
+            ("scenario", "strategy"), simulation.cost_fixed, "USD",
+            "part of cost that does not scale with volume (A in cost = A + V_1 * B)",
+        ),
+        cost_slope=_var(
+            ("scenario", "strategy"), simulation.cost_slope, "USD per (call/month)",
+            "cost per call/month of month-1 volume (B in cost = A + V_1 * B)",
+        ),
+        payback_month=_var(
+            ("scenario", "challenger"), payback, "month",
+            "first month m with C_k(m) <= C_prompt(m); NaN: not within the horizon",
+        ),
+        retrains=_var(
+            "scenario", simulation.retrains, "count",
+            "drift- or deprecation-triggered retrains paid within the horizon",
+        ),
+        attempts=_var("scenario", simulation.attempts, "count", "fine-tune training attempts paid"),
+        finetune_failed=_var(
+            "scenario", simulation.failed, "1",
+            "every training attempt failed the quality bar; served by prompting",
+        ),
+        shutdown_month=_var(
+            "scenario", shutdown, "month", "month the use case ended; NaN: it did not"
+        ),
+        beats_prompt_count=_var(
+            ("challenger", "month"), simulation.beats, "scenarios",
+            "scenarios with C_k(m) < C_prompt(m)",
+        ),
+        p_beats_prompt=_var(
+            ("challenger", "month"), simulation.beats / n, "probability",
+            "P(strategy is cheaper than prompting by month m), cumulative discounted cost",
+        ),
+        p_beats_prompt_low=_var(
+            ("challenger", "month"), low, "probability",
+            "lower bound of the 95% Wilson interval of p_beats_prompt",
+        ),
+        p_beats_prompt_high=_var(
+            ("challenger", "month"), high, "probability",
+            "upper bound of the 95% Wilson interval of p_beats_prompt",
+        ),
+    )
+    if simulation.paths is not None:
+        variables["cumulative_cost"] = _var(
+            ("scenario", "strategy", "month"), simulation.paths, "USD",
+            f"cumulative cost by month, {discounted}",
+        )
+
+    coords = {
+        "scenario": _var("scenario", np.arange(n), "1", "scenario index"),
+        "strategy": _var("strategy", list(STRATEGIES), "1", "prompt, fine-tune or RAG"),
+        "challenger": _var("challenger", list(CHALLENGERS), "1", "strategies compared with prompting"),
+        "month": _var("month", np.arange(1, horizon + 1), "month", "month 1 is the first of the decision"),
+    }
+    pricing = settings.resolved["pricing"]
+    attrs = {
+        "title": "payback: Monte Carlo costs of prompting, fine-tuning and RAG",
+        "model": MODEL_REFERENCE,
+        "seed": settings.seed,
+        "scenarios": n,
+        "horizon_months": horizon,
+        "discount_rate": settings.discount_rate,
+        "pricing_as_of": pricing["as_of"],
+        "pricing_source": pricing["source"],
+        "fixed_inputs": ", ".join(
+            f"{k}={d.params[0]:g}" for k, d in settings.inputs.items() if d.is_fixed
+        ),
+        "config": OmegaConf.to_yaml(settings.resolved),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    return xr.Dataset(variables, coords=coords, attrs=attrs)
+

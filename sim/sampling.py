@@ -1,0 +1,57 @@
+"""Random streams of a block and the static inputs drawn from them.
+
+Every block of scenarios owns a ``SeedSequence`` child of the run's seed; its own
+children give one stream to each random component (the environment, cut sizes, the
+fine-tune lifecycle, and each static input). A stream per component keeps common
+random numbers across runs that change one input: the other draws stay the same.
+"""
+
+import numpy as np
+
+from kernels.scenarios import N_STATIC, STATIC_FIELDS
+
+ENVIRONMENT, EVENTS, LIFECYCLE = range(3)
+_FIRST_STATIC_STREAM = 3
+
+
+def block_seeds(seed, n_blocks):
+    """One SeedSequence per block of scenarios, the same for any thread count."""
+    return np.random.SeedSequence(seed).spawn(n_blocks)
+
+
+def _stream(block_seed, component):
+    # Built from the spawn key rather than with ``spawn()``, which is stateful: the
+    # same component must get the same stream however often it is asked for.
+    child = np.random.SeedSequence(
+        block_seed.entropy, spawn_key=(*block_seed.spawn_key, component)
+    )
+    return np.random.Generator(np.random.PCG64(child))
+
+
+def kernel_generators(block_seed):
+    """Generators for the kernel: environment, per-event sizes, fine-tune lifecycle."""
+    return tuple(_stream(block_seed, c) for c in (ENVIRONMENT, EVENTS, LIFECYCLE))
+
+
+def draw_static(inputs, block_seed, n):
+    """Draw every static input of ``n`` scenarios.
+
+    Parameters
+    ----------
+    inputs : dict of str to Distribution
+        Keyed by ``STATIC_FIELDS`` (events may be present and are ignored).
+    block_seed : numpy.random.SeedSequence
+        The block's seed.
+    n : int
+        Scenarios in the block.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64[n, N_STATIC], columns in ``STATIC_FIELDS`` order, in the inputs' units.
+    """
+    static = np.empty((n, N_STATIC))
+    for column, key in enumerate(STATIC_FIELDS):
+        rng = _stream(block_seed, _FIRST_STATIC_STREAM + column)
+        static[:, column] = inputs[key].sample(rng, n)
+    return static

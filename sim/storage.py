@@ -1,0 +1,42 @@
+"""Files of a run directory, each written to a temporary name and renamed into place,
+so that a run killed mid-write never leaves a half-written file under the real name."""
+
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import xarray as xr
+
+NETCDF_ENGINE = "h5netcdf"  # NetCDF4: compression and 64-bit integers
+
+
+@contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_json(data, path):
+    """Write ``data`` as indented JSON to ``path`` atomically."""
+    with atomic_path(path) as temporary:
+        temporary.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def write_results(results, path):
+    """Write a results Dataset to NetCDF4 at ``path`` atomically, compressed."""
+    encoding = {name: {"zlib": True, "complevel": 1} for name in results.data_vars}
+    with atomic_path(path) as temporary:
+        results.to_netcdf(temporary, engine=NETCDF_ENGINE, encoding=encoding)
+
+
+def read_results(path):
+    """Open a run's ``results.nc`` fully into memory."""
+    with xr.open_dataset(path, engine=NETCDF_ENGINE) as results:
+        return results.load()
