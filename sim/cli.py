@@ -12,7 +12,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import ConfigCompositionException, HydraException
+from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import ConfigError, describe_omegaconf_error, register
@@ -39,6 +39,11 @@ def _task(cfg):
 
 def describe_hydra_error(error):
     """One line for an error Hydra raised while composing the configuration."""
+    if isinstance(error, MissingConfigException) and error.options:
+        group, _, name = (error.missing_cfg_file or "").rpartition("/")
+        return f"{group}: no option {name!r} (available: {', '.join(error.options)})"
+    if isinstance(error, OverrideParseException):
+        return f"cannot read override {error.override!r}: {error.message.splitlines()[0]}"
     cause = error.__cause__
     if isinstance(cause, OmegaConfBaseException):
         return describe_omegaconf_error(cause)
@@ -61,5 +66,5 @@ def main():
     signal.signal(signal.SIGTERM, _terminate)
     try:
         _task()
-    except (ConfigCompositionException, HydraException, OmegaConfBaseException) as error:
+    except (HydraException, OmegaConfBaseException) as error:
         _refuse(describe_hydra_error(error))

@@ -1,0 +1,99 @@
+"""Shared fixtures: a configuration with every input fixed, whose costs follow by hand.
+
+With BASE (horizon 24 months, no discounting, no randomness):
+  prompting     100,000 calls x (2000 x 0.5 + 250 x 2.0) / 1e6 = 150 USD a month
+  fine-tuned    100,000 calls x ( 200 x 1.0 + 250 x 2.0) / 1e6 =  70 USD a month
+  training      10M tokens x 5.0 / 1e6 = 50 USD a run; first attempt 50 + 560 setup
+  RAG usage     100,000 x (500 x 0.5 + 250 x 2.0 + 50 x 0.1) / 1e6 = 75.5 USD a month
+  RAG fixed     month 1: 20M x 0.1 / 1e6 = 2 + 300 setup + 50 store; then 50 + 0.1 x 2
+"""
+
+import copy
+
+import pytest
+
+from sim.config import validate
+from sim.engine import simulate
+
+BASE = {
+    "seed": 1,
+    "scenarios": 4,
+    "horizon_months": 24,
+    "discount_rate": 0.0,
+    "confidence": 0.8,
+    "threads": None,
+    "save_paths": False,
+    "workload": {
+        "calls_per_month": 100_000,
+        "growth_per_month": 0.0,
+        "volatility": 0.0,
+        "shutdown_per_year": 0.0,
+        "prompt_tokens": 2000,
+        "finetuned_prompt_tokens": 200,
+        "rag_prompt_tokens": 500,
+        "output_tokens": 250,
+        "query_embedding_tokens": 50,
+    },
+    "pricing": {
+        "base_input": 0.5,
+        "base_output": 2.0,
+        "finetuned_input": 1.0,
+        "finetuned_output": 2.0,
+        "training": 5.0,
+        "embedding": 0.1,
+        "hosting_per_month": 0.0,
+        "as_of": "2026-11-28",
+        "source": "test fixture",
+    },
+    "market": {"trend_per_year": 0.0, "cuts_per_year": 0.0, "cut_size": 0.3},
+    "finetune": {
+        "training_tokens": 10_000_000,
+        "setup_cost": 560.0,
+        "months_to_ship": 1,
+        "success_probability": 1.0,
+        "max_attempts": 3,
+        "mean_months_between_retrains": 1000.0,
+        "retrain_interval_cv": 0.0,
+        "retrain_cost": 1000.0,
+        "retrain_months": 1,
+        "base_lifetime_months": 1000.0,
+        "maintenance_per_month": 20.0,
+        "reprice_on_retrain": True,
+    },
+    "rag": {
+        "corpus_tokens": 20_000_000,
+        "setup_cost": 300.0,
+        "months_to_ship": 1,
+        "vector_store_per_month": 50.0,
+        "reindex_fraction_per_month": 0.1,
+    },
+}
+
+PROMPT_MONTHLY = 150.0
+FINETUNED_MONTHLY = 70.0
+TRAINING_RUN = 50.0
+RAG_MONTHLY = 75.5
+RAG_FIRST_MONTH_FIXED = 2.0 + 300.0 + 50.0
+RAG_LATER_FIXED = 50.0 + 0.1 * 2.0
+
+
+def configure(**sections):
+    """BASE with overrides: ``configure(finetune={"months_to_ship": 3}, scenarios=10)``."""
+    cfg = copy.deepcopy(BASE)
+    for key, value in sections.items():
+        if isinstance(value, dict):
+            cfg[key].update(value)
+        else:
+            cfg[key] = value
+    return cfg
+
+
+def run_config(cfg, threads=None):
+    """Validate and simulate a configuration dict; return (settings, Simulation)."""
+    settings = validate(cfg)
+    return settings, simulate(settings, threads=threads, progress=False)
+
+
+@pytest.fixture
+def base_config():
+    return copy.deepcopy(BASE)

@@ -1,0 +1,241 @@
+"""The kernel against MODEL.md's closed forms, every input fixed, case by case.
+
+Monthly amounts are derived in tests/conftest.py; each test states its own sums.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from kernels.scenarios import EVENT_SPEC_LEN, draw_event, draw_wald
+from tests.conftest import (
+    FINETUNED_MONTHLY,
+    PROMPT_MONTHLY,
+    RAG_FIRST_MONTH_FIXED,
+    RAG_LATER_FIXED,
+    RAG_MONTHLY,
+    TRAINING_RUN,
+    configure,
+    run_config,
+)
+
+CENT = 0.005
+H = 24
+FIRST_ATTEMPT = TRAINING_RUN + 560.0
+MAINTENANCE = 20.0
+
+
+def first_month_where(cumulative_a, cumulative_b, compare):
+    """1-based first month where compare(a, b) holds, -1 if none."""
+    hits = [m + 1 for m in range(len(cumulative_a)) if compare(cumulative_a[m], cumulative_b[m])]
+    return hits[0] if hits else -1
+
+
+def assert_costs(simulation, prompt, finetune, rag):
+    """Every scenario's horizon costs equal the closed forms to the cent."""
+    expected = np.array([prompt, finetune, rag])
+    np.testing.assert_allclose(simulation.cost, np.broadcast_to(expected, simulation.cost.shape), rtol=0, atol=CENT)
+
+
+def test_plain_case_costs_payback_and_monthly_counts():
+    settings, sim = run_config(configure(save_paths=True))
+    months = np.arange(1, H + 1)
+    prompt = PROMPT_MONTHLY * months
+    # month 1: first attempt and prompting; from month 2 live: fine-tuned usage + maintenance
+    finetune = FIRST_ATTEMPT + PROMPT_MONTHLY + (FINETUNED_MONTHLY + MAINTENANCE) * (months - 1)
+    # month 1: build the index and prompt; from month 2 the RAG prompt and the monthly fixed costs
+    rag = RAG_FIRST_MONTH_FIXED + PROMPT_MONTHLY + (RAG_MONTHLY + RAG_LATER_FIXED) * (months - 1)
+    assert_costs(sim, prompt[-1], finetune[-1], rag[-1])
+    np.testing.assert_allclose(sim.paths[0], np.stack([prompt, finetune, rag]), atol=CENT)
+
+    # 760 + 90 (m - 1) <= 150 m first at m = 12; 502 + 125.7 (m - 1) <= 150 m first at m = 16
+    assert first_month_where(finetune, prompt, lambda a, b: a <= b) == 12
+    assert first_month_where(rag, prompt, lambda a, b: a <= b) == 16
+    assert (sim.payback == [12, 16]).all()
+    n = settings.scenarios
+    assert sim.beats[0].tolist() == [0] * 11 + [n] * 13
+    assert sim.beats[1].tolist() == [0] * 15 + [n] * 9
+    assert (sim.retrains == 0).all() and (sim.attempts == 1).all() and not sim.failed.any()
+    # cost = A + V_1 * B, A holding exactly the volume-free part
+    np.testing.assert_allclose(
+        sim.cost_fixed[0], [0.0, FIRST_ATTEMPT + MAINTENANCE * (H - 1), RAG_FIRST_MONTH_FIXED + RAG_LATER_FIXED * (H - 1)], atol=CENT
+    )
+    np.testing.assert_allclose(sim.cost_fixed + 100_000 * sim.cost_slope, sim.cost, rtol=1e-12)
+
+
+@pytest.mark.parametrize("months_to_ship", [0, 3])
+def test_shipping_delay_serves_by_prompting_until_go_live(months_to_ship):
+    s = months_to_ship
+    _, sim = run_config(configure(finetune={"months_to_ship": s}, rag={"months_to_ship": s}))
+    live_months = H - s
+    finetune = FIRST_ATTEMPT + PROMPT_MONTHLY * s + (FINETUNED_MONTHLY + MAINTENANCE) * live_months
+    rag = (
+        RAG_FIRST_MONTH_FIXED + RAG_LATER_FIXED * (H - 1)
+        + PROMPT_MONTHLY * s + RAG_MONTHLY * (H - s)
+    )
+    assert_costs(sim, PROMPT_MONTHLY * H, finetune, rag)
+
+
+def test_failed_attempts_are_sunk_and_the_strategy_keeps_prompting():
+    _, sim = run_config(
+        configure(finetune={"success_probability": 0.0, "max_attempts": 2, "months_to_ship": 2})
+    )
+    # attempts at months 1 and 3; the repeat costs training plus retrain_cost; no maintenance
+    finetune = PROMPT_MONTHLY * H + FIRST_ATTEMPT + TRAINING_RUN + 1000.0
+    assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
+    assert sim.failed.all() and (sim.attempts == 2).all()
+    assert (sim.payback[:, 0] == -1).all() and (sim.beats[0] == 0).all()
+
+
+@pytest.mark.parametrize(
+    "drift, lifetime",
+    [(5.0, 1000.0), (1000.0, 5.0), (4.2, 1000.0)],
+    ids=["drift-trigger", "base-deprecation", "ceil-of-drift-time"],
+)
+def test_deterministic_retrain_cycles(drift, lifetime):
+    _, sim = run_config(
+        configure(
+            finetune={"mean_months_between_retrains": drift, "base_lifetime_months": lifetime}
+        )
+    )
+    # live at 2; each cycle: retrain at a + ceil(5) = a + 5, one month prompting, live again
+    retrain_months = [7, 13, 19]
+    prompting_months = 1 + len(retrain_months)
+    finetune = (
+        FIRST_ATTEMPT
+        + (TRAINING_RUN + 1000.0) * len(retrain_months)
+        + MAINTENANCE * (H - 1)
+        + PROMPT_MONTHLY * prompting_months
+        + FINETUNED_MONTHLY * (H - prompting_months)
+    )
+    assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
+    assert (sim.retrains == 3).all()
+
+
+@pytest.mark.parametrize("reprice_on_retrain", [True, False])
+def test_pinned_against_repriced_prices_under_a_trend(reprice_on_retrain):
+    trend = -0.12
+    _, sim = run_config(
+        configure(
+            market={"trend_per_year": trend},
+            finetune={"reprice_on_retrain": reprice_on_retrain, "mean_months_between_retrains": 6.0},
+        )
+    )
+    index = np.exp(trend / 12 * np.arange(H))  # M_m for m = 1..H
+    prompt = PROMPT_MONTHLY * index.sum()
+    # live at 2, retrain at 8 (paid at M_8), prompting month 8, live at 9 pinned at M_9, ...
+    live_at, retrain_at = [2, 9, 16, 23], [8, 15, 22]
+    pinned = np.zeros(H)
+    for start, stop in zip(live_at, retrain_at + [H + 1]):
+        pinned[start - 1 : stop - 1] = index[start - 1] if reprice_on_retrain else index[start - 1 : stop - 1]
+    prompting = np.ones(H, dtype=bool)
+    for start, stop in zip(live_at, retrain_at + [H + 1]):
+        prompting[start - 1 : stop - 1] = False
+    finetune = (
+        FIRST_ATTEMPT
+        + sum(TRAINING_RUN * index[m - 1] + 1000.0 for m in retrain_at)
+        + MAINTENANCE * (H - 1)
+        + PROMPT_MONTHLY * index[prompting].sum()
+        + FINETUNED_MONTHLY * pinned[~prompting].sum()
+    )
+    rag = (
+        RAG_FIRST_MONTH_FIXED + 50.0 * (H - 1) + 0.1 * 2.0 * index[1:].sum()
+        + PROMPT_MONTHLY + RAG_MONTHLY * index[1:].sum()
+    )
+    assert_costs(sim, prompt, finetune, rag)
+    assert (sim.retrains == 3).all()
+
+
+def test_a_cut_every_month_is_captured_only_by_a_retrain():
+    # cuts_per_year huge: a cut of 10% every month, so M_m = 0.9^(m-1)
+    _, sim = run_config(
+        configure(
+            market={"cuts_per_year": 1e6, "cut_size": 0.1},
+            finetune={"mean_months_between_retrains": 12.0},
+        )
+    )
+    index = 0.9 ** np.arange(H)
+    # live at 2 (pinned M_2), retrain at 14, live at 15 (pinned M_15)
+    finetune = (
+        FIRST_ATTEMPT + TRAINING_RUN * index[13] + 1000.0 + MAINTENANCE * (H - 1)
+        + PROMPT_MONTHLY * (index[0] + index[13])
+        + FINETUNED_MONTHLY * (index[1] * 12 + index[14] * (H - 14))
+    )
+    assert_costs(sim, PROMPT_MONTHLY * index.sum(), finetune, sim.cost[0, 2])
+
+
+def test_discounting_each_month_from_month_one():
+    r = 0.10
+    _, sim = run_config(configure(discount_rate=r))
+    d = (1 + r) ** (-np.arange(H) / 12)
+    prompt = PROMPT_MONTHLY * d.sum()
+    finetune = FIRST_ATTEMPT + PROMPT_MONTHLY + (FINETUNED_MONTHLY + MAINTENANCE) * d[1:].sum()
+    rag = RAG_FIRST_MONTH_FIXED + PROMPT_MONTHLY + (RAG_MONTHLY + RAG_LATER_FIXED) * d[1:].sum()
+    assert_costs(sim, prompt, finetune, rag)
+
+
+def test_shutdown_stops_every_payment_from_its_month():
+    _, sim = run_config(configure(workload={"shutdown_per_year": 1.0}))
+    # a certain shutdown happens at month 2: only month 1 is paid
+    assert_costs(sim, PROMPT_MONTHLY, FIRST_ATTEMPT + PROMPT_MONTHLY, RAG_FIRST_MONTH_FIXED + PROMPT_MONTHLY)
+    assert (sim.shutdown_month == 2).all()
+    assert (sim.payback == -1).all() and (sim.beats == 0).all()
+
+
+def test_hosting_fee_from_go_live_on_including_retrain_months():
+    _, sim = run_config(
+        configure(
+            pricing={"hosting_per_month": 1000.0},
+            finetune={"months_to_ship": 2, "mean_months_between_retrains": 5.0},
+        )
+    )
+    # live at 3; retrains at 8, 14, 20 (one month each); fee every month from 3 on
+    finetune = (
+        FIRST_ATTEMPT + 3 * (TRAINING_RUN + 1000.0) + (1000.0 + MAINTENANCE) * (H - 2)
+        + PROMPT_MONTHLY * (2 + 3) + FINETUNED_MONTHLY * (H - 5)
+    )
+    assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
+
+
+@pytest.mark.parametrize("mean, cv", [(6.0, 0.5), (3.0, 1.2)])
+def test_wald_draws_match_scipy_inverse_gaussian(mean, cv):
+    rng = np.random.default_rng(7)
+    draws = np.array([draw_wald(mean, cv, rng) for _ in range(20_000)])
+    shape = mean / cv**2
+    reference = stats.invgauss(mu=mean / shape, scale=shape)
+    assert stats.kstest(draws, reference.cdf).pvalue > 1e-3
+    assert draw_wald(mean, 0.0, rng) == mean
+
+
+def _spec(code, *params, low=0.0, high=math.inf):
+    spec = np.zeros(EVENT_SPEC_LEN)
+    spec[0] = code
+    spec[1 : 1 + len(params)] = params
+    spec[5], spec[6] = low, high
+    return spec
+
+
+@pytest.mark.parametrize(
+    "spec, reference",
+    [
+        (_spec(1, 2.0, 5.0), stats.uniform(2.0, 3.0)),
+        (_spec(2, 1.0, 2.0, 6.0), stats.triang(0.2, loc=1.0, scale=5.0)),
+        (_spec(3, 1.0, 6.0, 1.8, 4.2), stats.beta(1.8, 4.2, loc=1.0, scale=5.0)),
+        (_spec(4, 0.3, 0.1, low=-math.inf), stats.norm(0.3, 0.1)),
+        (_spec(5, 0.5, 0.4), stats.lognorm(0.4, scale=math.exp(0.5))),
+    ],
+    ids=["uniform", "triangular", "pert", "normal", "lognormal"],
+)
+def test_event_draws_follow_their_family(spec, reference):
+    rng = np.random.default_rng(3)
+    draws = np.array([draw_event(spec, rng) for _ in range(20_000)])
+    assert stats.kstest(draws, reference.cdf).pvalue > 1e-3
+
+
+def test_event_draws_are_clipped_to_their_range():
+    rng = np.random.default_rng(5)
+    spec = _spec(4, 0.0, 1.0, low=0.0, high=0.5)
+    draws = np.array([draw_event(spec, rng) for _ in range(2000)])
+    assert draws.min() == 0.0 and draws.max() == 0.5
