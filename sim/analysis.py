@@ -32,7 +32,10 @@ def wilson_interval(successes, trials, z=Z_975):
     z2n = z * z / trials
     centre = (p + z2n / 2) / (1 + z2n)
     half = z / (1 + z2n) * np.sqrt(p * (1 - p) / trials + z2n / (4 * trials))
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # At k = 0 and k = n one bound is exactly 0 or 1; the formula leaves rounding dust.
+    low = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(k == trials, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return low, high
 
 
 def quantiles_beyond_horizon(months, probabilities):

@@ -1,0 +1,105 @@
+"""The command line end to end, through a subprocess as a user runs it."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from tests.conftest import BASE, FINETUNED_MONTHLY, PROMPT_MONTHLY, RAG_FIRST_MONTH_FIXED, RAG_LATER_FIXED, RAG_MONTHLY
+
+H = BASE["horizon_months"]
+
+
+def overrides_for(config, prefix=""):
+    """Hydra overrides that set every key of ``config``."""
+    items = []
+    for key, value in config.items():
+        if isinstance(value, dict):
+            items += overrides_for(value, f"{prefix}{key}.")
+        elif isinstance(value, str):
+            items.append(f"{prefix}{key}='{value}'")
+        elif value is None:
+            items.append(f"{prefix}{key}=null")
+        else:
+            items.append(f"{prefix}{key}={value}")
+    return items
+
+
+def payback(*args, run_dir):
+    return subprocess.run(
+        [sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", *args],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_fixed_run_writes_a_summary_equal_to_the_closed_forms(tmp_path):
+    run_dir = tmp_path / "run"
+    done = payback(*overrides_for(BASE | {"scenarios": 1000}), run_dir=run_dir)
+    assert done.returncode == 0, done.stderr
+    assert "P(fine-tuning beats prompting within 24 months) = 1.00 [1.00, 1.00]" in done.stdout
+
+    summary = json.loads((run_dir / "summary.json").read_text())
+    expected = {
+        "prompt": PROMPT_MONTHLY * H,
+        "finetune": 610.0 + PROMPT_MONTHLY + (FINETUNED_MONTHLY + 20.0) * (H - 1),
+        "rag": RAG_FIRST_MONTH_FIXED + PROMPT_MONTHLY + (RAG_MONTHLY + RAG_LATER_FIXED) * (H - 1),
+    }
+    for strategy, cost in expected.items():
+        for statistic in ("mean", "p05", "p50", "p95"):
+            assert summary["cost"][strategy][statistic] == pytest.approx(cost, abs=0.005)
+    assert summary["payback_month"]["finetune"] == {"p10": 12, "p50": 12, "p90": 12, "never": 0.0}
+    assert summary["payback_month"]["rag"] == {"p10": 16, "p50": 16, "p90": 16, "never": 0.0}
+    assert summary["p_beats_prompt"]["finetune"]["estimate"] == 1.0
+    low, high = summary["p_beats_prompt"]["finetune"]["ci95"]
+    assert high == 1.0 and low == pytest.approx(1000 / (1000 + 1.959963984540054**2))
+    assert summary["retrains"]["mean"] == 0.0
+    assert (summary["scenarios"], summary["horizon_months"], summary["seed"]) == (1000, H, BASE["seed"])
+
+    results = xr.open_dataset(run_dir / "results.nc", engine="h5netcdf")
+    assert dict(results.sizes) == {"scenario": 1000, "strategy": 3, "challenger": 2, "month": H}
+    assert results.cost.attrs["units"] == "USD" and "description" in results.cost.attrs
+    assert "horizon_months: 24" in results.attrs["config"]
+    np.testing.assert_array_equal(results.p_beats_prompt.sel(challenger="finetune").values,
+                                  [0.0] * 11 + [1.0] * 13)
+    assert not [p for p in run_dir.iterdir() if p.name.endswith(".partial")]
+
+
+@pytest.mark.slow
+def test_default_configuration_runs_and_draws_its_uncertain_inputs(tmp_path):
+    done = payback("scenarios=3000", run_dir=tmp_path / "run")
+    assert done.returncode == 0, done.stderr
+    results = xr.open_dataset(tmp_path / "run" / "results.nc", engine="h5netcdf")
+    drawn = results["workload.calls_per_month"]
+    assert drawn.attrs["distribution"].startswith("lognormal(") and drawn.std() > 0
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert 0 < summary["p_beats_prompt"]["finetune"]["estimate"] < 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "override, fragment",
+    [
+        ("workload.calls_per_mnth=5", "workload.calls_per_mnth: unknown key"),
+        ("workload.calls_per_month={dist:lognormal,p05:9e5,p95:1e5}", "p05 (900000) must be below p95 (100000)"),
+        ("finetune.setup_cost={dist:pert,low:9,mode:5,high:1}", "needs low <= mode <= high"),
+        ("pricing.base_input=-0.4", "pricing.base_input: -0.4 is not a number >= 0"),
+        ("workload.output_tokens=-1", "workload.output_tokens: -1 is not a number >= 0"),
+        ("finetune.success_probability=1.5", "finetune.success_probability: 1.5 is not a number in [0, 1]"),
+        ("horizon_months=0", "horizon_months: 0 is not a whole number >= 1"),
+        ("scenarios=0", "scenarios: 0 is not a whole number >= 1"),
+        ("market.cut_size={dist:beta,low:0,high:1}", "unknown distribution 'beta'"),
+        ("scenarios=many", "scenarios: Value 'many'"),
+        ("pricing=nonexistent", "pricing: no option 'nonexistent'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path, override, fragment):
+    done = payback(override, run_dir=tmp_path / "run")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not (tmp_path / "run" / "results.nc").exists()

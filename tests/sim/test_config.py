@@ -1,0 +1,96 @@
+"""The schema and its validation: presets compose, every bad value is refused by key."""
+
+import re
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from kernels.scenarios import STATIC_FIELDS
+from sim.cli import CONFIG_DIR
+from sim.config import EVENT_FIELDS, ConfigError, input_metadata, validate
+from tests.conftest import configure
+
+
+def compose_with(*overrides):
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+def test_every_kernel_input_has_a_schema_field_with_unit_and_description():
+    metadata = input_metadata()
+    assert set(metadata) == set(STATIC_FIELDS) | set(EVENT_FIELDS)
+    assert all(meta["unit"] and meta["description"] for meta in metadata.values())
+
+
+@pytest.mark.parametrize("preset", sorted(p.stem for p in (Path(CONFIG_DIR) / "pricing").glob("*.yaml")))
+def test_pricing_presets_validate_and_carry_date_and_source(preset):
+    settings = validate(compose_with(f"pricing={preset}"))
+    pricing = settings.resolved["pricing"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", pricing["as_of"])
+    assert len(pricing["source"]) > 20
+
+
+def test_issue_price_sheets_are_the_presets_numbers():
+    sheet = lambda preset: validate(compose_with(f"pricing={preset}")).resolved["pricing"]
+    mini41, mini4o = sheet("openai-gpt-4.1-mini"), sheet("openai-gpt-4o-mini")
+    assert (mini41["training"], mini41["finetuned_input"], mini41["finetuned_output"]) == (5.0, 0.8, 3.2)
+    assert (mini41["base_input"], mini41["base_output"]) == (0.4, 1.6)
+    assert (mini4o["training"], mini4o["finetuned_input"], mini4o["finetuned_output"]) == (3.0, 0.3, 1.2)
+    assert (mini4o["base_input"], mini4o["base_output"]) == (0.15, 0.6)
+    assert sheet("azure-openai-gpt-4.1-mini")["hosting_per_month"] == pytest.approx(1.70 * 730, abs=1)
+    lora = sheet("serverless-lora-8b")
+    assert lora["training"] == 0.5 and lora["finetuned_input"] == lora["base_input"]
+
+
+@pytest.mark.parametrize("preset", sorted(p.stem for p in (Path(CONFIG_DIR) / "workload").glob("*.yaml")))
+def test_workload_presets_validate_and_say_whom_they_describe(preset):
+    validate(compose_with(f"workload={preset}"))
+    first_line = (Path(CONFIG_DIR) / "workload" / f"{preset}.yaml").read_text().splitlines()[0]
+    assert first_line.startswith("# ") and len(first_line) > 40
+
+
+def test_distribution_mapping_from_the_shell():
+    settings = validate(compose_with("workload.calls_per_month={dist:lognormal,p05:5e4,p95:2e6}"))
+    distribution = settings.inputs["workload.calls_per_month"]
+    assert distribution.family == "lognormal" and distribution.params == (5e4, 2e6)
+    fixed = validate(compose_with("workload.calls_per_month=200000")).inputs["workload.calls_per_month"]
+    assert fixed.is_fixed and fixed.params == (200000.0,)
+
+
+@pytest.mark.parametrize(
+    "override, key, message",
+    [
+        ({"scenarios": 0}, "scenarios", "is not a whole number >= 1"),
+        ({"horizon_months": 0}, "horizon_months", "is not a whole number >= 1"),
+        ({"seed": -1}, "seed", "is not a whole number >= 0"),
+        ({"discount_rate": -0.1}, "discount_rate", "is not a number >= 0"),
+        ({"confidence": 1.0}, "confidence", "is not a number in (0, 1)"),
+        ({"threads": 0}, "threads", "is not null or a whole number >= 1"),
+        ({"pricing": {"base_input": -0.4}}, "pricing.base_input", "is not a number >= 0"),
+        ({"workload": {"prompt_tokens": -5}}, "workload.prompt_tokens", "is not a number >= 0"),
+        ({"workload": {"calls_per_month": -1}}, "workload.calls_per_month", "is not a number >= 0"),
+        ({"finetune": {"setup_cost": -1}}, "finetune.setup_cost", "is not a number >= 0"),
+        ({"finetune": {"success_probability": 1.2}}, "finetune.success_probability", "in [0, 1]"),
+        ({"workload": {"shutdown_per_year": -0.1}}, "workload.shutdown_per_year", "in [0, 1]"),
+        ({"finetune": {"max_attempts": 0}}, "finetune.max_attempts", "is not a whole number >= 1"),
+        ({"market": {"cut_size": 1.0}}, "market.cut_size", "in [0, 1)"),
+        (
+            {"workload": {"calls_per_month": {"dist": "lognormal", "p05": 9, "p95": 1}}},
+            "workload.calls_per_month", "p05 (9) must be below p95 (1)",
+        ),
+        (
+            {"finetune": {"setup_cost": {"dist": "pert", "low": 9, "mode": 5, "high": 1}}},
+            "finetune.setup_cost", "needs low <= mode <= high",
+        ),
+        ({"rag": {"setup_cost": {"dist": "weibull", "low": 1}}}, "rag.setup_cost", "unknown distribution"),
+        ({"workload": {"calls_per_mnth": 5}}, "workload.calls_per_mnth", "unknown key"),
+        ({"scenarioz": 5}, "scenarioz", "unknown key"),
+        ({"pricing": {"base_input": "???"}}, "pricing.base_input", "missing value"),
+    ],
+)
+def test_bad_values_are_refused_with_one_line_naming_the_key(override, key, message):
+    with pytest.raises(ConfigError) as error:
+        validate(configure(**override))
+    text = str(error.value)
+    assert text.startswith(f"{key}: ") and message in text and "\n" not in text

@@ -1,0 +1,83 @@
+"""Distributions read the way people estimate: p05/p95 land where they were put."""
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.distributions import (
+    AT_LEAST_ONE,
+    FRACTION_BELOW_ONE,
+    NONNEGATIVE,
+    REAL,
+    InputError,
+    parse,
+)
+
+
+@pytest.mark.parametrize(
+    "spec, domain",
+    [
+        ({"dist": "lognormal", "p05": 5e4, "p95": 2e6}, NONNEGATIVE),
+        ({"dist": "normal", "p05": -0.01, "p95": 0.05}, REAL),
+    ],
+)
+def test_ninety_percent_interval_lands_on_p05_and_p95(spec, domain):
+    distribution = parse("k", spec, domain)
+    frozen = distribution.frozen()
+    np.testing.assert_allclose(frozen.ppf([0.05, 0.95]), [spec["p05"], spec["p95"]], rtol=1e-12)
+    draws = distribution.sample(np.random.default_rng(0), 200_000)
+    # order-statistic bound: the empirical 5% quantile's sd is sqrt(.05 .95 / n) in probability
+    for level, target in ((0.05, spec["p05"]), (0.95, spec["p95"])):
+        assert abs(np.mean(draws <= target) - level) < 5 * math.sqrt(level * (1 - level) / draws.size)
+
+
+def test_pert_mean_is_low_plus_four_modes_plus_high_over_six():
+    distribution = parse("k", {"dist": "pert", "low": 1.0, "mode": 2.0, "high": 9.0}, NONNEGATIVE)
+    draws = distribution.sample(np.random.default_rng(1), 400_000)
+    expected = (1.0 + 4 * 2.0 + 9.0) / 6
+    assert abs(draws.mean() - expected) < 5 * draws.std() / math.sqrt(draws.size)
+    assert draws.min() >= 1.0 and draws.max() <= 9.0
+
+
+def test_inversion_keeps_ranks_across_parameters():
+    rng_a, rng_b = np.random.default_rng(4), np.random.default_rng(4)
+    a = parse("k", {"dist": "lognormal", "p05": 1.0, "p95": 10.0}, NONNEGATIVE).sample(rng_a, 1000)
+    b = parse("k", {"dist": "lognormal", "p05": 2.0, "p95": 30.0}, NONNEGATIVE).sample(rng_b, 1000)
+    assert (np.argsort(a) == np.argsort(b)).all()
+
+
+def test_draws_are_clipped_and_integers_rounded_half_up():
+    months = parse("k", {"dist": "normal", "p05": 1.0, "p95": 5.0}, AT_LEAST_ONE)
+    draws = months.sample(np.random.default_rng(2), 10_000)
+    assert draws.min() == 1.0 and set(np.unique(draws)) <= set(range(1, 10))
+    assert parse("k", 2.5, AT_LEAST_ONE).sample(None, 2).tolist() == [3.0, 3.0]
+    cut = parse("k", {"dist": "uniform", "low": 0.5, "high": 0.9999}, FRACTION_BELOW_ONE)
+    assert cut.sample(np.random.default_rng(3), 10_000).max() < 1.0
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ({"dist": "lognormal", "p05": 5.0, "p95": 1.0}, "p05 (5) must be below p95 (1)"),
+        ({"dist": "normal", "p05": 2.0, "p95": 2.0}, "p05 (2) must be below p95 (2)"),
+        ({"dist": "pert", "low": 3.0, "mode": 2.0, "high": 1.0}, "low <= mode <= high"),
+        ({"dist": "triangular", "low": 1.0, "mode": 5.0, "high": 4.0}, "low <= mode <= high"),
+        ({"dist": "uniform", "low": 2.0, "high": 1.0}, "low (2) must be below high (1)"),
+        ({"dist": "gamma", "p05": 1.0, "p95": 2.0}, "unknown distribution 'gamma'"),
+        ({"p05": 1.0, "p95": 2.0}, "unknown distribution None"),
+        ({"dist": "lognormal", "p5": 1.0, "p95": 2.0}, "unknown p5"),
+        ({"dist": "uniform", "low": 1.0}, "missing high"),
+        ({"dist": "uniform", "low": -1.0, "high": 2.0}, "low (-1) is not a number >= 0"),
+        ({"dist": "lognormal", "p05": "a", "p95": 2.0}, "p05 must be a number"),
+        (-3.0, "-3 is not a number >= 0"),
+        ("12", "value must be a number"),
+        (True, "value must be a number"),
+        (math.nan, "must be finite"),
+    ],
+)
+def test_bad_values_name_the_key_and_the_problem(value, message):
+    with pytest.raises(InputError, match="^workload.calls_per_month: ") as error:
+        parse("workload.calls_per_month", value, NONNEGATIVE)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
