@@ -117,8 +117,13 @@ def simulate(settings, *, threads=None, progress=True):
         total=n, unit="scenario", unit_scale=True, desc="simulating", delay=2.0,
         disable=None if progress else True,
     )
-    with bar, ThreadPoolExecutor(max_workers=min(workers, n_blocks)) as pool:
-        for done in pool.map(run_block, range(n_blocks)):
-            bar.update(done)
+    pool = ThreadPoolExecutor(max_workers=min(workers, n_blocks))
+    try:
+        with bar:
+            for done in pool.map(run_block, range(n_blocks)):
+                bar.update(done)
+    finally:
+        # On Ctrl-C or SIGTERM drop the queued blocks instead of running them all.
+        pool.shutdown(wait=True, cancel_futures=True)
     out.beats[:] = beats_per_block.sum(axis=0)
     return out

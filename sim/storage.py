@@ -30,10 +30,14 @@ def write_json(data, path):
 
 
 def write_results(results, path):
-    """Write a results Dataset to NetCDF4 at ``path`` atomically, compressed."""
-    encoding = {name: {"zlib": True, "complevel": 1} for name in results.data_vars}
+    """Write a results Dataset to NetCDF4 at ``path`` atomically.
+
+    Uncompressed: on drawn inputs and costs zlib saved about a quarter of the size
+    for four times the write time (1M scenarios: 233 MB in 2.0 s against 185 MB in
+    9.2 s on the 2-core development machine).
+    """
     with atomic_path(path) as temporary:
-        results.to_netcdf(temporary, engine=NETCDF_ENGINE, encoding=encoding)
+        results.to_netcdf(temporary, engine=NETCDF_ENGINE)
 
 
 def read_results(path):

@@ -65,7 +65,7 @@ def headline(summary, strategy="finetune"):
     low, high = p["ci95"]
     return (
         f"P({STRATEGY_NAMES[strategy]} beats prompting within {summary['horizon_months']} months)"
-        f" = {p['estimate']:.2f} [{low:.2f}, {high:.2f}]"
+        f" = {p['estimate']:.3f} [{low:.3f}, {high:.3f}]"
     )
 
 

@@ -40,7 +40,7 @@ def test_fixed_run_writes_a_summary_equal_to_the_closed_forms(tmp_path):
     run_dir = tmp_path / "run"
     done = payback(*overrides_for(BASE | {"scenarios": 1000}), run_dir=run_dir)
     assert done.returncode == 0, done.stderr
-    assert "P(fine-tuning beats prompting within 24 months) = 1.00 [1.00, 1.00]" in done.stdout
+    assert "P(fine-tuning beats prompting within 24 months) = 1.000 [0.996, 1.000]" in done.stdout
 
     summary = json.loads((run_dir / "summary.json").read_text())
     expected = {
@@ -103,3 +103,24 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path, override, fr
     assert len(lines) == 1 and fragment in lines[0], done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert not (tmp_path / "run" / "results.nc").exists()
+
+
+@pytest.mark.slow
+def test_a_run_terminated_while_writing_leaves_no_partial_file(tmp_path):
+    import signal
+    import time
+
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", "scenarios=400000",
+         "horizon_months=36", "save_paths=true"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 240
+    while not list(run_dir.glob(".results.nc.*.partial")):
+        assert process.poll() is None, "the run ended before it was caught writing"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert sorted(p.name for p in run_dir.iterdir()) == [".hydra", "payback.log"]
