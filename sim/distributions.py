@@ -111,7 +111,7 @@ class Distribution:
         """Readable form, e.g. ``pert(low=1, mode=2, high=5)`` or ``3``."""
         if self.is_fixed:
             return f"{self.params[0]:g}"
-        pairs = zip(FAMILY_PARAMETERS[self.family], self.params)
+        pairs = zip(FAMILY_PARAMETERS[self.family], self.params, strict=True)
         return f"{self.family}({', '.join(f'{k}={v:g}' for k, v in pairs)})"
 
     def frozen(self):
@@ -206,7 +206,7 @@ def _parse_mapping(key, spec, domain):
         problem = f"unknown {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}"
         raise InputError(key, f"{family} takes {', '.join(names)}: {problem}")
     params = tuple(_number(key, spec[name], name) for name in names)
-    for name, x in zip(names, params):
+    for name, x in zip(names, params, strict=True):
         if not domain.contains(x):
             raise InputError(key, f"{name} ({x:g}) is not {domain.describe()}")
     if family in ("normal", "lognormal") and not params[0] < params[1]:

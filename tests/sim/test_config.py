@@ -32,7 +32,9 @@ def test_pricing_presets_validate_and_carry_date_and_source(preset):
 
 
 def test_issue_price_sheets_are_the_presets_numbers():
-    sheet = lambda preset: validate(compose_with(f"pricing={preset}")).resolved["pricing"]
+    def sheet(preset):
+        return validate(compose_with(f"pricing={preset}")).resolved["pricing"]
+
     mini41, mini4o = sheet("openai-gpt-4.1-mini"), sheet("openai-gpt-4o-mini")
     assert (mini41["training"], mini41["finetuned_input"], mini41["finetuned_output"]) == (5.0, 0.8, 3.2)
     assert (mini41["base_input"], mini41["base_output"]) == (0.4, 1.6)
