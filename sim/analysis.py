@@ -57,3 +57,217 @@ def quantiles_beyond_horizon(months, probabilities):
     beyond = np.where(np.isnan(months), np.inf, months)
     values = np.quantile(beyond, probabilities, method="inverted_cdf")
     return [int(v) if math.isfinite(v) else None for v in values]
+
+
+SAVINGS_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def savings_quantiles(cumulative_cost, quantiles=SAVINGS_QUANTILES):
+    """Quantile bands of cumulative savings against prompting, by month.
+
+    Parameters
+    ----------
+    cumulative_cost : float[n, 3, H]
+        Cumulative discounted cost by month (USD) of prompt, fine-tune, RAG.
+    quantiles : sequence of float
+        Levels in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        float[2, len(quantiles), H]: savings ``C_prompt - C_k`` (USD) of fine-tune and
+        RAG; positive means cheaper than prompting.
+    """
+    savings = cumulative_cost[:, :1, :] - cumulative_cost[:, 1:, :]
+    return np.moveaxis(np.quantile(savings, quantiles, axis=0), 0, 1)
+
+
+def payback_by_month(payback_month, horizon):
+    """P(the strategy has paid back by month m), m = 1..horizon, from payback months."""
+    months = np.arange(1, horizon + 1)
+    return (payback_month[:, None] <= months[None, :]).mean(axis=0)
+
+
+def cvar(values, alpha=0.05):
+    """Conditional value at risk: the mean of the worst (lowest) ``alpha`` share.
+
+    On ``n`` samples the worst share holds ``alpha * n`` of them; when that is not a
+    whole number the boundary sample counts with its fractional weight, so the
+    result is the exact lower-tail mean of the empirical distribution.
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    share = alpha * x.size
+    whole = int(math.floor(share))
+    tail = x[:whole].sum()
+    if whole < x.size:
+        tail += (share - whole) * x[whole]
+    return float(tail / share)
+
+
+def savings_statistics(savings, alpha=0.05):
+    """Mean, 5/50/95% quantiles and CVaR at ``alpha`` of savings (USD)."""
+    p05, p50, p95 = np.quantile(savings, [0.05, 0.5, 0.95])
+    return {
+        "mean": float(np.mean(savings)),
+        "p05": float(p05),
+        "p50": float(p50),
+        "p95": float(p95),
+        "cvar05": cvar(savings, alpha),
+    }
+
+
+def evpi(costs):
+    """Expected value of perfect information on the choice, USD.
+
+    ``min_k E[C_k] - E[min_k C_k]``: what knowing each scenario's outcome before
+    choosing would save on average. ``costs`` is float[n, strategies].
+    """
+    costs = np.asarray(costs, dtype=float)
+    return float(costs.mean(axis=0).min() - costs.min(axis=1).mean())
+
+
+def break_even_volume(cost_fixed, cost_slope, challenger):
+    """Month-1 volume above which ``challenger`` is cheaper than prompting, per scenario.
+
+    With cost ``A_k + V_1 B_k`` and prompting's ``A = 0``, the lines cross at
+    ``V* = A_k / (B_prompt - B_k)``; inf where the challenger's slope is not lower
+    (it never wins, at any volume).
+
+    Parameters
+    ----------
+    cost_fixed, cost_slope : float[n, 3]
+        ``A`` (USD) and ``B`` (USD per call/month) of prompt, fine-tune, RAG.
+    challenger : int
+        Column of the strategy compared with prompting (1 fine-tune, 2 RAG).
+
+    Returns
+    -------
+    numpy.ndarray
+        float[n], calls per month.
+    """
+    gap = cost_slope[:, 0] - cost_slope[:, challenger]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        volume = np.where(gap > 0, cost_fixed[:, challenger] / gap, np.inf)
+    return np.maximum(volume, 0.0)
+
+
+def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), band_sample=50_000):
+    """Costs and chances of winning as functions of month-1 volume, from one run.
+
+    Each scenario keeps its own drawn path, prices and lifecycle; only ``V_1`` is set
+    to each volume of the grid.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``cost_band`` float[3 strategies, len(band), G] (USD, from the first
+        ``band_sample`` scenarios), ``p_beats_prompt`` float[2, G] (fine-tune, RAG),
+        ``p_cheapest`` float[3, G].
+    """
+    volumes = np.asarray(volumes, dtype=float)
+    n = cost_fixed.shape[0]
+    sample = slice(0, min(n, band_sample))
+    cost_band = np.empty((3, len(band), volumes.size))
+    p_beats = np.empty((2, volumes.size))
+    p_cheapest = np.empty((3, volumes.size))
+    for g, volume in enumerate(volumes):
+        cost = cost_fixed + volume * cost_slope
+        cost_band[:, :, g] = np.quantile(cost[sample], band, axis=0).T
+        p_beats[:, g] = (cost[:, 1:] < cost[:, :1]).mean(axis=0)
+        p_cheapest[:, g] = np.bincount(cost.argmin(axis=1), minlength=3) / n
+    return {"cost_band": cost_band, "p_beats_prompt": p_beats, "p_cheapest": p_cheapest}
+
+
+def drivers(inputs, wins, savings, share=0.1):
+    """Rank uncertain inputs by how much they move the answer.
+
+    For each input, the scenarios are split by its value: the lowest and highest
+    ``share`` (deciles by default). The effect is the swing in P(win) between the
+    two groups, ``P(win | high) - P(win | low)``; ties in that swing (an answer
+    that is 0 or 1 everywhere) are broken by the swing in median savings.
+
+    Parameters
+    ----------
+    inputs : dict of str to float[n]
+        Drawn inputs by config key.
+    wins : bool[n]
+        The strategy beat prompting at the horizon.
+    savings : float[n]
+        Its savings against prompting at the horizon, USD.
+
+    Returns
+    -------
+    list of dict
+        ``input``, ``effect`` (swing in probability), ``p_low``, ``p_high``,
+        ``savings_low``, ``savings_high`` (median USD), largest effect first.
+    """
+    rows = []
+    for key, values in inputs.items():
+        order = np.argsort(values, kind="stable")
+        k = max(1, int(len(order) * share))
+        low, high = order[:k], order[-k:]
+        p_low, p_high = float(wins[low].mean()), float(wins[high].mean())
+        savings_low, savings_high = float(np.median(savings[low])), float(np.median(savings[high]))
+        rows.append({
+            "input": key,
+            "effect": p_high - p_low,
+            "p_low": p_low,
+            "p_high": p_high,
+            "savings_low": savings_low,
+            "savings_high": savings_high,
+        })
+    rows.sort(key=lambda r: (abs(r["effect"]), abs(r["savings_high"] - r["savings_low"])), reverse=True)
+    return rows
+
+
+def recommend(costs, names, confidence, top_driver=None, value_of_information=None, horizon=None):
+    """The cheapest strategy if it beats each other with probability >= ``confidence``.
+
+    Parameters
+    ----------
+    costs : float[n, k]
+        Horizon costs (USD) by strategy.
+    names : sequence of str
+        Readable strategy names, in the columns' order.
+    confidence : float
+        Probability the recommendation must reach against every other strategy.
+    top_driver : dict, optional
+        The first row of ``drivers``, named when there is no recommendation.
+    value_of_information : float, optional
+        EVPI in USD, named when there is no recommendation.
+    horizon : int, optional
+        Months, for the sentence.
+
+    Returns
+    -------
+    dict
+        ``strategy`` (a name, or "not yet"), ``probability`` (the lowest P(cheaper
+        than another) of the cheapest-on-average strategy), ``reason``.
+    """
+    best = int(np.argmin(costs.mean(axis=0)))
+    others = [j for j in range(costs.shape[1]) if j != best]
+    beats = {names[j]: float(np.mean(costs[:, best] < costs[:, j])) for j in others}
+    probability = min(beats.values())
+    within = f" within {horizon} months" if horizon else ""
+    against = " and ".join(f"{name} in {p:.0%}" for name, p in beats.items())
+    if probability >= confidence:
+        return {
+            "strategy": names[best],
+            "probability": probability,
+            "reason": f"{names[best]} is cheaper than {against} of scenarios{within}.",
+        }
+    reason = (
+        f"No strategy is cheaper than every other with probability >= {confidence:.0%}: "
+        f"{names[best]} has the lowest expected cost and is cheaper than {against} of scenarios{within}."
+    )
+    if top_driver is not None:
+        reason += (
+            f" The input that matters most is {top_driver['input']}: P(fine-tuning wins) moves from "
+            f"{top_driver['p_low']:.0%} to {top_driver['p_high']:.0%} between its lowest and highest tenth."
+        )
+    if value_of_information is not None:
+        reason += (
+            f" Perfect information on the choice is worth ${value_of_information:,.0f} (EVPI):"
+            " up to that much is worth spending to learn more before committing."
+        )
+    return {"strategy": "not yet", "probability": probability, "reason": reason}

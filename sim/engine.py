@@ -9,8 +9,6 @@ integers summed after the pool finishes, so 1 and 8 threads give the same number
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Optional
-
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -18,6 +16,10 @@ from kernels.scenarios import STATIC_FIELDS, STRATEGIES, simulate_block
 from sim.sampling import block_seeds, draw_static, kernel_generators
 
 BLOCK_SIZE = 8192
+# Monthly cumulative costs are kept for the first PATH_SAMPLE scenarios (all of them
+# with ``save_paths``): enough for quantile bands by month, bounded in memory
+# (131,072 x 3 x 36 months x 8 bytes = 113 MB).
+PATH_SAMPLE = 16 * BLOCK_SIZE
 
 
 @dataclass
@@ -25,7 +27,8 @@ class Simulation:
     """Raw outputs of a run; shapes use n scenarios and H months.
 
     ``drawn`` holds the static inputs that are uncertain (columns named by
-    ``drawn_keys``); fixed inputs are not repeated per scenario. Costs are USD,
+    ``drawn_keys``); fixed inputs are not repeated per scenario. ``paths`` holds the
+    monthly cumulative costs of the leading scenarios (all with ``save_paths``). Costs are USD,
     discounted, cumulative at the horizon; ``cost_slope`` is USD per call/month of
     month-1 volume; ``payback`` is -1 where a strategy never pays back.
     """
@@ -41,7 +44,7 @@ class Simulation:
     failed: np.ndarray  # bool[n]
     shutdown_month: np.ndarray  # int32[n]
     beats: np.ndarray  # int64[2, H]
-    paths: Optional[np.ndarray]  # float64[n, 3, H] when asked for
+    paths: np.ndarray  # float64[min(n, PATH_SAMPLE) or n with save_paths, 3, H]
 
 
 def simulate(settings, *, threads=None, progress=True):
@@ -82,7 +85,7 @@ def simulate(settings, *, threads=None, progress=True):
         failed=np.empty(n, dtype=np.bool_),
         shutdown_month=np.empty(n, dtype=np.int32),
         beats=np.zeros((2, horizon), dtype=np.int64),
-        paths=np.empty((n, n_strategies, horizon)) if settings.save_paths else None,
+        paths=np.empty((n if settings.save_paths else min(n, PATH_SAMPLE), n_strategies, horizon)),
     )
     beats_per_block = np.zeros((n_blocks, 2, horizon), dtype=np.int64)
     no_paths = np.empty((0, n_strategies, horizon))
@@ -108,7 +111,7 @@ def simulate(settings, *, threads=None, progress=True):
             out.failed[lo:hi],
             out.shutdown_month[lo:hi],
             beats_per_block[block],
-            out.paths[lo:hi] if out.paths is not None else no_paths,
+            out.paths[lo:hi] if hi <= len(out.paths) else no_paths,
         )
         return hi - lo
 

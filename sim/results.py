@@ -11,7 +11,7 @@ import xarray as xr
 from omegaconf import OmegaConf
 
 from kernels.scenarios import STRATEGIES
-from sim.analysis import wilson_interval
+from sim.analysis import SAVINGS_QUANTILES, savings_quantiles, wilson_interval
 from sim.config import input_metadata
 
 CHALLENGERS = ("finetune", "rag")
@@ -99,7 +99,14 @@ def to_dataset(settings, simulation):
             "upper bound of the 95% Wilson interval of p_beats_prompt",
         ),
     )
-    if simulation.paths is not None:
+    band_sample = len(simulation.paths)
+    variables["savings_quantile"] = _var(
+        ("challenger", "quantile", "month"), savings_quantiles(simulation.paths), "USD",
+        f"quantiles of cumulative savings C_prompt(m) - C_k(m), {discounted}"
+        f" (positive: cheaper than prompting), over the first {band_sample} scenarios",
+        scenarios=band_sample,
+    )
+    if settings.save_paths:
         variables["cumulative_cost"] = _var(
             ("scenario", "strategy", "month"), simulation.paths, "USD",
             f"cumulative cost by month, {discounted}",
@@ -110,6 +117,7 @@ def to_dataset(settings, simulation):
         "strategy": _var("strategy", list(STRATEGIES), "1", "prompt, fine-tune or RAG"),
         "challenger": _var("challenger", list(CHALLENGERS), "1", "strategies compared with prompting"),
         "month": _var("month", np.arange(1, horizon + 1), "month", "month 1 is the first of the decision"),
+        "quantile": _var("quantile", list(SAVINGS_QUANTILES), "1", "quantile level"),
     }
     pricing = settings.resolved["pricing"]
     attrs = {
@@ -119,6 +127,7 @@ def to_dataset(settings, simulation):
         "scenarios": n,
         "horizon_months": horizon,
         "discount_rate": settings.discount_rate,
+        "confidence": settings.confidence,
         "pricing_as_of": pricing["as_of"],
         "pricing_source": pricing["source"],
         "fixed_inputs": ", ".join(

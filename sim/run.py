@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sim.config import validate
 from sim.engine import simulate
+from sim.report import write_report
 from sim.results import to_dataset
 from sim.storage import write_json, write_results
 from sim.summary import summarize
@@ -20,7 +21,8 @@ def run(cfg, output_dir, *, progress=True):
     cfg : DictConfig or mapping
         The composed configuration (see ``conf/config.yaml``).
     output_dir : str or Path
-        Run directory; receives ``results.nc`` and ``summary.json``.
+        Run directory; receives ``results.nc``, ``summary.json``, ``plots/`` and
+        ``report.md``.
     progress : bool
         Show a progress bar on a terminal.
 
@@ -42,6 +44,7 @@ def run(cfg, output_dir, *, progress=True):
     output_dir.mkdir(parents=True, exist_ok=True)
     write_results(results, output_dir / "results.nc")
     write_json(summary, output_dir / "summary.json")
+    write_report(results, summary, output_dir)
     log.info(summary["headline"])
     log.info("wrote %s", output_dir)
     return summary

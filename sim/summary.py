@@ -1,10 +1,21 @@
-"""The run's summary: the numbers a reader wants first, computed from the Dataset."""
+"""The run's summary: the numbers a reader wants first, computed from the Dataset alone
+(so a saved ``results.nc`` reproduces it without simulating again)."""
+
+import math
 
 import numpy as np
 
-from sim.analysis import quantiles_beyond_horizon
+from sim.analysis import (
+    break_even_volume,
+    drivers,
+    evpi,
+    quantiles_beyond_horizon,
+    recommend,
+    savings_statistics,
+)
 
 STRATEGY_NAMES = {"prompt": "prompting", "finetune": "fine-tuning", "rag": "RAG"}
+FINETUNE = 1
 
 
 def summarize(results):
@@ -18,17 +29,36 @@ def summarize(results):
     Returns
     -------
     dict
-        JSON-ready: ``p_beats_prompt``, ``cost`` (USD, discounted), ``payback_month``
-        (months; null where a percentile falls beyond the horizon), ``retrains``,
-        ``finetune_failed``, ``shutdown``, run identity and the price sheet's date.
+        JSON-ready: ``p_beats_prompt``, ``cost`` (USD, discounted),
+        ``savings_vs_prompt`` and ``savings_finetune_vs_rag`` (USD, with CVaR at 5%),
+        ``payback_month`` (months; null where a percentile falls beyond the horizon),
+        ``break_even_calls_per_month``, ``evpi`` (USD), ``drivers``,
+        ``recommendation``, ``retrains``, ``finetune_failed``, ``shutdown``, run
+        identity and the price sheet's date and source.
     """
     horizon = int(results.attrs["horizon_months"])
     last = results.sel(month=horizon)
+    strategies = [str(s) for s in results.strategy.values]
+    challengers = [str(c) for c in results.challenger.values]
+    cost = results.cost.transpose("scenario", "strategy").values
+    savings = {k: cost[:, 0] - cost[:, strategies.index(k)] for k in challengers}
+    ranked = drivers(
+        {key: results[key].values for key in drawn_inputs(results)},
+        wins=savings["finetune"] > 0,
+        savings=savings["finetune"],
+    )
+    value_of_information = evpi(cost)
+    break_even = break_even_volume(
+        results.cost_fixed.transpose("scenario", "strategy").values,
+        results.cost_slope.transpose("scenario", "strategy").values,
+        FINETUNE,
+    )
     summary = {
         "scenarios": int(results.attrs["scenarios"]),
         "horizon_months": horizon,
         "seed": int(results.attrs["seed"]),
         "discount_rate": float(results.attrs["discount_rate"]),
+        "confidence": float(results.attrs["confidence"]),
         "p_beats_prompt": {
             k: {
                 "estimate": float(last.p_beats_prompt.sel(challenger=k)),
@@ -37,16 +67,29 @@ def summarize(results):
                     float(last.p_beats_prompt_high.sel(challenger=k)),
                 ],
             }
-            for k in results.challenger.values
+            for k in challengers
         },
-        "cost": {
-            k: _distribution(results.cost.sel(strategy=k).values)
-            for k in results.strategy.values
-        },
+        "cost": {k: _distribution(cost[:, i]) for i, k in enumerate(strategies)},
+        "savings_vs_prompt": {k: savings_statistics(savings[k]) for k in challengers},
+        "savings_finetune_vs_rag": savings_statistics(
+            cost[:, strategies.index("rag")] - cost[:, strategies.index("finetune")]
+        ),
         "payback_month": {
-            k: _payback(results.payback_month.sel(challenger=k).values)
-            for k in results.challenger.values
+            k: _payback(results.payback_month.sel(challenger=k).values) for k in challengers
         },
+        "break_even_calls_per_month": dict(
+            zip(("p10", "p50", "p90"), _finite_or_none(np.quantile(break_even, [0.1, 0.5, 0.9], method="inverted_cdf")))
+        ),
+        "evpi": value_of_information,
+        "drivers": ranked,
+        "recommendation": recommend(
+            cost,
+            [STRATEGY_NAMES[s] for s in strategies],
+            float(results.attrs["confidence"]),
+            top_driver=ranked[0] if ranked else None,
+            value_of_information=value_of_information,
+            horizon=horizon,
+        ),
         "retrains": {"mean": float(results.retrains.mean())},
         "finetune_failed": {"fraction": float(results.finetune_failed.mean())},
         "shutdown": {"fraction": float(results.shutdown_month.notnull().mean())},
@@ -57,6 +100,11 @@ def summarize(results):
     }
     summary["headline"] = headline(summary)
     return summary
+
+
+def drawn_inputs(results):
+    """Config keys of the inputs drawn per scenario (the uncertain static inputs)."""
+    return [name for name in results.data_vars if "." in name and results[name].dims == ("scenario",)]
 
 
 def headline(summary, strategy="finetune"):
@@ -77,3 +125,7 @@ def _distribution(values):
 def _payback(months):
     p10, p50, p90 = quantiles_beyond_horizon(months, [0.1, 0.5, 0.9])
     return {"p10": p10, "p50": p50, "p90": p90, "never": float(np.isnan(months).mean())}
+
+
+def _finite_or_none(values):
+    return [float(v) if math.isfinite(v) else None for v in values]

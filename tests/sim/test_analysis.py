@@ -4,7 +4,20 @@ import math
 
 import numpy as np
 
-from sim.analysis import Z_975, quantiles_beyond_horizon, wilson_interval
+from sim.analysis import (
+    Z_975,
+    break_even_volume,
+    crossing_curves,
+    cvar,
+    drivers,
+    evpi,
+    payback_by_month,
+    quantiles_beyond_horizon,
+    recommend,
+    savings_quantiles,
+    savings_statistics,
+    wilson_interval,
+)
 
 
 def test_wilson_interval_matches_the_formula_by_hand():
@@ -29,3 +42,82 @@ def test_payback_percentiles_count_never_as_beyond_the_horizon():
     # sorted: 3 4 5 6 7 8 9 inf inf inf; inverted CDF: p10 -> 1st, p50 -> 5th, p90 -> 9th
     assert quantiles_beyond_horizon(months, [0.1, 0.5, 0.9]) == [3, 7, None]
     assert quantiles_beyond_horizon(np.full(4, np.nan), [0.5]) == [None]
+
+
+def test_cvar_is_the_mean_of_the_worst_share_with_a_fractional_boundary():
+    values = np.arange(20.0, 0.0, -1.0)  # 20 .. 1, unsorted on purpose
+    assert cvar(values, 0.05) == 1.0  # one worst value
+    assert cvar(values, 0.10) == 1.5  # mean of 1 and 2
+    assert math.isclose(cvar(values, 0.075), (1 + 0.5 * 2) / 1.5)  # 1.5 values: 1 and half of 2
+    assert cvar(values, 1.0) == values.mean()
+
+
+def test_savings_statistics_of_a_known_sample():
+    stats = savings_statistics(np.arange(1.0, 101.0))
+    assert stats["mean"] == 50.5 and stats["p50"] == 50.5
+    assert math.isclose(stats["p05"], 5.95) and math.isclose(stats["p95"], 95.05)
+    assert stats["cvar05"] == 3.0  # mean of 1..5
+
+
+def test_evpi_by_hand():
+    # E[C] = (2.5, 2.5): either choice costs 2.5 on average; knowing the scenario
+    # first picks 1 or 2, on average 1.5; perfect information is worth 1.0
+    assert evpi([[1.0, 3.0], [4.0, 2.0]]) == 1.0
+    # a strategy cheaper in every scenario leaves nothing to learn
+    assert evpi([[1.0, 3.0], [2.0, 5.0]]) == 0.0
+
+
+def test_break_even_volume_where_the_lines_cross():
+    fixed = np.array([[0.0, 100.0, 50.0], [0.0, 0.0, 10.0]])
+    slope = np.array([[0.01, 0.005, 0.02], [0.01, 0.002, 0.01]])
+    # 100 + 0.005 V = 0.01 V at V = 20,000; RAG's steeper line never crosses below
+    np.testing.assert_allclose(break_even_volume(fixed, slope, 1), [20_000.0, 0.0])
+    np.testing.assert_array_equal(break_even_volume(fixed, slope, 2), [np.inf, np.inf])
+
+
+def test_crossing_curves_count_scenarios_on_each_side_of_their_break_even():
+    # break-even volumes 10k, 20k, 40k, 80k for fine-tuning; RAG never wins
+    fixed = np.array([[0.0, 50.0 * b, 1e9] for b in (1, 2, 4, 8)])
+    slope = np.array([[0.01, 0.005, 0.01]] * 4)
+    curves = crossing_curves(fixed, slope, [5e3, 15e3, 30e3, 60e3, 1e5])
+    np.testing.assert_allclose(curves["p_beats_prompt"][0], [0, 0.25, 0.5, 0.75, 1.0])
+    np.testing.assert_allclose(curves["p_beats_prompt"][1], 0.0)
+    np.testing.assert_allclose(curves["p_cheapest"][1], [0, 0.25, 0.5, 0.75, 1.0])
+    # fine-tune costs at 30k calls: 50 b + 0.005 x 30k = 200, 250, 350, 550 -> median 300
+    assert math.isclose(curves["cost_band"][1, 1, 2], 300.0)
+
+
+def test_drivers_rank_the_input_that_decides_the_answer_first():
+    n = 1000
+    rng = np.random.default_rng(0)
+    decisive = np.arange(n, dtype=float)
+    noise = rng.random(n)
+    wins = decisive >= 500  # fine-tuning wins exactly in the top half of `decisive`
+    savings = decisive - 500
+    rows = drivers({"noise": noise, "decisive": decisive}, wins, savings)
+    assert [r["input"] for r in rows] == ["decisive", "noise"]
+    assert rows[0]["p_low"] == 0.0 and rows[0]["p_high"] == 1.0 and rows[0]["effect"] == 1.0
+    # lowest tenth: savings -500..-401, median -450.5; highest: 400..499, median 449.5
+    assert rows[0]["savings_low"] == -450.5 and rows[0]["savings_high"] == 449.5
+    assert abs(rows[1]["effect"]) < 0.2
+
+
+def test_recommendation_needs_the_confidence_against_every_other_strategy():
+    costs = np.array([[10.0, 5.0, 7.0]] * 9 + [[10.0, 12.0, 7.0]])
+    names = ["prompting", "fine-tuning", "RAG"]
+    # fine-tuning: cheapest on average (5.7), cheaper than prompting 9/10, than RAG 9/10
+    yes = recommend(costs, names, 0.8)
+    assert yes["strategy"] == "fine-tuning" and yes["probability"] == 0.9
+    no = recommend(costs, names, 0.95, top_driver={"input": "workload.calls_per_month", "p_low": 0.1, "p_high": 0.7},
+                   value_of_information=123.0)
+    assert no["strategy"] == "not yet" and no["probability"] == 0.9
+    assert "workload.calls_per_month" in no["reason"] and "$123" in no["reason"]
+
+
+def test_savings_quantiles_and_payback_by_month_on_small_paths():
+    # two scenarios, two months: prompt 10, 20 and 10, 30; fine-tune 15, 15 and 5, 35
+    paths = np.array([[[10, 20], [15, 15], [10, 20]], [[10, 30], [5, 35], [10, 30]]], dtype=float)
+    bands = savings_quantiles(paths, quantiles=(0.0, 0.5, 1.0))
+    np.testing.assert_allclose(bands[0], [[-5, -5], [0, 0], [5, 5]])
+    np.testing.assert_allclose(bands[1], 0.0)
+    np.testing.assert_allclose(payback_by_month(np.array([2.0, np.nan, 1.0, 3.0]), 3), [0.25, 0.5, 0.75])

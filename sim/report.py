@@ -1,0 +1,146 @@
+"""``report.md`` of a run, and ``python -m sim.report RUN_DIR`` to redraw pictures and
+report from a saved ``results.nc`` without simulating again."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from sim.config import input_metadata
+from sim.distributions import parse
+from sim.plots import draw_all, usd
+from sim.storage import atomic_path, read_results
+from sim.summary import STRATEGY_NAMES, summarize
+
+PLOTS = "plots"
+
+
+def render(results, summary):
+    """The report as Markdown text: headline, key numbers, pictures, assumptions."""
+    h = summary["horizon_months"]
+    rec = summary["recommendation"]
+    lines = [
+        "# payback report",
+        "",
+        f"**{summary['headline']}**",
+        "",
+        f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
+        "",
+        f"{summary['scenarios']:,} scenarios over {h} months, seed {summary['seed']}, "
+        f"discounted at {summary['discount_rate']:.1%} a year. Money is USD, discounted to month 1.",
+        "",
+        "## Key numbers",
+        "",
+        "| | fine-tuning | RAG |",
+        "| --- | --- | --- |",
+    ]
+    p = summary["p_beats_prompt"]
+    sv = summary["savings_vs_prompt"]
+    pb = summary["payback_month"]
+
+    def both(cell):
+        return f"| {cell[0]} | {cell[1]('finetune')} | {cell[1]('rag')} |"
+
+    rows = [
+        (f"P(cheaper than prompting at month {h}) [95% CI]",
+         lambda k: f"{p[k]['estimate']:.3f} [{p[k]['ci95'][0]:.3f}, {p[k]['ci95'][1]:.3f}]"),
+        ("expected savings vs prompting", lambda k: usd(sv[k]["mean"])),
+        ("median savings", lambda k: usd(sv[k]["p50"])),
+        ("5% quantile of savings", lambda k: usd(sv[k]["p05"])),
+        ("CVaR 5% of savings (mean of the worst 5%)", lambda k: usd(sv[k]["cvar05"])),
+        ("payback month p10 / p50 / p90", lambda k: " / ".join(_month(pb[k][q]) for q in ("p10", "p50", "p90"))),
+        ("never pays back within the horizon", lambda k: f"{pb[k]['never']:.1%}"),
+    ]
+    lines += [both(row) for row in rows]
+    be = summary["break_even_calls_per_month"]
+    ft_rag = summary["savings_finetune_vs_rag"]
+    lines += [
+        "",
+        "- Expected cost: " + ", ".join(
+            f"{STRATEGY_NAMES[k]} {usd(v['mean'])} (90%: {usd(v['p05'])} to {usd(v['p95'])})"
+            for k, v in summary["cost"].items()
+        ) + ".",
+        f"- Fine-tuning against RAG: expected savings {usd(ft_rag['mean'])}, "
+        f"CVaR 5% {usd(ft_rag['cvar05'])}.",
+        f"- Break-even month-1 volume for fine-tuning (calls/month): p10 {_calls(be['p10'])}, "
+        f"p50 {_calls(be['p50'])}, p90 {_calls(be['p90'])}.",
+        f"- Expected value of perfect information on the choice (EVPI): {usd(summary['evpi'])}.",
+        f"- Mean retrains {summary['retrains']['mean']:.2f}; fine-tune failed in "
+        f"{summary['finetune_failed']['fraction']:.1%}; use case shut down in "
+        f"{summary['shutdown']['fraction']:.1%} of scenarios.",
+        "",
+        "## Pictures",
+        "",
+        f"![Probability of payback by month]({PLOTS}/payback_probability.png)",
+        "",
+        f"![Cumulative savings by month]({PLOTS}/savings_fan.png)",
+        "",
+        f"![Savings at the horizon]({PLOTS}/savings_histogram.png)",
+        "",
+        f"![Drivers]({PLOTS}/drivers.png)",
+        "",
+        f"![Line crossing]({PLOTS}/line_crossing.png)",
+        "",
+        "## Drivers",
+        "",
+        "Each uncertain input splits the scenarios into its lowest and highest tenth; the "
+        "effect is how far P(fine-tuning beats prompting) moves between the two.",
+        "",
+        "| input | P(win), lowest 10% | P(win), highest 10% | effect | median savings, lowest / highest 10% |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| `{d['input']}` | {d['p_low']:.1%} | {d['p_high']:.1%} | {d['effect']:+.1%} | "
+        f"{usd(d['savings_low'])} / {usd(d['savings_high'])} |"
+        for d in summary["drivers"]
+    ]
+    lines += ["", "## Assumptions", "", "| input | value | unit |", "| --- | --- | --- |"]
+    config = OmegaConf.to_container(OmegaConf.create(results.attrs["config"]))
+    for key, meta in input_metadata().items():
+        section, name = key.split(".")
+        shown = parse(key, config[section][name], meta["domain"]).describe()
+        lines.append(f"| `{key}` | {shown} | {meta['unit']} |")
+    lines.append(f"| `finetune.reprice_on_retrain` | {config['finetune']['reprice_on_retrain']} | |")
+    pricing = summary["pricing"]
+    lines += [
+        "",
+        f"Price sheet as of **{pricing['as_of']}**; source: {pricing['source']}. "
+        "Prices drift: check them before you commit budget.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _month(value):
+    return "beyond horizon" if value is None else str(value)
+
+
+def _calls(value):
+    return "never" if value is None else f"{value:,.0f}"
+
+
+def write_report(results, summary, run_dir):
+    """Draw the pictures into ``run_dir/plots`` and write ``run_dir/report.md``."""
+    run_dir = Path(run_dir)
+    draw_all(results, summary, run_dir / PLOTS)
+    with atomic_path(run_dir / "report.md") as temporary:
+        temporary.write_text(render(results, summary))
+
+
+def main(argv=None):
+    """``python -m sim.report RUN_DIR``: redraw pictures and report from ``results.nc``."""
+    parser = argparse.ArgumentParser(prog="python -m sim.report", description=main.__doc__)
+    parser.add_argument("run_dir", type=Path, help="a run directory holding results.nc")
+    args = parser.parse_args(argv)
+    path = args.run_dir / "results.nc"
+    if not path.is_file():
+        print(f"payback: error: run_dir: no results.nc in {args.run_dir}", file=sys.stderr)
+        sys.exit(2)
+    results = read_results(path)
+    write_report(results, summarize(results), args.run_dir)
+    print(f"wrote {args.run_dir / 'report.md'} and {args.run_dir / PLOTS}/")
+
+
+if __name__ == "__main__":
+    main()

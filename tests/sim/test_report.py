@@ -1,0 +1,69 @@
+"""A run's pictures and report, and their reproduction from a saved run."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from sim.cli import CONFIG_DIR
+from sim.plots import PICTURES, payback_probability
+from sim.run import run
+from sim.storage import read_results
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("run")
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        cfg = compose(config_name="config", overrides=["scenarios=6000"])
+    run(cfg, directory, progress=False)
+    return directory
+
+
+def test_every_picture_is_drawn(run_dir):
+    for name in PICTURES:
+        picture = run_dir / "plots" / name
+        assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 20_000
+
+
+def test_headline_curve_is_the_summary(run_dir):
+    summary = json.loads((run_dir / "summary.json").read_text())
+    results = read_results(run_dir / "results.nc")
+    figure = payback_probability(results, summary["confidence"])
+    lines = {line.get_gid(): line for line in figure.axes[0].get_lines() if line.get_gid()}
+    for strategy in ("finetune", "rag"):
+        curve = lines[f"p_beats_prompt.{strategy}"]
+        assert curve.get_xdata()[-1] == summary["horizon_months"]
+        assert curve.get_ydata()[-1] == summary["p_beats_prompt"][strategy]["estimate"]
+
+
+def test_summary_gains_the_analysis(run_dir):
+    summary = json.loads((run_dir / "summary.json").read_text())
+    for strategy in ("finetune", "rag"):
+        stats = summary["savings_vs_prompt"][strategy]
+        assert stats["cvar05"] <= stats["p05"] <= stats["p50"] <= stats["p95"]
+    assert summary["evpi"] >= 0
+    assert set(summary["break_even_calls_per_month"]) == {"p10", "p50", "p90"}
+    effects = [abs(d["effect"]) for d in summary["drivers"]]
+    assert effects == sorted(effects, reverse=True) and len(effects) > 10
+    assert summary["recommendation"]["strategy"] in {"prompting", "fine-tuning", "RAG", "not yet"}
+    report = (run_dir / "report.md").read_text()
+    assert summary["headline"] in report and "as of **2026-11-28**" in report
+
+
+def test_sim_report_redraws_the_same_report_from_results_nc(run_dir, tmp_path):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(run_dir / "results.nc", copy / "results.nc")
+    done = subprocess.run([sys.executable, "-m", "sim.report", str(copy)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (copy / "report.md").read_text() == (run_dir / "report.md").read_text()
+    assert sorted(p.name for p in (copy / "plots").iterdir()) == sorted(PICTURES)
+
+
+def test_sim_report_refuses_a_directory_without_results(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "sim.report", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 2 and "no results.nc" in done.stderr and "Traceback" not in done.stderr
