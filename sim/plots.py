@@ -162,7 +162,10 @@ def drivers_tornado(summary, top=10):
         ax.set_xlabel(label)
         ax.grid(alpha=0.3, axis="x")
     axes[0].set_yticks(y, names)
-    axes[0].legend(loc="lower right", fontsize=8)
+    if rows:
+        axes[0].legend(loc="lower right", fontsize=8)
+    else:
+        axes[0].text(0.5, 0.5, "every input is fixed", transform=axes[0].transAxes, ha="center")
     fig.suptitle("Which uncertain inputs move fine-tuning's answer most?",
                  fontsize=12, x=0.01, ha="left")
     fig.tight_layout()
