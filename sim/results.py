@@ -11,7 +11,7 @@ import xarray as xr
 from omegaconf import OmegaConf
 
 from kernels.scenarios import STRATEGIES
-from sim.analysis import SAVINGS_QUANTILES, savings_quantiles, wilson_interval
+from sim.analysis import SAVINGS_QUANTILES, payback_by_month, savings_quantiles, wilson_interval
 from sim.config import input_metadata
 
 CHALLENGERS = ("finetune", "rag")
@@ -69,6 +69,12 @@ def to_dataset(settings, simulation):
         payback_month=_var(
             ("scenario", "challenger"), payback, "month",
             "first month m with C_k(m) <= C_prompt(m); NaN: not within the horizon",
+        ),
+        p_paid_back=_var(
+            ("challenger", "month"),
+            np.stack([payback_by_month(payback[:, j], horizon) for j in range(len(CHALLENGERS))]),
+            "probability",
+            "P(payback month <= m): the strategy's cumulative cost has reached prompting's by m",
         ),
         retrains=_var(
             "scenario", simulation.retrains, "count",

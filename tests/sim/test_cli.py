@@ -65,6 +65,7 @@ def test_fixed_run_writes_a_summary_equal_to_the_closed_forms(tmp_path):
     assert "horizon_months: 24" in results.attrs["config"]
     np.testing.assert_array_equal(results.p_beats_prompt.sel(challenger="finetune").values,
                                   [0.0] * 11 + [1.0] * 13)
+    np.testing.assert_array_equal(results.p_paid_back.sel(challenger="rag").values, [0.0] * 15 + [1.0] * 9)
     assert not [p for p in run_dir.iterdir() if p.name.endswith(".partial")]
 
 
