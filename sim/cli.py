@@ -17,6 +17,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import ConfigError, describe_omegaconf_error, register
 from sim.run import run
+from sim.storage import stop_publishing
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 EXIT_BAD_INPUT = 2
@@ -55,6 +56,7 @@ def describe_hydra_error(error):
 
 def _terminate(signum, frame):
     # SIGTERM becomes SystemExit so that pending temporary files are cleaned up.
+    stop_publishing(128 + signum)
     sys.exit(128 + signum)
 
 

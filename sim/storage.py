@@ -11,6 +11,19 @@ import xarray as xr
 NETCDF_ENGINE = "h5netcdf"  # NetCDF4: compression and 64-bit integers
 
 
+_stop_exit_code = []
+
+
+def stop_publishing(exit_code):
+    """Publish no further file; the next write ends the process with ``exit_code``.
+
+    A signal handler's exception can be swallowed when it fires inside a finaliser
+    (``__del__`` of an HDF5 object, say), so the handler also calls this: every
+    write checks it before the rename that makes a file visible.
+    """
+    _stop_exit_code.append(exit_code)
+
+
 @contextmanager
 def atomic_path(path):
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
@@ -18,6 +31,8 @@ def atomic_path(path):
     temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         yield temporary
+        if _stop_exit_code:
+            raise SystemExit(_stop_exit_code[0])
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
