@@ -123,7 +123,8 @@ def evpi(costs):
     choosing would save on average. ``costs`` is float[n, strategies].
     """
     costs = np.asarray(costs, dtype=float)
-    return float(costs.mean(axis=0).min() - costs.min(axis=1).mean())
+    # Never negative in exact arithmetic (Jensen); rounding can leave -1e-12.
+    return max(0.0, float(costs.mean(axis=0).min() - costs.min(axis=1).mean()))
 
 
 def break_even_volume(cost_fixed, cost_slope, challenger):

@@ -5,6 +5,7 @@ Hydra refuses it while composing (unknown key, wrong type, missing preset) or ou
 validation does (a value out of range).
 """
 
+import logging
 import os
 import signal
 import sys
@@ -12,15 +13,20 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import ConfigError, describe_omegaconf_error, register
 from sim.run import run
 from sim.storage import stop_publishing
+from sim.sweep import last_failed_jobs, record_failure
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 EXIT_BAD_INPUT = 2
+EXIT_SWEEP_FAILED = 1
+
+log = logging.getLogger("payback")
 
 register()
 
@@ -32,10 +38,22 @@ def _refuse(message):
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def _task(cfg):
+    hydra_config = HydraConfig.get()
+    output_dir = hydra_config.runtime.output_dir
+    if hydra_config.mode != RunMode.MULTIRUN:
+        try:
+            return run(cfg, output_dir)
+        except ConfigError as error:
+            _refuse(error)
     try:
-        return run(cfg, HydraConfig.get().runtime.output_dir)
-    except ConfigError as error:
-        _refuse(error)
+        return run(cfg, output_dir)
+    except Exception as error:  # one failed job must not take the rest of the sweep down
+        record_failure(output_dir, error)
+        if isinstance(error, ConfigError):
+            log.error("job failed: %s", error)
+        else:
+            log.exception("job failed")
+        return None
 
 
 def describe_hydra_error(error):
@@ -70,3 +88,8 @@ def main():
         _task()
     except (HydraException, OmegaConfBaseException) as error:
         _refuse(describe_hydra_error(error))
+    if last_failed_jobs:
+        numbers = ", ".join(str(job["job"]) for job in last_failed_jobs)
+        print(f"payback: {len(last_failed_jobs)} sweep job(s) failed ({numbers}): see sweep.csv",
+              file=sys.stderr)
+        sys.exit(EXIT_SWEEP_FAILED)

@@ -126,6 +126,7 @@ class Config:
     confidence: float = MISSING
     threads: Optional[int] = None
     save_paths: bool = False
+    report: bool = True
     workload: Workload = field(default_factory=Workload)
     pricing: Pricing = field(default_factory=Pricing)
     market: Market = field(default_factory=Market)
@@ -167,6 +168,7 @@ class Settings:
     confidence: float
     threads: Optional[int]
     save_paths: bool
+    report: bool
     reprice_on_retrain: bool
     inputs: dict
     resolved: dict
@@ -230,6 +232,7 @@ def validate(cfg):
         confidence=float(confidence),
         threads=threads,
         save_paths=resolved["save_paths"],
+        report=resolved["report"],
         reprice_on_retrain=resolved["finetune"]["reprice_on_retrain"],
         inputs=inputs,
         resolved=resolved,

@@ -241,3 +241,98 @@ def draw_all(results, summary, directory):
             fig.savefig(temporary, dpi=DPI, format="png")
         plt.close(fig)
     return list(PICTURES)
+
+
+def sweep_heatmap(sweep, dims):
+    """P(fine-tuning wins) over a two-key grid, each cell with its 95% interval."""
+    rows, columns = dims
+    p = sweep.p_beats_prompt.sel(challenger="finetune").transpose(rows, columns)
+    low = sweep.p_beats_prompt_low.sel(challenger="finetune").transpose(rows, columns)
+    high = sweep.p_beats_prompt_high.sel(challenger="finetune").transpose(rows, columns)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * p.shape[1] + 3), max(3.5, 0.9 * p.shape[0] + 2)))
+    image = ax.imshow(p.values, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    for i, j in np.ndindex(p.shape):
+        value = p.values[i, j]
+        text = "failed" if np.isnan(value) else f"{value:.2f}\n[{low.values[i, j]:.2f}, {high.values[i, j]:.2f}]"
+        dark = not np.isnan(value) and (value < 0.2 or value > 0.85)
+        ax.text(j, i, text, ha="center", va="center", fontsize=9, color="white" if dark else "black")
+    ax.set_xticks(range(p.shape[1]), [_tick(v) for v in p[columns].values])
+    ax.set_yticks(range(p.shape[0]), [_tick(v) for v in p[rows].values])
+    ax.set_xlabel(columns)
+    ax.set_ylabel(rows)
+    bar = fig.colorbar(image, ax=ax, format=PercentFormatter(1.0))
+    bar.set_label("P(fine-tuning beats prompting)")
+    ax.set_title("Where does fine-tuning pay back within the horizon?", fontsize=12, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def _tick(value):
+    return calls(value) if isinstance(value, (float, np.floating)) else str(value)
+
+
+def sweep_profile(sweep, dims):
+    """P(win) with 95% intervals, expected savings and CVaR along a sweep."""
+    numeric = len(dims) == 1 and dims != ["job"] and np.issubdtype(sweep[dims[0]].dtype, np.number)
+    flat = sweep.stack(point=dims) if len(dims) > 1 else sweep.rename({dims[0]: "point"})
+    x = flat.point.values if numeric else np.arange(flat.sizes["point"])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(FIGSIZE[0] * 1.5, FIGSIZE[1]))
+    for k in CHALLENGE_ORDER:
+        p = flat.p_beats_prompt.sel(challenger=k).values
+        low = flat.p_beats_prompt_low.sel(challenger=k).values
+        high = flat.p_beats_prompt_high.sel(challenger=k).values
+        if numeric:
+            left.fill_between(x, low, high, color=COLORS[k], alpha=0.25, linewidth=0)
+            left.plot(x, p, "o-", color=COLORS[k], label=STRATEGY_NAMES[k])
+        else:
+            left.errorbar(x, p, yerr=[p - low, high - p], fmt="o", capsize=4, color=COLORS[k],
+                          label=STRATEGY_NAMES[k])
+        mean = flat.savings_mean.sel(challenger=k).values
+        tail = flat.savings_cvar05.sel(challenger=k).values
+        right.plot(x, mean, "o-" if numeric else "o", color=COLORS[k], label=f"{STRATEGY_NAMES[k]}: expected")
+        right.plot(x, tail, "v--" if numeric else "v", color=COLORS[k], alpha=0.7,
+                   label=f"{STRATEGY_NAMES[k]}: CVaR 5%")
+    right.axhline(0, color="black", linewidth=0.8)
+    left.set_ylim(0, 1)
+    left.yaxis.set_major_formatter(PercentFormatter(1.0))
+    left.set_ylabel("P(cheaper than prompting at the horizon)")
+    right.yaxis.set_major_formatter(FuncFormatter(usd))
+    right.set_ylabel("savings vs prompting (USD, discounted)")
+    for ax in (left, right):
+        if numeric:
+            ax.set_xlabel(dims[0])
+            if x.min() > 0 and x.max() / x.min() >= 10:
+                ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(FuncFormatter(calls))
+        else:
+            ax.set_xticks(x, _point_labels(flat, dims), rotation=30, ha="right", fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("How do the chances and the savings change across the sweep?",
+                 fontsize=12, x=0.01, ha="left")
+    fig.tight_layout()
+    return fig
+
+
+CHALLENGE_ORDER = ("finetune", "rag")
+
+
+def _point_labels(flat, dims):
+    if dims == ["job"]:
+        keys = [k for k in flat.coords if flat[k].dims == ("point",) and k != "point"]
+        return [", ".join(f"{k}={flat[k].values[i]}" for k in keys) for i in range(flat.sizes["point"])]
+    if len(dims) == 1:
+        return [_tick(v) for v in flat.point.values]
+    return [", ".join(_tick(v) for v in point) for point in flat.point.values]
+
+
+def sweep_chart(sweep, path):
+    """The sweep's picture: a heatmap over a two-key grid, else a profile along it."""
+    dims = [d for d in sweep.p_beats_prompt.dims if d != "challenger"]
+    if sweep.attrs["layout"] == "grid" and len(dims) == 2:
+        fig = sweep_heatmap(sweep, dims)
+    else:
+        fig = sweep_profile(sweep, dims)
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=DPI, format="png")
+    plt.close(fig)

@@ -7,7 +7,7 @@ from sim.config import validate
 from sim.engine import simulate
 from sim.report import write_report
 from sim.results import to_dataset
-from sim.storage import write_json, write_results
+from sim.storage import write_json, write_dataset
 from sim.summary import summarize
 
 log = logging.getLogger("payback")
@@ -42,9 +42,10 @@ def run(cfg, output_dir, *, progress=True):
     summary = summarize(results)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    write_results(results, output_dir / "results.nc")
+    write_dataset(results, output_dir / "results.nc")
     write_json(summary, output_dir / "summary.json")
-    write_report(results, summary, output_dir)
+    if settings.report:
+        write_report(results, summary, output_dir)
     log.info(summary["headline"])
     log.info("wrote %s", output_dir)
     return summary

@@ -23,6 +23,7 @@ BASE = {
     "confidence": 0.8,
     "threads": None,
     "save_paths": False,
+    "report": True,
     "workload": {
         "calls_per_month": 100_000,
         "growth_per_month": 0.0,

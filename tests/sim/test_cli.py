@@ -6,9 +6,16 @@ import sys
 
 import numpy as np
 import pytest
-import xarray as xr
 
-from tests.conftest import BASE, FINETUNED_MONTHLY, PROMPT_MONTHLY, RAG_FIRST_MONTH_FIXED, RAG_LATER_FIXED, RAG_MONTHLY
+from sim.storage import read_results
+from tests.conftest import (
+    BASE,
+    FINETUNED_MONTHLY,
+    PROMPT_MONTHLY,
+    RAG_FIRST_MONTH_FIXED,
+    RAG_LATER_FIXED,
+    RAG_MONTHLY,
+)
 
 H = BASE["horizon_months"]
 
@@ -59,7 +66,7 @@ def test_fixed_run_writes_a_summary_equal_to_the_closed_forms(tmp_path):
     assert summary["retrains"]["mean"] == 0.0
     assert (summary["scenarios"], summary["horizon_months"], summary["seed"]) == (1000, H, BASE["seed"])
 
-    results = xr.open_dataset(run_dir / "results.nc", engine="h5netcdf")
+    results = read_results(run_dir / "results.nc")
     assert dict(results.sizes) == {"scenario": 1000, "strategy": 3, "challenger": 2, "month": H, "quantile": 5}
     assert results.cost.attrs["units"] == "USD" and "description" in results.cost.attrs
     assert "horizon_months: 24" in results.attrs["config"]
@@ -73,7 +80,7 @@ def test_fixed_run_writes_a_summary_equal_to_the_closed_forms(tmp_path):
 def test_default_configuration_runs_and_draws_its_uncertain_inputs(tmp_path):
     done = payback("scenarios=3000", run_dir=tmp_path / "run")
     assert done.returncode == 0, done.stderr
-    results = xr.open_dataset(tmp_path / "run" / "results.nc", engine="h5netcdf")
+    results = read_results(tmp_path / "run" / "results.nc")
     drawn = results["workload.calls_per_month"]
     assert drawn.attrs["distribution"].startswith("lognormal(") and drawn.std() > 0
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())

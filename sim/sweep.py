@@ -1,0 +1,269 @@
+"""Aggregate a Hydra multirun: one answer across the grid, rebuilt from what is on disk.
+
+``AggregateSweep`` is a Hydra callback: ``on_multirun_end`` runs once in the launching
+process (with the basic, joblib and submitit launchers alike) and walks the sweep
+directory, so a job that failed or never finished is listed, not lost.
+``python -m sim.sweep SWEEP_DIR`` does the same by hand.
+"""
+
+import argparse
+import csv
+import io
+import itertools
+import json
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+import yaml
+from hydra.experimental.callback import Callback
+
+from sim.plots import sweep_chart
+from sim.storage import atomic_path, write_json, write_dataset
+
+log = logging.getLogger("payback")
+
+FAILURE_FILE = "failure.json"
+CHALLENGERS = ("finetune", "rag")
+# (variable, unit, description, reader of one challenger's numbers in summary.json)
+METRICS = (
+    ("p_beats_prompt", "probability", "P(cheaper than prompting at the horizon)",
+     lambda s, k: s["p_beats_prompt"][k]["estimate"]),
+    ("p_beats_prompt_low", "probability", "lower bound of its 95% Wilson interval",
+     lambda s, k: s["p_beats_prompt"][k]["ci95"][0]),
+    ("p_beats_prompt_high", "probability", "upper bound of its 95% Wilson interval",
+     lambda s, k: s["p_beats_prompt"][k]["ci95"][1]),
+    ("savings_mean", "USD", "expected savings against prompting at the horizon, discounted",
+     lambda s, k: s["savings_vs_prompt"][k]["mean"]),
+    ("savings_p05", "USD", "5% quantile of savings against prompting",
+     lambda s, k: s["savings_vs_prompt"][k]["p05"]),
+    ("savings_cvar05", "USD", "mean of the worst 5% of savings against prompting (CVaR)",
+     lambda s, k: s["savings_vs_prompt"][k]["cvar05"]),
+    ("payback_month_p50", "month", "median payback month; NaN beyond the horizon",
+     lambda s, k: s["payback_month"][k]["p50"]),
+)
+
+last_failed_jobs = []  # failed jobs of the latest aggregate in this process, for the exit code
+
+
+def record_failure(output_dir, error):
+    """Leave ``failure.json`` in a job's directory so the aggregate can list it."""
+    write_json({"error": f"{type(error).__name__}: {error}"}, Path(output_dir) / FAILURE_FILE)
+
+
+def read_jobs(sweep_dir):
+    """Every job under a sweep directory, in job order.
+
+    Returns
+    -------
+    list of dict
+        ``job`` (int), ``dir``, ``overrides`` (dict of key to the value as typed),
+        ``summary`` (dict or None) and ``error`` (str or None).
+    """
+    jobs = []
+    for overrides_file in Path(sweep_dir).glob("*/.hydra/overrides.yaml"):
+        job_dir = overrides_file.parent.parent
+        overrides = {}
+        for item in yaml.safe_load(overrides_file.read_text()) or []:
+            key, _, value = item.partition("=")
+            overrides[key.lstrip("+~")] = value
+        summary_file, failure_file = job_dir / "summary.json", job_dir / FAILURE_FILE
+        summary = json.loads(summary_file.read_text()) if summary_file.is_file() else None
+        if failure_file.is_file():
+            error = json.loads(failure_file.read_text())["error"]
+        else:
+            error = None if summary else "no summary.json: the job did not finish"
+        jobs.append({"job": _job_number(job_dir.name), "dir": job_dir, "overrides": overrides,
+                     "summary": summary if error is None else None, "error": error})
+    return sorted(jobs, key=lambda j: j["job"])
+
+
+def _job_number(name):
+    return int(name) if name.isdigit() else -1
+
+
+def swept_keys(jobs):
+    """Keys whose value differs between jobs, in the order they were given."""
+    keys = []
+    for job in jobs:
+        keys += [k for k in job["overrides"] if k not in keys]
+    return [k for k in keys if len({job["overrides"].get(k) for job in jobs}) > 1]
+
+
+def _coordinate(values):
+    """Numbers when every value reads as one, otherwise the strings as typed."""
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        return list(values)
+
+
+def to_dataset(jobs):
+    """The sweep as a Dataset: dims are the swept keys for a full grid, else ``job``."""
+    keys = swept_keys(jobs)
+    levels = {}
+    for key in keys:
+        seen = list(dict.fromkeys(job["overrides"].get(key) for job in jobs))
+        coordinate = _coordinate(seen)
+        order = np.argsort(coordinate, kind="stable") if isinstance(coordinate[0], float) else range(len(seen))
+        levels[key] = [seen[i] for i in order]
+    points = [tuple(job["overrides"].get(k) for k in keys) for job in jobs]
+    grid = (
+        bool(keys)
+        and len(set(points)) == len(points) == int(np.prod([len(v) for v in levels.values()]))
+        and set(points) == set(itertools.product(*levels.values()))
+    )
+    if grid:
+        dims = keys
+        shape = [len(levels[k]) for k in keys]
+        position = {p: np.unravel_index(i, shape) for i, p in enumerate(itertools.product(*levels.values()))}
+        coords = {k: _coordinate(levels[k]) for k in keys}
+    else:
+        dims = ["job"]
+        shape = [len(jobs)]
+        position = {p: (i,) for i, p in enumerate(points)}
+        coords = {"job": [job["job"] for job in jobs]}
+        coords.update({k: ("job", [str(p[i]) for p in points]) for i, k in enumerate(keys)})
+
+    def empty(dtype=float, fill=np.nan):
+        return np.full(shape, fill, dtype=dtype)
+
+    metrics = {name: np.full([len(CHALLENGERS), *shape], np.nan) for name, *_ in METRICS}
+    evpi, job_number = empty(), empty(int, -1)
+    status, error, recommendation = empty(object, ""), empty(object, ""), empty(object, "")
+    for job, point in zip(jobs, points, strict=True):
+        at = position[point]
+        job_number[at] = job["job"]
+        if job["summary"] is None:
+            status[at], error[at] = "failed", job["error"]
+            continue
+        summary = job["summary"]
+        status[at] = "ok"
+        evpi[at] = summary["evpi"]
+        recommendation[at] = summary["recommendation"]["strategy"]
+        for name, _, _, read in METRICS:
+            for c, challenger in enumerate(CHALLENGERS):
+                value = read(summary, challenger)
+                metrics[name][(c, *at)] = np.nan if value is None else value
+
+    variables = {
+        name: (("challenger", *dims), metrics[name], {"units": unit, "description": text})
+        for name, unit, text, _ in METRICS
+    }
+    variables.update(
+        evpi=(dims, evpi, {"units": "USD", "description": "expected value of perfect information"}),
+        recommendation=(dims, recommendation.astype(str), {"description": "recommended strategy"}),
+        status=(dims, status.astype(str), {"description": "ok or failed"}),
+        error=(dims, error.astype(str), {"description": "why the job failed, empty if it did not"}),
+        job_number=(dims, job_number, {"description": "Hydra job number (subdirectory)"}),
+    )
+    coords["challenger"] = list(CHALLENGERS)
+    return xr.Dataset(variables, coords=coords, attrs={
+        "title": "payback sweep: one row of summary numbers per job",
+        "swept_keys": ", ".join(keys),
+        "layout": "grid" if grid else "job list",
+        "jobs": len(jobs),
+        "failed_jobs": int(sum(job["summary"] is None for job in jobs)),
+    })
+
+
+def rows(jobs):
+    """One flat row per job for ``sweep.csv``."""
+    keys = swept_keys(jobs)
+    table = []
+    for job in jobs:
+        row = {"job": job["job"], "status": "ok" if job["summary"] else "failed"}
+        row.update({k: job["overrides"].get(k, "") for k in keys})
+        for name, _, _, read in METRICS:
+            for challenger in CHALLENGERS:
+                row[f"{name}.{challenger}"] = read(job["summary"], challenger) if job["summary"] else ""
+        row["evpi"] = job["summary"]["evpi"] if job["summary"] else ""
+        row["recommendation"] = job["summary"]["recommendation"]["strategy"] if job["summary"] else ""
+        row["error"] = job["error"] or ""
+        table.append(row)
+    return table
+
+
+def aggregate(sweep_dir):
+    """Write ``sweep.nc``, ``sweep.csv``, ``sweep.md`` and ``sweep.png`` for a sweep.
+
+    Returns
+    -------
+    list of dict
+        The jobs that failed (``job``, ``error``); empty when every job ran.
+    """
+    sweep_dir = Path(sweep_dir)
+    jobs = read_jobs(sweep_dir)
+    if not jobs:
+        raise FileNotFoundError(f"no job directories with .hydra/overrides.yaml in {sweep_dir}")
+    dataset = to_dataset(jobs)
+    write_dataset(dataset, sweep_dir / "sweep.nc")
+    table = rows(jobs)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(table[0]))
+    writer.writeheader()
+    writer.writerows(table)
+    with atomic_path(sweep_dir / "sweep.csv") as temporary:
+        temporary.write_text(buffer.getvalue())
+    with atomic_path(sweep_dir / "sweep.md") as temporary:
+        temporary.write_text(markdown_table(jobs))
+    sweep_chart(dataset, sweep_dir / "sweep.png")
+    failed = [{"job": j["job"], "error": j["error"]} for j in jobs if j["summary"] is None]
+    log.info("sweep of %d jobs aggregated in %s (%d failed)", len(jobs), sweep_dir, len(failed))
+    return failed
+
+
+def markdown_table(jobs):
+    """P(win), expected savings and CVaR per job, as a Markdown table."""
+    keys = swept_keys(jobs)
+    header = [*keys, "P(fine-tuning wins) [95% CI]", "E[savings] fine-tuning", "CVaR 5% fine-tuning",
+              "P(RAG wins)", "E[savings] RAG", "recommendation"]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for job in jobs:
+        cells = [str(job["overrides"].get(k, "")) for k in keys]
+        s = job["summary"]
+        if s is None:
+            cells += ["failed: " + job["error"]] + [""] * 5
+        else:
+            p, sv = s["p_beats_prompt"], s["savings_vs_prompt"]
+            cells += [
+                f"{p['finetune']['estimate']:.3f} [{p['finetune']['ci95'][0]:.3f}, {p['finetune']['ci95'][1]:.3f}]",
+                _money(sv["finetune"]["mean"]), _money(sv["finetune"]["cvar05"]),
+                f"{p['rag']['estimate']:.3f}", _money(sv["rag"]["mean"]),
+                s["recommendation"]["strategy"],
+            ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _money(value):
+    return f"{'-' if value < 0 else ''}${abs(value):,.0f}"
+
+
+class AggregateSweep(Callback):
+    """Hydra callback: aggregate the sweep directory when a multirun ends."""
+
+    def on_multirun_end(self, config, **kwargs):
+        last_failed_jobs[:] = aggregate(config.hydra.sweep.dir)
+
+
+def main(argv=None):
+    """``python -m sim.sweep SWEEP_DIR``: rebuild a sweep's aggregate from its job directories."""
+    parser = argparse.ArgumentParser(prog="python -m sim.sweep", description=main.__doc__)
+    parser.add_argument("sweep_dir", type=Path, help="a multirun directory (outputs/multirun/...)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        failed = aggregate(args.sweep_dir)
+    except FileNotFoundError as error:
+        print(f"payback: error: sweep_dir: {error}", file=sys.stderr)
+        sys.exit(2)
+    for job in failed:
+        print(f"job {job['job']} failed: {job['error']}", file=sys.stderr)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

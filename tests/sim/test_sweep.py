@@ -1,0 +1,154 @@
+"""Sweeps through Hydra's multirun: the aggregate, its launchers, stresses, failures."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import xarray as xr
+from hydra import compose, initialize_config_dir
+
+from sim.cli import CONFIG_DIR
+from sim.run import run
+from sim.storage import read_results
+from sim.sweep import to_dataset
+
+GRID = ["workload.calls_per_month=1e6,3e6", "pricing=openai-gpt-4.1-mini,openai-gpt-4o-mini"]
+COMMON = ["scenarios=3000", "report=false"]
+
+
+def multirun(sweep_dir, *overrides):
+    return subprocess.run(
+        [sys.executable, "-m", "sim", "--multirun", f"hydra.sweep.dir={sweep_dir}", *COMMON, *overrides],
+        capture_output=True, text=True, timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def basic_sweep(tmp_path_factory):
+    sweep_dir = tmp_path_factory.mktemp("basic")
+    done = multirun(sweep_dir, *GRID)
+    assert done.returncode == 0, done.stderr
+    return sweep_dir
+
+
+@pytest.mark.slow
+def test_a_grid_sweep_has_the_swept_keys_as_dims_and_equals_single_runs(basic_sweep, tmp_path):
+    sweep = read_results(basic_sweep / "sweep.nc")
+    assert dict(sweep.sizes) == {"challenger": 2, "workload.calls_per_month": 2, "pricing": 2}
+    assert sweep.attrs["layout"] == "grid" and (sweep.status == "ok").all()
+    for volume in (1e6, 3e6):
+        for pricing in ("openai-gpt-4.1-mini", "openai-gpt-4o-mini"):
+            with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+                cfg = compose(config_name="config", overrides=[
+                    *COMMON, f"workload.calls_per_month={volume}", f"pricing={pricing}"])
+            single = run(cfg, tmp_path / f"{volume}-{pricing}", progress=False)
+            point = sweep.sel({"workload.calls_per_month": volume, "pricing": pricing})
+            for k in ("finetune", "rag"):
+                assert point.p_beats_prompt.sel(challenger=k) == single["p_beats_prompt"][k]["estimate"]
+                assert point.savings_cvar05.sel(challenger=k) == single["savings_vs_prompt"][k]["cvar05"]
+    # more volume, more often worth fine-tuning: the grid is not noise
+    p = sweep.p_beats_prompt.sel(challenger="finetune", pricing="openai-gpt-4.1-mini")
+    assert float(p.sel({"workload.calls_per_month": 3e6})) > float(p.sel({"workload.calls_per_month": 1e6}))
+    assert (basic_sweep / "sweep.png").stat().st_size > 10_000
+    assert len(list(csv.DictReader((basic_sweep / "sweep.csv").read_text().splitlines()))) == 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher", ["joblib", "submitit_local"])
+def test_parallel_launchers_give_the_numbers_of_the_basic_one(basic_sweep, tmp_path, launcher):
+    done = multirun(tmp_path / launcher, *GRID, f"hydra/launcher={launcher}")
+    assert done.returncode == 0, done.stderr
+    basic = read_results(basic_sweep / "sweep.nc")
+    parallel = read_results(tmp_path / launcher / "sweep.nc")
+    xr.testing.assert_equal(basic.drop_vars("job_number"), parallel.drop_vars("job_number"))
+
+
+@pytest.mark.slow
+def test_every_stress_moves_fine_tuning_the_way_its_story_says(tmp_path):
+    sweep_dir = tmp_path / "stress"
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "--multirun", f"hydra.sweep.dir={sweep_dir}", "scenarios=20000",
+         "report=false", "stress=glob(*)"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    sweep = read_results(sweep_dir / "sweep.nc")
+    stresses = [str(s) for s in sweep.stress.values]
+    assert sorted(stresses) == ["drift-storm", "finetune-flop", "none", "platform-exit",
+                                "price-war", "volume-collapse"]
+    runs = {str(s): read_results(sweep_dir / str(int(sweep.job_number.sel(stress=s))) / "results.nc")
+            for s in stresses}
+
+    def savings(results):
+        cost = results.cost
+        return (cost.sel(strategy="prompt") - cost.sel(strategy="finetune")).values
+
+    base = savings(runs["none"])
+    p_none = float(sweep.p_beats_prompt.sel(challenger="finetune", stress="none"))
+    for stress in set(stresses) - {"none"}:
+        # common random numbers: the same scenarios under the stress, compared pair by pair
+        difference = savings(runs[stress]) - base
+        z = difference.mean() / (difference.std(ddof=1) / np.sqrt(difference.size))
+        assert z < -4, (stress, z)
+        assert float(sweep.p_beats_prompt.sel(challenger="finetune", stress=stress)) < p_none, stress
+
+
+@pytest.mark.slow
+def test_a_failing_job_is_listed_and_the_others_aggregated(tmp_path):
+    sweep_dir = tmp_path / "failing"
+    done = multirun(sweep_dir, "finetune.success_probability=0.5,1.5")
+    assert done.returncode == 1
+    assert "1 sweep job(s) failed (1)" in done.stderr
+    table = list(csv.DictReader((sweep_dir / "sweep.csv").read_text().splitlines()))
+    assert [row["status"] for row in table] == ["ok", "failed"]
+    assert "finetune.success_probability: 1.5 is not a number in [0, 1]" in table[1]["error"]
+    assert float(table[0]["p_beats_prompt.finetune"]) == json.loads(
+        (sweep_dir / "0" / "summary.json").read_text())["p_beats_prompt"]["finetune"]["estimate"]
+
+    before = (sweep_dir / "sweep.csv").read_text()
+    for name in ("sweep.csv", "sweep.nc", "sweep.md", "sweep.png"):
+        (sweep_dir / name).unlink()
+    rebuilt = subprocess.run([sys.executable, "-m", "sim.sweep", str(sweep_dir)], capture_output=True, text=True)
+    assert rebuilt.returncode == 1 and "job 1 failed" in rebuilt.stderr
+    assert (sweep_dir / "sweep.csv").read_text() == before
+    assert (sweep_dir / "sweep.png").exists()
+
+
+def fake_summary(p):
+    challenger = {"estimate": p, "ci95": [p - 0.01, p + 0.01]}
+    savings = {"mean": 1.0, "p05": -1.0, "p50": 0.0, "p95": 2.0, "cvar05": -2.0}
+    return {
+        "p_beats_prompt": {"finetune": challenger, "rag": challenger},
+        "savings_vs_prompt": {"finetune": savings, "rag": savings},
+        "payback_month": {"finetune": {"p50": None}, "rag": {"p50": 7}},
+        "evpi": 3.0,
+        "recommendation": {"strategy": "not yet"},
+    }
+
+
+def job(number, p, **overrides):
+    return {"job": number, "overrides": overrides, "summary": fake_summary(p), "error": None}
+
+
+def test_full_grid_gets_dims_and_a_partial_one_a_job_list():
+    grid = to_dataset([job(0, 0.1, a="1", b="x"), job(1, 0.2, a="1", b="y"),
+                       job(2, 0.3, a="2", b="x"), job(3, 0.4, a="2", b="y")])
+    assert grid.attrs["layout"] == "grid" and grid.a.values.tolist() == [1.0, 2.0]
+    assert float(grid.p_beats_prompt.sel(challenger="finetune", a=2.0, b="y")) == 0.4
+    assert np.isnan(float(grid.payback_month_p50.sel(challenger="finetune", a=1.0, b="x")))
+
+    partial = to_dataset([job(0, 0.1, a="1", b="x"), job(1, 0.2, a="2", b="y"), job(2, 0.3, a="3", b="y")])
+    assert partial.attrs["layout"] == "job list" and list(partial.p_beats_prompt.dims) == ["challenger", "job"]
+    assert partial.a.values.tolist() == ["1", "2", "3"] and partial.b.values.tolist() == ["x", "y", "y"]
+
+
+def test_numeric_levels_are_sorted_and_a_failed_point_is_nan():
+    failed = {"job": 1, "overrides": {"v": "10"}, "summary": None, "error": "boom"}
+    sweep = to_dataset([job(0, 0.5, v="100"), failed, job(2, 0.1, v="1")])
+    assert sweep.v.values.tolist() == [1.0, 10.0, 100.0]
+    assert sweep.status.values.tolist() == ["ok", "failed", "ok"]
+    assert np.isnan(sweep.p_beats_prompt.sel(challenger="rag", v=10.0))
+    assert sweep.error.sel(v=10.0) == "boom"
