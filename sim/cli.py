@@ -13,14 +13,13 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
+from hydra.types import RunMode
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import ConfigError, describe_omegaconf_error, register
-from sim.run import run
+from sim.callbacks import last_failed_jobs, record_failure
+from sim.config import ConfigError, describe_omegaconf_error, register, validate
 from sim.storage import stop_publishing
-from sim.sweep import last_failed_jobs, record_failure
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 EXIT_BAD_INPUT = 2
@@ -42,11 +41,18 @@ def _task(cfg):
     output_dir = hydra_config.runtime.output_dir
     if hydra_config.mode != RunMode.MULTIRUN:
         try:
-            return run(cfg, output_dir)
+            settings = validate(cfg)
         except ConfigError as error:
             _refuse(error)
+        # Imported only now: bad input and --help answer before numba, xarray and
+        # matplotlib are loaded.
+        from sim.run import run
+
+        return run(settings, output_dir)
     try:
-        return run(cfg, output_dir)
+        from sim.run import run
+
+        return run(validate(cfg), output_dir)
     except Exception as error:  # one failed job must not take the rest of the sweep down
         record_failure(output_dir, error)
         if isinstance(error, ConfigError):

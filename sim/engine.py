@@ -9,6 +9,7 @@ integers summed after the pool finishes, so 1 and 8 threads give the same number
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
 import numpy as np
 from tqdm.auto import tqdm
 

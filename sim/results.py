@@ -11,7 +11,12 @@ import xarray as xr
 from omegaconf import OmegaConf
 
 from kernels.scenarios import STRATEGIES
-from sim.analysis import SAVINGS_QUANTILES, payback_by_month, savings_quantiles, wilson_interval
+from sim.analysis import (
+    SAVINGS_QUANTILES,
+    payback_by_month,
+    savings_quantiles,
+    wilson_interval,
+)
 from sim.config import input_metadata
 
 CHALLENGERS = ("finetune", "rag")

@@ -3,11 +3,11 @@
 import logging
 from pathlib import Path
 
-from sim.config import validate
+from sim.config import Settings, validate
 from sim.engine import simulate
 from sim.report import write_report
 from sim.results import to_dataset
-from sim.storage import write_json, write_dataset
+from sim.storage import write_dataset, write_json
 from sim.summary import summarize
 
 log = logging.getLogger("payback")
@@ -18,8 +18,9 @@ def run(cfg, output_dir, *, progress=True):
 
     Parameters
     ----------
-    cfg : DictConfig or mapping
-        The composed configuration (see ``conf/config.yaml``).
+    cfg : DictConfig, mapping or Settings
+        The composed configuration (see ``conf/config.yaml``), or one validated
+        already.
     output_dir : str or Path
         Run directory; receives ``results.nc``, ``summary.json``, ``plots/`` and
         ``report.md``.
@@ -36,7 +37,7 @@ def run(cfg, output_dir, *, progress=True):
     sim.config.ConfigError
         Before any simulation, if a value is invalid.
     """
-    settings = validate(cfg)
+    settings = cfg if isinstance(cfg, Settings) else validate(cfg)
     simulation = simulate(settings, progress=progress)
     results = to_dataset(settings, simulation)
     summary = summarize(results)

@@ -6,8 +6,6 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-import xarray as xr
-
 NETCDF_ENGINE = "h5netcdf"  # NetCDF4: compression and 64-bit integers
 
 
@@ -57,5 +55,7 @@ def write_dataset(results, path):
 
 def read_results(path):
     """Open a run's ``results.nc`` fully into memory."""
+    import xarray as xr  # here: the CLI imports this module before it knows it needs xarray
+
     with xr.open_dataset(path, engine=NETCDF_ENGINE) as results:
         return results.load()

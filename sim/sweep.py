@@ -1,8 +1,7 @@
 """Aggregate a Hydra multirun: one answer across the grid, rebuilt from what is on disk.
 
-``AggregateSweep`` is a Hydra callback: ``on_multirun_end`` runs once in the launching
-process (with the basic, joblib and submitit launchers alike) and walks the sweep
-directory, so a job that failed or never finished is listed, not lost.
+``sim.callbacks.AggregateSweep`` calls ``aggregate`` when a multirun ends; it walks the
+sweep directory, so a job that failed or never finished is listed, not lost.
 ``python -m sim.sweep SWEEP_DIR`` does the same by hand.
 """
 
@@ -18,14 +17,13 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 import yaml
-from hydra.experimental.callback import Callback
 
+from sim.callbacks import FAILURE_FILE
 from sim.plots import sweep_chart
-from sim.storage import atomic_path, write_json, write_dataset
+from sim.storage import atomic_path, write_dataset
 
 log = logging.getLogger("payback")
 
-FAILURE_FILE = "failure.json"
 CHALLENGERS = ("finetune", "rag")
 # (variable, unit, description, reader of one challenger's numbers in summary.json)
 METRICS = (
@@ -44,14 +42,6 @@ METRICS = (
     ("payback_month_p50", "month", "median payback month; NaN beyond the horizon",
      lambda s, k: s["payback_month"][k]["p50"]),
 )
-
-last_failed_jobs = []  # failed jobs of the latest aggregate in this process, for the exit code
-
-
-def record_failure(output_dir, error):
-    """Leave ``failure.json`` in a job's directory so the aggregate can list it."""
-    write_json({"error": f"{type(error).__name__}: {error}"}, Path(output_dir) / FAILURE_FILE)
-
 
 def read_jobs(sweep_dir):
     """Every job under a sweep directory, in job order.
@@ -240,13 +230,6 @@ def markdown_table(jobs):
 
 def _money(value):
     return f"{'-' if value < 0 else ''}${abs(value):,.0f}"
-
-
-class AggregateSweep(Callback):
-    """Hydra callback: aggregate the sweep directory when a multirun ends."""
-
-    def on_multirun_end(self, config, **kwargs):
-        last_failed_jobs[:] = aggregate(config.hydra.sweep.dir)
 
 
 def main(argv=None):
