@@ -81,3 +81,11 @@ def test_bad_values_name_the_key_and_the_problem(value, message):
         parse("workload.calls_per_month", value, NONNEGATIVE)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_z95_literal_is_the_normal_95_percent_quantile():
+    from scipy import stats
+
+    from sim.distributions import Z95
+
+    assert Z95 == stats.norm.ppf(0.95)
