@@ -147,6 +147,21 @@ def draw_wald(mean, cv, rng):
 
 
 @njit(cache=True, nogil=True)
+def months_until(p, u, cap):
+    """Whole months ``k >= 0`` before an event of monthly probability ``p`` happens.
+
+    Geometric by inversion of one uniform ``u`` in [0, 1): P(k >= j) = (1 - p)^j.
+    One draw per event instead of one per month; ``cap`` bounds the answer.
+    """
+    if p >= 1.0:
+        return 0
+    if p <= 0.0:
+        return cap
+    k = math.floor(math.log1p(-u) / math.log1p(-p))
+    return cap if k >= cap else int(k)
+
+
+@njit(cache=True, nogil=True)
 def simulate_block(
     static,
     cut_size,
@@ -183,8 +198,9 @@ def simulate_block(
     reprice_on_retrain : bool
         True: a fine-tune pays its prices at the index of its go-live month (pinned).
     env_rng, event_rng, lifecycle_rng : numpy.random.Generator
-        Volume, shutdown and cut timing (always 3 draws a month from month 2);
-        cut sizes; training outcomes, drift times and base lifetimes.
+        Shutdown time and volume shocks (always 1 + (horizon - 1) draws a scenario,
+        so that other inputs never shift them); price cut times and sizes; training
+        outcomes, drift times and base lifetimes.
     cost, cost_fixed, cost_slope : float64[n, 3]
         Out: discounted cumulative cost at the horizon (USD), its volume-independent
         part ``A`` (USD) and its slope ``B`` (USD per call/month of month-1 volume),
@@ -237,6 +253,11 @@ def simulate_block(
         retrain_months = int(s[RETRAIN_MONTHS])
         rag_months_to_ship = int(s[RAG_MONTHS_TO_SHIP])
 
+        # The first month m >= 2 whose shutdown draw hits, and likewise the next cut.
+        never = horizon + 1
+        shutdown_at = 2 + months_until(p_shutdown, env_rng.random(), never)
+        next_cut = 2 + months_until(p_cut, event_rng.random(), never)
+
         volume = 1.0  # V_m / V_1: costs are kept as A + V_1 * B
         index = 1.0  # market index M_m
         fixed_f = fixed_r = 0.0
@@ -256,14 +277,12 @@ def simulate_block(
 
         for m in range(1, horizon + 1):
             if m >= 2:
-                z = env_rng.standard_normal()
-                u_shutdown = env_rng.random()
-                u_cut = env_rng.random()
-                volume *= math.exp(log_drift + sigma * z)
+                volume *= math.exp(log_drift + sigma * env_rng.standard_normal())
                 index *= monthly_trend
-                if u_cut < p_cut:
+                if m == next_cut:
                     index *= 1.0 - draw_event(cut_size, event_rng)
-                if alive and u_shutdown < p_shutdown:
+                    next_cut = m + 1 + months_until(p_cut, event_rng.random(), never)
+                if m == shutdown_at:
                     alive = False
                     ended = m
 
