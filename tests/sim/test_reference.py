@@ -1,0 +1,120 @@
+"""The Numba kernel against the independent NumPy reference of MODEL.md."""
+
+import copy
+
+import numpy as np
+import pytest
+
+from sim.config import validate
+from sim.engine import simulate
+from sim.reference import simulate_reference
+from sim.sampling import draw_static
+from tests.conftest import BASE, configure
+
+
+def reference(settings, seed):
+    static = draw_static(settings.inputs, np.random.SeedSequence(seed), settings.scenarios)
+    return simulate_reference(
+        static, settings.inputs["market.cut_size"], settings.inputs["finetune.base_lifetime_months"],
+        settings.horizon_months, settings.discount_rate, settings.reprice_on_retrain,
+        np.random.default_rng(seed),
+    )
+
+
+FIXED_CASES = {
+    "plain": {},
+    "ship-now": {"finetune": {"months_to_ship": 0}, "rag": {"months_to_ship": 0}},
+    "ship-late": {"finetune": {"months_to_ship": 3}, "rag": {"months_to_ship": 2}},
+    "all-attempts-fail": {"finetune": {"success_probability": 0.0, "max_attempts": 2, "months_to_ship": 2}},
+    "retrain-cycles": {"finetune": {"mean_months_between_retrains": 4.2, "retrain_months": 2}},
+    "deprecation": {"finetune": {"base_lifetime_months": 3.0}},
+    "trend-pinned": {"market": {"trend_per_year": -0.12}, "finetune": {"mean_months_between_retrains": 6.0}},
+    "trend-repriced": {"market": {"trend_per_year": -0.12},
+                       "finetune": {"mean_months_between_retrains": 6.0, "reprice_on_retrain": False}},
+    "monthly-cuts": {"market": {"cuts_per_year": 1e6, "cut_size": 0.1}},
+    "discounting": {"discount_rate": 0.1},
+    "shutdown": {"workload": {"shutdown_per_year": 1.0}},
+    "hosting": {"pricing": {"hosting_per_month": 1000.0}, "finetune": {"months_to_ship": 2}},
+    "growth": {"workload": {"growth_per_month": 0.05}},
+}
+
+
+@pytest.mark.parametrize("case", FIXED_CASES)
+def test_kernel_equals_reference_with_every_input_fixed(case):
+    settings = validate(configure(**FIXED_CASES[case]))
+    kernel = simulate(settings, progress=False)
+    numpy_run = reference(settings, 0)
+    np.testing.assert_allclose(kernel.cost, numpy_run["cost"], rtol=1e-12, atol=0.005)
+    np.testing.assert_array_equal(kernel.payback, numpy_run["payback"])
+    np.testing.assert_array_equal(kernel.beats, numpy_run["beats"])
+    for name in ("retrains", "attempts", "failed"):
+        np.testing.assert_array_equal(getattr(kernel, name), numpy_run[name], err_msg=name)
+
+
+def random_configuration(seed, scenarios):
+    """A configuration with random, mostly uncertain inputs."""
+    rng = np.random.default_rng(seed)
+
+    def u(low, high, size=None):
+        x = rng.uniform(low, high, size)
+        return float(x) if size is None else [float(v) for v in x]
+
+    def lognormal(low, high):
+        p05 = u(low, high)
+        return {"dist": "lognormal", "p05": p05, "p95": p05 * u(2, 10)}
+
+    def pert(low, high):
+        a, b = sorted(u(low, high, 2))
+        return {"dist": "pert", "low": a, "mode": u(a, b), "high": b}
+
+    cfg = copy.deepcopy(BASE)
+    cfg.update(seed=int(seed), scenarios=scenarios, horizon_months=int(rng.integers(12, 49)),
+               discount_rate=u(0, 0.15))
+    cfg["workload"].update(
+        calls_per_month=lognormal(1e5, 2e6), growth_per_month={"dist": "normal", "p05": -0.02, "p95": u(0, 0.08)},
+        volatility=u(0, 0.3), shutdown_per_year=u(0, 0.5), prompt_tokens=pert(1500, 8000),
+        finetuned_prompt_tokens=pert(100, 800), rag_prompt_tokens=pert(500, 2500), output_tokens=pert(100, 600),
+    )
+    cfg["pricing"].update(base_input=u(0.1, 1.0), finetuned_input=u(0.2, 2.0), hosting_per_month=u(0, 800))
+    cfg["market"].update(trend_per_year=u(-0.3, 0.05), cuts_per_year=u(0, 3),
+                         cut_size={"dist": "uniform", "low": 0.05, "high": u(0.2, 0.6)})
+    cfg["finetune"].update(
+        setup_cost=pert(2000, 40000), months_to_ship={"dist": "triangular", "low": 0, "mode": 1, "high": 3},
+        success_probability={"dist": "uniform", "low": 0.3, "high": 0.95}, max_attempts=int(rng.integers(1, 4)),
+        mean_months_between_retrains={"dist": "triangular", "low": 2, "mode": 6, "high": 14},
+        retrain_interval_cv=u(0, 1), retrain_months=int(rng.integers(0, 3)),
+        base_lifetime_months={"dist": "uniform", "low": 6, "high": 24}, maintenance_per_month=pert(0, 2000),
+        reprice_on_retrain=bool(rng.integers(0, 2)),
+    )
+    cfg["rag"].update(setup_cost=pert(2000, 40000), months_to_ship=int(rng.integers(0, 3)))
+    return cfg
+
+
+def z_means(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    return 0.0 if se == 0 else (a.mean() - b.mean()) / se
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_kernel_agrees_with_reference_within_monte_carlo_error(seed):
+    n = 30_000
+    settings = validate(random_configuration(seed, n))
+    kernel = simulate(settings, progress=False)
+    numpy_run = reference(settings, seed + 1000)
+    checks = {
+        **{f"mean cost {k}": z_means(kernel.cost[:, j], numpy_run["cost"][:, j])
+           for j, k in enumerate(("prompt", "finetune", "rag"))},
+        "mean retrains": z_means(kernel.retrains, numpy_run["retrains"]),
+        "mean attempts": z_means(kernel.attempts, numpy_run["attempts"]),
+        "P(failed)": z_means(kernel.failed, numpy_run["failed"]),
+    }
+    horizon = settings.horizon_months
+    for j, k in enumerate(("finetune", "rag")):
+        for m in (horizon // 2, horizon):
+            wins_kernel = np.r_[np.ones(kernel.beats[j, m - 1]), np.zeros(n - kernel.beats[j, m - 1])]
+            wins_numpy = np.r_[np.ones(numpy_run["beats"][j, m - 1]), np.zeros(n - numpy_run["beats"][j, m - 1])]
+            checks[f"P({k} beats prompting by month {m})"] = z_means(wins_kernel, wins_numpy)
+    assert kernel.retrains.mean() > 0 and 0 < kernel.beats[0, -1] < n  # nothing degenerate
+    failing = {name: round(z, 2) for name, z in checks.items() if abs(z) > 4.5}
+    assert not failing, failing
