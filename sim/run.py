@@ -5,7 +5,6 @@ from pathlib import Path
 
 from sim.config import Settings, validate
 from sim.engine import simulate
-from sim.report import write_report
 from sim.results import to_dataset
 from sim.storage import write_dataset, write_json
 from sim.summary import summarize
@@ -46,6 +45,8 @@ def run(cfg, output_dir, *, progress=True):
     write_dataset(results, output_dir / "results.nc")
     write_json(summary, output_dir / "summary.json")
     if settings.report:
+        from sim.report import write_report  # matplotlib loads only when pictures are drawn
+
         write_report(results, summary, output_dir)
     log.info(summary["headline"])
     log.info("wrote %s", output_dir)
