@@ -45,7 +45,7 @@ USD_PER_M = "USD per 1M tokens"
 class Workload:
     calls_per_month: Any = uncertain("calls/month", "calls in month 1 (V_1)")
     growth_per_month: Any = uncertain(
-        "1/month", "expected log growth of volume per month: E[V_m+1 | V_m] = V_m e^g", REAL
+        "1/month", "expected log growth of volume per month: E[V_m+1 given V_m] = V_m e^g", REAL
     )
     volatility: Any = uncertain("1/sqrt(month)", "standard deviation of the monthly log shock")
     shutdown_per_year: Any = uncertain(
