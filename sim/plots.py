@@ -18,6 +18,7 @@ from sim.storage import atomic_path  # noqa: E402
 from sim.summary import STRATEGY_NAMES  # noqa: E402
 
 COLORS = {"prompt": "#555555", "finetune": "#1f77b4", "rag": "#d62728"}
+CHALLENGE_ORDER = ("finetune", "rag")
 FIGSIZE = (8.0, 4.8)
 DPI = 130
 
@@ -312,9 +313,6 @@ def sweep_profile(sweep, dims):
                  fontsize=12, x=0.01, ha="left")
     fig.tight_layout()
     return fig
-
-
-CHALLENGE_ORDER = ("finetune", "rag")
 
 
 def _point_labels(flat, dims):

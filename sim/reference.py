@@ -18,11 +18,6 @@ def _column(static, key):
     return static[:, _COLUMN[key]]
 
 
-def draw_events(distribution, rng, n):
-    """``n`` per-event draws of a parsed Distribution (cut sizes, base lifetimes)."""
-    return distribution.sample(rng, n)
-
-
 def wald_times(mean, cv, rng):
     """Inverse-Gaussian drift times with the given means and coefficients of variation."""
     out = mean.astype(float).copy()
@@ -98,7 +93,7 @@ def simulate_reference(static, cut_size, base_lifetime, horizon, annual_discount
                              + c("workload.volatility") * rng.standard_normal(n))
             index *= np.exp(c("market.trend_per_year") / 12)
             cut = rng.random(n) < p_cut
-            index[cut] *= 1 - draw_events(cut_size, rng, int(cut.sum()))
+            index[cut] *= 1 - cut_size.sample(rng, int(cut.sum()))
             alive &= ~(rng.random(n) < p_shutdown)
         bill_finetune = np.zeros(n)
 
@@ -136,7 +131,7 @@ def simulate_reference(static, cut_size, base_lifetime, horizon, annual_discount
             hosting |= going_live
             drift = wald_times(c("finetune.mean_months_between_retrains")[going_live],
                                c("finetune.retrain_interval_cv")[going_live], rng)
-            lifetime = draw_events(base_lifetime, rng, k)
+            lifetime = base_lifetime.sample(rng, k)
             next_retrain[going_live] = m + np.maximum(1, np.ceil(np.minimum(drift, lifetime))).astype(int)
 
         discount = (1 + annual_discount_rate) ** (-(m - 1) / 12)

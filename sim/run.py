@@ -45,7 +45,8 @@ def run(cfg, output_dir, *, progress=True):
     write_dataset(results, output_dir / "results.nc")
     write_json(summary, output_dir / "summary.json")
     if settings.report:
-        from sim.report import write_report  # matplotlib loads only when pictures are drawn
+        # Imported here so that matplotlib loads only when pictures are drawn.
+        from sim.report import write_report
 
         write_report(results, summary, output_dir)
     log.info(summary["headline"])
