@@ -132,3 +132,12 @@ def test_a_run_terminated_while_writing_leaves_no_partial_file(tmp_path):
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 128 + signal.SIGTERM
     assert sorted(p.name for p in run_dir.iterdir()) == [".hydra", "payback.log"]
+
+
+@pytest.mark.slow
+def test_help_says_what_the_tool_answers_and_lists_the_presets(tmp_path):
+    done = payback("--help", run_dir=tmp_path / "run")
+    assert done.returncode == 0
+    assert done.stdout.startswith("payback: how likely is fine-tuning (or RAG) to be cheaper than prompting")
+    assert "stress: drift-storm, finetune-flop, none, platform-exit, price-war, volume-collapse" in done.stdout
+    assert "check each price sheet's as_of and source" in done.stdout
