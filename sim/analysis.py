@@ -83,9 +83,13 @@ def savings_quantiles(cumulative_cost, quantiles=SAVINGS_QUANTILES):
 
 
 def payback_by_month(payback_month, horizon):
-    """P(the strategy has paid back by month m), m = 1..horizon, from payback months."""
-    months = np.arange(1, horizon + 1)
-    return (payback_month[:, None] <= months[None, :]).mean(axis=0)
+    """P(the strategy has paid back by month m), m = 1..horizon, from payback months.
+
+    A histogram and its running sum: memory grows with months, not scenarios x months.
+    """
+    paid = payback_month[~np.isnan(payback_month)].astype(np.int64)
+    counts = np.bincount(paid, minlength=horizon + 1)[1 : horizon + 1]
+    return np.cumsum(counts) / payback_month.size
 
 
 def cvar(values, alpha=0.05):
@@ -104,16 +108,15 @@ def cvar(values, alpha=0.05):
     return float(tail / share)
 
 
+def distribution_summary(values):
+    """Mean and 5/50/95% quantiles of per-scenario values, in their unit."""
+    p05, p50, p95 = np.quantile(values, [0.05, 0.5, 0.95])
+    return {"mean": float(np.mean(values)), "p05": float(p05), "p50": float(p50), "p95": float(p95)}
+
+
 def savings_statistics(savings, alpha=0.05):
     """Mean, 5/50/95% quantiles and CVaR at ``alpha`` of savings (USD)."""
-    p05, p50, p95 = np.quantile(savings, [0.05, 0.5, 0.95])
-    return {
-        "mean": float(np.mean(savings)),
-        "p05": float(p05),
-        "p50": float(p50),
-        "p95": float(p95),
-        "cvar05": cvar(savings, alpha),
-    }
+    return {**distribution_summary(savings), "cvar05": cvar(savings, alpha)}
 
 
 def evpi(costs):

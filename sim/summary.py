@@ -7,6 +7,7 @@ import numpy as np
 
 from sim.analysis import (
     break_even_volume,
+    distribution_summary,
     drivers,
     evpi,
     quantiles_beyond_horizon,
@@ -15,7 +16,6 @@ from sim.analysis import (
 )
 
 STRATEGY_NAMES = {"prompt": "prompting", "finetune": "fine-tuning", "rag": "RAG"}
-FINETUNE = 1
 
 
 def summarize(results):
@@ -51,7 +51,7 @@ def summarize(results):
     break_even = break_even_volume(
         results.cost_fixed.transpose("scenario", "strategy").values,
         results.cost_slope.transpose("scenario", "strategy").values,
-        FINETUNE,
+        strategies.index("finetune"),
     )
     summary = {
         "scenarios": int(results.attrs["scenarios"]),
@@ -69,7 +69,7 @@ def summarize(results):
             }
             for k in challengers
         },
-        "cost": {k: _distribution(cost[:, i]) for i, k in enumerate(strategies)},
+        "cost": {k: distribution_summary(cost[:, i]) for i, k in enumerate(strategies)},
         "savings_vs_prompt": {k: savings_statistics(savings[k]) for k in challengers},
         "savings_finetune_vs_rag": savings_statistics(
             cost[:, strategies.index("rag")] - cost[:, strategies.index("finetune")]
@@ -115,11 +115,6 @@ def headline(summary, strategy="finetune"):
         f"P({STRATEGY_NAMES[strategy]} beats prompting within {summary['horizon_months']} months)"
         f" = {p['estimate']:.3f} [{low:.3f}, {high:.3f}]"
     )
-
-
-def _distribution(values):
-    p05, p50, p95 = np.quantile(values, [0.05, 0.5, 0.95])
-    return {"mean": float(values.mean()), "p05": float(p05), "p50": float(p50), "p95": float(p95)}
 
 
 def _payback(months):
