@@ -39,9 +39,6 @@ def render(results, summary):
     sv = summary["savings_vs_prompt"]
     pb = summary["payback_month"]
 
-    def both(cell):
-        return f"| {cell[0]} | {cell[1]('finetune')} | {cell[1]('rag')} |"
-
     rows = [
         (f"P(cheaper than prompting at month {h}) [95% CI]",
          lambda k: f"{p[k]['estimate']:.3f} [{p[k]['ci95'][0]:.3f}, {p[k]['ci95'][1]:.3f}]"),
@@ -52,7 +49,7 @@ def render(results, summary):
         ("payback month p10 / p50 / p90", lambda k: " / ".join(_month(pb[k][q]) for q in ("p10", "p50", "p90"))),
         ("never pays back within the horizon", lambda k: f"{pb[k]['never']:.1%}"),
     ]
-    lines += [both(row) for row in rows]
+    lines += [f"| {label} | {cell('finetune')} | {cell('rag')} |" for label, cell in rows]
     be = summary["break_even_calls_per_month"]
     ft_rag = summary["savings_finetune_vs_rag"]
     lines += [
