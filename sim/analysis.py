@@ -38,25 +38,31 @@ def wilson_interval(successes, trials, z=Z_975):
     return low, high
 
 
-def quantiles_beyond_horizon(months, probabilities):
+def payback_quantiles(paid_back_count, scenarios, probabilities):
     """Percentiles of payback months where "never" counts as beyond the horizon.
 
     Parameters
     ----------
-    months : array_like of float
-        Payback month per scenario, NaN where it never paid back.
+    paid_back_count : array_like of int
+        Scenarios whose payback month is <= m, for m = 1..H (non-decreasing).
+    scenarios : int
+        Every scenario, those that never paid back included.
     probabilities : sequence of float
         Quantile levels in [0, 1].
 
     Returns
     -------
     list of int or None
-        The empirical quantile (a month that some scenario reached), or None where
-        it falls among the scenarios that never paid back.
+        The empirical quantile (the first month m where at least ``q * scenarios``
+        have paid back), or None where it falls among the scenarios that never did.
     """
-    beyond = np.where(np.isnan(months), np.inf, months)
-    values = np.quantile(beyond, probabilities, method="inverted_cdf")
-    return [int(v) if math.isfinite(v) else None for v in values]
+    counts = np.asarray(paid_back_count)
+    months = []
+    for q in probabilities:
+        # the inverted-CDF quantile: the smallest month whose count reaches q * n
+        reached = np.flatnonzero(counts >= max(1, math.ceil(q * scenarios)))
+        months.append(int(reached[0]) + 1 if reached.size else None)
+    return months
 
 
 SAVINGS_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -82,16 +88,6 @@ def savings_quantiles(cumulative_cost, quantiles=SAVINGS_QUANTILES):
     return np.moveaxis(np.quantile(savings, quantiles, axis=0), 0, 1)
 
 
-def payback_by_month(payback_month, horizon):
-    """P(the strategy has paid back by month m), m = 1..horizon, from payback months.
-
-    A histogram and its running sum: memory grows with months, not scenarios x months.
-    """
-    paid = payback_month[~np.isnan(payback_month)].astype(np.int64)
-    counts = np.bincount(paid, minlength=horizon + 1)[1 : horizon + 1]
-    return np.cumsum(counts) / payback_month.size
-
-
 def cvar(values, alpha=0.05):
     """Conditional value at risk: the mean of the worst (lowest) ``alpha`` share.
 
@@ -108,26 +104,37 @@ def cvar(values, alpha=0.05):
     return float(tail / share)
 
 
-def distribution_summary(values):
-    """Mean and 5/50/95% quantiles of per-scenario values, in their unit."""
+def distribution_summary(values, mean=None):
+    """Mean and 5/50/95% quantiles of per-scenario values, in their unit.
+
+    ``mean``, when given, is the mean over every scenario of a run whose ``values``
+    are a kept sample; it replaces the sample's own.
+    """
     p05, p50, p95 = np.quantile(values, [0.05, 0.5, 0.95])
-    return {"mean": float(np.mean(values)), "p05": float(p05), "p50": float(p50), "p95": float(p95)}
+    mean = float(np.mean(values)) if mean is None else float(mean)
+    return {"mean": mean, "p05": float(p05), "p50": float(p50), "p95": float(p95)}
 
 
-def savings_statistics(savings, alpha=0.05):
-    """Mean, 5/50/95% quantiles and CVaR at ``alpha`` of savings (USD)."""
-    return {**distribution_summary(savings), "cvar05": cvar(savings, alpha)}
+def savings_statistics(savings, alpha=0.05, mean=None):
+    """Mean, 5/50/95% quantiles and CVaR at ``alpha`` of savings (USD); see ``distribution_summary``."""
+    return {**distribution_summary(savings, mean), "cvar05": cvar(savings, alpha)}
 
 
-def evpi(costs):
+def evpi(mean_cost, expected_min_cost):
     """Expected value of perfect information on the choice, USD.
 
     ``min_k E[C_k] - E[min_k C_k]``: what knowing each scenario's outcome before
-    choosing would save on average. ``costs`` is float[n, strategies].
+    choosing would save on average.
+
+    Parameters
+    ----------
+    mean_cost : float[strategies]
+        ``E[C_k]`` per strategy, USD.
+    expected_min_cost : float
+        ``E[min_k C_k]``, the mean over scenarios of the cheapest strategy's cost, USD.
     """
-    costs = np.asarray(costs, dtype=float)
     # Never negative in exact arithmetic (Jensen); rounding can leave -1e-12.
-    return max(0.0, float(costs.mean(axis=0).min() - costs.min(axis=1).mean()))
+    return max(0.0, float(np.min(mean_cost) - expected_min_cost))
 
 
 def break_even_volume(cost_fixed, cost_slope, challenger):
@@ -224,13 +231,16 @@ def drivers(inputs, wins, savings, share=0.1):
     return rows
 
 
-def recommend(costs, names, confidence, top_driver=None, value_of_information=None, horizon=None):
+def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of_information=None,
+              horizon=None):
     """The cheapest strategy if it beats each other with probability >= ``confidence``.
 
     Parameters
     ----------
-    costs : float[n, k]
-        Horizon costs (USD) by strategy.
+    mean_cost : float[k]
+        Expected horizon cost (USD) by strategy.
+    p_cheaper : float[k, k]
+        ``P(C_row < C_column)`` at the horizon.
     names : sequence of str
         Readable strategy names, in the columns' order.
     confidence : float
@@ -248,9 +258,8 @@ def recommend(costs, names, confidence, top_driver=None, value_of_information=No
         ``strategy`` (a name, or "not yet"), ``probability`` (the lowest P(cheaper
         than another) of the cheapest-on-average strategy), ``reason``.
     """
-    best = int(np.argmin(costs.mean(axis=0)))
-    others = [j for j in range(costs.shape[1]) if j != best]
-    beats = {names[j]: float(np.mean(costs[:, best] < costs[:, j])) for j in others}
+    best = int(np.argmin(mean_cost))
+    beats = {names[j]: float(p_cheaper[best][j]) for j in range(len(names)) if j != best}
     probability = min(beats.values())
     within = f" within {horizon} months" if horizon else ""
     against = " and ".join(f"{name} in {p:.0%}" for name, p in beats.items())

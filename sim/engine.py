@@ -2,8 +2,13 @@
 on a pool of threads through the ``nogil`` kernel.
 
 Blocks are the unit of reproducibility: their size never depends on the thread
-count, every per-scenario output has its own slot, and the per-month counts are
-integers summed after the pool finishes, so 1 and 8 threads give the same numbers.
+count, every per-scenario output has its own slot, and every block's totals have
+their own row, summed in block order after the pool finishes, so 1 and 8 threads
+give the same numbers.
+
+Memory does not grow with the scenario count beyond ``KEPT_SCENARIOS``: every block
+is reduced to exact totals (counts, sums, a payback histogram) as it finishes, and
+per-scenario outputs are kept for the leading scenarios only.
 """
 
 import os
@@ -21,31 +26,59 @@ BLOCK_SIZE = 8192
 # with ``save_paths``): enough for quantile bands by month, bounded in memory
 # (131,072 x 3 x 36 months x 8 bytes = 113 MB).
 PATH_SAMPLE = 16 * BLOCK_SIZE
+# Per-scenario outputs (drawn inputs, costs, payback months...) are kept for the first
+# KEPT_SCENARIOS scenarios, a uniform sample of the run since scenarios are independent:
+# 1,048,576 x about 200 bytes. Probabilities and means use every scenario (Totals);
+# quantiles, CVaR, drivers and break-even volumes use the kept ones.
+KEPT_SCENARIOS = 128 * BLOCK_SIZE
+
+
+@dataclass
+class Totals:
+    """Exact reductions over every scenario of a run (strategies prompt, fine-tune, RAG).
+
+    ``cost_sum`` USD float[3]; ``min_cost_sum`` USD, the sum of each scenario's cheapest
+    strategy; ``cheaper_count`` int64[3, 3], scenarios with ``C_row < C_column``;
+    ``paid_back`` int64[2, H], scenarios whose payback month is m (fine-tune, RAG);
+    ``retrains``, ``attempts``: sums; ``failed``, ``shutdown``: scenario counts.
+    """
+
+    cost_sum: np.ndarray
+    min_cost_sum: float
+    cheaper_count: np.ndarray
+    paid_back: np.ndarray
+    retrains: int
+    attempts: int
+    failed: int
+    shutdown: int
 
 
 @dataclass
 class Simulation:
-    """Raw outputs of a run; shapes use n scenarios and H months.
+    """Raw outputs of a run; shapes use k kept scenarios and H months.
 
-    ``drawn`` holds the static inputs that are uncertain (columns named by
+    ``scenarios`` is the run's count n; per-scenario arrays hold the first
+    ``k = min(n, KEPT_SCENARIOS)``; ``beats`` and ``totals`` count all n. ``drawn`` holds the static inputs that are uncertain (columns named by
     ``drawn_keys``); fixed inputs are not repeated per scenario. ``paths`` holds the
     monthly cumulative costs of the leading scenarios (all with ``save_paths``). Costs are USD,
     discounted, cumulative at the horizon; ``cost_slope`` is USD per call/month of
     month-1 volume; ``payback`` is -1 where a strategy never pays back.
     """
 
+    scenarios: int
     drawn_keys: list
-    drawn: np.ndarray  # float64[n, len(drawn_keys)]
-    cost: np.ndarray  # float64[n, 3]
-    cost_fixed: np.ndarray  # float64[n, 3]
-    cost_slope: np.ndarray  # float64[n, 3]
-    payback: np.ndarray  # int32[n, 2]
-    retrains: np.ndarray  # int32[n]
-    attempts: np.ndarray  # int32[n]
-    failed: np.ndarray  # bool[n]
-    shutdown_month: np.ndarray  # int32[n]
+    drawn: np.ndarray  # float64[k, len(drawn_keys)]
+    cost: np.ndarray  # float64[k, 3]
+    cost_fixed: np.ndarray  # float64[k, 3]
+    cost_slope: np.ndarray  # float64[k, 3]
+    payback: np.ndarray  # int32[k, 2]
+    retrains: np.ndarray  # int32[k]
+    attempts: np.ndarray  # int32[k]
+    failed: np.ndarray  # bool[k]
+    shutdown_month: np.ndarray  # int32[k]
     beats: np.ndarray  # int64[2, H]
     paths: np.ndarray  # float64[min(n, PATH_SAMPLE) or n with save_paths, 3, H]
+    totals: Totals = None
 
 
 def simulate(settings, *, threads=None, progress=True):
@@ -74,27 +107,47 @@ def simulate(settings, *, threads=None, progress=True):
     lifetime_spec = settings.inputs["finetune.base_lifetime_months"].event_spec()
     n_strategies = len(STRATEGIES)
 
+    kept = min(n, KEPT_SCENARIOS)
     out = Simulation(
+        scenarios=n,
         drawn_keys=drawn_keys,
-        drawn=np.empty((n, len(drawn_keys))),
-        cost=np.empty((n, n_strategies)),
-        cost_fixed=np.empty((n, n_strategies)),
-        cost_slope=np.empty((n, n_strategies)),
-        payback=np.empty((n, 2), dtype=np.int32),
-        retrains=np.empty(n, dtype=np.int32),
-        attempts=np.empty(n, dtype=np.int32),
-        failed=np.empty(n, dtype=np.bool_),
-        shutdown_month=np.empty(n, dtype=np.int32),
+        drawn=np.empty((kept, len(drawn_keys))),
+        cost=np.empty((kept, n_strategies)),
+        cost_fixed=np.empty((kept, n_strategies)),
+        cost_slope=np.empty((kept, n_strategies)),
+        payback=np.empty((kept, 2), dtype=np.int32),
+        retrains=np.empty(kept, dtype=np.int32),
+        attempts=np.empty(kept, dtype=np.int32),
+        failed=np.empty(kept, dtype=np.bool_),
+        shutdown_month=np.empty(kept, dtype=np.int32),
         beats=np.zeros((2, horizon), dtype=np.int64),
         paths=np.empty((n if settings.save_paths else min(n, PATH_SAMPLE), n_strategies, horizon)),
     )
+    # One row per block, summed in block order at the end: the same totals for any
+    # thread count, to the last bit.
     beats_per_block = np.zeros((n_blocks, 2, horizon), dtype=np.int64)
+    cost_sum = np.zeros((n_blocks, n_strategies))
+    min_cost_sum = np.zeros(n_blocks)
+    cheaper_count = np.zeros((n_blocks, n_strategies, n_strategies), dtype=np.int64)
+    paid_back = np.zeros((n_blocks, 2, horizon), dtype=np.int64)
+    counts = np.zeros((n_blocks, 4), dtype=np.int64)  # retrains, attempts, failed, shutdown
     no_paths = np.empty((0, n_strategies, horizon))
+
+    def block_outputs(lo, hi):
+        if hi <= kept:
+            return (out.cost[lo:hi], out.cost_fixed[lo:hi], out.cost_slope[lo:hi], out.payback[lo:hi],
+                    out.retrains[lo:hi], out.attempts[lo:hi], out.failed[lo:hi], out.shutdown_month[lo:hi])
+        size = hi - lo
+        return (np.empty((size, n_strategies)), np.empty((size, n_strategies)), np.empty((size, n_strategies)),
+                np.empty((size, 2), dtype=np.int32), np.empty(size, dtype=np.int32),
+                np.empty(size, dtype=np.int32), np.empty(size, dtype=np.bool_), np.empty(size, dtype=np.int32))
 
     def run_block(block):
         lo, hi = block * BLOCK_SIZE, min(n, (block + 1) * BLOCK_SIZE)
         static = draw_static(settings.inputs, seeds[block], hi - lo)
-        out.drawn[lo:hi] = static[:, drawn_columns]
+        if hi <= kept:
+            out.drawn[lo:hi] = static[:, drawn_columns]
+        outputs = block_outputs(lo, hi)
         simulate_block(
             static,
             cut_spec,
@@ -103,17 +156,17 @@ def simulate(settings, *, threads=None, progress=True):
             settings.discount_rate,
             settings.reprice_on_retrain,
             *kernel_generators(seeds[block]),
-            out.cost[lo:hi],
-            out.cost_fixed[lo:hi],
-            out.cost_slope[lo:hi],
-            out.payback[lo:hi],
-            out.retrains[lo:hi],
-            out.attempts[lo:hi],
-            out.failed[lo:hi],
-            out.shutdown_month[lo:hi],
+            *outputs,
             beats_per_block[block],
             out.paths[lo:hi] if hi <= len(out.paths) else no_paths,
         )
+        cost, _, _, payback, retrains, attempts, failed, shutdown_month = outputs
+        cost_sum[block] = cost.sum(axis=0)
+        min_cost_sum[block] = cost.min(axis=1).sum()
+        cheaper_count[block] = (cost[:, :, None] < cost[:, None, :]).sum(axis=0)
+        for j in range(2):
+            paid_back[block, j] = np.bincount(payback[:, j][payback[:, j] > 0] - 1, minlength=horizon)
+        counts[block] = retrains.sum(), attempts.sum(), failed.sum(), np.count_nonzero(shutdown_month)
         return hi - lo
 
     workers = threads or settings.threads or os.cpu_count() or 1
@@ -130,4 +183,16 @@ def simulate(settings, *, threads=None, progress=True):
         # On Ctrl-C or SIGTERM drop the queued blocks instead of running them all.
         pool.shutdown(wait=True, cancel_futures=True)
     out.beats[:] = beats_per_block.sum(axis=0)
+    retrains, attempts, failed, shutdown = (int(c) for c in counts.sum(axis=0))
+    out.totals = Totals(
+        cost_sum=cost_sum.sum(axis=0),
+        min_cost_sum=float(min_cost_sum.sum()),
+        cheaper_count=cheaper_count.sum(axis=0),
+        paid_back=paid_back.sum(axis=0),
+        retrains=retrains,
+        attempts=attempts,
+        failed=failed,
+        shutdown=shutdown,
+    )
     return out
+

@@ -13,7 +13,6 @@ from omegaconf import OmegaConf
 from kernels.scenarios import STRATEGIES
 from sim.analysis import (
     SAVINGS_QUANTILES,
-    payback_by_month,
     savings_quantiles,
     wilson_interval,
 )
@@ -44,6 +43,8 @@ def to_dataset(settings, simulation):
         prompting), ``month``.
     """
     n, horizon = settings.scenarios, settings.horizon_months
+    kept = len(simulation.cost)
+    totals = simulation.totals
     metadata = input_metadata()
     variables = {}
     for column, key in enumerate(simulation.drawn_keys):
@@ -75,12 +76,27 @@ def to_dataset(settings, simulation):
             ("scenario", "challenger"), payback, "month",
             "first month m with C_k(m) <= C_prompt(m); NaN: not within the horizon",
         ),
+        paid_back_count=_var(
+            ("challenger", "month"), np.cumsum(totals.paid_back, axis=1), "scenarios",
+            "scenarios whose payback month is <= m",
+        ),
         p_paid_back=_var(
-            ("challenger", "month"),
-            np.stack([payback_by_month(payback[:, j], horizon) for j in range(len(CHALLENGERS))]),
-            "probability",
+            ("challenger", "month"), np.cumsum(totals.paid_back, axis=1) / n, "probability",
             "P(payback month <= m): the strategy's cumulative cost has reached prompting's by m",
         ),
+        mean_cost=_var("strategy", totals.cost_sum / n, "USD", f"mean cost at the horizon, {discounted}"),
+        expected_min_cost=_var(
+            (), totals.min_cost_sum / n, "USD",
+            "mean over scenarios of the cheapest strategy's cost at the horizon (E[min_k C_k], for EVPI)",
+        ),
+        p_cheaper=_var(
+            ("strategy", "versus"), totals.cheaper_count / n, "probability",
+            "P(C_strategy < C_versus) at the horizon",
+        ),
+        mean_retrains=_var((), totals.retrains / n, "count", "mean drift- or deprecation-triggered retrains"),
+        mean_attempts=_var((), totals.attempts / n, "count", "mean fine-tune training attempts paid"),
+        p_finetune_failed=_var((), totals.failed / n, "probability", "P(every training attempt failed)"),
+        p_shutdown=_var((), totals.shutdown / n, "probability", "P(the use case ended within the horizon)"),
         retrains=_var(
             "scenario", simulation.retrains, "count",
             "drift- or deprecation-triggered retrains paid within the horizon",
@@ -124,8 +140,13 @@ def to_dataset(settings, simulation):
         )
 
     coords = {
-        "scenario": _var("scenario", np.arange(n), "1", "scenario index"),
+        "scenario": _var(
+            "scenario", np.arange(kept), "1",
+            f"scenario index; per-scenario variables keep the first {kept:,} of {n:,} scenarios"
+            " (a uniform sample: scenarios are independent); variables without this dim count all",
+        ),
         "strategy": _var("strategy", list(STRATEGIES), "1", "prompt, fine-tune or RAG"),
+        "versus": _var("versus", list(STRATEGIES), "1", "the strategy compared with"),
         "challenger": _var("challenger", list(CHALLENGERS), "1", "strategies compared with prompting"),
         "month": _var("month", np.arange(1, horizon + 1), "month", "month 1 is the first of the decision"),
         "quantile": _var("quantile", list(SAVINGS_QUANTILES), "1", "quantile level"),
@@ -136,6 +157,7 @@ def to_dataset(settings, simulation):
         "model": MODEL_REFERENCE,
         "seed": settings.seed,
         "scenarios": n,
+        "kept_scenarios": kept,
         "horizon_months": horizon,
         "discount_rate": settings.discount_rate,
         "confidence": settings.confidence,

@@ -10,7 +10,7 @@ from sim.analysis import (
     distribution_summary,
     drivers,
     evpi,
-    quantiles_beyond_horizon,
+    payback_quantiles,
     recommend,
     savings_statistics,
 )
@@ -40,21 +40,27 @@ def summarize(results):
     last = results.sel(month=horizon)
     strategies = [str(s) for s in results.strategy.values]
     challengers = [str(c) for c in results.challenger.values]
+    n = int(results.attrs["scenarios"])
+    # Per-scenario variables hold the kept sample; means and probabilities count all n.
     cost = results.cost.transpose("scenario", "strategy").values
+    mean_cost = results.mean_cost.sel(strategy=strategies).values
+    p_cheaper = results.p_cheaper.sel(strategy=strategies, versus=strategies).values
     savings = {k: cost[:, 0] - cost[:, strategies.index(k)] for k in challengers}
+    mean_savings = {k: mean_cost[0] - mean_cost[strategies.index(k)] for k in challengers}
     ranked = drivers(
         {key: results[key].values for key in drawn_inputs(results)},
         wins=savings["finetune"] > 0,
         savings=savings["finetune"],
     )
-    value_of_information = evpi(cost)
+    value_of_information = evpi(mean_cost, float(results.expected_min_cost))
     break_even = break_even_volume(
         results.cost_fixed.transpose("scenario", "strategy").values,
         results.cost_slope.transpose("scenario", "strategy").values,
         strategies.index("finetune"),
     )
     summary = {
-        "scenarios": int(results.attrs["scenarios"]),
+        "scenarios": n,
+        "kept_scenarios": int(results.attrs["kept_scenarios"]),
         "horizon_months": horizon,
         "seed": int(results.attrs["seed"]),
         "discount_rate": float(results.attrs["discount_rate"]),
@@ -69,13 +75,14 @@ def summarize(results):
             }
             for k in challengers
         },
-        "cost": {k: distribution_summary(cost[:, i]) for i, k in enumerate(strategies)},
-        "savings_vs_prompt": {k: savings_statistics(savings[k]) for k in challengers},
+        "cost": {k: distribution_summary(cost[:, i], mean_cost[i]) for i, k in enumerate(strategies)},
+        "savings_vs_prompt": {k: savings_statistics(savings[k], mean=mean_savings[k]) for k in challengers},
         "savings_finetune_vs_rag": savings_statistics(
-            cost[:, strategies.index("rag")] - cost[:, strategies.index("finetune")]
+            cost[:, strategies.index("rag")] - cost[:, strategies.index("finetune")],
+            mean=mean_cost[strategies.index("rag")] - mean_cost[strategies.index("finetune")],
         ),
         "payback_month": {
-            k: _payback(results.payback_month.sel(challenger=k).values) for k in challengers
+            k: _payback(results.paid_back_count.sel(challenger=k).values, n) for k in challengers
         },
         "break_even_calls_per_month": dict(
             zip(("p10", "p50", "p90"), _finite_or_none(np.quantile(break_even, [0.1, 0.5, 0.9], method="inverted_cdf")))
@@ -83,16 +90,17 @@ def summarize(results):
         "evpi": value_of_information,
         "drivers": ranked,
         "recommendation": recommend(
-            cost,
+            mean_cost,
+            p_cheaper,
             [STRATEGY_NAMES[s] for s in strategies],
             float(results.attrs["confidence"]),
             top_driver=ranked[0] if ranked else None,
             value_of_information=value_of_information,
             horizon=horizon,
         ),
-        "retrains": {"mean": float(results.retrains.mean())},
-        "finetune_failed": {"fraction": float(results.finetune_failed.mean())},
-        "shutdown": {"fraction": float(results.shutdown_month.notnull().mean())},
+        "retrains": {"mean": float(results.mean_retrains)},
+        "finetune_failed": {"fraction": float(results.p_finetune_failed)},
+        "shutdown": {"fraction": float(results.p_shutdown)},
         "pricing": {
             "as_of": results.attrs["pricing_as_of"],
             "source": results.attrs["pricing_source"],
@@ -117,9 +125,9 @@ def headline(summary, strategy="finetune"):
     )
 
 
-def _payback(months):
-    p10, p50, p90 = quantiles_beyond_horizon(months, [0.1, 0.5, 0.9])
-    return {"p10": p10, "p50": p50, "p90": p90, "never": float(np.isnan(months).mean())}
+def _payback(paid_back_count, scenarios):
+    p10, p50, p90 = payback_quantiles(paid_back_count, scenarios, [0.1, 0.5, 0.9])
+    return {"p10": p10, "p50": p50, "p90": p90, "never": 1.0 - float(paid_back_count[-1]) / scenarios}
 
 
 def _finite_or_none(values):

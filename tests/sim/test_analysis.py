@@ -11,8 +11,7 @@ from sim.analysis import (
     cvar,
     drivers,
     evpi,
-    payback_by_month,
-    quantiles_beyond_horizon,
+    payback_quantiles,
     recommend,
     savings_quantiles,
     savings_statistics,
@@ -38,10 +37,13 @@ def test_wilson_interval_stays_inside_zero_one_at_the_edges():
 
 
 def test_payback_percentiles_count_never_as_beyond_the_horizon():
-    months = np.array([3, 5, 7, np.nan, np.nan, 4, 6, 8, 9, np.nan])
+    # payback months 3 5 7 4 6 8 9 and three "never" among 10 scenarios, horizon 10
+    paid_back = np.cumsum(np.bincount([3, 5, 7, 4, 6, 8, 9], minlength=11)[1:])
     # sorted: 3 4 5 6 7 8 9 inf inf inf; inverted CDF: p10 -> 1st, p50 -> 5th, p90 -> 9th
-    assert quantiles_beyond_horizon(months, [0.1, 0.5, 0.9]) == [3, 7, None]
-    assert quantiles_beyond_horizon(np.full(4, np.nan), [0.5]) == [None]
+    assert payback_quantiles(paid_back, 10, [0.1, 0.5, 0.9]) == [3, 7, None]
+    # p70 is the 7th value exactly: the count reaches 7 at month 9
+    assert payback_quantiles(paid_back, 10, [0.7, 0.0]) == [9, 3]
+    assert payback_quantiles(np.zeros(4, dtype=int), 4, [0.5]) == [None]
 
 
 def test_cvar_is_the_mean_of_the_worst_share_with_a_fractional_boundary():
@@ -55,6 +57,8 @@ def test_cvar_is_the_mean_of_the_worst_share_with_a_fractional_boundary():
 def test_savings_statistics_of_a_known_sample():
     stats = savings_statistics(np.arange(1.0, 101.0))
     assert stats["mean"] == 50.5 and stats["p50"] == 50.5
+    # a kept sample's quantiles with the mean over every scenario of the run
+    assert savings_statistics(np.arange(1.0, 101.0), mean=49.0)["mean"] == 49.0
     assert math.isclose(stats["p05"], 5.95) and math.isclose(stats["p95"], 95.05)
     assert stats["cvar05"] == 3.0  # mean of 1..5
 
@@ -62,9 +66,9 @@ def test_savings_statistics_of_a_known_sample():
 def test_evpi_by_hand():
     # E[C] = (2.5, 2.5): either choice costs 2.5 on average; knowing the scenario
     # first picks 1 or 2, on average 1.5; perfect information is worth 1.0
-    assert evpi([[1.0, 3.0], [4.0, 2.0]]) == 1.0
-    # a strategy cheaper in every scenario leaves nothing to learn
-    assert evpi([[1.0, 3.0], [2.0, 5.0]]) == 0.0
+    assert evpi([2.5, 2.5], expected_min_cost=(1.0 + 2.0) / 2) == 1.0
+    # costs (1, 3) and (2, 5): a strategy cheaper in every scenario leaves nothing to learn
+    assert evpi([1.5, 4.0], expected_min_cost=(1.0 + 2.0) / 2) == 0.0
 
 
 def test_break_even_volume_where_the_lines_cross():
@@ -104,20 +108,21 @@ def test_drivers_rank_the_input_that_decides_the_answer_first():
 
 def test_recommendation_needs_the_confidence_against_every_other_strategy():
     costs = np.array([[10.0, 5.0, 7.0]] * 9 + [[10.0, 12.0, 7.0]])
+    mean_cost = costs.mean(axis=0)
+    p_cheaper = (costs[:, :, None] < costs[:, None, :]).mean(axis=0)
     names = ["prompting", "fine-tuning", "RAG"]
     # fine-tuning: cheapest on average (5.7), cheaper than prompting 9/10, than RAG 9/10
-    yes = recommend(costs, names, 0.8)
+    yes = recommend(mean_cost, p_cheaper, names, 0.8)
     assert yes["strategy"] == "fine-tuning" and yes["probability"] == 0.9
-    no = recommend(costs, names, 0.95, top_driver={"input": "workload.calls_per_month", "p_low": 0.1, "p_high": 0.7},
+    no = recommend(mean_cost, p_cheaper, names, 0.95, top_driver={"input": "workload.calls_per_month", "p_low": 0.1, "p_high": 0.7},
                    value_of_information=123.0)
     assert no["strategy"] == "not yet" and no["probability"] == 0.9
     assert "workload.calls_per_month" in no["reason"] and "$123" in no["reason"]
 
 
-def test_savings_quantiles_and_payback_by_month_on_small_paths():
+def test_savings_quantiles_on_small_paths():
     # two scenarios, two months: prompt 10, 20 and 10, 30; fine-tune 15, 15 and 5, 35
     paths = np.array([[[10, 20], [15, 15], [10, 20]], [[10, 30], [5, 35], [10, 30]]], dtype=float)
     bands = savings_quantiles(paths, quantiles=(0.0, 0.5, 1.0))
     np.testing.assert_allclose(bands[0], [[-5, -5], [0, 0], [5, 5]])
     np.testing.assert_allclose(bands[1], 0.0)
-    np.testing.assert_allclose(payback_by_month(np.array([2.0, np.nan, 1.0, 3.0]), 3), [0.25, 0.5, 0.75])

@@ -128,4 +128,33 @@ def test_same_numbers_for_one_and_two_threads(default_settings):
     for name in ("drawn", "cost", "cost_fixed", "cost_slope", "payback", "retrains", "attempts",
                  "failed", "shutdown_month", "beats"):
         np.testing.assert_array_equal(getattr(one, name), getattr(two, name), err_msg=name)
+    for name, value in vars(one.totals).items():
+        np.testing.assert_array_equal(value, getattr(two.totals, name), err_msg=name)
     assert one.beats[0].max() > 0  # the comparison is not vacuous: some scenarios pay back
+
+
+def test_streamed_totals_equal_the_statistics_of_every_scenario(default_settings, monkeypatch):
+    from sim import engine
+
+    every = engine.simulate(default_settings, progress=False)
+    monkeypatch.setattr(engine, "KEPT_SCENARIOS", BLOCK_SIZE)
+    streamed = engine.simulate(default_settings, progress=False)
+
+    # the kept scenarios are the leading ones, drawn and simulated as in the full run
+    assert len(streamed.cost) == BLOCK_SIZE < default_settings.scenarios == len(every.cost)
+    np.testing.assert_array_equal(streamed.cost, every.cost[:BLOCK_SIZE])
+    np.testing.assert_array_equal(streamed.drawn, every.drawn[:BLOCK_SIZE])
+    # the totals count every scenario, kept or not, exactly as the full arrays do
+    totals, cost = streamed.totals, every.cost
+    np.testing.assert_allclose(totals.cost_sum, cost.sum(axis=0), rtol=1e-13)
+    assert math.isclose(totals.min_cost_sum, cost.min(axis=1).sum(), rel_tol=1e-13)
+    np.testing.assert_array_equal(totals.cheaper_count, (cost[:, :, None] < cost[:, None, :]).sum(axis=0))
+    for j in range(2):
+        months = every.payback[:, j]
+        np.testing.assert_array_equal(
+            totals.paid_back[j], [(months == m).sum() for m in range(1, default_settings.horizon_months + 1)]
+        )
+    assert totals.paid_back[0].sum() > 0
+    assert (totals.retrains, totals.attempts) == (every.retrains.sum(), every.attempts.sum())
+    assert (totals.failed, totals.shutdown) == (every.failed.sum(), (every.shutdown_month > 0).sum())
+    np.testing.assert_array_equal(streamed.beats, every.beats)

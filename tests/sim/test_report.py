@@ -67,3 +67,27 @@ def test_sim_report_redraws_the_same_report_from_results_nc(run_dir, tmp_path):
 def test_sim_report_refuses_a_directory_without_results(tmp_path):
     done = subprocess.run([sys.executable, "-m", "sim.report", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 2 and "no results.nc" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_run_keeping_one_block_reports_every_scenarios_probabilities(tmp_path, monkeypatch):
+    from sim import engine
+
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        cfg = compose(config_name="config", overrides=["scenarios=6000", "report=false"])
+    monkeypatch.setattr(engine, "KEPT_SCENARIOS", 1000)  # fewer than a block: the first block is not kept
+    monkeypatch.setattr(engine, "BLOCK_SIZE", 1000)
+    kept = run(cfg, tmp_path, progress=False)
+    monkeypatch.setattr(engine, "KEPT_SCENARIOS", 6000)
+    every = run(cfg, tmp_path / "every", progress=False)
+
+    assert (kept["scenarios"], kept["kept_scenarios"], every["kept_scenarios"]) == (6000, 1000, 6000)
+    assert read_results(tmp_path / "results.nc").sizes["scenario"] == 1000
+    # what counts scenarios or averages them is the same with one kept block or all six:
+    # both sum the same per-block totals
+    for key in ("p_beats_prompt", "payback_month", "retrains", "finetune_failed", "shutdown", "evpi"):
+        assert kept[key] == every[key], key
+    for strategy in ("prompt", "finetune", "rag"):
+        assert kept["cost"][strategy]["mean"] == every["cost"][strategy]["mean"]
+    assert kept["recommendation"]["probability"] == every["recommendation"]["probability"]
+    # quantiles come from the kept sixth: close to, not equal to, those of every scenario
+    assert kept["cost"]["prompt"]["p50"] != every["cost"]["prompt"]["p50"]
