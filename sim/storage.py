@@ -6,7 +6,14 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-NETCDF_ENGINE = "h5netcdf"  # NetCDF4: compression and 64-bit integers
+import numpy as np
+
+# NetCDF3 (64-bit offsets, written by scipy) where a Dataset fits it: at 10^4 scenarios
+# it writes in 15 ms against 315 ms for NetCDF4 through h5netcdf, which attaches
+# dimension scales variable by variable. NetCDF4 for what NetCDF3 cannot hold: a
+# variable of 2 GiB or more (every path of a large run) or an integer beyond int32.
+NETCDF3_MAX_BYTES = 2**31 - 1
+_INT32 = np.iinfo(np.int32)
 
 
 _stop_exit_code = []
@@ -43,19 +50,40 @@ def write_json(data, path):
 
 
 def write_dataset(results, path):
-    """Write a Dataset to NetCDF4 at ``path`` atomically.
+    """Write a Dataset to NetCDF at ``path`` atomically: NetCDF3 where it fits, else NetCDF4.
 
     Uncompressed: on drawn inputs and costs zlib saved about a quarter of the size
     for four times the write time (1M scenarios: 233 MB in 2.0 s against 185 MB in
-    9.2 s on the 2-core development machine).
+    9.2 s on the 2-core development machine). Any NetCDF reader opens either format;
+    ``xarray.open_dataset(path)`` picks the engine itself.
     """
+    netcdf3 = _as_netcdf3(results)
     with atomic_path(path) as temporary:
-        results.to_netcdf(temporary, engine=NETCDF_ENGINE)
+        if netcdf3 is None:
+            results.to_netcdf(temporary, engine="h5netcdf")
+        else:
+            netcdf3.to_netcdf(temporary, engine="scipy", format="NETCDF3_64BIT")
+
+
+def _as_netcdf3(results):
+    # NetCDF3 has no 64-bit integers: counts and indices are stored as int32 when
+    # they fit. None when the Dataset does not fit NetCDF3.
+    converted = {}
+    for name, variable in results.variables.items():
+        if variable.nbytes > NETCDF3_MAX_BYTES:
+            return None
+        if variable.dtype == np.int64:
+            if variable.size and (variable.values.min() < _INT32.min or variable.values.max() > _INT32.max):
+                return None
+            converted[name] = variable.astype(np.int32)
+    return results.assign(converted) if converted else results
 
 
 def read_results(path):
-    """Open a run's ``results.nc`` fully into memory."""
+    """Open a run's ``results.nc`` (NetCDF3 or NetCDF4) fully into memory."""
     import xarray as xr  # here: the CLI imports this module before it knows it needs xarray
 
-    with xr.open_dataset(path, engine=NETCDF_ENGINE) as results:
+    with open(path, "rb") as file:
+        engine = "scipy" if file.read(3) == b"CDF" else "h5netcdf"
+    with xr.open_dataset(path, engine=engine) as results:
         return results.load()

@@ -141,3 +141,16 @@ def test_help_says_what_the_tool_answers_and_lists_the_presets(tmp_path):
     assert done.stdout.startswith("payback: how likely is fine-tuning (or RAG) to be cheaper than prompting")
     assert "stress: drift-storm, finetune-flop, none, platform-exit, price-war, volume-collapse" in done.stdout
     assert "check each price sheet's as_of and source" in done.stdout
+
+
+@pytest.mark.parametrize("argv, probe", [
+    (["scenarios=1000", "-m", "seed=1,2"], False),
+    (["hydra.mode=MULTIRUN"], True),
+    (["+hydra.mode=RUN"], True),
+    (["-cn", "other"], True),
+    (["--config-dir=/elsewhere"], True),
+])
+def test_hydra_probes_the_mode_only_when_the_command_line_can_set_it(argv, probe):
+    from sim.cli import needs_mode_probe
+
+    assert needs_mode_probe(argv) is probe

@@ -24,3 +24,30 @@ def test_a_successful_write_replaces_the_file(tmp_path):
     write_json({"run": 2}, target)
     assert json.loads(target.read_text()) == {"run": 2}
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def small_dataset(count):
+    import numpy as np
+    import xarray as xr
+
+    return xr.Dataset(
+        {
+            "count": ("month", np.array([0, count], dtype=np.int64), {"units": "scenarios"}),
+            "failed": ("scenario", np.array([True, False])),
+            "label": ("strategy", ["prompt", "finetune"]),
+        },
+        attrs={"seed": 3},
+    )
+
+
+@pytest.mark.parametrize("count, magic", [(2**31 - 1, b"CDF"), (2**31, b"\x89HD")])
+def test_datasets_go_to_netcdf3_where_they_fit_and_round_trip_either_way(tmp_path, count, magic):
+    from sim.storage import read_results, write_dataset
+
+    target = tmp_path / "results.nc"
+    write_dataset(small_dataset(count), target)
+    assert target.read_bytes()[:3] == magic[:3]  # NetCDF3, or the HDF5 signature of NetCDF4
+    back = read_results(target)
+    assert back["count"].values.tolist() == [0, count] and back["count"].attrs["units"] == "scenarios"
+    assert back["failed"].values.tolist() == [True, False] and back["label"].values.tolist() == ["prompt", "finetune"]
+    assert back.attrs["seed"] == 3
