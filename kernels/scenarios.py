@@ -90,10 +90,10 @@ N_STATIC = len(STATIC_FIELDS)
 STRATEGIES = ("prompt", "finetune", "rag")
 PROMPT, FINETUNE, RAG = 0, 1, 2
 
-# Per-event distributions (a price cut's size, a base model's lifetime) are passed as
-# a spec of EVENT_SPEC_LEN floats: family code, four parameters, then the clip range.
+# An uncertain input is passed as a spec of DRAW_SPEC_LEN floats: family code, four
+# parameters, the clip range, and 1.0 where the input is a whole number (rounded half up).
 FIXED, UNIFORM, TRIANGULAR, PERT, NORMAL, LOGNORMAL = range(6)
-EVENT_SPEC_LEN = 7
+DRAW_SPEC_LEN = 8
 
 # Fine-tune phases. PENDING covers both "trained, waiting to go live" and "retraining":
 # in either the traffic is served by prompting.
@@ -102,9 +102,32 @@ _SHIPPING, _PENDING, _LIVE, _FAILED = range(4)
 _PER_MILLION = 1e-6
 
 
-@njit(cache=True, nogil=True)
-def draw_event(spec, rng):
-    """One draw from an event spec (see ``EVENT_SPEC_LEN``), clipped to its range."""
+@njit(cache=True, nogil=True, inline="always")
+def draw_gamma(shape, rng):
+    """Standard gamma variate, ``shape >= 1``: Marsaglia & Tsang (2000).
+
+    One normal and one uniform per try, a logarithm only when the squeeze fails; it
+    accepts over 95% of tries for the shapes of a PERT (1 to 5).
+    """
+    d = shape - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        x = rng.standard_normal()
+        v = 1.0 + c * x
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        u = rng.random()
+        x2 = x * x
+        if u < 1.0 - 0.0331 * x2 * x2:
+            return d * v
+        if math.log(u) < 0.5 * x2 + d * (1.0 - v + math.log(v)):
+            return d * v
+
+
+@njit(cache=True, nogil=True, inline="always")
+def draw(spec, rng):
+    """One draw from a spec (see ``DRAW_SPEC_LEN``), clipped to its range and rounded."""
     family = int(spec[0])
     if family == FIXED:
         x = spec[1]
@@ -118,12 +141,24 @@ def draw_event(spec, rng):
         else:
             x = high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
     elif family == PERT:
-        x = spec[1] + (spec[2] - spec[1]) * rng.beta(spec[3], spec[4])
+        # a beta(alpha, beta) variate as a ratio of gammas; PERT shapes are >= 1
+        g = draw_gamma(spec[3], rng)
+        x = spec[1] + (spec[2] - spec[1]) * g / (g + draw_gamma(spec[4], rng))
     elif family == NORMAL:
         x = spec[1] + spec[2] * rng.standard_normal()
     else:
         x = math.exp(spec[1] + spec[2] * rng.standard_normal())
-    return min(max(x, spec[5]), spec[6])
+    x = min(max(x, spec[5]), spec[6])
+    if spec[7] != 0.0:
+        x = math.floor(x + 0.5)
+    return x
+
+
+@njit(cache=True, nogil=True)
+def fill_draws(spec, rng, out):
+    """Fill ``out`` with independent draws from a spec, in order, from one Generator."""
+    for i in range(out.shape[0]):
+        out[i] = draw(spec, rng)
 
 
 @njit(cache=True, nogil=True)
@@ -181,6 +216,9 @@ def simulate_block(
     failed,
     shutdown_month,
     beats,
+    paid_back,
+    cost_sum,
+    cheaper,
     paths,
 ):
     """Run every scenario of one block over ``horizon`` months.
@@ -189,7 +227,7 @@ def simulate_block(
     ----------
     static : float64[n, N_STATIC]
         Static inputs, a row per scenario, columns as in ``STATIC_FIELDS``.
-    cut_size, base_lifetime : float64[EVENT_SPEC_LEN]
+    cut_size, base_lifetime : float64[DRAW_SPEC_LEN]
         Per-event distributions: a price cut's fraction, a base model's lifetime (months).
     horizon : int
         Months simulated.
@@ -215,6 +253,13 @@ def simulate_block(
         Out: month the use case ended, 0 if it did not.
     beats : int64[2, horizon]
         Out, accumulated: scenarios with ``C_k(m) < C_prompt(m)``, fine-tune and RAG.
+    paid_back : int64[2, horizon]
+        Out, accumulated: scenarios whose payback month is m, fine-tune and RAG.
+    cost_sum : float64[4]
+        Out, accumulated: sums over scenarios of each strategy's cost and of the
+        cheapest one's (USD).
+    cheaper : int64[3, 3]
+        Out, accumulated: scenarios with ``C_row < C_column`` at the horizon.
     paths : float64[n or 0, 3, horizon]
         Out: cumulative cost by month, written only when its first dimension is n.
     """
@@ -223,6 +268,7 @@ def simulate_block(
     discount = np.empty(horizon)
     for m in range(horizon):
         discount[m] = (1.0 + annual_discount_rate) ** (-m / 12.0)
+    never = horizon + 1
 
     for i in range(n):
         s = static[i]
@@ -247,14 +293,21 @@ def simulate_block(
         ) * _PER_MILLION
         training_bill = s[TRAINING_TOKENS] * s[TRAINING] * _PER_MILLION
         corpus_bill = s[CORPUS_TOKENS] * s[EMBEDDING] * _PER_MILLION
+        reindex_bill = s[REINDEX_FRACTION_PER_MONTH] * corpus_bill
+        vector_store = s[VECTOR_STORE_PER_MONTH]
         fixed_finetune_monthly = s[HOSTING_PER_MONTH] + s[MAINTENANCE_PER_MONTH]
+        setup_cost = s[FT_SETUP_COST]
+        rag_setup_cost = s[RAG_SETUP_COST]
+        retrain_cost = s[RETRAIN_COST]
+        success_probability = s[SUCCESS_PROBABILITY]
+        mean_between_retrains = s[MEAN_MONTHS_BETWEEN_RETRAINS]
+        retrain_cv = s[RETRAIN_INTERVAL_CV]
         months_to_ship = int(s[FT_MONTHS_TO_SHIP])
         max_attempts = int(s[MAX_ATTEMPTS])
         retrain_months = int(s[RETRAIN_MONTHS])
         rag_months_to_ship = int(s[RAG_MONTHS_TO_SHIP])
 
         # The first month m >= 2 whose shutdown draw hits, and likewise the next cut.
-        never = horizon + 1
         shutdown_at = 2 + months_until(p_shutdown, env_rng.random(), never)
         next_cut = 2 + months_until(p_cut, event_rng.random(), never)
 
@@ -263,97 +316,120 @@ def simulate_block(
         fixed_f = fixed_r = 0.0
         slope_p = slope_f = slope_r = 0.0
         phase = _SHIPPING
-        next_attempt = 1
+        next_lifecycle = 1  # the month of the fine-tune's next attempt, retrain or go-live
         n_attempts = 0
         n_retrains = 0
-        live_at = -1
-        next_retrain = -1
-        pinned_index = 1.0
-        hosting = False
+        pinned_index = 1.0  # M_a of the live model's go-live month a
+        hosting = 0.0
+        rag_switch = rag_months_to_ship + 1  # RAG serves by prompting until then
+        rag_rate = prompt_per_call
         alive = True
         ended = 0
         payback_f = -1
         payback_r = -1
-
-        for m in range(1, horizon + 1):
-            if m >= 2:
-                volume *= math.exp(log_drift + sigma * env_rng.standard_normal())
-                index *= monthly_trend
+        # Months where something other than the volume and the trend changes. They
+        # are handled outside the inner loop below, which runs the months between
+        # them as straight-line arithmetic: with the event code inside it, the loop
+        # ran about four times slower (registers spilled around the rare calls).
+        next_event = 1
+        finetune_bill = 0.0  # one-off fine-tune payments of the current month
+        m = 1  # month m's volume and index are set; it is not paid yet
+        while True:
+            if m == next_event:
                 if m == next_cut:
-                    index *= 1.0 - draw_event(cut_size, event_rng)
+                    index *= 1.0 - draw(cut_size, event_rng)
                     next_cut = m + 1 + months_until(p_cut, event_rng.random(), never)
                 if m == shutdown_at:
                     alive = False
                     ended = m
-
-            if alive:
-                d = discount[m - 1]
-                finetune_bill = 0.0
-                while phase == _SHIPPING and next_attempt == m:
-                    n_attempts += 1
-                    finetune_bill += training_bill * index
-                    finetune_bill += s[FT_SETUP_COST] if n_attempts == 1 else s[RETRAIN_COST]
-                    if lifecycle_rng.random() < s[SUCCESS_PROBABILITY]:
+                    shutdown_at = never
+                    next_lifecycle = never
+                while alive and m == next_lifecycle:
+                    if phase == _SHIPPING:
+                        n_attempts += 1
+                        finetune_bill += training_bill * index
+                        finetune_bill += setup_cost if n_attempts == 1 else retrain_cost
+                        if lifecycle_rng.random() < success_probability:
+                            phase = _PENDING
+                        elif n_attempts >= max_attempts:
+                            phase = _FAILED
+                            next_lifecycle = never
+                            break
+                        next_lifecycle = m + months_to_ship
+                    elif phase == _LIVE:
+                        n_retrains += 1
+                        finetune_bill += training_bill * index + retrain_cost
                         phase = _PENDING
-                        live_at = m + months_to_ship
-                    elif n_attempts >= max_attempts:
-                        phase = _FAILED
+                        next_lifecycle = m + retrain_months
+                    else:  # _PENDING: the model goes live, pinned to this month's index
+                        phase = _LIVE
+                        pinned_index = index
+                        hosting = fixed_finetune_monthly
+                        drift_time = draw_wald(mean_between_retrains, retrain_cv, lifecycle_rng)
+                        lifetime = draw(base_lifetime, lifecycle_rng)
+                        next_lifecycle = m + max(1, int(math.ceil(min(drift_time, lifetime))))
+                if m == rag_switch:
+                    rag_rate = rag_per_call
+                # every pending event lies after m: the loop never skips one
+                next_event = min(next_cut, shutdown_at, next_lifecycle)
+                if m < rag_switch:
+                    next_event = min(next_event, rag_switch)
+            live = phase == _LIVE
+
+            # Pay and compare month m, then run every month up to the next event.
+            while True:
+                if alive:
+                    d = discount[m - 1]
+                    usage = d * volume
+                    current = usage * index
+                    slope_p += current * prompt_per_call
+                    if not live:
+                        slope_f += current * prompt_per_call
+                    elif reprice_on_retrain:
+                        slope_f += usage * pinned_index * finetuned_per_call
                     else:
-                        next_attempt = m + months_to_ship
-                if phase == _LIVE and m == next_retrain:
-                    n_retrains += 1
-                    finetune_bill += training_bill * index + s[RETRAIN_COST]
-                    phase = _PENDING
-                    live_at = m + retrain_months
-                if phase == _PENDING and m == live_at:
-                    phase = _LIVE
-                    pinned_index = index
-                    hosting = True
-                    drift_time = draw_wald(
-                        s[MEAN_MONTHS_BETWEEN_RETRAINS], s[RETRAIN_INTERVAL_CV], lifecycle_rng
-                    )
-                    lifetime = draw_event(base_lifetime, lifecycle_rng)
-                    next_retrain = m + max(1, int(math.ceil(min(drift_time, lifetime))))
-                if hosting:
-                    finetune_bill += fixed_finetune_monthly
+                        slope_f += current * finetuned_per_call
+                    fixed_f += d * (finetune_bill + hosting)
+                    # month 1 embeds the whole corpus; later months re-embed a share of it
+                    rag_bill = corpus_bill * index + rag_setup_cost if m == 1 else reindex_bill * index
+                    fixed_r += d * (rag_bill + vector_store)
+                    slope_r += current * rag_rate
+                finetune_bill = 0.0
 
-                usage = d * volume
-                slope_p += usage * index * prompt_per_call
-                if phase == _LIVE:
-                    slope_f += usage * (pinned_index if reprice_on_retrain else index) * finetuned_per_call
-                else:
-                    slope_f += usage * index * prompt_per_call
-                fixed_f += d * finetune_bill
+                c_p = v1 * slope_p  # prompting has no volume-independent cost
+                c_f = fixed_f + v1 * slope_f
+                c_r = fixed_r + v1 * slope_r
+                beats[0, m - 1] += c_f < c_p
+                beats[1, m - 1] += c_r < c_p
+                if payback_f < 0 and c_f <= c_p:
+                    payback_f = m
+                    paid_back[0, m - 1] += 1
+                if payback_r < 0 and c_r <= c_p:
+                    payback_r = m
+                    paid_back[1, m - 1] += 1
+                if store_paths:
+                    paths[i, PROMPT, m - 1] = c_p
+                    paths[i, FINETUNE, m - 1] = c_f
+                    paths[i, RAG, m - 1] = c_r
 
-                if m == 1:
-                    rag_bill = corpus_bill * index + s[RAG_SETUP_COST]
-                else:
-                    rag_bill = s[REINDEX_FRACTION_PER_MONTH] * corpus_bill * index
-                fixed_r += d * (rag_bill + s[VECTOR_STORE_PER_MONTH])
-                if m <= rag_months_to_ship:
-                    slope_r += usage * index * prompt_per_call
-                else:
-                    slope_r += usage * index * rag_per_call
+                m += 1
+                if m > horizon:
+                    break
+                shock = env_rng.standard_normal()  # drawn after a shutdown too: streams stay aligned
+                if alive:
+                    volume *= math.exp(log_drift + sigma * shock)
+                index *= monthly_trend
+                if m == next_event:
+                    break
+            if m > horizon:
+                break
 
-            c_p = v1 * slope_p  # prompting has no volume-independent cost
-            c_f = fixed_f + v1 * slope_f
-            c_r = fixed_r + v1 * slope_r
-            if c_f < c_p:
-                beats[0, m - 1] += 1
-            if c_r < c_p:
-                beats[1, m - 1] += 1
-            if payback_f < 0 and c_f <= c_p:
-                payback_f = m
-            if payback_r < 0 and c_r <= c_p:
-                payback_r = m
-            if store_paths:
-                paths[i, PROMPT, m - 1] = c_p
-                paths[i, FINETUNE, m - 1] = c_f
-                paths[i, RAG, m - 1] = c_r
-
-        cost[i, PROMPT] = v1 * slope_p
-        cost[i, FINETUNE] = fixed_f + v1 * slope_f
-        cost[i, RAG] = fixed_r + v1 * slope_r
+        c_p = v1 * slope_p
+        c_f = fixed_f + v1 * slope_f
+        c_r = fixed_r + v1 * slope_r
+        cost[i, PROMPT] = c_p
+        cost[i, FINETUNE] = c_f
+        cost[i, RAG] = c_r
         cost_fixed[i, PROMPT] = 0.0
         cost_fixed[i, FINETUNE] = fixed_f
         cost_fixed[i, RAG] = fixed_r
@@ -366,3 +442,11 @@ def simulate_block(
         attempts[i] = n_attempts
         failed[i] = phase == _FAILED
         shutdown_month[i] = ended
+
+        cost_sum[PROMPT] += c_p
+        cost_sum[FINETUNE] += c_f
+        cost_sum[RAG] += c_r
+        cost_sum[3] += min(c_p, c_f, c_r)
+        for row in range(3):
+            for column in range(3):
+                cheaper[row, column] += cost[i, row] < cost[i, column]

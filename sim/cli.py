@@ -28,6 +28,7 @@ EXIT_BAD_INPUT = 2
 EXIT_SWEEP_FAILED = 1
 
 log = logging.getLogger("payback")
+_single_runs_done = []  # output directories of single (not multirun) runs in this process
 
 register()
 
@@ -50,7 +51,9 @@ def _task(cfg):
         # matplotlib are loaded.
         from sim.run import run
 
-        return run(settings, output_dir)
+        summary = run(settings, output_dir)
+        _single_runs_done.append(output_dir)
+        return summary
     try:
         from sim.run import run
 
@@ -109,14 +112,15 @@ def _probe_mode_only_when_needed():
     Hydra.get_mode = get_mode
 
 
-def _exit_without_teardown(code):
+def _exit_without_teardown():
     # Python's teardown of the modules numba, LLVM and xarray loaded takes about 0.5 s
-    # of a 3 s run. Every file is closed and renamed into place by now: run the exit
-    # handlers (logging, launchers), flush, and leave.
+    # of a 3 s run. After a single run every file is closed and renamed into place:
+    # run the exit handlers (logging), flush, and leave. Not after a multirun, whose
+    # launchers' worker processes are stopped by Python's own shutdown sequence.
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code)
+    os._exit(0)
 
 
 def main():
@@ -134,5 +138,6 @@ def main():
         numbers = ", ".join(str(job["job"]) for job in last_failed_jobs)
         print(f"payback: {len(last_failed_jobs)} sweep job(s) failed ({numbers}): see sweep.csv",
               file=sys.stderr)
-        _exit_without_teardown(EXIT_SWEEP_FAILED)
-    _exit_without_teardown(0)
+        sys.exit(EXIT_SWEEP_FAILED)
+    if _single_runs_done:
+        _exit_without_teardown()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels.scenarios import (
-    EVENT_SPEC_LEN,
+    DRAW_SPEC_LEN,
     FIXED,
     LOGNORMAL,
     NORMAL,
@@ -141,13 +141,16 @@ class Distribution:
         return None
 
     def sample(self, rng, n):
-        """``n`` draws from ``rng``, clipped and rounded.
+        """``n`` draws from ``rng``, clipped and rounded, with NumPy's own samplers.
 
-        Each family is a monotone transform of one stream of standard variates
-        (uniforms, or normals for ``normal`` and ``lognormal``), which keeps common
-        random numbers: the same stream under other parameters gives draws of the
-        same rank. PERT is the exception: its beta variate comes from NumPy's
-        rejection sampler, as the beta quantile function costs about 4 us a value.
+        The reference model's sampler, independent of the kernel's ``draw`` (which
+        the engine uses: compiled, and free of the GIL). For every family but PERT
+        both give the same numbers from the same stream. Each family is a monotone
+        transform of one stream of standard variates (uniforms, or normals for
+        ``normal`` and ``lognormal``), which keeps common random numbers: the same
+        stream under other parameters gives draws of the same rank. PERT is the
+        exception: its beta variate comes from a rejection sampler, as the beta
+        quantile function costs about 4 us a value.
         """
         p = self.params
         if self.is_fixed:
@@ -172,9 +175,9 @@ class Distribution:
             )
         return self.domain.clip(x)
 
-    def event_spec(self):
-        """The kernel's per-event spec: family code, four parameters, clip range."""
-        spec = np.zeros(EVENT_SPEC_LEN)
+    def spec(self):
+        """The kernel's spec: family code, four parameters, clip range, whole-number flag."""
+        spec = np.zeros(DRAW_SPEC_LEN)
         spec[0] = _FAMILY_CODES[self.family]
         p = self.params
         if self.family == "pert":
@@ -188,6 +191,7 @@ class Distribution:
         upper = self.domain.upper
         spec[5] = self.domain.lower
         spec[6] = np.nextafter(upper, -np.inf) if self.domain.upper_open else upper
+        spec[7] = float(self.domain.integer)
         return spec
 
 

@@ -103,8 +103,8 @@ def simulate(settings, *, threads=None, progress=True):
     seeds = block_seeds(settings.seed, n_blocks)
     drawn_keys = [key for key in STATIC_FIELDS if not settings.inputs[key].is_fixed]
     drawn_columns = [STATIC_FIELDS.index(key) for key in drawn_keys]
-    cut_spec = settings.inputs["market.cut_size"].event_spec()
-    lifetime_spec = settings.inputs["finetune.base_lifetime_months"].event_spec()
+    cut_spec = settings.inputs["market.cut_size"].spec()
+    lifetime_spec = settings.inputs["finetune.base_lifetime_months"].spec()
     n_strategies = len(STRATEGIES)
 
     kept = min(n, KEPT_SCENARIOS)
@@ -126,8 +126,7 @@ def simulate(settings, *, threads=None, progress=True):
     # One row per block, summed in block order at the end: the same totals for any
     # thread count, to the last bit.
     beats_per_block = np.zeros((n_blocks, 2, horizon), dtype=np.int64)
-    cost_sum = np.zeros((n_blocks, n_strategies))
-    min_cost_sum = np.zeros(n_blocks)
+    cost_sum = np.zeros((n_blocks, n_strategies + 1))  # each strategy's, then the cheapest's
     cheaper_count = np.zeros((n_blocks, n_strategies, n_strategies), dtype=np.int64)
     paid_back = np.zeros((n_blocks, 2, horizon), dtype=np.int64)
     counts = np.zeros((n_blocks, 4), dtype=np.int64)  # retrains, attempts, failed, shutdown
@@ -158,14 +157,12 @@ def simulate(settings, *, threads=None, progress=True):
             *kernel_generators(seeds[block]),
             *outputs,
             beats_per_block[block],
+            paid_back[block],
+            cost_sum[block],
+            cheaper_count[block],
             out.paths[lo:hi] if hi <= len(out.paths) else no_paths,
         )
-        cost, _, _, payback, retrains, attempts, failed, shutdown_month = outputs
-        cost_sum[block] = cost.sum(axis=0)
-        min_cost_sum[block] = cost.min(axis=1).sum()
-        cheaper_count[block] = (cost[:, :, None] < cost[:, None, :]).sum(axis=0)
-        for j in range(2):
-            paid_back[block, j] = np.bincount(payback[:, j][payback[:, j] > 0] - 1, minlength=horizon)
+        *_, retrains, attempts, failed, shutdown_month = outputs
         counts[block] = retrains.sum(), attempts.sum(), failed.sum(), np.count_nonzero(shutdown_month)
         return hi - lo
 
@@ -184,9 +181,10 @@ def simulate(settings, *, threads=None, progress=True):
         pool.shutdown(wait=True, cancel_futures=True)
     out.beats[:] = beats_per_block.sum(axis=0)
     retrains, attempts, failed, shutdown = (int(c) for c in counts.sum(axis=0))
+    sums = cost_sum.sum(axis=0)
     out.totals = Totals(
-        cost_sum=cost_sum.sum(axis=0),
-        min_cost_sum=float(min_cost_sum.sum()),
+        cost_sum=sums[:n_strategies],
+        min_cost_sum=float(sums[n_strategies]),
         cheaper_count=cheaper_count.sum(axis=0),
         paid_back=paid_back.sum(axis=0),
         retrains=retrains,

@@ -8,7 +8,7 @@ random numbers across runs that change one input: the other draws stay the same.
 
 import numpy as np
 
-from kernels.scenarios import N_STATIC, STATIC_FIELDS
+from kernels.scenarios import N_STATIC, STATIC_FIELDS, fill_draws
 
 ENVIRONMENT, EVENTS, LIFECYCLE = range(3)
 _FIRST_STATIC_STREAM = 3
@@ -52,6 +52,10 @@ def draw_static(inputs, block_seed, n):
     """
     static = np.empty((n, N_STATIC))
     for column, key in enumerate(STATIC_FIELDS):
-        rng = _stream(block_seed, _FIRST_STATIC_STREAM + column)
-        static[:, column] = inputs[key].sample(rng, n)
+        distribution = inputs[key]
+        if distribution.is_fixed:
+            static[:, column] = distribution.sample(None, n)
+        else:
+            # compiled and free of the GIL: the blocks of a pool draw in parallel
+            fill_draws(distribution.spec(), _stream(block_seed, _FIRST_STATIC_STREAM + column), static[:, column])
     return static

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from kernels.scenarios import EVENT_SPEC_LEN, draw_event, draw_wald
+from kernels.scenarios import DRAW_SPEC_LEN, draw, draw_gamma, draw_wald
 from tests.conftest import (
     FINETUNED_MONTHLY,
     PROMPT_MONTHLY,
@@ -209,8 +209,15 @@ def test_wald_draws_match_scipy_inverse_gaussian(mean, cv):
     assert draw_wald(mean, 0.0, rng) == mean
 
 
+@pytest.mark.parametrize("shape", [1.0, 2.7, 5.0])
+def test_gamma_draws_match_scipy(shape):
+    rng = np.random.default_rng(11)
+    draws = np.array([draw_gamma(shape, rng) for _ in range(20_000)])
+    assert stats.kstest(draws, stats.gamma(shape).cdf).pvalue > 1e-3
+
+
 def _spec(code, *params, low=0.0, high=math.inf):
-    spec = np.zeros(EVENT_SPEC_LEN)
+    spec = np.zeros(DRAW_SPEC_LEN)
     spec[0] = code
     spec[1 : 1 + len(params)] = params
     spec[5], spec[6] = low, high
@@ -228,14 +235,14 @@ def _spec(code, *params, low=0.0, high=math.inf):
     ],
     ids=["uniform", "triangular", "pert", "normal", "lognormal"],
 )
-def test_event_draws_follow_their_family(spec, reference):
+def test_draws_follow_their_family(spec, reference):
     rng = np.random.default_rng(3)
-    draws = np.array([draw_event(spec, rng) for _ in range(20_000)])
+    draws = np.array([draw(spec, rng) for _ in range(20_000)])
     assert stats.kstest(draws, reference.cdf).pvalue > 1e-3
 
 
-def test_event_draws_are_clipped_to_their_range():
+def test_draws_are_clipped_to_their_range():
     rng = np.random.default_rng(5)
     spec = _spec(4, 0.0, 1.0, low=0.0, high=0.5)
-    draws = np.array([draw_event(spec, rng) for _ in range(2000)])
+    draws = np.array([draw(spec, rng) for _ in range(2000)])
     assert draws.min() == 0.0 and draws.max() == 0.5

@@ -57,6 +57,36 @@ def test_draws_are_clipped_and_integers_rounded_half_up():
 
 
 @pytest.mark.parametrize(
+    "spec, domain",
+    [
+        ({"dist": "uniform", "low": 2.0, "high": 5.0}, NONNEGATIVE),
+        ({"dist": "triangular", "low": 1.0, "mode": 2.0, "high": 6.0}, NONNEGATIVE),
+        ({"dist": "normal", "p05": -0.01, "p95": 0.05}, REAL),
+        ({"dist": "lognormal", "p05": 5e4, "p95": 2e6}, NONNEGATIVE),
+        ({"dist": "normal", "p05": 1.0, "p95": 4.0}, AT_LEAST_ONE),
+    ],
+    ids=["uniform", "triangular", "normal", "lognormal", "whole-months"],
+)
+def test_the_kernels_draws_equal_numpys_from_the_same_stream(spec, domain):
+    from kernels.scenarios import fill_draws
+
+    distribution = parse("k", spec, domain)
+    compiled = np.empty(5000)
+    fill_draws(distribution.spec(), np.random.default_rng(9), compiled)
+    np.testing.assert_allclose(compiled, distribution.sample(np.random.default_rng(9), 5000), rtol=1e-14)
+
+
+def test_the_kernels_pert_draws_match_the_beta_distribution():
+    from kernels.scenarios import fill_draws
+    from scipy import stats
+
+    distribution = parse("k", {"dist": "pert", "low": 1.0, "mode": 2.0, "high": 9.0}, NONNEGATIVE)
+    compiled = np.empty(20_000)
+    fill_draws(distribution.spec(), np.random.default_rng(9), compiled)
+    assert stats.kstest(compiled, distribution.frozen().cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize(
     "value, message",
     [
         ({"dist": "lognormal", "p05": 5.0, "p95": 1.0}, "p05 (5) must be below p95 (1)"),
