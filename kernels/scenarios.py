@@ -182,17 +182,19 @@ def draw_wald(mean, cv, rng):
 
 
 @njit(cache=True, nogil=True)
-def months_until(p, u, cap):
-    """Whole months ``k >= 0`` before an event of monthly probability ``p`` happens.
+def months_until(log_stay, u, cap):
+    """Whole months ``k >= 0`` before an event happens, ``log_stay = log(1 - p)``.
 
-    Geometric by inversion of one uniform ``u`` in [0, 1): P(k >= j) = (1 - p)^j.
-    One draw per event instead of one per month; ``cap`` bounds the answer.
+    Geometric by inversion of one uniform ``u`` in [0, 1): P(k >= j) = (1 - p)^j, ``p``
+    the monthly probability. Taking ``log(1 - p)`` spares the caller a power and the
+    function a logarithm. One draw per event instead of one per month; ``cap`` bounds
+    the answer.
     """
-    if p >= 1.0:
+    if log_stay == -math.inf:  # p = 1
         return 0
-    if p <= 0.0:
+    if log_stay >= 0.0:  # p = 0
         return cap
-    k = math.floor(math.log1p(-u) / math.log1p(-p))
+    k = math.floor(math.log1p(-u) / log_stay)
     return cap if k >= cap else int(k)
 
 
@@ -275,8 +277,9 @@ def simulate_block(
         v1 = s[CALLS_PER_MONTH]
         log_drift = s[GROWTH_PER_MONTH] - 0.5 * s[VOLATILITY] ** 2
         sigma = s[VOLATILITY]
-        p_shutdown = 1.0 - (1.0 - s[SHUTDOWN_PER_YEAR]) ** (1.0 / 12.0)
-        p_cut = 1.0 - math.exp(-s[CUTS_PER_YEAR] / 12.0)
+        # log(1 - p) of the monthly probabilities 1 - (1 - q)^(1/12) and 1 - e^(-c/12)
+        log_stay_open = math.log1p(-s[SHUTDOWN_PER_YEAR]) / 12.0
+        log_no_cut = -s[CUTS_PER_YEAR] / 12.0
         monthly_trend = math.exp(s[TREND_PER_YEAR] / 12.0)
 
         prompt_per_call = (
@@ -308,8 +311,8 @@ def simulate_block(
         rag_months_to_ship = int(s[RAG_MONTHS_TO_SHIP])
 
         # The first month m >= 2 whose shutdown draw hits, and likewise the next cut.
-        shutdown_at = 2 + months_until(p_shutdown, env_rng.random(), never)
-        next_cut = 2 + months_until(p_cut, event_rng.random(), never)
+        shutdown_at = 2 + months_until(log_stay_open, env_rng.random(), never)
+        next_cut = 2 + months_until(log_no_cut, event_rng.random(), never)
 
         volume = 1.0  # V_m / V_1: costs are kept as A + V_1 * B
         index = 1.0  # market index M_m
@@ -327,18 +330,21 @@ def simulate_block(
         ended = 0
         payback_f = -1
         payback_r = -1
-        # Months where something other than the volume and the trend changes. They
-        # are handled outside the inner loop below, which runs the months between
-        # them as straight-line arithmetic: with the event code inside it, the loop
-        # ran about four times slower (registers spilled around the rare calls).
+        # Months where something other than the volume and the trend changes: one
+        # test a month instead of one per kind of event.
         next_event = 1
-        finetune_bill = 0.0  # one-off fine-tune payments of the current month
-        m = 1  # month m's volume and index are set; it is not paid yet
-        while True:
+        for m in range(1, horizon + 1):
+            if m >= 2:
+                shock = env_rng.standard_normal()  # drawn after a shutdown too: streams stay aligned
+                if alive:
+                    volume *= math.exp(log_drift + sigma * shock)
+                index *= monthly_trend
+
+            finetune_bill = 0.0  # one-off fine-tune payments of month m
             if m == next_event:
                 if m == next_cut:
                     index *= 1.0 - draw(cut_size, event_rng)
-                    next_cut = m + 1 + months_until(p_cut, event_rng.random(), never)
+                    next_cut = m + 1 + months_until(log_no_cut, event_rng.random(), never)
                 if m == shutdown_at:
                     alive = False
                     ended = m
@@ -374,55 +380,39 @@ def simulate_block(
                 next_event = min(next_cut, shutdown_at, next_lifecycle)
                 if m < rag_switch:
                     next_event = min(next_event, rag_switch)
-            live = phase == _LIVE
 
-            # Pay and compare month m, then run every month up to the next event.
-            while True:
-                if alive:
-                    d = discount[m - 1]
-                    usage = d * volume
-                    current = usage * index
-                    slope_p += current * prompt_per_call
-                    if not live:
-                        slope_f += current * prompt_per_call
-                    elif reprice_on_retrain:
-                        slope_f += usage * pinned_index * finetuned_per_call
-                    else:
-                        slope_f += current * finetuned_per_call
-                    fixed_f += d * (finetune_bill + hosting)
-                    # month 1 embeds the whole corpus; later months re-embed a share of it
-                    rag_bill = corpus_bill * index + rag_setup_cost if m == 1 else reindex_bill * index
-                    fixed_r += d * (rag_bill + vector_store)
-                    slope_r += current * rag_rate
-                finetune_bill = 0.0
+            if alive:
+                d = discount[m - 1]
+                usage = d * volume
+                current = usage * index
+                slope_p += current * prompt_per_call
+                if phase != _LIVE:
+                    slope_f += current * prompt_per_call
+                elif reprice_on_retrain:
+                    slope_f += usage * pinned_index * finetuned_per_call
+                else:
+                    slope_f += current * finetuned_per_call
+                fixed_f += d * (finetune_bill + hosting)
+                # month 1 embeds the whole corpus; later months re-embed a share of it
+                rag_bill = corpus_bill * index + rag_setup_cost if m == 1 else reindex_bill * index
+                fixed_r += d * (rag_bill + vector_store)
+                slope_r += current * rag_rate
 
-                c_p = v1 * slope_p  # prompting has no volume-independent cost
-                c_f = fixed_f + v1 * slope_f
-                c_r = fixed_r + v1 * slope_r
-                beats[0, m - 1] += c_f < c_p
-                beats[1, m - 1] += c_r < c_p
-                if payback_f < 0 and c_f <= c_p:
-                    payback_f = m
-                    paid_back[0, m - 1] += 1
-                if payback_r < 0 and c_r <= c_p:
-                    payback_r = m
-                    paid_back[1, m - 1] += 1
-                if store_paths:
-                    paths[i, PROMPT, m - 1] = c_p
-                    paths[i, FINETUNE, m - 1] = c_f
-                    paths[i, RAG, m - 1] = c_r
-
-                m += 1
-                if m > horizon:
-                    break
-                shock = env_rng.standard_normal()  # drawn after a shutdown too: streams stay aligned
-                if alive:
-                    volume *= math.exp(log_drift + sigma * shock)
-                index *= monthly_trend
-                if m == next_event:
-                    break
-            if m > horizon:
-                break
+            c_p = v1 * slope_p  # prompting has no volume-independent cost
+            c_f = fixed_f + v1 * slope_f
+            c_r = fixed_r + v1 * slope_r
+            beats[0, m - 1] += c_f < c_p
+            beats[1, m - 1] += c_r < c_p
+            if payback_f < 0 and c_f <= c_p:
+                payback_f = m
+                paid_back[0, m - 1] += 1
+            if payback_r < 0 and c_r <= c_p:
+                payback_r = m
+                paid_back[1, m - 1] += 1
+            if store_paths:
+                paths[i, PROMPT, m - 1] = c_p
+                paths[i, FINETUNE, m - 1] = c_f
+                paths[i, RAG, m - 1] = c_r
 
         c_p = v1 * slope_p
         c_f = fixed_f + v1 * slope_f

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from kernels.scenarios import DRAW_SPEC_LEN, draw, draw_gamma, draw_wald
+from kernels.scenarios import DRAW_SPEC_LEN, draw, draw_gamma, draw_wald, months_until
 from tests.conftest import (
     FINETUNED_MONTHLY,
     PROMPT_MONTHLY,
@@ -207,6 +207,17 @@ def test_wald_draws_match_scipy_inverse_gaussian(mean, cv):
     reference = stats.invgauss(mu=mean / shape, scale=shape)
     assert stats.kstest(draws, reference.cdf).pvalue > 1e-3
     assert draw_wald(mean, 0.0, rng) == mean
+
+
+def test_months_until_is_geometric_with_its_edges():
+    p = 0.2
+    u = (np.arange(100_000) + 0.5) / 100_000  # an even grid of uniforms: the CDF itself
+    waits = np.array([months_until(math.log1p(-p), x, 1000) for x in u])
+    for j in range(6):  # P(k >= j) = (1 - p)^j, to the grid's resolution
+        assert abs(np.mean(waits >= j) - (1 - p) ** j) < 1e-4
+    assert months_until(-math.inf, 0.99, 50) == 0  # p = 1: at once
+    assert months_until(-0.0, 0.01, 50) == 50  # p = 0: never within the cap
+    assert months_until(math.log1p(-1e-9), 0.5, 50) == 50
 
 
 @pytest.mark.parametrize("shape", [1.0, 2.7, 5.0])
