@@ -85,7 +85,9 @@ def savings_quantiles(cumulative_cost, quantiles=SAVINGS_QUANTILES):
         RAG; positive means cheaper than prompting.
     """
     savings = cumulative_cost[:, :1, :] - cumulative_cost[:, 1:, :]
-    return np.moveaxis(np.quantile(savings, quantiles, axis=0), 0, 1)
+    # along the last axis each (challenger, month) pair is partitioned as one
+    # stretch of memory: about 3x faster than along the first
+    return np.moveaxis(np.quantile(np.moveaxis(savings, 0, -1), quantiles, axis=-1), 0, 1)
 
 
 def cvar(values, alpha=0.05):
@@ -214,9 +216,9 @@ def drivers(inputs, wins, savings, share=0.1):
     """
     rows = []
     for key, values in inputs.items():
-        order = np.argsort(values, kind="stable")
-        k = max(1, int(len(order) * share))
-        low, high = order[:k], order[-k:]
+        values = np.asarray(values)
+        k = max(1, int(values.size * share))
+        low, high = _lowest(values, k), _lowest(-values, k, last_ties=True)
         p_low, p_high = float(wins[low].mean()), float(wins[high].mean())
         savings_low, savings_high = float(np.median(savings[low])), float(np.median(savings[high]))
         rows.append({
@@ -229,6 +231,20 @@ def drivers(inputs, wins, savings, share=0.1):
         })
     rows.sort(key=lambda r: (abs(r["effect"]), abs(r["savings_high"] - r["savings_low"])), reverse=True)
     return rows
+
+
+def _lowest(values, k, last_ties=False):
+    """Indices of the ``k`` smallest values, in linear time.
+
+    Ties at the boundary go by scenario order, exactly as a stable sort would cut
+    them: the first tied scenarios for the lowest values, the last ones
+    (``last_ties``) for the highest, whose stable order is the reverse.
+    """
+    boundary = np.partition(values, k - 1)[k - 1]
+    below = np.flatnonzero(values < boundary)
+    ties = np.flatnonzero(values == boundary)
+    needed = k - below.size
+    return np.concatenate([below, ties[ties.size - needed:] if last_ties else ties[:needed]])
 
 
 def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of_information=None,

@@ -28,7 +28,8 @@ def render(results, summary):
         f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
         "",
         f"{summary['scenarios']:,} scenarios over {h} months, seed {summary['seed']}, "
-        f"discounted at {summary['discount_rate']:.1%} a year. Money is USD, discounted to month 1.",
+        f"discounted at {summary['discount_rate']:.1%} a year. Money is USD, discounted to month 1."
+        + _kept_note(summary),
         "",
         "## Key numbers",
         "",
@@ -117,6 +118,14 @@ def _calls(value):
     return "never" if value is None else f"{value:,.0f}"
 
 
+def _kept_note(summary):
+    kept, n = summary["kept_scenarios"], summary["scenarios"]
+    if kept == n:
+        return ""
+    return (f" Probabilities, means and EVPI count all {n:,} scenarios; quantiles, CVaR,"
+            f" break-even volumes, drivers and the pictures of distributions use the first {kept:,}.")
+
+
 def write_report(results, summary, run_dir):
     """Draw the pictures into ``run_dir/plots`` and write ``run_dir/report.md``."""
     run_dir = Path(run_dir)
@@ -141,3 +150,4 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
+

@@ -106,6 +106,19 @@ def test_drivers_rank_the_input_that_decides_the_answer_first():
     assert abs(rows[1]["effect"]) < 0.2
 
 
+def test_driver_groups_are_the_ends_of_a_stable_sort_ties_included():
+    from sim.analysis import _lowest
+
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        n = int(rng.integers(1, 60))
+        values = rng.integers(0, 5, n).astype(float)  # whole-month inputs tie a lot
+        k = int(rng.integers(1, n + 1))
+        order = np.argsort(values, kind="stable")
+        assert sorted(_lowest(values, k)) == sorted(order[:k])
+        assert sorted(_lowest(-values, k, last_ties=True)) == sorted(order[-k:])
+
+
 def test_recommendation_needs_the_confidence_against_every_other_strategy():
     costs = np.array([[10.0, 5.0, 7.0]] * 9 + [[10.0, 12.0, 7.0]])
     mean_cost = costs.mean(axis=0)

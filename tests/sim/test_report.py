@@ -81,7 +81,11 @@ def test_a_run_keeping_one_block_reports_every_scenarios_probabilities(tmp_path,
     every = run(cfg, tmp_path / "every", progress=False)
 
     assert (kept["scenarios"], kept["kept_scenarios"], every["kept_scenarios"]) == (6000, 1000, 6000)
-    assert read_results(tmp_path / "results.nc").sizes["scenario"] == 1000
+    saved = read_results(tmp_path / "results.nc")
+    assert saved.sizes["scenario"] == 1000
+    from sim.report import render
+
+    assert "count all 6,000 scenarios" in render(saved, kept) and "use the first 1,000" in render(saved, kept)
     # what counts scenarios or averages them is the same with one kept block or all six:
     # both sum the same per-block totals
     for key in ("p_beats_prompt", "payback_month", "retrains", "finetune_failed", "shutdown", "evpi"):
