@@ -1,6 +1,6 @@
 """Benchmark: kernel against the NumPy reference, end-to-end runs, JIT cache, memory.
 
-    python -m benchmarks.run            # the full table (about 10 minutes on 2 cores)
+    python -m benchmarks.run            # the full table (about 20 minutes on 2 cores)
     python -m benchmarks.run --quick    # up to 10^6 scenarios, a minute or two
 
 Prints Markdown tables measured in this one run on this machine. Throughput is in
@@ -9,6 +9,7 @@ inputs, the month loop and the per-block totals, for the engine and the referenc
 """
 
 import argparse
+import math
 import os
 import platform
 import subprocess
@@ -37,28 +38,38 @@ def settings_for(scenarios, horizon):
     return validate(cfg)
 
 
-def best_of(repeats, function):
-    times = []
+def elapsed(function):
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def run_engine(settings):
+    simulate(settings, progress=False)
+
+
+def run_reference(settings):
+    static = draw_static(settings.inputs, np.random.SeedSequence(settings.seed), settings.scenarios)
+    simulate_reference(static, settings.inputs["market.cut_size"],
+                       settings.inputs["finetune.base_lifetime_months"], settings.horizon_months,
+                       settings.discount_rate, settings.reprice_on_retrain,
+                       np.random.default_rng(settings.seed))
+
+
+def best_times(settings, repeats):
+    """Fastest of ``repeats`` runs of the engine and of the reference, taken in turns.
+
+    The machine's speed drifts by tens of percent from minute to minute (shared
+    hosts): alternating the two and keeping each one's fastest run compares them
+    under the same conditions.
+    """
+    with_reference = settings.scenarios <= REFERENCE_LIMIT
+    engine, reference = math.inf, math.inf
     for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def time_kernel(settings):
-    repeats = 3 if settings.scenarios <= 10**5 else 1
-    return best_of(repeats, lambda: simulate(settings, progress=False))
-
-
-def time_reference(settings):
-    def once():
-        static = draw_static(settings.inputs, np.random.SeedSequence(settings.seed), settings.scenarios)
-        simulate_reference(static, settings.inputs["market.cut_size"],
-                           settings.inputs["finetune.base_lifetime_months"], settings.horizon_months,
-                           settings.discount_rate, settings.reprice_on_retrain,
-                           np.random.default_rng(settings.seed))
-    return best_of(3 if settings.scenarios <= 10**4 else 1, once)
+        engine = min(engine, elapsed(lambda: run_engine(settings)))
+        if with_reference:
+            reference = min(reference, elapsed(lambda: run_reference(settings)))
+    return engine, (reference if with_reference else None)
 
 
 # The child reports its own peak resident memory (VmHWM). rusage's ru_maxrss would not
@@ -115,13 +126,14 @@ def main(argv=None):
                 continue
             settings = settings_for(scenarios, horizon)
             work = scenarios * horizon / 1e6
-            kernel = work / time_kernel(settings)
-            if scenarios <= REFERENCE_LIMIT:
-                reference = work / time_reference(settings)
-                cells = f"{reference:.2f} | {kernel / reference:.1f}x"
+            engine_time, reference_time = best_times(settings, repeats=3 if scenarios <= 10**6 else 1)
+            engine = work / engine_time
+            if reference_time is not None:
+                reference = work / reference_time
+                cells = f"{reference:.2f} | {engine / reference:.1f}x"
             else:
                 cells = "— | —"
-            print(f"| {scenarios:,} | {horizon} | {kernel:.1f} | {cells} |", flush=True)
+            print(f"| {scenarios:,} | {horizon} | {engine:.1f} | {cells} |", flush=True)
 
     print("\n| end to end (`python -m sim`, report=false) | wall time | peak memory |")
     print("| --- | ---: | ---: |")
