@@ -1,6 +1,6 @@
 """Benchmark: kernel against the NumPy reference, end-to-end runs, JIT cache, memory.
 
-    python -m benchmarks.run            # the full table (about 20 minutes on 2 cores)
+    python -m benchmarks.run            # the full table (about 10 minutes on 2 cores)
     python -m benchmarks.run --quick    # up to 10^6 scenarios, a minute or two
 
 Prints Markdown tables measured in this one run on this machine. Throughput is in
