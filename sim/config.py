@@ -125,6 +125,7 @@ class Config:
     discount_rate: float = MISSING
     confidence: float = MISSING
     threads: Optional[int] = None
+    kept_scenarios: Optional[int] = 1_048_576
     save_paths: bool = False
     report: bool = True
     workload: Workload = field(default_factory=Workload)
@@ -167,6 +168,7 @@ class Settings:
     discount_rate: float
     confidence: float
     threads: Optional[int]
+    kept_scenarios: Optional[int]
     save_paths: bool
     report: bool
     reprice_on_retrain: bool
@@ -215,6 +217,9 @@ def validate(cfg):
     threads = resolved["threads"]
     if threads is not None and threads < 1:
         raise ConfigError(f"threads: {threads!r} is not null or a whole number >= 1")
+    kept = resolved["kept_scenarios"]
+    if kept is not None and kept < 1:
+        raise ConfigError(f"kept_scenarios: {kept!r} is not null or a whole number >= 1")
 
     inputs = {}
     try:
@@ -231,6 +236,7 @@ def validate(cfg):
         discount_rate=float(rate),
         confidence=float(confidence),
         threads=threads,
+        kept_scenarios=kept,
         save_paths=resolved["save_paths"],
         report=resolved["report"],
         reprice_on_retrain=resolved["finetune"]["reprice_on_retrain"],

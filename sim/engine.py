@@ -6,9 +6,9 @@ count, every per-scenario output has its own slot, and every block's totals have
 their own row, summed in block order after the pool finishes, so 1 and 8 threads
 give the same numbers.
 
-Memory does not grow with the scenario count beyond ``KEPT_SCENARIOS``: every block
-is reduced to exact totals (counts, sums, a payback histogram) as it finishes, and
-per-scenario outputs are kept for the leading scenarios only.
+Memory does not grow with the scenario count beyond ``settings.kept_scenarios``:
+every block is reduced to exact totals (counts, sums, a payback histogram) as it
+finishes, and per-scenario outputs are kept for the leading scenarios only.
 """
 
 import os
@@ -26,11 +26,6 @@ BLOCK_SIZE = 8192
 # with ``save_paths``): enough for quantile bands by month, bounded in memory
 # (131,072 x 3 x 36 months x 8 bytes = 113 MB).
 PATH_SAMPLE = 16 * BLOCK_SIZE
-# Per-scenario outputs (drawn inputs, costs, payback months...) are kept for the first
-# KEPT_SCENARIOS scenarios, a uniform sample of the run since scenarios are independent:
-# 1,048,576 x about 200 bytes. Probabilities and means use every scenario (Totals);
-# quantiles, CVaR, drivers and break-even volumes use the kept ones.
-KEPT_SCENARIOS = 128 * BLOCK_SIZE
 
 
 @dataclass
@@ -58,7 +53,7 @@ class Simulation:
     """Raw outputs of a run; shapes use k kept scenarios and H months.
 
     ``scenarios`` is the run's count n; per-scenario arrays hold the first
-    ``k = min(n, KEPT_SCENARIOS)``; ``beats`` and ``totals`` count all n. ``drawn`` holds the static inputs that are uncertain (columns named by
+    ``k = min(n, settings.kept_scenarios)`` (all n when it is None); ``beats`` and ``totals`` count all n. ``drawn`` holds the static inputs that are uncertain (columns named by
     ``drawn_keys``); fixed inputs are not repeated per scenario. ``paths`` holds the
     monthly cumulative costs of the leading scenarios (all with ``save_paths``). Costs are USD,
     discounted, cumulative at the horizon; ``cost_slope`` is USD per call/month of
@@ -107,7 +102,7 @@ def simulate(settings, *, threads=None, progress=True):
     lifetime_spec = settings.inputs["finetune.base_lifetime_months"].spec()
     n_strategies = len(STRATEGIES)
 
-    kept = min(n, KEPT_SCENARIOS)
+    kept = n if settings.kept_scenarios is None else min(n, settings.kept_scenarios)
     out = Simulation(
         scenarios=n,
         drawn_keys=drawn_keys,
@@ -132,21 +127,18 @@ def simulate(settings, *, threads=None, progress=True):
     counts = np.zeros((n_blocks, 4), dtype=np.int64)  # retrains, attempts, failed, shutdown
     no_paths = np.empty((0, n_strategies, horizon))
 
-    def block_outputs(lo, hi):
-        if hi <= kept:
-            return (out.cost[lo:hi], out.cost_fixed[lo:hi], out.cost_slope[lo:hi], out.payback[lo:hi],
-                    out.retrains[lo:hi], out.attempts[lo:hi], out.failed[lo:hi], out.shutdown_month[lo:hi])
-        size = hi - lo
-        return (np.empty((size, n_strategies)), np.empty((size, n_strategies)), np.empty((size, n_strategies)),
-                np.empty((size, 2), dtype=np.int32), np.empty(size, dtype=np.int32),
-                np.empty(size, dtype=np.int32), np.empty(size, dtype=np.bool_), np.empty(size, dtype=np.int32))
+    kept_outputs = (out.cost, out.cost_fixed, out.cost_slope, out.payback, out.retrains, out.attempts,
+                    out.failed, out.shutdown_month)
 
     def run_block(block):
         lo, hi = block * BLOCK_SIZE, min(n, (block + 1) * BLOCK_SIZE)
         static = draw_static(settings.inputs, seeds[block], hi - lo)
-        if hi <= kept:
-            out.drawn[lo:hi] = static[:, drawn_columns]
-        outputs = block_outputs(lo, hi)
+        kept_rows = max(0, min(hi, kept) - lo)
+        out.drawn[lo : lo + kept_rows] = static[:kept_rows, drawn_columns]
+        if kept_rows == hi - lo:
+            outputs = tuple(array[lo:hi] for array in kept_outputs)
+        else:  # a block beyond the kept scenarios, or across their end
+            outputs = tuple(np.empty((hi - lo, *array.shape[1:]), dtype=array.dtype) for array in kept_outputs)
         simulate_block(
             static,
             cut_spec,
@@ -162,6 +154,9 @@ def simulate(settings, *, threads=None, progress=True):
             cheaper_count[block],
             out.paths[lo:hi] if hi <= len(out.paths) else no_paths,
         )
+        if 0 < kept_rows < hi - lo:
+            for kept_array, block_array in zip(kept_outputs, outputs, strict=True):
+                kept_array[lo : lo + kept_rows] = block_array[:kept_rows]
         *_, retrains, attempts, failed, shutdown_month = outputs
         counts[block] = retrains.sum(), attempts.sum(), failed.sum(), np.count_nonzero(shutdown_month)
         return hi - lo

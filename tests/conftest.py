@@ -22,6 +22,7 @@ BASE = {
     "discount_rate": 0.0,
     "confidence": 0.8,
     "threads": None,
+    "kept_scenarios": None,
     "save_paths": False,
     "report": True,
     "workload": {

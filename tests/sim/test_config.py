@@ -69,6 +69,7 @@ def test_distribution_mapping_from_the_shell():
         ({"discount_rate": -0.1}, "discount_rate", "is not a number >= 0"),
         ({"confidence": 1.0}, "confidence", "is not a number in (0, 1)"),
         ({"threads": 0}, "threads", "is not null or a whole number >= 1"),
+        ({"kept_scenarios": 0}, "kept_scenarios", "is not null or a whole number >= 1"),
         ({"pricing": {"base_input": -0.4}}, "pricing.base_input", "is not a number >= 0"),
         ({"workload": {"prompt_tokens": -5}}, "workload.prompt_tokens", "is not a number >= 0"),
         ({"workload": {"calls_per_month": -1}}, "workload.calls_per_month", "is not a number >= 0"),

@@ -10,6 +10,7 @@ from hydra import compose, initialize_config_dir
 
 from sim.cli import CONFIG_DIR
 from sim.plots import PICTURES, payback_probability
+from sim.report import render
 from sim.run import run
 from sim.storage import read_results
 
@@ -69,25 +70,22 @@ def test_sim_report_refuses_a_directory_without_results(tmp_path):
     assert done.returncode == 2 and "no results.nc" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_a_run_keeping_one_block_reports_every_scenarios_probabilities(tmp_path, monkeypatch):
-    from sim import engine
+def test_a_run_keeping_a_sixth_reports_every_scenarios_probabilities(tmp_path):
+    def summary(kept_scenarios, directory):
+        with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+            cfg = compose(config_name="config",
+                          overrides=["scenarios=6000", "report=false", f"kept_scenarios={kept_scenarios}"])
+        return run(cfg, directory, progress=False)
 
-    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
-        cfg = compose(config_name="config", overrides=["scenarios=6000", "report=false"])
-    monkeypatch.setattr(engine, "KEPT_SCENARIOS", 1000)  # fewer than a block: the first block is not kept
-    monkeypatch.setattr(engine, "BLOCK_SIZE", 1000)
-    kept = run(cfg, tmp_path, progress=False)
-    monkeypatch.setattr(engine, "KEPT_SCENARIOS", 6000)
-    every = run(cfg, tmp_path / "every", progress=False)
+    kept = summary(1000, tmp_path)
+    every = summary("null", tmp_path / "every")
 
     assert (kept["scenarios"], kept["kept_scenarios"], every["kept_scenarios"]) == (6000, 1000, 6000)
     saved = read_results(tmp_path / "results.nc")
     assert saved.sizes["scenario"] == 1000
-    from sim.report import render
-
     assert "count all 6,000 scenarios" in render(saved, kept) and "use the first 1,000" in render(saved, kept)
-    # what counts scenarios or averages them is the same with one kept block or all six:
-    # both sum the same per-block totals
+    # what counts scenarios or averages them is the same with a sixth kept or all of
+    # them: both sum the same per-block totals
     for key in ("p_beats_prompt", "payback_month", "retrains", "finetune_failed", "shutdown", "evpi"):
         assert kept[key] == every[key], key
     for strategy in ("prompt", "finetune", "rag"):
