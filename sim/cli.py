@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import hydra
+from hydra._internal.hydra import Hydra  # private: see needs_mode_probe; hydra-core is pinned <1.4
 from hydra.core.hydra_config import HydraConfig
-from hydra._internal.hydra import Hydra
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from hydra.types import RunMode
 from omegaconf.errors import OmegaConfBaseException
@@ -28,7 +28,7 @@ EXIT_BAD_INPUT = 2
 EXIT_SWEEP_FAILED = 1
 
 log = logging.getLogger("payback")
-_single_runs_done = []  # output directories of single (not multirun) runs in this process
+_single_runs_done = []  # output directories of the single (not multirun) runs of this process
 
 register()
 

@@ -53,11 +53,13 @@ class Simulation:
     """Raw outputs of a run; shapes use k kept scenarios and H months.
 
     ``scenarios`` is the run's count n; per-scenario arrays hold the first
-    ``k = min(n, settings.kept_scenarios)`` (all n when it is None); ``beats`` and ``totals`` count all n. ``drawn`` holds the static inputs that are uncertain (columns named by
-    ``drawn_keys``); fixed inputs are not repeated per scenario. ``paths`` holds the
-    monthly cumulative costs of the leading scenarios (all with ``save_paths``). Costs are USD,
-    discounted, cumulative at the horizon; ``cost_slope`` is USD per call/month of
-    month-1 volume; ``payback`` is -1 where a strategy never pays back.
+    ``k = min(n, settings.kept_scenarios)`` (all n when it is None); ``beats`` and
+    ``totals`` count all n. ``drawn`` holds the static inputs that are uncertain
+    (columns named by ``drawn_keys``); fixed inputs are not repeated per scenario.
+    ``paths`` holds the monthly cumulative costs of the leading scenarios (all with
+    ``save_paths``). Costs are USD, discounted, cumulative at the horizon;
+    ``cost_slope`` is USD per call/month of month-1 volume; ``payback`` is -1 where a
+    strategy never pays back.
     """
 
     scenarios: int
