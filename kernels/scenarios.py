@@ -414,9 +414,7 @@ def simulate_block(
                 paths[i, FINETUNE, m - 1] = c_f
                 paths[i, RAG, m - 1] = c_r
 
-        c_p = v1 * slope_p
-        c_f = fixed_f + v1 * slope_f
-        c_r = fixed_r + v1 * slope_r
+        # c_p, c_f, c_r hold the horizon month's cumulative costs (horizon >= 1)
         cost[i, PROMPT] = c_p
         cost[i, FINETUNE] = c_f
         cost[i, RAG] = c_r

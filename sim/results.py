@@ -59,6 +59,7 @@ def to_dataset(settings, simulation):
     payback = np.where(simulation.payback > 0, simulation.payback, np.nan)
     shutdown = np.where(simulation.shutdown_month > 0, simulation.shutdown_month, np.nan)
     low, high = wilson_interval(simulation.beats, n)
+    paid_back_by_month = np.cumsum(totals.paid_back, axis=1)
     variables.update(
         cost=_var(
             ("scenario", "strategy"), simulation.cost, "USD",
@@ -77,11 +78,11 @@ def to_dataset(settings, simulation):
             "first month m with C_k(m) <= C_prompt(m); NaN: not within the horizon",
         ),
         paid_back_count=_var(
-            ("challenger", "month"), np.cumsum(totals.paid_back, axis=1), "scenarios",
+            ("challenger", "month"), paid_back_by_month, "scenarios",
             "scenarios whose payback month is <= m",
         ),
         p_paid_back=_var(
-            ("challenger", "month"), np.cumsum(totals.paid_back, axis=1) / n, "probability",
+            ("challenger", "month"), paid_back_by_month / n, "probability",
             "P(payback month <= m): the strategy's cumulative cost has reached prompting's by m",
         ),
         mean_cost=_var("strategy", totals.cost_sum / n, "USD", f"mean cost at the horizon, {discounted}"),
