@@ -19,7 +19,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from kernels.scenarios import STATIC_FIELDS, STRATEGIES, simulate_block
-from sim.sampling import block_seeds, draw_static, kernel_generators
+from sim.sampling import block_seeds, draw_environment, draw_static, kernel_generators
 
 BLOCK_SIZE = 8192
 # Monthly cumulative costs are kept for the first PATH_SAMPLE scenarios (all of them
@@ -148,6 +148,7 @@ def simulate(settings, *, threads=None, progress=True):
             horizon,
             settings.discount_rate,
             settings.reprice_on_retrain,
+            *draw_environment(static, seeds[block], horizon),
             *kernel_generators(seeds[block]),
             *outputs,
             beats_per_block[block],

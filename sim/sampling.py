@@ -8,7 +8,7 @@ random numbers across runs that change one input: the other draws stay the same.
 
 import numpy as np
 
-from kernels.scenarios import N_STATIC, STATIC_FIELDS, fill_draws
+from kernels.scenarios import GROWTH_PER_MONTH, N_STATIC, STATIC_FIELDS, VOLATILITY, fill_draws, fill_environment
 
 ENVIRONMENT, EVENTS, LIFECYCLE = range(3)
 _FIRST_STATIC_STREAM = 3
@@ -29,8 +29,39 @@ def _stream(block_seed, component):
 
 
 def kernel_generators(block_seed):
-    """Generators for the kernel: environment, per-event sizes, fine-tune lifecycle."""
-    return tuple(_stream(block_seed, c) for c in (ENVIRONMENT, EVENTS, LIFECYCLE))
+    """Generators for the kernel: price cut times and sizes, fine-tune lifecycle."""
+    return tuple(_stream(block_seed, c) for c in (EVENTS, LIFECYCLE))
+
+
+def draw_environment(static, block_seed, horizon):
+    """Each scenario's shutdown draw and its volume path's monthly ratios.
+
+    Parameters
+    ----------
+    static : float64[n, N_STATIC]
+        The block's static inputs (growth and volatility are read).
+    block_seed : numpy.random.SeedSequence
+        The block's seed.
+    horizon : int
+        Months simulated.
+
+    Returns
+    -------
+    shutdown_draw : float64[n]
+        Uniforms in [0, 1) that decide each scenario's shutdown month.
+    growth : float64[n, horizon - 1]
+        ``V_{m+1} / V_m = exp(g - sigma^2 / 2 + sigma Z_m)`` for months 1 ... horizon - 1.
+    """
+    n = static.shape[0]
+    shutdown_draw = np.empty(n)
+    growth = np.empty((n, max(horizon - 1, 0)))
+    fill_environment(_stream(block_seed, ENVIRONMENT), shutdown_draw, growth)
+    sigma = static[:, VOLATILITY]
+    # in place, so that one block needs one array of n x (horizon - 1)
+    growth *= sigma[:, None]
+    growth += (static[:, GROWTH_PER_MONTH] - 0.5 * sigma * sigma)[:, None]
+    np.exp(growth, out=growth)
+    return shutdown_draw, growth
 
 
 def draw_static(inputs, block_seed, n):

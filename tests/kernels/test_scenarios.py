@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from kernels.scenarios import DRAW_SPEC_LEN, draw, draw_gamma, draw_wald, months_until
+from kernels.scenarios import DRAW_SPEC_LEN, draw, draw_gamma, draw_wald, fill_environment, months_until
 from tests.conftest import (
     FINETUNED_MONTHLY,
     PROMPT_MONTHLY,
@@ -257,3 +257,13 @@ def test_draws_are_clipped_to_their_range():
     spec = _spec(4, 0.0, 1.0, low=0.0, high=0.5)
     draws = np.array([draw(spec, rng) for _ in range(2000)])
     assert draws.min() == 0.0 and draws.max() == 0.5
+
+
+def test_environment_draws_one_uniform_then_the_shocks_per_scenario():
+    n, months = 5, 7
+    shutdown_draw, shocks = np.empty(n), np.empty((n, months))
+    fill_environment(np.random.default_rng(13), shutdown_draw, shocks)
+    rng = np.random.default_rng(13)  # the same stream, drawn in the documented order
+    for i in range(n):
+        assert shutdown_draw[i] == rng.random()
+        np.testing.assert_array_equal(shocks[i], rng.standard_normal(months))
