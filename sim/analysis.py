@@ -218,7 +218,7 @@ def drivers(inputs, wins, savings, share=0.1):
     for key, values in inputs.items():
         values = np.asarray(values)
         k = max(1, int(values.size * share))
-        low, high = _lowest(values, k), _lowest(-values, k, last_ties=True)
+        low, high = _tails(values, k)
         p_low, p_high = float(wins[low].mean()), float(wins[high].mean())
         savings_low, savings_high = float(np.median(savings[low])), float(np.median(savings[high]))
         rows.append({
@@ -233,18 +233,21 @@ def drivers(inputs, wins, savings, share=0.1):
     return rows
 
 
-def _lowest(values, k, last_ties=False):
-    """Indices of the ``k`` smallest values, in linear time.
+def _tails(values, k):
+    """Indices of the ``k`` smallest and the ``k`` largest values, in linear time.
 
-    Ties at the boundary go by scenario order, exactly as a stable sort would cut
-    them: the first tied scenarios for the lowest values, the last ones
-    (``last_ties``) for the highest, whose stable order is the reverse.
+    One partition finds both boundaries. Ties at a boundary go by scenario order,
+    exactly as a stable sort would cut them: the first tied scenarios join the
+    lowest values, the last ones the highest (a stable sort's order, read from its end).
     """
-    boundary = np.partition(values, k - 1)[k - 1]
-    below = np.flatnonzero(values < boundary)
-    ties = np.flatnonzero(values == boundary)
-    needed = k - below.size
-    return np.concatenate([below, ties[ties.size - needed:] if last_ties else ties[:needed]])
+    n = values.size
+    partitioned = np.partition(values, (k - 1, n - k))
+    low_boundary, high_boundary = partitioned[k - 1], partitioned[n - k]
+    below, low_ties = np.flatnonzero(values < low_boundary), np.flatnonzero(values == low_boundary)
+    above, high_ties = np.flatnonzero(values > high_boundary), np.flatnonzero(values == high_boundary)
+    low = np.concatenate([below, low_ties[: k - below.size]])
+    high = np.concatenate([high_ties[high_ties.size - (k - above.size):], above])
+    return low, high
 
 
 def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of_information=None,

@@ -107,7 +107,7 @@ def test_drivers_rank_the_input_that_decides_the_answer_first():
 
 
 def test_driver_groups_are_the_ends_of_a_stable_sort_ties_included():
-    from sim.analysis import _lowest
+    from sim.analysis import _tails
 
     rng = np.random.default_rng(5)
     for _ in range(300):
@@ -115,8 +115,9 @@ def test_driver_groups_are_the_ends_of_a_stable_sort_ties_included():
         values = rng.integers(0, 5, n).astype(float)  # whole-month inputs tie a lot
         k = int(rng.integers(1, n + 1))
         order = np.argsort(values, kind="stable")
-        assert sorted(_lowest(values, k)) == sorted(order[:k])
-        assert sorted(_lowest(-values, k, last_ties=True)) == sorted(order[-k:])
+        low, high = _tails(values, k)
+        assert sorted(low) == sorted(order[:k])
+        assert sorted(high) == sorted(order[-k:])
 
 
 def test_recommendation_needs_the_confidence_against_every_other_strategy():
