@@ -33,7 +33,7 @@ def kernel_generators(block_seed):
     return tuple(_stream(block_seed, c) for c in (EVENTS, LIFECYCLE))
 
 
-def draw_environment(static, block_seed, horizon):
+def draw_environment(static, block_seed, horizon, out=None):
     """Each scenario's shutdown draw and its volume path's monthly ratios.
 
     Parameters
@@ -44,6 +44,8 @@ def draw_environment(static, block_seed, horizon):
         The block's seed.
     horizon : int
         Months simulated.
+    out : (float64[n], float64[n, horizon - 1]), optional
+        Arrays to fill and return instead of new ones.
 
     Returns
     -------
@@ -53,8 +55,7 @@ def draw_environment(static, block_seed, horizon):
         ``V_{m+1} / V_m = exp(g - sigma^2 / 2 + sigma Z_m)`` for months 1 ... horizon - 1.
     """
     n = static.shape[0]
-    shutdown_draw = np.empty(n)
-    growth = np.empty((n, max(horizon - 1, 0)))
+    shutdown_draw, growth = out if out is not None else (np.empty(n), np.empty((n, max(horizon - 1, 0))))
     fill_environment(_stream(block_seed, ENVIRONMENT), shutdown_draw, growth)
     sigma = static[:, VOLATILITY]
     # in place, so that one block needs one array of n x (horizon - 1)
@@ -64,7 +65,7 @@ def draw_environment(static, block_seed, horizon):
     return shutdown_draw, growth
 
 
-def draw_static(inputs, block_seed, n):
+def draw_static(inputs, block_seed, n, out=None):
     """Draw every static input of ``n`` scenarios.
 
     Parameters
@@ -75,13 +76,15 @@ def draw_static(inputs, block_seed, n):
         The block's seed.
     n : int
         Scenarios in the block.
+    out : float64[n, N_STATIC], optional
+        An array to fill and return instead of a new one.
 
     Returns
     -------
     numpy.ndarray
         float64[n, N_STATIC], columns in ``STATIC_FIELDS`` order, in the inputs' units.
     """
-    static = np.empty((n, N_STATIC))
+    static = np.empty((n, N_STATIC)) if out is None else out
     for column, key in enumerate(STATIC_FIELDS):
         distribution = inputs[key]
         if distribution.is_fixed:
