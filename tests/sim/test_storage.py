@@ -51,3 +51,13 @@ def test_datasets_go_to_netcdf3_where_they_fit_and_round_trip_either_way(tmp_pat
     assert back["count"].values.tolist() == [0, count] and back["count"].attrs["units"] == "scenarios"
     assert back["failed"].values.tolist() == [True, False] and back["label"].values.tolist() == ["prompt", "finetune"]
     assert back.attrs["seed"] == 3
+
+
+def test_large_datasets_go_to_netcdf4(tmp_path, monkeypatch):
+    from sim import storage
+
+    dataset = small_dataset(1)
+    monkeypatch.setattr(storage, "NETCDF3_PREFERRED_BYTES", dataset.nbytes - 1)
+    storage.write_dataset(dataset, tmp_path / "results.nc")
+    assert (tmp_path / "results.nc").read_bytes()[:4] == b"\x89HDF"
+    assert storage.read_results(tmp_path / "results.nc")["count"].values.tolist() == [0, 1]
