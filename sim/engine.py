@@ -180,12 +180,12 @@ def simulate(settings, *, threads=None, progress=True):
             cheaper_count[block],
             out.paths[lo:hi] if hi <= len(out.paths) else no_paths,
         )
-        if 0 < kept_rows < hi - lo:
+        if 0 < kept_rows < rows:
             for kept_array, block_array in zip(kept_outputs, outputs, strict=True):
                 kept_array[lo : lo + kept_rows] = block_array[:kept_rows]
         *_, retrains, attempts, failed, shutdown_month = outputs
         counts[block] = retrains.sum(), attempts.sum(), failed.sum(), np.count_nonzero(shutdown_month)
-        return hi - lo
+        return rows
 
     workers = threads or settings.threads or os.cpu_count() or 1
     bar = tqdm(
@@ -214,4 +214,3 @@ def simulate(settings, *, threads=None, progress=True):
         shutdown=shutdown,
     )
     return out
-
