@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from kernels.scenarios import DRAW_SPEC_LEN, draw, draw_gamma, draw_wald, fill_environment, months_until
+from kernels.scenarios import (
+    DRAW_SPEC_LEN,
+    draw,
+    draw_gamma,
+    draw_wald,
+    fill_draws,
+    fill_environment,
+    months_until,
+)
 from tests.conftest import (
     FINETUNED_MONTHLY,
     PROMPT_MONTHLY,
@@ -257,6 +265,29 @@ def test_draws_are_clipped_to_their_range():
     spec = _spec(4, 0.0, 1.0, low=0.0, high=0.5)
     draws = np.array([draw(spec, rng) for _ in range(2000)])
     assert draws.min() == 0.0 and draws.max() == 0.5
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        _spec(0, 2.6),
+        _spec(1, 2.0, 5.0),
+        _spec(2, 1.0, 2.0, 6.0),
+        _spec(3, 1.0, 6.0, 1.8, 4.2),
+        _spec(4, 0.3, 0.1, low=-math.inf),
+        _spec(5, 0.5, 0.4),
+        _spec(4, 3.0, 2.0, low=1.0, high=5.0),
+    ],
+    ids=["fixed", "uniform", "triangular", "pert", "normal", "lognormal", "clipped"],
+)
+@pytest.mark.parametrize("whole", [0.0, 1.0], ids=["real", "whole"])
+def test_filling_an_array_gives_the_same_numbers_as_drawing_one_by_one(spec, whole):
+    spec = spec.copy()
+    spec[7] = whole
+    filled = np.empty(3000)
+    fill_draws(spec, np.random.default_rng(21), filled)
+    rng = np.random.default_rng(21)
+    np.testing.assert_array_equal(filled, [draw(spec, rng) for _ in range(3000)])
 
 
 def test_environment_draws_one_uniform_then_the_shocks_per_scenario():
