@@ -92,10 +92,10 @@ def run_cli(args, env=None):
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-c", _CHILD, f"hydra.run.dir={run_dir}", *args],
                               capture_output=True, text=True, env={**os.environ, **(env or {})})
-        elapsed = time.perf_counter() - start
+        wall = time.perf_counter() - start
     if done.returncode != 0 or "PEAK_KIB" not in done.stderr:
         raise RuntimeError(done.stderr)
-    return elapsed, int(done.stderr.rsplit("PEAK_KIB", 1)[1].split()[0]) / 1024
+    return wall, int(done.stderr.rsplit("PEAK_KIB", 1)[1].split()[0]) / 1024
 
 
 def machine():
@@ -140,13 +140,13 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as cache:
         cold = run_cli(["scenarios=10000", "report=false"], env={"NUMBA_CACHE_DIR": cache})
         warm = [run_cli(["scenarios=10000", "report=false"], env={"NUMBA_CACHE_DIR": cache}) for _ in range(5)]
-    times = sorted(elapsed for elapsed, _ in warm)
+    times = sorted(wall for wall, _ in warm)
     print(f"| 10^4 scenarios x 24 months, first run (JIT compile) | {cold[0]:.1f} s | {cold[1]:.0f} MiB |")
     print(f"| 10^4 scenarios x 24 months, later runs (Numba cache hit), median of 5 "
           f"(fastest {times[0]:.1f} s, slowest {times[-1]:.1f} s) | {times[2]:.1f} s | {warm[0][1]:.0f} MiB |")
     for scenarios in [10**6] + ([] if args.quick else [10**7]):
-        elapsed, memory = run_cli([f"scenarios={scenarios}", "horizon_months=36", "report=false"])
-        print(f"| {scenarios:,} scenarios x 36 months | {elapsed:.1f} s | {memory:.0f} MiB |", flush=True)
+        wall, memory = run_cli([f"scenarios={scenarios}", "horizon_months=36", "report=false"])
+        print(f"| {scenarios:,} scenarios x 36 months | {wall:.1f} s | {memory:.0f} MiB |", flush=True)
 
 
 if __name__ == "__main__":

@@ -150,4 +150,3 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
-
