@@ -13,8 +13,10 @@ import math
 import numpy as np
 from numba import njit
 
-# Columns of the ``static`` input matrix (a row per scenario). ``STATIC_FIELDS`` names
-# each column by its config key, in the same order as the index constants below.
+# Columns of the ``static`` input matrix (a row per scenario), named by config key.
+# New inputs go at the end: each column's random stream follows its position, so
+# appending keeps every earlier input's draws (common random numbers across versions).
+# ``successor.*`` are the prices of ``finetune.successor``'s sheet (0 without one).
 STATIC_FIELDS = (
     "workload.calls_per_month",
     "workload.growth_per_month",
@@ -49,42 +51,51 @@ STATIC_FIELDS = (
     "rag.months_to_ship",
     "rag.vector_store_per_month",
     "rag.reindex_fraction_per_month",
+    "finetune.migration_cost",
+    "successor.finetuned_input",
+    "successor.finetuned_output",
+    "successor.training",
+    "successor.hosting_per_month",
 )
-(
-    CALLS_PER_MONTH,
-    GROWTH_PER_MONTH,
-    VOLATILITY,
-    SHUTDOWN_PER_YEAR,
-    PROMPT_TOKENS,
-    FINETUNED_PROMPT_TOKENS,
-    RAG_PROMPT_TOKENS,
-    OUTPUT_TOKENS,
-    QUERY_EMBEDDING_TOKENS,
-    BASE_INPUT,
-    BASE_OUTPUT,
-    FINETUNED_INPUT,
-    FINETUNED_OUTPUT,
-    TRAINING,
-    EMBEDDING,
-    HOSTING_PER_MONTH,
-    TREND_PER_YEAR,
-    CUTS_PER_YEAR,
-    TRAINING_TOKENS,
-    FT_SETUP_COST,
-    FT_MONTHS_TO_SHIP,
-    SUCCESS_PROBABILITY,
-    MAX_ATTEMPTS,
-    MEAN_MONTHS_BETWEEN_RETRAINS,
-    RETRAIN_INTERVAL_CV,
-    RETRAIN_COST,
-    RETRAIN_MONTHS,
-    MAINTENANCE_PER_MONTH,
-    CORPUS_TOKENS,
-    RAG_SETUP_COST,
-    RAG_MONTHS_TO_SHIP,
-    VECTOR_STORE_PER_MONTH,
-    REINDEX_FRACTION_PER_MONTH,
-) = range(33)
+_COLUMN = {key: column for column, key in enumerate(STATIC_FIELDS)}
+CALLS_PER_MONTH = _COLUMN["workload.calls_per_month"]
+GROWTH_PER_MONTH = _COLUMN["workload.growth_per_month"]
+VOLATILITY = _COLUMN["workload.volatility"]
+SHUTDOWN_PER_YEAR = _COLUMN["workload.shutdown_per_year"]
+PROMPT_TOKENS = _COLUMN["workload.prompt_tokens"]
+FINETUNED_PROMPT_TOKENS = _COLUMN["workload.finetuned_prompt_tokens"]
+RAG_PROMPT_TOKENS = _COLUMN["workload.rag_prompt_tokens"]
+OUTPUT_TOKENS = _COLUMN["workload.output_tokens"]
+QUERY_EMBEDDING_TOKENS = _COLUMN["workload.query_embedding_tokens"]
+BASE_INPUT = _COLUMN["pricing.base_input"]
+BASE_OUTPUT = _COLUMN["pricing.base_output"]
+FINETUNED_INPUT = _COLUMN["pricing.finetuned_input"]
+FINETUNED_OUTPUT = _COLUMN["pricing.finetuned_output"]
+TRAINING = _COLUMN["pricing.training"]
+EMBEDDING = _COLUMN["pricing.embedding"]
+HOSTING_PER_MONTH = _COLUMN["pricing.hosting_per_month"]
+TREND_PER_YEAR = _COLUMN["market.trend_per_year"]
+CUTS_PER_YEAR = _COLUMN["market.cuts_per_year"]
+TRAINING_TOKENS = _COLUMN["finetune.training_tokens"]
+FT_SETUP_COST = _COLUMN["finetune.setup_cost"]
+FT_MONTHS_TO_SHIP = _COLUMN["finetune.months_to_ship"]
+SUCCESS_PROBABILITY = _COLUMN["finetune.success_probability"]
+MAX_ATTEMPTS = _COLUMN["finetune.max_attempts"]
+MEAN_MONTHS_BETWEEN_RETRAINS = _COLUMN["finetune.mean_months_between_retrains"]
+RETRAIN_INTERVAL_CV = _COLUMN["finetune.retrain_interval_cv"]
+RETRAIN_COST = _COLUMN["finetune.retrain_cost"]
+RETRAIN_MONTHS = _COLUMN["finetune.retrain_months"]
+MAINTENANCE_PER_MONTH = _COLUMN["finetune.maintenance_per_month"]
+CORPUS_TOKENS = _COLUMN["rag.corpus_tokens"]
+RAG_SETUP_COST = _COLUMN["rag.setup_cost"]
+RAG_MONTHS_TO_SHIP = _COLUMN["rag.months_to_ship"]
+VECTOR_STORE_PER_MONTH = _COLUMN["rag.vector_store_per_month"]
+REINDEX_FRACTION_PER_MONTH = _COLUMN["rag.reindex_fraction_per_month"]
+MIGRATION_COST = _COLUMN["finetune.migration_cost"]
+SUCCESSOR_FINETUNED_INPUT = _COLUMN["successor.finetuned_input"]
+SUCCESSOR_FINETUNED_OUTPUT = _COLUMN["successor.finetuned_output"]
+SUCCESSOR_TRAINING = _COLUMN["successor.training"]
+SUCCESSOR_HOSTING_PER_MONTH = _COLUMN["successor.hosting_per_month"]
 N_STATIC = len(STATIC_FIELDS)
 
 STRATEGIES = ("prompt", "finetune", "rag")
@@ -96,8 +107,16 @@ FIXED, UNIFORM, TRIANGULAR, PERT, NORMAL, LOGNORMAL = range(6)
 DRAW_SPEC_LEN = 8
 
 # Fine-tune phases. PENDING covers both "trained, waiting to go live" and "retraining":
-# in either the traffic is served by prompting.
-_SHIPPING, _PENDING, _LIVE, _FAILED = range(4)
+# in either the traffic is served by prompting. EXITED: the route left its platform
+# and serves by prompting for good (MODEL.md, "Provider calendar and platform exit").
+_SHIPPING, _PENDING, _LIVE, _FAILED, _EXITED = range(5)
+
+# The provider calendar as the kernel takes it: int64[4], the last month (counted
+# from ``start``, 0 if before it) in which a training can be made and in which a
+# fine-tuned model serves, for the run's sheet and then ``finetune.successor``'s.
+# A month past the horizon means no end within it.
+TRAINING_UNTIL, SERVING_UNTIL = 0, 1
+CALENDAR_LEN = 4
 
 _PER_MILLION = 1e-6
 
@@ -279,6 +298,8 @@ def simulate_block(
     horizon,
     annual_discount_rate,
     reprice_on_retrain,
+    calendar,
+    migrate_on_exit,
     shutdown_draw,
     growth,
     event_rng,
@@ -291,6 +312,8 @@ def simulate_block(
     attempts,
     failed,
     shutdown_month,
+    exit_month,
+    migrated,
     beats,
     paid_back,
     cost_sum,
@@ -311,6 +334,12 @@ def simulate_block(
         ``r``; month ``m`` is discounted by ``(1 + r) ** (-(m - 1) / 12)``.
     reprice_on_retrain : bool
         True: a fine-tune pays its prices at the index of its go-live month (pinned).
+    calendar : int64[CALENDAR_LEN]
+        Last training month and last serving month of the run's sheet, then of the
+        successor's (see ``TRAINING_UNTIL``); ``horizon + 1`` where no end is announced.
+    migrate_on_exit : bool
+        True: at a platform exit the route moves to the successor (once); False: it
+        serves by prompting from then on.
     shutdown_draw : float64[n]
         A uniform in [0, 1) per scenario that decides its shutdown month.
     growth : float64[n, horizon - 1]
@@ -330,6 +359,10 @@ def simulate_block(
         Out: every attempt failed the quality bar.
     shutdown_month : int32[n]
         Out: month the use case ended, 0 if it did not.
+    exit_month : int32[n]
+        Out: month the fine-tune route first left its platform, -1 if it did not.
+    migrated : bool[n]
+        Out: the route moved to the successor's sheet.
     beats : int64[2, horizon]
         Out, accumulated: scenarios with ``C_k(m) < C_prompt(m)``, fine-tune and RAG.
     paid_back : int64[2, horizon]
@@ -373,8 +406,9 @@ def simulate_block(
         corpus_bill = s[CORPUS_TOKENS] * s[EMBEDDING] * _PER_MILLION
         reindex_bill = s[REINDEX_FRACTION_PER_MONTH] * corpus_bill
         vector_store = s[VECTOR_STORE_PER_MONTH]
-        fixed_finetune_monthly = s[HOSTING_PER_MONTH] + s[MAINTENANCE_PER_MONTH]
-        setup_cost = s[FT_SETUP_COST]
+        maintenance = s[MAINTENANCE_PER_MONTH]
+        fixed_finetune_monthly = s[HOSTING_PER_MONTH] + maintenance
+        first_attempt_cost = s[FT_SETUP_COST]  # beside training; a migration's is its own
         rag_setup_cost = s[RAG_SETUP_COST]
         retrain_cost = s[RETRAIN_COST]
         success_probability = s[SUCCESS_PROBABILITY]
@@ -398,7 +432,13 @@ def simulate_block(
         n_attempts = 0
         n_retrains = 0
         pinned_index = 1.0  # M_a of the live model's go-live month a
-        hosting = 0.0
+        hosting = 0.0  # the fine-tune route's flat monthly payment: fee and maintenance
+        went_live = False
+        lifecycle_attempts = 0  # attempts of the current sheet's lifecycle
+        training_until = calendar[TRAINING_UNTIL]
+        serving_until = calendar[SERVING_UNTIL]
+        on_successor = False
+        first_exit = -1
         rag_switch = rag_months_to_ship + 1  # RAG serves by prompting until then
         rag_rate = prompt_per_call
         alive = True
@@ -424,15 +464,49 @@ def simulate_block(
                     ended = m
                     shutdown_at = never
                     next_lifecycle = never
-                while alive and m == next_lifecycle:
-                    if phase == _SHIPPING:
+                # A model of this sheet, live or waiting to go live, that can no longer
+                # serve; or a training due that can no longer be made.
+                exiting = alive and m > serving_until and (phase == _PENDING or phase == _LIVE)
+                while alive and (exiting or m == next_lifecycle):
+                    if (phase == _SHIPPING or phase == _LIVE) and m > training_until:
+                        exiting = True
+                    if exiting:
+                        exiting = False
+                        if first_exit < 0:
+                            first_exit = m
+                        if migrate_on_exit and not on_successor and m <= calendar[2 + TRAINING_UNTIL]:
+                            # attempt 1 of a new lifecycle on the successor, this month
+                            on_successor = True
+                            training_until = calendar[2 + TRAINING_UNTIL]
+                            serving_until = calendar[2 + SERVING_UNTIL]
+                            training_bill = s[TRAINING_TOKENS] * s[SUCCESSOR_TRAINING] * _PER_MILLION
+                            finetuned_per_call = (
+                                s[FINETUNED_PROMPT_TOKENS] * s[SUCCESSOR_FINETUNED_INPUT]
+                                + s[OUTPUT_TOKENS] * s[SUCCESSOR_FINETUNED_OUTPUT]
+                            ) * _PER_MILLION
+                            fixed_finetune_monthly = s[SUCCESSOR_HOSTING_PER_MONTH] + maintenance
+                            if n_attempts > 0:
+                                first_attempt_cost = s[MIGRATION_COST]
+                            lifecycle_attempts = 0
+                            # the old deployment is gone; maintenance goes on once live before
+                            hosting = maintenance if went_live else 0.0
+                            phase = _SHIPPING
+                            next_lifecycle = m
+                        else:
+                            phase = _EXITED
+                            hosting = 0.0
+                            next_lifecycle = never
+                            break
+                    elif phase == _SHIPPING:
                         n_attempts += 1
+                        lifecycle_attempts += 1
                         finetune_bill += training_bill * index
-                        finetune_bill += setup_cost if n_attempts == 1 else retrain_cost
+                        finetune_bill += first_attempt_cost if lifecycle_attempts == 1 else retrain_cost
                         if lifecycle_rng.random() < success_probability:
                             phase = _PENDING
-                        elif n_attempts >= max_attempts:
+                        elif lifecycle_attempts >= max_attempts:
                             phase = _FAILED
+                            hosting = 0.0
                             next_lifecycle = never
                             break
                         next_lifecycle = m + months_to_ship
@@ -443,6 +517,7 @@ def simulate_block(
                         next_lifecycle = m + retrain_months
                     else:  # _PENDING: the model goes live, pinned to this month's index
                         phase = _LIVE
+                        went_live = True
                         pinned_index = index
                         hosting = fixed_finetune_monthly
                         drift_time = draw_wald(mean_between_retrains, retrain_cv, lifecycle_rng)
@@ -452,6 +527,8 @@ def simulate_block(
                     rag_rate = rag_per_call
                 # every pending event lies after m: the loop never skips one
                 next_event = min(next_cut, shutdown_at, next_lifecycle)
+                if phase == _PENDING or phase == _LIVE:
+                    next_event = min(next_event, serving_until + 1)
                 if m < rag_switch:
                     next_event = min(next_event, rag_switch)
 
@@ -504,6 +581,8 @@ def simulate_block(
         attempts[i] = n_attempts
         failed[i] = phase == _FAILED
         shutdown_month[i] = ended
+        exit_month[i] = first_exit
+        migrated[i] = on_successor
 
         cost_sum[PROMPT] += c_p
         cost_sum[FINETUNE] += c_f

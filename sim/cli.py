@@ -17,13 +17,14 @@ from hydra._internal.hydra import Hydra  # private: see needs_mode_probe; hydra-
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from hydra.types import RunMode
+from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.callbacks import last_failed_jobs, record_failure
-from sim.config import ConfigError, describe_omegaconf_error, register, validate
-from sim.storage import stop_publishing
+from sim.config import CONF_DIR, ConfigError, describe_omegaconf_error, register, validate
+from sim.storage import atomic_path, stop_publishing
 
-CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+CONFIG_DIR = str(CONF_DIR)
 EXIT_BAD_INPUT = 2
 EXIT_SWEEP_FAILED = 1
 
@@ -38,13 +39,35 @@ def _refuse(message):
     sys.exit(EXIT_BAD_INPUT)
 
 
+def _validate_job(cfg, hydra_config):
+    settings = validate(cfg, pricing_sheet=hydra_config.runtime.choices.get("pricing"))
+    if cfg.get("start") is None and hydra_config.output_subdir is not None:
+        record_start(Path(hydra_config.runtime.output_dir) / hydra_config.output_subdir, settings.start)
+    return settings
+
+
+def record_start(hydra_dir, start):
+    """Write the resolved ``start`` into a run's ``.hydra/config.yaml``.
+
+    Hydra saves the composed configuration before the job runs, with ``start: null``;
+    a replay from that file must start in the same calendar month, not in the month
+    of the replay.
+    """
+    path = Path(hydra_dir) / "config.yaml"
+    if path.is_file():
+        saved = OmegaConf.load(path)
+        saved.start = start
+        with atomic_path(path) as temporary:
+            OmegaConf.save(saved, temporary)
+
+
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def _task(cfg):
     hydra_config = HydraConfig.get()
     output_dir = hydra_config.runtime.output_dir
     if hydra_config.mode != RunMode.MULTIRUN:
         try:
-            settings = validate(cfg)
+            settings = _validate_job(cfg, hydra_config)
         except ConfigError as error:
             _refuse(error)
         # Imported only now: bad input and --help answer before numba, xarray and
@@ -57,7 +80,7 @@ def _task(cfg):
     try:
         from sim.run import run
 
-        return run(validate(cfg), output_dir)
+        return run(_validate_job(cfg, hydra_config), output_dir)
     except Exception as error:  # one failed job must not take the rest of the sweep down
         record_failure(output_dir, error)
         if isinstance(error, ConfigError):

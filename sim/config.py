@@ -7,10 +7,16 @@ and meaning in ``metadata``, which the results Dataset and the docs reuse.
 """
 
 import math
+import re
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, Optional
 
+import numpy as np
+
 from hydra.core.config_store import ConfigStore
+
+from kernels.scenarios import CALENDAR_LEN, SERVING_UNTIL, TRAINING_UNTIL
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -26,6 +32,9 @@ from sim.distributions import (
     InputError,
     parse,
 )
+from sim.provider_calendar import DATE_KEYS, current_month, last_day_of_month, parse_month, sheet_calendar
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
 # Inputs drawn once per event inside the kernel rather than once per scenario.
 EVENT_FIELDS = ("market.cut_size", "finetune.base_lifetime_months")
@@ -67,6 +76,8 @@ class Pricing:
     training: Any = uncertain("USD per 1M training tokens", "fine-tune training")
     embedding: Any = uncertain(USD_PER_M, "embedding model")
     hosting_per_month: Any = uncertain("USD/month", "fine-tuned deployment fee, 0 if none")
+    finetune_training_until: Optional[str] = None  # ISO date: last day a training job can be created
+    finetune_serving_until: Optional[str] = None  # ISO date: last day fine-tuned models serve
     as_of: str = MISSING
     source: str = MISSING
 
@@ -103,7 +114,12 @@ class Finetune:
         "months", "base model lifetime after a go-live, drawn per generation", POSITIVE_MONTHS
     )
     maintenance_per_month: Any = uncertain("USD/month", "monitoring and evals once live")
+    migration_cost: Any = uncertain(
+        "USD", "moving the fine-tune to finetune.successor at a platform exit, besides training"
+    )
     reprice_on_retrain: bool = MISSING
+    on_platform_exit: str = "prompt"  # or "migrate": what the route does when its platform ends
+    successor: Optional[str] = None  # a sheet in conf/pricing/, required with "migrate"
 
 
 @dataclass
@@ -119,6 +135,7 @@ class Rag:
 
 @dataclass
 class Config:
+    start: Optional[str] = None  # YYYY-MM of month 1; null: the month of the run
     seed: int = MISSING
     scenarios: int = MISSING
     horizon_months: int = MISSING
@@ -136,6 +153,21 @@ class Config:
 
 
 SECTIONS = {"workload": Workload, "pricing": Pricing, "market": Market, "finetune": Finetune, "rag": Rag}
+# The prices of ``finetune.successor``'s sheet that the route pays after a migration.
+SUCCESSOR_PRICES = ("finetuned_input", "finetuned_output", "training", "hosting_per_month")
+PLATFORM_EXIT_CHOICES = ("prompt", "migrate")
+_SHEET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _months_after_start(months, *, _root_):
+    # ``${after_start:N}``: the last day of month N counted from ``start`` (month 1),
+    # so that a preset can date an event inside the horizon whatever ``start`` is.
+    start = _root_.get("start")
+    return last_day_of_month(parse_month("start", current_month() if start is None else start), int(months))
+
+
+if not OmegaConf.has_resolver("after_start"):
+    OmegaConf.register_new_resolver("after_start", _months_after_start)
 
 
 def register():
@@ -145,13 +177,20 @@ def register():
 
 
 def input_metadata():
-    """Unit, description and domain of every uncertain input, by dotted key."""
-    return {
+    """Unit, description and domain of every uncertain input, by dotted key.
+
+    ``successor.*`` are the prices of ``finetune.successor``'s sheet.
+    """
+    metadata = {
         f"{section}.{f.name}": f.metadata
         for section, schema in SECTIONS.items()
         for f in fields(schema)
         if "domain" in f.metadata
     }
+    for name in SUCCESSOR_PRICES:
+        meta = metadata[f"pricing.{name}"]
+        metadata[f"successor.{name}"] = {**meta, "description": f"successor sheet: {meta['description']}"}
+    return metadata
 
 
 @dataclass(frozen=True)
@@ -159,9 +198,13 @@ class Settings:
     """A validated configuration: what the simulation needs, nothing else.
 
     ``inputs`` maps each key of ``STATIC_FIELDS`` and ``EVENT_FIELDS`` to its
-    Distribution; ``resolved`` is the whole configuration as plain containers.
+    Distribution; ``resolved`` is the whole configuration as plain containers, with
+    ``start`` resolved. ``calendar`` is the kernel's int64[CALENDAR_LEN] (see
+    ``kernels.scenarios.TRAINING_UNTIL``); ``sheets`` the run's sheet's calendar and,
+    with ``migrate``, the successor's.
     """
 
+    start: str
     seed: int
     scenarios: int
     horizon_months: int
@@ -172,6 +215,9 @@ class Settings:
     save_paths: bool
     report: bool
     reprice_on_retrain: bool
+    migrate_on_exit: bool
+    calendar: np.ndarray
+    sheets: tuple
     inputs: dict
     resolved: dict
 
@@ -180,13 +226,18 @@ class ConfigError(ValueError):
     """Invalid configuration; the message is one line that names the key."""
 
 
-def validate(cfg):
+def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     """Check a composed configuration and parse its uncertain inputs.
 
     Parameters
     ----------
     cfg : DictConfig or mapping
         The composed configuration (without the ``hydra`` node).
+    pricing_sheet : str, optional
+        Name of the ``pricing`` option the configuration was composed with: a
+        ``finetune.successor`` of the same name is refused.
+    conf_dir : str or Path
+        Configuration directory whose ``pricing/`` holds the successor's sheet.
 
     Returns
     -------
@@ -197,8 +248,16 @@ def validate(cfg):
     ConfigError
         On the first invalid, missing or unknown key, with a one-line message.
     """
+    plain = _plain(cfg)
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(Config), _plain(cfg))
+        start_key = plain.get("start") if isinstance(plain, dict) else None
+        start_text = current_month() if start_key is None else start_key
+        start = parse_month("start", start_text)
+    except InputError as error:
+        raise ConfigError(str(error)) from None
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(Config), plain)
+        merged.start = start_text
         resolved = OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)
     except OmegaConfBaseException as error:
         raise ConfigError(describe_omegaconf_error(error)) from None
@@ -221,15 +280,34 @@ def validate(cfg):
     if kept is not None and kept < 1:
         raise ConfigError(f"kept_scenarios: {kept!r} is not null or a whole number >= 1")
 
+    finetune = resolved["finetune"]
+    migrate = _platform_exit_choice(finetune["on_platform_exit"]) == "migrate"
+    metadata = input_metadata()
     inputs = {}
     try:
-        for key, meta in input_metadata().items():
+        sheets = [sheet_calendar(pricing_sheet or "pricing", "pricing", resolved["pricing"], start, horizon)]
+        successor = _successor_sheet(finetune["successor"], pricing_sheet, conf_dir) if migrate else None
+        if successor is not None:
+            sheets.append(sheet_calendar(finetune["successor"], f"finetune.successor ({finetune['successor']})",
+                                         successor, start, horizon))
+        for key, meta in metadata.items():
             section, name = key.split(".")
-            inputs[key] = parse(key, resolved[section][name], meta["domain"])
+            if section == "successor":
+                value = successor[name] if successor is not None else 0.0
+            elif key == "finetune.migration_cost" and not migrate:
+                value = 0.0  # never paid: drawing it would only add a column of noise
+            else:
+                value = resolved[section][name]
+            inputs[key] = parse(key, value, meta["domain"])
     except InputError as error:
         raise ConfigError(str(error)) from None
+    calendar = np.full(CALENDAR_LEN, horizon + 1, dtype=np.int64)
+    for offset, sheet in zip((0, 2), sheets):
+        calendar[offset + TRAINING_UNTIL] = sheet.training_month
+        calendar[offset + SERVING_UNTIL] = sheet.serving_month
 
     return Settings(
+        start=start_text,
         seed=seed,
         scenarios=scenarios,
         horizon_months=horizon,
@@ -239,10 +317,37 @@ def validate(cfg):
         kept_scenarios=kept,
         save_paths=resolved["save_paths"],
         report=resolved["report"],
-        reprice_on_retrain=resolved["finetune"]["reprice_on_retrain"],
+        reprice_on_retrain=finetune["reprice_on_retrain"],
+        migrate_on_exit=migrate,
+        calendar=calendar,
+        sheets=tuple(sheets),
         inputs=inputs,
         resolved=resolved,
     )
+
+
+def _platform_exit_choice(choice):
+    if choice not in PLATFORM_EXIT_CHOICES:
+        raise ConfigError(f"finetune.on_platform_exit: {choice!r} is not one of {', '.join(PLATFORM_EXIT_CHOICES)}")
+    return choice
+
+
+def _successor_sheet(name, pricing_sheet, conf_dir):
+    """The successor's price sheet, validated by the Pricing schema, as plain containers."""
+    key = "finetune.successor"
+    if name is None:
+        raise ConfigError(f"{key}: required with finetune.on_platform_exit=migrate (a sheet in conf/pricing/)")
+    directory = Path(conf_dir) / "pricing"
+    available = sorted(p.stem for p in directory.glob("*.yaml"))
+    if not (isinstance(name, str) and _SHEET_NAME.fullmatch(name)) or name not in available:
+        raise ConfigError(f"{key}: no price sheet {name!r} in conf/pricing/ (available: {', '.join(available)})")
+    if name == pricing_sheet:
+        raise ConfigError(f"{key}: {name!r} is the run's own price sheet; a successor is another sheet")
+    try:
+        sheet = OmegaConf.merge(OmegaConf.structured(Pricing), OmegaConf.load(directory / f"{name}.yaml"))
+        return OmegaConf.to_container(sheet, resolve=True, throw_on_missing=True)
+    except OmegaConfBaseException as error:
+        raise ConfigError(f"{key} ({name}.yaml): {describe_omegaconf_error(error)}") from None
 
 
 def _plain(cfg):

@@ -38,7 +38,9 @@ class Totals:
     ``cost_sum`` USD float[3]; ``min_cost_sum`` USD, the sum of each scenario's cheapest
     strategy; ``cheaper_count`` int64[3, 3], scenarios with ``C_row < C_column``;
     ``paid_back`` int64[2, H], scenarios whose payback month is m (fine-tune, RAG);
-    ``retrains``, ``attempts``: sums; ``failed``, ``shutdown``: scenario counts.
+    ``retrains``, ``attempts``: sums; ``failed``, ``shutdown``, ``migrated``: scenario
+    counts; ``exited`` int64[H], scenarios whose fine-tune route left its platform in
+    month m.
     """
 
     cost_sum: np.ndarray
@@ -49,6 +51,8 @@ class Totals:
     attempts: int
     failed: int
     shutdown: int
+    migrated: int
+    exited: np.ndarray
 
 
 @dataclass
@@ -76,6 +80,8 @@ class Simulation:
     attempts: np.ndarray  # int32[k]
     failed: np.ndarray  # bool[k]
     shutdown_month: np.ndarray  # int32[k]
+    exit_month: np.ndarray  # int32[k], -1 where the route stayed on its platform
+    migrated: np.ndarray  # bool[k]
     beats: np.ndarray  # int64[2, H]
     paths: np.ndarray  # float64[min(n, PATH_SAMPLE) or n with save_paths, 3, H]
     totals: Totals = None
@@ -120,6 +126,8 @@ def simulate(settings, *, threads=None, progress=True):
         attempts=np.empty(kept, dtype=np.int32),
         failed=np.empty(kept, dtype=np.bool_),
         shutdown_month=np.empty(kept, dtype=np.int32),
+        exit_month=np.empty(kept, dtype=np.int32),
+        migrated=np.empty(kept, dtype=np.bool_),
         beats=np.zeros((2, horizon), dtype=np.int64),
         paths=np.empty((n if settings.save_paths else min(n, PATH_SAMPLE), n_strategies, horizon)),
     )
@@ -129,11 +137,12 @@ def simulate(settings, *, threads=None, progress=True):
     cost_sum = np.zeros((n_blocks, n_strategies + 1))  # each strategy's, then the cheapest's
     cheaper_count = np.zeros((n_blocks, n_strategies, n_strategies), dtype=np.int64)
     paid_back = np.zeros((n_blocks, 2, horizon), dtype=np.int64)
-    counts = np.zeros((n_blocks, 4), dtype=np.int64)  # retrains, attempts, failed, shutdown
+    counts = np.zeros((n_blocks, 5), dtype=np.int64)  # retrains, attempts, failed, shutdown, migrated
+    exited = np.zeros((n_blocks, horizon + 1), dtype=np.int64)  # by exit month; column 0 unused
     no_paths = np.empty((0, n_strategies, horizon))
 
     kept_outputs = (out.cost, out.cost_fixed, out.cost_slope, out.payback, out.retrains, out.attempts,
-                    out.failed, out.shutdown_month)
+                    out.failed, out.shutdown_month, out.exit_month, out.migrated)
     # Each worker thread allocates its block-sized arrays once and reuses them for every
     # block it runs: allocating them per block cost about a third of the run time on
     # the development VM, where freed memory goes back to the system and every fresh
@@ -171,6 +180,8 @@ def simulate(settings, *, threads=None, progress=True):
             horizon,
             settings.discount_rate,
             settings.reprice_on_retrain,
+            settings.calendar,
+            settings.migrate_on_exit,
             *environment,
             *kernel_generators(seeds[block]),
             *outputs,
@@ -183,8 +194,12 @@ def simulate(settings, *, threads=None, progress=True):
         if 0 < kept_rows < rows:
             for kept_array, block_array in zip(kept_outputs, outputs, strict=True):
                 kept_array[lo : lo + kept_rows] = block_array[:kept_rows]
-        *_, retrains, attempts, failed, shutdown_month = outputs
-        counts[block] = retrains.sum(), attempts.sum(), failed.sum(), np.count_nonzero(shutdown_month)
+        *_, retrains, attempts, failed, shutdown_month, exit_month, migrated = outputs
+        counts[block] = (retrains.sum(), attempts.sum(), failed.sum(), np.count_nonzero(shutdown_month),
+                         migrated.sum())
+        exits = exit_month[exit_month > 0]
+        if exits.size:
+            exited[block] = np.bincount(exits, minlength=horizon + 1)
         return rows
 
     workers = threads or settings.threads or os.cpu_count() or 1
@@ -201,7 +216,7 @@ def simulate(settings, *, threads=None, progress=True):
         # On Ctrl-C or SIGTERM drop the queued blocks instead of running them all.
         pool.shutdown(wait=True, cancel_futures=True)
     out.beats[:] = beats_per_block.sum(axis=0)
-    retrains, attempts, failed, shutdown = (int(c) for c in counts.sum(axis=0))
+    retrains, attempts, failed, shutdown, migrated = (int(c) for c in counts.sum(axis=0))
     sums = cost_sum.sum(axis=0)
     out.totals = Totals(
         cost_sum=sums[:n_strategies],
@@ -212,5 +227,7 @@ def simulate(settings, *, threads=None, progress=True):
         attempts=attempts,
         failed=failed,
         shutdown=shutdown,
+        migrated=migrated,
+        exited=exited.sum(axis=0)[1:],
     )
     return out

@@ -27,6 +27,7 @@ def render(results, summary):
         "",
         f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
         "",
+        *_calendar_lead(summary),
         f"{summary['scenarios']:,} scenarios over {h} months, seed {summary['seed']}, "
         f"discounted at {summary['discount_rate']:.1%} a year. Money is USD, discounted to month 1."
         + _kept_note(summary),
@@ -68,6 +69,7 @@ def render(results, summary):
         f"{summary['finetune_failed']['fraction']:.1%}; use case shut down in "
         f"{summary['shutdown']['fraction']:.1%} of scenarios.",
         "",
+        *_calendar_section(summary),
         "## Pictures",
         "",
         f"![Probability of payback by month]({PLOTS}/payback_probability.png)",
@@ -97,9 +99,16 @@ def render(results, summary):
     config = OmegaConf.to_container(OmegaConf.create(results.attrs["config"]))
     for key, meta in input_metadata().items():
         section, name = key.split(".")
+        if section == "successor":  # prices of another sheet, named in the calendar section
+            continue
         shown = parse(key, config[section][name], meta["domain"]).describe()
         lines.append(f"| `{key}` | {shown} | {meta['unit']} |")
     lines.append(f"| `finetune.reprice_on_retrain` | {config['finetune']['reprice_on_retrain']} | |")
+    lines.append(f"| `finetune.on_platform_exit` | {config['finetune']['on_platform_exit']} | |")
+    lines.append(f"| `finetune.successor` | {config['finetune']['successor'] or 'none'} | |")
+    for key in ("finetune_training_until", "finetune_serving_until"):
+        lines.append(f"| `pricing.{key}` | {config['pricing'].get(key) or 'none announced'} | date |")
+    lines.append(f"| `start` | {summary['start']} | month 1 |")
     pricing = summary["pricing"]
     lines += [
         "",
@@ -108,6 +117,49 @@ def render(results, summary):
         "",
     ]
     return "\n".join(lines)
+
+
+def _calendar_lead(summary):
+    # one sentence under the recommendation when the calendar changes the answer
+    exits = summary["platform_exit"]
+    if exits["fraction"] == 0:
+        return []
+    return [f"**Provider calendar:** {_exit_sentence(summary)} See [Provider calendar](#provider-calendar).", ""]
+
+
+def _exit_sentence(summary):
+    exits, calendar = summary["platform_exit"], summary["calendar"]
+    sentence = (f"the fine-tune route leaves its platform in {exits['fraction']:.1%} of scenarios"
+                f" (median month {exits['month_p50']})")
+    if calendar["on_platform_exit"] == "migrate":
+        return (sentence + f"; it migrates to `{calendar['successor']}` in "
+                f"{summary['migrations']['mean']:.1%} and serves by prompting otherwise.")
+    return sentence + "; from then on it serves by prompting, its spending sunk (`finetune.on_platform_exit=prompt`)."
+
+
+def _calendar_section(summary):
+    """What the provider calendar's dated events inside the horizon do to the answer."""
+    calendar = summary["calendar"]
+    lines = ["## Provider calendar", "", f"Month 1 is {summary['start']}."]
+    if not calendar["events"]:
+        lines += ["No announced end of fine-tuning falls within the horizon: the calendar does not"
+                  " change this answer.", ""]
+        return lines
+    lines.append("")
+    for event in calendar["events"]:
+        month, day, sheet = event["month"], event["date"], event["sheet"]
+        if event["event"] == "training cutoff":
+            lines.append(
+                f"- `{sheet}`: last training jobs {day} (month {month}). A repeat attempt, drift retrain or"
+                f" deprecation retrain due after month {month} cannot be made: the route leaves the platform then."
+            )
+        else:
+            lines.append(
+                f"- `{sheet}`: fine-tuned models stop serving after {day} (month {month}): the route"
+                f" leaves the platform in month {month + 1} at the latest."
+            )
+    lines += ["", f"In this run {_exit_sentence(summary)}", ""]
+    return lines
 
 
 def _month(value):

@@ -4,6 +4,7 @@ A reader of ``results.nc`` needs no code of ours: each variable says in its attr
 what it is and in which unit, and the resolved configuration is in the Dataset's.
 """
 
+import json
 from datetime import datetime, timezone
 
 import numpy as np
@@ -110,6 +111,23 @@ def to_dataset(settings, simulation):
         shutdown_month=_var(
             "scenario", shutdown, "month", "month the use case ended; NaN: it did not"
         ),
+        exit_month=_var(
+            "scenario", simulation.exit_month, "month",
+            "month the fine-tune route first left its platform (a training or serving end"
+            " of the provider calendar); -1: it did not",
+        ),
+        migrated=_var(
+            "scenario", simulation.migrated, "1", "the fine-tune route moved to finetune.successor's sheet"
+        ),
+        exit_count=_var(
+            "month", totals.exited, "scenarios",
+            "scenarios whose fine-tune route left its platform in month m",
+        ),
+        p_platform_exit=_var(
+            (), totals.exited.sum() / n, "probability",
+            "P(the fine-tune route left its platform within the horizon)",
+        ),
+        p_migrated=_var((), totals.migrated / n, "probability", "P(the fine-tune route migrated to the successor)"),
         beats_prompt_count=_var(
             ("challenger", "month"), simulation.beats, "scenarios",
             "scenarios with C_k(m) < C_prompt(m)",
@@ -149,11 +167,24 @@ def to_dataset(settings, simulation):
         "strategy": _var("strategy", list(STRATEGIES), "1", "prompt, fine-tune or RAG"),
         "versus": _var("versus", list(STRATEGIES), "1", "the strategy compared with"),
         "challenger": _var("challenger", list(CHALLENGERS), "1", "strategies compared with prompting"),
-        "month": _var("month", np.arange(1, horizon + 1), "month", "month 1 is the first of the decision"),
+        "month": _var(
+            "month", np.arange(1, horizon + 1), "month",
+            f"month 1 is the first of the decision, calendar month {settings.start}",
+        ),
         "quantile": _var("quantile", list(SAVINGS_QUANTILES), "1", "quantile level"),
     }
     pricing = settings.resolved["pricing"]
+    events = [
+        {"sheet": sheet.sheet, "event": kind, "date": day, "month": month}
+        for sheet in settings.sheets
+        for kind, day, month in sheet.events(horizon)
+    ]
     attrs = {
+        "start": settings.start,
+        "on_platform_exit": settings.resolved["finetune"]["on_platform_exit"],
+        "successor": settings.resolved["finetune"]["successor"] or "",
+        # JSON: the provider calendar's dated events inside the horizon, each with its month
+        "calendar_events": json.dumps(events),
         "title": "payback: Monte Carlo costs of prompting, fine-tuning and RAG",
         "model": MODEL_REFERENCE,
         "seed": settings.seed,

@@ -1,6 +1,7 @@
 """The run's summary: the numbers a reader wants first, computed from the Dataset alone
 (so a saved ``results.nc`` reproduces it without simulating again)."""
 
+import json
 import math
 
 import numpy as np
@@ -33,8 +34,11 @@ def summarize(results):
         ``savings_vs_prompt`` and ``savings_finetune_vs_rag`` (USD, with CVaR at 5%),
         ``payback_month`` (months; null where a percentile falls beyond the horizon),
         ``break_even_calls_per_month``, ``evpi`` (USD), ``drivers``,
-        ``recommendation``, ``retrains``, ``finetune_failed``, ``shutdown``, run
-        identity and the price sheet's date and source.
+        ``recommendation``, ``retrains``, ``finetune_failed``, ``shutdown``,
+        ``platform_exit`` (fraction of scenarios whose fine-tune route left its
+        platform, and the median month of those exits), ``migrations.mean``,
+        ``calendar`` (the dated events inside the horizon), run identity with
+        ``start`` (calendar month of month 1) and the price sheet's date and source.
     """
     horizon = int(results.attrs["horizon_months"])
     last = results.sel(month=horizon)
@@ -59,6 +63,7 @@ def summarize(results):
         strategies.index("finetune"),
     )
     summary = {
+        "start": results.attrs["start"],
         "scenarios": n,
         "kept_scenarios": int(results.attrs["kept_scenarios"]),
         "horizon_months": horizon,
@@ -101,6 +106,16 @@ def summarize(results):
         "retrains": {"mean": float(results.mean_retrains)},
         "finetune_failed": {"fraction": float(results.p_finetune_failed)},
         "shutdown": {"fraction": float(results.p_shutdown)},
+        "platform_exit": {
+            "fraction": float(results.p_platform_exit),
+            "month_p50": _median_month(results.exit_count.values),
+        },
+        "migrations": {"mean": float(results.p_migrated)},
+        "calendar": {
+            "on_platform_exit": results.attrs["on_platform_exit"],
+            "successor": results.attrs["successor"] or None,
+            "events": calendar_events(results),
+        },
         "pricing": {
             "as_of": results.attrs["pricing_as_of"],
             "source": results.attrs["pricing_source"],
@@ -123,6 +138,24 @@ def headline(summary, strategy="finetune"):
         f"P({STRATEGY_NAMES[strategy]} beats prompting within {summary['horizon_months']} months)"
         f" = {p['estimate']:.3f} [{low:.3f}, {high:.3f}]"
     )
+
+
+def calendar_events(results):
+    """The provider calendar's dated events inside the horizon, as recorded in a run.
+
+    A list of ``{sheet, event, date, month}``; ``event`` is ``training cutoff`` (the
+    last month a training can be made) or ``serving end`` (the last month its
+    fine-tuned models serve).
+    """
+    return json.loads(results.attrs.get("calendar_events", "[]"))
+
+
+def _median_month(count_by_month):
+    # median of a histogram over months 1..H; None without a single count
+    total = count_by_month.sum()
+    if total == 0:
+        return None
+    return int(np.searchsorted(np.cumsum(count_by_month), 0.5 * total) + 1)
 
 
 def _payback(paid_back_count, scenarios):

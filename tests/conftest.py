@@ -60,6 +60,7 @@ BASE = {
         "retrain_months": 1,
         "base_lifetime_months": 1000.0,
         "maintenance_per_month": 20.0,
+        "migration_cost": 2000.0,
         "reprice_on_retrain": True,
     },
     "rag": {

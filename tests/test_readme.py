@@ -5,7 +5,8 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 
 from sim.cli import CONFIG_DIR
-from sim.config import Config, input_metadata, validate
+from sim.config import SECTIONS, Config, input_metadata, validate
+from sim.distributions import parse
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -14,8 +15,21 @@ def test_every_uncertain_input_is_in_the_reference_with_unit_meaning_and_default
     with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
         settings = validate(compose(config_name="config"))
     for key, meta in input_metadata().items():
-        row = f"| `{key}` | {meta['unit']} | {meta['description']} | {settings.inputs[key].describe()} |"
+        section, name = key.split(".")
+        if section == "successor":  # no default: the prices of the sheet finetune.successor names
+            default = "from `finetune.successor`'s sheet"
+        else:
+            default = parse(key, settings.resolved[section][name], meta["domain"]).describe()
+        row = f"| `{key}` | {meta['unit']} | {meta['description']} | {default} |"
         assert row in README, row
+
+
+def test_every_schema_key_that_is_not_an_input_is_in_the_reference():
+    inputs = input_metadata()
+    for section, schema in SECTIONS.items():
+        for name in schema.__dataclass_fields__:
+            if f"{section}.{name}" not in inputs:
+                assert f"`{section}.{name}`" in README, f"{section}.{name}"
 
 
 def test_every_run_level_key_is_in_the_reference():
