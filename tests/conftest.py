@@ -9,8 +9,10 @@ With BASE (horizon 24 months, no discounting, no randomness):
 """
 
 import copy
+from pathlib import Path
 
 import pytest
+import yaml
 
 from sim.config import validate
 from sim.engine import simulate
@@ -91,10 +93,18 @@ def configure(**sections):
     return cfg
 
 
-def run_config(cfg, threads=None):
+def run_config(cfg, threads=None, **validate_options):
     """Validate and simulate a configuration dict; return (settings, Simulation)."""
-    settings = validate(cfg)
+    settings = validate(cfg, **validate_options)
     return settings, simulate(settings, threads=threads, progress=False)
+
+
+def write_sheet(conf_dir, name, **changes):
+    """Write ``conf_dir/pricing/NAME.yaml``: BASE's price sheet with ``changes``; return conf_dir."""
+    sheet = {**BASE["pricing"], **changes}
+    (Path(conf_dir) / "pricing").mkdir(parents=True, exist_ok=True)
+    (Path(conf_dir) / "pricing" / f"{name}.yaml").write_text(yaml.safe_dump(sheet))
+    return conf_dir
 
 
 @pytest.fixture

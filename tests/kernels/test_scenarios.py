@@ -27,6 +27,7 @@ from tests.conftest import (
     TRAINING_RUN,
     configure,
     run_config,
+    write_sheet,
 )
 
 CENT = 0.005
@@ -298,3 +299,142 @@ def test_environment_draws_one_uniform_then_the_shocks_per_scenario():
     for i in range(n):
         assert shutdown_draw[i] == rng.random()
         np.testing.assert_array_equal(shocks[i], rng.standard_normal(months))
+
+
+# The provider calendar (MODEL.md, "Provider calendar and platform exit"). With
+# start 2027-01, month m is calendar month 2027-m: a date in June 2027 is month 6.
+def dated(training_until=None, serving_until=None, start="2027-01", **sections):
+    pricing = {"finetune_training_until": training_until, "finetune_serving_until": serving_until,
+               **sections.pop("pricing", {})}
+    return configure(start=start, pricing=pricing, **sections)
+
+
+def assert_route(sim, exit_month, migrated=False, attempts=1, retrains=0, failed=False):
+    assert (sim.exit_month == exit_month).all() and (sim.migrated == migrated).all()
+    assert (sim.attempts == attempts).all() and (sim.retrains == retrains).all()
+    assert (sim.failed == failed).all()
+
+
+def test_serving_end_sends_the_route_back_to_prompting_without_fee_or_maintenance():
+    _, sim = run_config(dated("2027-03-31", "2027-06-30", pricing={"hosting_per_month": 1000.0}))
+    # live months 2-6; the model stops serving after June: from month 7 prompting only
+    finetune = FIRST_ATTEMPT + PROMPT_MONTHLY + (FINETUNED_MONTHLY + MAINTENANCE + 1000.0) * 5 + PROMPT_MONTHLY * 18
+    assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
+    assert_route(sim, exit_month=7)
+
+
+def test_a_drift_retrain_due_after_the_training_cutoff_ends_the_route():
+    _, sim = run_config(dated("2027-05-31", finetune={"mean_months_between_retrains": 5.0}))
+    # live at 2, retrain due at 2 + 5 = 7 > 5: the drifted model no longer meets the bar
+    finetune = FIRST_ATTEMPT + PROMPT_MONTHLY + (FINETUNED_MONTHLY + MAINTENANCE) * 5 + PROMPT_MONTHLY * 18
+    assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
+    assert_route(sim, exit_month=7)
+
+
+def test_a_retrain_in_the_cutoff_month_is_made_and_the_next_one_is_not():
+    _, sim = run_config(dated("2027-07-01", finetune={"mean_months_between_retrains": 5.0}))
+    # retrain at 7 (the cutoff's month: allowed), live at 8, next retrain due at 13: exit
+    finetune = (
+        FIRST_ATTEMPT + TRAINING_RUN + 1000.0 + PROMPT_MONTHLY * 2 + FINETUNED_MONTHLY * 10
+        + MAINTENANCE * 11 + PROMPT_MONTHLY * 12
+    )
+    assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
+    assert_route(sim, exit_month=13, retrains=1)
+
+
+def test_openai_dates_seen_from_december_2026():
+    # no new jobs after 2027-01-06 (month 2), fine-tunes shut down 2027-01-14 (month 2)
+    _, sim = run_config(dated("2027-01-06", "2027-01-14", start="2026-12"))
+    finetune = FIRST_ATTEMPT + PROMPT_MONTHLY + FINETUNED_MONTHLY + MAINTENANCE + PROMPT_MONTHLY * 22
+    assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
+    assert_route(sim, exit_month=3)
+
+
+def test_attempts_cut_off_by_the_calendar_are_not_a_failure():
+    _, sim = run_config(dated("2027-02-28", finetune={"success_probability": 0.0, "months_to_ship": 2}))
+    # attempt 1 at month 1 fails; attempt 2 would be at month 3, past the cutoff
+    assert_costs(sim, PROMPT_MONTHLY * H, PROMPT_MONTHLY * H + FIRST_ATTEMPT, sim.cost[0, 2])
+    assert_route(sim, exit_month=3, failed=False)
+
+
+def test_migration_to_a_successor_with_the_same_prices_costs_the_migration(tmp_path):
+    conf_dir = write_sheet(tmp_path, "twin", hosting_per_month=1000.0)
+    _, sim = run_config(
+        dated("2027-03-31", "2027-06-30", pricing={"hosting_per_month": 1000.0},
+              finetune={"on_platform_exit": "migrate", "successor": "twin"}),
+        conf_dir=conf_dir,
+    )
+    live = FINETUNED_MONTHLY + MAINTENANCE + 1000.0
+    # month 7: migration cost and a training on the twin, prompting, maintenance but no
+    # fee (the old deployment is gone); live again on the twin from month 8
+    finetune = (
+        FIRST_ATTEMPT + PROMPT_MONTHLY + live * 5
+        + 2000.0 + TRAINING_RUN + PROMPT_MONTHLY + MAINTENANCE
+        + live * 17
+    )
+    assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
+    assert_route(sim, exit_month=7, migrated=True, attempts=2)
+
+
+def test_successor_prices_and_its_own_calendar(tmp_path):
+    conf_dir = write_sheet(tmp_path, "cheaper", finetuned_input=0.5, training=10.0,
+                           finetune_training_until="2027-12-31", finetune_serving_until="2027-12-31")
+    _, sim = run_config(
+        dated("2027-03-31", "2027-06-30", finetune={"on_platform_exit": "migrate", "successor": "cheaper"}),
+        conf_dir=conf_dir,
+    )
+    # the successor's fine-tuned input is half: 100,000 x (200 x 0.5 + 250 x 2.0) / 1e6 = 60 a month;
+    # its training 10M x 10 / 1e6 = 100; it serves months 8-12, then the route prompts for good
+    finetune = (
+        FIRST_ATTEMPT + PROMPT_MONTHLY + (FINETUNED_MONTHLY + MAINTENANCE) * 5
+        + 2000.0 + 100.0 + PROMPT_MONTHLY + MAINTENANCE
+        + (60.0 + MAINTENANCE) * 5 + PROMPT_MONTHLY * 12
+    )
+    assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
+    assert_route(sim, exit_month=7, migrated=True, attempts=2)
+
+
+def test_exit_in_month_one_with_prompt_never_trains():
+    _, sim = run_config(dated("2027-01-06", "2027-01-14", start="2027-02"))
+    # both dates lie before month 1: no training can be made, the route is prompting
+    assert_costs(sim, PROMPT_MONTHLY * H, PROMPT_MONTHLY * H, sim.cost[0, 2])
+    assert_route(sim, exit_month=1, attempts=0)
+    assert (sim.payback[:, 0] == 1).all() and (sim.beats[0] == 0).all()  # a tie pays back, never beats
+
+
+def test_exit_in_month_one_with_migrate_starts_on_the_successor_with_the_setup_cost(tmp_path):
+    conf_dir = write_sheet(tmp_path, "twin")
+    _, sim = run_config(
+        dated("2027-01-06", "2027-01-14", start="2027-02",
+              finetune={"on_platform_exit": "migrate", "successor": "twin"}),
+        conf_dir=conf_dir,
+    )
+    plain = FIRST_ATTEMPT + PROMPT_MONTHLY + (FINETUNED_MONTHLY + MAINTENANCE) * (H - 1)
+    assert_costs(sim, PROMPT_MONTHLY * H, plain, sim.cost[0, 2])
+    assert_route(sim, exit_month=1, migrated=True, attempts=1)
+
+
+def test_every_migration_attempt_failing_is_a_failure(tmp_path):
+    conf_dir = write_sheet(tmp_path, "twin")
+    _, sim = run_config(
+        dated("2026-12-31", "2026-12-31", finetune={"on_platform_exit": "migrate", "successor": "twin",
+                                                    "success_probability": 0.0, "max_attempts": 2}),
+        conf_dir=conf_dir,
+    )
+    # nothing can be trained on the run's sheet: the twin's attempts at months 1 and 2
+    # (setup cost, then retrain cost) fail; spending sunk, prompting, no maintenance
+    finetune = PROMPT_MONTHLY * H + FIRST_ATTEMPT + TRAINING_RUN + 1000.0
+    assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
+    assert_route(sim, exit_month=1, migrated=True, attempts=2, failed=True)
+
+
+def test_dates_beyond_the_horizon_change_nothing():
+    cfg = configure(scenarios=3000, workload={"calls_per_month": {"dist": "lognormal", "p05": 1e4, "p95": 1e6}},
+                    finetune={"success_probability": {"dist": "uniform", "low": 0.3, "high": 0.9},
+                              "mean_months_between_retrains": {"dist": "uniform", "low": 2, "high": 9},
+                              "retrain_interval_cv": 0.5},
+                    market={"cuts_per_year": 2.0})
+    _, undated = run_config({**cfg, "start": "2027-01"})
+    _, far = run_config(dated("2029-01-01", "2029-06-30", **{k: cfg[k] for k in ("scenarios", "workload", "finetune", "market")}))
+    for name in ("cost", "payback", "retrains", "attempts", "failed", "beats", "exit_month"):
+        np.testing.assert_array_equal(getattr(undated, name), getattr(far, name), err_msg=name)

@@ -9,7 +9,7 @@ from sim.config import validate
 from sim.engine import simulate
 from sim.reference import simulate_reference
 from sim.sampling import draw_static
-from tests.conftest import BASE, configure
+from tests.conftest import BASE, configure, write_sheet
 
 
 def reference(settings, seed):
@@ -17,7 +17,7 @@ def reference(settings, seed):
     return simulate_reference(
         static, settings.inputs["market.cut_size"], settings.inputs["finetune.base_lifetime_months"],
         settings.horizon_months, settings.discount_rate, settings.reprice_on_retrain,
-        np.random.default_rng(seed),
+        np.random.default_rng(seed), settings.calendar, settings.migrate_on_exit,
     )
 
 
@@ -116,5 +116,75 @@ def test_kernel_agrees_with_reference_within_monte_carlo_error(seed):
             wins_numpy = np.r_[np.ones(numpy_run["beats"][j, m - 1]), np.zeros(n - numpy_run["beats"][j, m - 1])]
             checks[f"P({k} beats prompting by month {m})"] = z_means(wins_kernel, wins_numpy)
     assert kernel.retrains.mean() > 0 and 0 < kernel.beats[0, -1] < n  # nothing degenerate
+    failing = {name: round(z, 2) for name, z in checks.items() if abs(z) > 4.5}
+    assert not failing, failing
+
+
+# With start 2027-01, a date in month m of 2027 falls in model month m.
+DATED_CASES = {
+    "serving-end": {"pricing": {"finetune_training_until": "2027-03-31", "finetune_serving_until": "2027-06-30",
+                                "hosting_per_month": 700.0}},
+    "retrain-after-cutoff": {"pricing": {"finetune_training_until": "2027-05-31"},
+                             "finetune": {"mean_months_between_retrains": 5.0}},
+    "month-one": {"pricing": {"finetune_training_until": "2026-12-31"}},
+    "migrate": {"pricing": {"finetune_training_until": "2027-03-31", "finetune_serving_until": "2027-06-30"},
+                "finetune": {"on_platform_exit": "migrate", "successor": "next", "mean_months_between_retrains": 4.0}},
+    "migrate-in-month-one": {"pricing": {"finetune_serving_until": "2026-12-31"},
+                             "finetune": {"on_platform_exit": "migrate", "successor": "next"}},
+    "migrate-ship-now": {"pricing": {"finetune_training_until": "2027-02-28"},
+                         "finetune": {"on_platform_exit": "migrate", "successor": "next", "months_to_ship": 0,
+                                      "retrain_months": 0, "mean_months_between_retrains": 3.0}},
+}
+
+
+def successor_sheets(conf_dir):
+    """A successor with other prices, fee and its own calendar (it ends in month 16)."""
+    return write_sheet(conf_dir, "next", finetuned_input=0.6, finetuned_output=1.5, training=8.0,
+                       hosting_per_month=300.0, finetune_training_until="2027-12-31",
+                       finetune_serving_until="2028-04-30")
+
+
+@pytest.mark.parametrize("case", DATED_CASES)
+def test_kernel_equals_reference_on_the_provider_calendar(case, tmp_path):
+    settings = validate(configure(start="2027-01", **copy.deepcopy(DATED_CASES[case])),
+                        conf_dir=successor_sheets(tmp_path))
+    kernel = simulate(settings, progress=False)
+    numpy_run = reference(settings, 0)
+    assert (kernel.exit_month > 0).all()
+    np.testing.assert_allclose(kernel.cost, numpy_run["cost"], rtol=1e-12, atol=0.005)
+    np.testing.assert_array_equal(kernel.payback, numpy_run["payback"])
+    for name in ("retrains", "attempts", "failed", "exit_month", "migrated"):
+        np.testing.assert_array_equal(getattr(kernel, name), numpy_run[name], err_msg=name)
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_kernel_agrees_with_reference_on_random_dated_configurations(seed, tmp_path):
+    n = 20_000
+    cfg = random_configuration(seed, n)
+    rng = np.random.default_rng(seed)
+    training_month, serving_month = sorted(rng.integers(1, cfg["horizon_months"] + 1, 2))
+    cfg["start"] = "2027-01"
+    cfg["pricing"].update(finetune_training_until=f"{2027 + (training_month - 1) // 12}-{(training_month - 1) % 12 + 1:02d}-15",
+                          finetune_serving_until=f"{2027 + (serving_month - 1) // 12}-{(serving_month - 1) % 12 + 1:02d}-28")
+    migrate = seed != 21
+    cfg["finetune"].update(on_platform_exit="migrate" if migrate else "prompt", successor="open" if migrate else None,
+                           migration_cost={"dist": "pert", "low": 1000, "mode": 5000, "high": 20000})
+    conf_dir = write_sheet(tmp_path, "open", finetuned_input={"dist": "uniform", "low": 0.3, "high": 1.2},
+                           hosting_per_month=400.0, finetune_serving_until="2029-06-30")
+    settings = validate(cfg, conf_dir=conf_dir)
+    kernel = simulate(settings, progress=False)
+    numpy_run = reference(settings, seed + 1000)
+    checks = {
+        **{f"mean cost {k}": z_means(kernel.cost[:, j], numpy_run["cost"][:, j])
+           for j, k in enumerate(("prompt", "finetune", "rag"))},
+        "mean retrains": z_means(kernel.retrains, numpy_run["retrains"]),
+        "mean attempts": z_means(kernel.attempts, numpy_run["attempts"]),
+        "P(failed)": z_means(kernel.failed, numpy_run["failed"]),
+        "P(exit)": z_means(kernel.exit_month > 0, numpy_run["exit_month"] > 0),
+        "mean exit month": z_means(kernel.exit_month[kernel.exit_month > 0], numpy_run["exit_month"][numpy_run["exit_month"] > 0]),
+        "P(migrated)": z_means(kernel.migrated, numpy_run["migrated"]),
+    }
+    assert 0 < (kernel.exit_month > 0).mean() < 1  # the calendar binds in some scenarios, not all
+    assert kernel.migrated.any() == migrate
     failing = {name: round(z, 2) for name, z in checks.items() if abs(z) > 4.5}
     assert not failing, failing
