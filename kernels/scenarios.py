@@ -527,7 +527,8 @@ def simulate_block(
                     rag_rate = rag_per_call
                 # every pending event lies after m: the loop never skips one
                 next_event = min(next_cut, shutdown_at, next_lifecycle)
-                if phase == _PENDING or phase == _LIVE:
+                if alive and (phase == _PENDING or phase == _LIVE):
+                    # (after a shutdown the phase stays as it was: no serving end is due)
                     next_event = min(next_event, serving_until + 1)
                 if m < rag_switch:
                     next_event = min(next_event, rag_switch)

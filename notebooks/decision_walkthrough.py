@@ -54,14 +54,17 @@ def show(figure):
 #
 # Compose the configuration the way the command line does, with overrides for what you
 # know. Say your team expects 1 to 4 million calls a month (a 90% interval), runs a
-# 5,000-token prompt that a fine-tune would cut to about 300, and would be on
-# gpt-4.1-mini prices. Everything you do not set keeps its default (see the README's
-# configuration reference); check the price sheet's date before you trust it.
+# 5,000-token prompt that a fine-tune would cut to about 300, and would serve the
+# fine-tune from a dedicated GPU endpoint. `start` is the calendar month the decision
+# begins: providers' announced ends of fine-tuning fall in months counted from it.
+# Everything you do not set keeps its default (see the README's configuration
+# reference); check the price sheet's date before you trust it.
 
 # %%
 OURS = [
     f"scenarios={SCENARIOS}",
-    "pricing=openai-gpt-4.1-mini",
+    "start=2026-12",
+    "pricing=dedicated-lora-8b",
     "workload=support-bot",
     "workload.calls_per_month={dist:lognormal,p05:1e6,p95:4e6}",
     "workload.prompt_tokens={dist:pert,low:4000,mode:5000,high:6500}",
@@ -148,7 +151,7 @@ for stress, s in stressed.items():
 sweep_dir = OUT / "sweep"
 command = [
     sys.executable, "-m", "sim", "--multirun", f"hydra.sweep.dir={sweep_dir}", "scenarios=5000",
-    "report=false", "workload.calls_per_month=1e6,3e6", "pricing=openai-gpt-4.1-mini,openai-gpt-4o-mini",
+    "report=false", "start=2026-12", "workload.calls_per_month=1e6,3e6", "pricing=dedicated-lora-8b,serverless-lora-8b",
 ]
 done = subprocess.run(command, capture_output=True, text=True)
 assert done.returncode == 0, done.stderr

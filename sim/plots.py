@@ -15,7 +15,7 @@ from omegaconf import OmegaConf  # noqa: E402
 
 from sim.analysis import crossing_curves  # noqa: E402
 from sim.storage import atomic_path  # noqa: E402
-from sim.summary import STRATEGY_NAMES  # noqa: E402
+from sim.summary import STRATEGY_NAMES, calendar_events  # noqa: E402
 
 COLORS = {"prompt": "#555555", "finetune": "#1f77b4", "rag": "#d62728"}
 CHALLENGE_ORDER = ("finetune", "rag")
@@ -71,10 +71,32 @@ def payback_probability(results, confidence):
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlim(months[0], months[-1])
-    ax.set_xlabel("month")
+    _mark_calendar(ax, results)
+    ax.set_xlabel(f"month (month 1 = {results.attrs['start']})" if "start" in results.attrs else "month")
     ax.set_ylabel("P(cumulative cost below prompting)")
     ax.legend(loc="best")
     return _finish(fig, ax, "By month m, how likely is each strategy to be cheaper than prompting?")
+
+
+def _mark_calendar(ax, results):
+    # The provider calendar's dated events, drawn where they take effect: after the
+    # month a date falls in (training through that month, serving through that month).
+    by_month = {}
+    for event in calendar_events(results):
+        what = "last training" if event["event"] == "training cutoff" else "fine-tunes stop serving"
+        by_month.setdefault(event["month"], []).append(f"{event['sheet']}: {what} {event['date']}")
+    for month, labels in sorted(by_month.items()):
+        x = month + 0.5
+        ax.axvline(x, color="#8c564b", linestyle=":", linewidth=1.5)
+        ax.annotate("\n".join(labels), xy=(x, 0.98), xycoords=ax.get_xaxis_transform(), xytext=(-3, 0),
+                    textcoords="offset points", rotation=90, va="top", ha="right", fontsize=7.5,
+                    color="#8c564b")
+    if by_month and "p_platform_exit" in results:
+        exits = float(results.p_platform_exit)
+        note = f"fine-tune route leaves its platform in {exits:.0%} of scenarios"
+        if float(results.p_migrated) > 0:
+            note += f", migrates in {float(results.p_migrated):.0%}"
+        ax.text(0.99, 0.02, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="#8c564b")
 
 
 def savings_fan(results):

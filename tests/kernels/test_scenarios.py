@@ -438,3 +438,19 @@ def test_dates_beyond_the_horizon_change_nothing():
     _, far = run_config(dated("2029-01-01", "2029-06-30", **{k: cfg[k] for k in ("scenarios", "workload", "finetune", "market")}))
     for name in ("cost", "payback", "retrains", "attempts", "failed", "beats", "exit_month"):
         np.testing.assert_array_equal(getattr(undated, name), getattr(far, name), err_msg=name)
+
+
+def test_the_calendar_binds_only_the_fine_tune_route():
+    # Shutdowns, price cuts and dates inside the horizon: prompting and RAG pay exactly
+    # what they pay without dates, scenario by scenario (their draws are not disturbed).
+    cfg = configure(scenarios=3000, workload={"shutdown_per_year": 0.5, "volatility": 0.2},
+                    market={"cuts_per_year": 3.0, "cut_size": {"dist": "pert", "low": 0.1, "mode": 0.3, "high": 0.6}},
+                    finetune={"success_probability": {"dist": "uniform", "low": 0.3, "high": 0.9},
+                              "mean_months_between_retrains": {"dist": "uniform", "low": 2, "high": 9},
+                              "retrain_interval_cv": 0.5})
+    _, undated = run_config({**cfg, "start": "2027-01"})
+    _, exits = run_config(dated("2027-02-28", "2027-04-30", **{k: cfg[k] for k in ("scenarios", "workload", "finetune", "market")}))
+    assert (exits.exit_month > 0).mean() > 0.5
+    np.testing.assert_array_equal(undated.cost[:, [0, 2]], exits.cost[:, [0, 2]])
+    np.testing.assert_array_equal(undated.shutdown_month, exits.shutdown_month)
+    np.testing.assert_array_equal(undated.beats[1], exits.beats[1])

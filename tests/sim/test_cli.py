@@ -139,7 +139,8 @@ def test_help_says_what_the_tool_answers_and_lists_the_presets(tmp_path):
     done = payback("--help", run_dir=tmp_path / "run")
     assert done.returncode == 0
     assert done.stdout.startswith("payback: how likely is fine-tuning (or RAG) to be cheaper than prompting")
-    assert "stress: drift-storm, finetune-flop, none, platform-exit, price-war, volume-collapse" in done.stdout
+    assert ("stress: drift-storm, finetune-flop, none, platform-exit, price-war, short-base-lifetime,"
+            " volume-collapse") in done.stdout
     assert "check each price sheet's as_of and source" in done.stdout
 
 
@@ -154,3 +155,50 @@ def test_hydra_probes_the_mode_only_when_the_command_line_can_set_it(argv, probe
     from sim.cli import needs_mode_probe
 
     assert needs_mode_probe(argv) is probe
+
+
+@pytest.mark.slow
+def test_the_provider_calendar_end_to_end_and_the_resolved_start_is_recorded_for_a_replay(tmp_path):
+    from omegaconf import OmegaConf
+
+    from sim.provider_calendar import current_month
+
+    before = current_month()
+    run_dir = tmp_path / "run"
+    done = payback("scenarios=2000", "pricing=openai-gpt-4.1-mini", "finetune.on_platform_exit=migrate",
+                   "finetune.successor=azure-openai-gpt-4.1-mini", run_dir=run_dir)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["start"] in (before, current_month())
+    assert OmegaConf.load(run_dir / ".hydra" / "config.yaml").start == summary["start"]
+    assert summary["platform_exit"]["fraction"] > 0.5 and summary["migrations"]["mean"] > 0.5
+    assert {e["sheet"] for e in summary["calendar"]["events"]} == {"openai-gpt-4.1-mini", "azure-openai-gpt-4.1-mini"}
+    results = read_results(run_dir / "results.nc")
+    assert set(np.unique(results.exit_month.values)) <= {-1, *range(1, H + 1)}
+    assert results.migrated.values.mean() == pytest.approx(summary["migrations"]["mean"])
+    report = (run_dir / "report.md").read_text()
+    assert "## Provider calendar" in report and "last training jobs 2027-01-06" in report
+
+    # a replay from the run's own configuration starts in the same month, whenever it is made
+    replay = subprocess.run(
+        [sys.executable, "-m", "sim", "--config-path", str(run_dir / ".hydra"), "--config-name", "config",
+         f"hydra.run.dir={tmp_path / 'replay'}", "hydra.output_subdir=null"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert replay.returncode == 0, replay.stderr
+    again = json.loads((tmp_path / "replay" / "summary.json").read_text())
+    assert again["start"] == summary["start"] and again["p_beats_prompt"] == summary["p_beats_prompt"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["start=2026-13"], "start: '2026-13' is not a calendar month YYYY-MM"),
+    (["pricing.finetune_training_until=2027-02-31"], "pricing.finetune_training_until: '2027-02-31' is not an ISO date"),
+    (["finetune.on_platform_exit=migrate"], "finetune.successor: required with finetune.on_platform_exit=migrate"),
+    (["finetune.on_platform_exit=migrate", "finetune.successor=dedicated-lora-8b"],
+     "finetune.successor: 'dedicated-lora-8b' is the run's own price sheet"),
+])
+def test_calendar_refusals_on_the_command_line(tmp_path, args, message):
+    done = payback(*args, run_dir=tmp_path / "run")
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"payback: error: {message}" or done.stderr.strip().startswith(f"payback: error: {message}")
+    assert len(done.stderr.strip().splitlines()) == 1

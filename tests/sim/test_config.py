@@ -97,3 +97,60 @@ def test_bad_values_are_refused_with_one_line_naming_the_key(override, key, mess
         validate(configure(**override))
     text = str(error.value)
     assert text.startswith(f"{key}: ") and message in text and "\n" not in text
+
+
+MIGRATE = {"on_platform_exit": "migrate"}
+
+
+@pytest.mark.parametrize(
+    "override, key, message",
+    [
+        ({"start": "2026-13"}, "start", "is not a calendar month YYYY-MM"),
+        ({"start": "Dec 2026"}, "start", "is not a calendar month YYYY-MM"),
+        ({"start": 202612}, "start", "is not a calendar month YYYY-MM"),
+        ({"pricing": {"finetune_training_until": "2027-02-30"}}, "pricing.finetune_training_until", "not an ISO date"),
+        ({"pricing": {"finetune_serving_until": "next year"}}, "pricing.finetune_serving_until", "not an ISO date"),
+        ({"pricing": {"finetune_training_until": "2027-03-01", "finetune_serving_until": "2027-02-01"}},
+         "pricing.finetune_serving_until", "is before pricing.finetune_training_until"),
+        ({"finetune": {"on_platform_exit": "retire"}}, "finetune.on_platform_exit", "not one of prompt, migrate"),
+        ({"finetune": MIGRATE}, "finetune.successor", "required with finetune.on_platform_exit=migrate"),
+        ({"finetune": {**MIGRATE, "successor": "no-such-sheet"}}, "finetune.successor", "no price sheet 'no-such-sheet'"),
+        ({"finetune": {**MIGRATE, "successor": "../workload/support-bot"}}, "finetune.successor", "no price sheet"),
+        ({"finetune": {**MIGRATE, "successor": "openai-gpt-4.1-mini"}}, "finetune.successor", "the run's own price sheet"),
+    ],
+)
+def test_calendar_inputs_are_refused_with_one_line_naming_the_key(override, key, message):
+    with pytest.raises(ConfigError) as error:
+        validate(configure(**override), pricing_sheet="openai-gpt-4.1-mini")
+    text = str(error.value)
+    assert text.startswith(f"{key}: ") and message in text and "\n" not in text
+
+
+def test_a_damaged_successor_sheet_is_refused_naming_it(tmp_path):
+    (tmp_path / "pricing").mkdir()
+    (tmp_path / "pricing" / "broken.yaml").write_text("base_input: 0.4\nbase_outptu: 1\n")
+    with pytest.raises(ConfigError, match=r"^finetune.successor \(broken.yaml\): base_outptu: unknown key"):
+        validate(configure(finetune={**MIGRATE, "successor": "broken"}), conf_dir=tmp_path)
+
+
+def test_start_defaults_to_this_month_and_dates_fall_in_months_counted_from_it():
+    settings = validate(configure())
+    assert re.fullmatch(r"\d{4}-\d{2}", settings.start) and settings.resolved["start"] == settings.start
+    dated = validate(configure(start="2026-12", pricing={"finetune_training_until": "2027-01-06",
+                                                         "finetune_serving_until": "2027-01-14"}))
+    # January 2027 is month 2 from December 2026; no successor: its entries stay past the horizon
+    assert dated.calendar.tolist() == [2, 2, 25, 25]
+    before = validate(configure(start="2027-02", pricing={"finetune_training_until": "2027-01-06"}))
+    assert before.calendar.tolist() == [0, 25, 25, 25]  # a date before start is month 0: never
+
+
+def test_training_never_outlasts_serving():
+    settings = validate(configure(start="2027-01", pricing={"finetune_serving_until": "2027-04-30"}))
+    assert settings.calendar.tolist()[:2] == [4, 4]
+
+
+def test_stress_platform_exit_dates_an_exit_inside_the_horizon_whatever_the_start():
+    for start in ("2026-12", "2031-07"):
+        settings = validate(compose_with("stress=platform-exit", f"start={start}"), pricing_sheet="serverless-lora-8b")
+        training, serving = settings.calendar.tolist()[:2]
+        assert 1 <= training <= serving <= settings.horizon_months and settings.migrate_on_exit
