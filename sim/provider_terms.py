@@ -1,0 +1,131 @@
+"""Payback's own table of fine-tuning terms that price datasets do not carry.
+
+genai-prices (used by ``sim.prices``) knows inference prices, not what training costs,
+what a fine-tuned deployment bills per month, when a provider stops training or
+serving fine-tunes of a model, or which embedding model a provider's RAG would use.
+This table holds those terms per (provider, model), each entry dated and sourced.
+
+The figures are as reported in payback's issues (training, hosting and embedding
+prices as in the presets of ``conf/pricing/``; the retirement dates as listed on the
+providers' deprecation pages); they were NOT read live from the providers' pages on
+the machine where this table was written. Check them against each entry's ``source``
+before you commit budget, and update ``as_of`` when you do.
+"""
+
+from dataclasses import dataclass
+from typing import Optional
+
+HOURS_PER_MONTH = 730  # an hourly deployment fee x 730 hours = the monthly fee
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Fine-tuning terms of one model at one provider.
+
+    Attributes
+    ----------
+    training : float
+        Training price, USD per 1M training tokens (all epochs).
+    hosting_per_month : float
+        Deployment fee of a fine-tuned model, USD per month; 0 if none.
+    hosting_note : str
+        How ``hosting_per_month`` was reached (e.g. an hourly fee x 730 hours).
+    finetune_training_until : str or None
+        Last day ("YYYY-MM-DD") new fine-tunes of the model can be trained; None if
+        no date is announced.
+    finetune_serving_until : str or None
+        Last day ("YYYY-MM-DD") existing fine-tunes are served; None if no date is
+        announced.
+    dates_note : str
+        Where the dates come from and how firm they are.
+    training_until_note : str
+        What else to know about ``finetune_training_until`` (e.g. a month given
+        rather than a day).
+    embedding : float
+        Embedding price for RAG, USD per 1M tokens.
+    embedding_model : str
+        The embedding model ``embedding`` is the price of.
+    as_of : str
+        Day ("YYYY-MM-DD") the entry was recorded.
+    source : str
+        Where the figures come from (provider URLs).
+    finetuned_input, finetuned_output : float or None
+        Fine-tuned inference prices, USD per 1M tokens, used only where the price
+        dataset has none for the model; None if the table has none either.
+    """
+
+    training: float
+    hosting_per_month: float
+    hosting_note: str
+    finetune_training_until: Optional[str]
+    finetune_serving_until: Optional[str]
+    dates_note: str
+    embedding: float
+    embedding_model: str
+    as_of: str
+    source: str
+    training_until_note: str = ""
+    finetuned_input: Optional[float] = None
+    finetuned_output: Optional[float] = None
+
+
+_OPENAI_SOURCE = "https://platform.openai.com/docs/deprecations and https://openai.com/api/pricing"
+_OPENAI_DATES = dict(
+    finetune_training_until="2027-01-06",
+    finetune_serving_until="2027-01-14",
+    dates_note="as reported from OpenAI's deprecations page, not read live",
+)
+_OPENAI_EMBEDDING = dict(embedding=0.02, embedding_model="text-embedding-3-small")
+_RECORDED = "2026-11-29"
+
+# Keyed by genai-prices' provider id and model id (sim.prices looks entries up by the
+# ids the dataset matched, so a dated alias such as gpt-4.1-mini-2025-04-14 finds
+# gpt-4.1-mini's entry).
+TERMS = {
+    ("openai", "gpt-4.1-mini"): Terms(
+        training=5.00,
+        hosting_per_month=0.0,
+        hosting_note="OpenAI bills no deployment fee",
+        **_OPENAI_DATES,
+        **_OPENAI_EMBEDDING,
+        as_of=_RECORDED,
+        source=_OPENAI_SOURCE,
+        # As in conf/pricing/openai-gpt-4.1-mini.yaml: genai-prices has no ft: entry.
+        finetuned_input=0.80,
+        finetuned_output=3.20,
+    ),
+    ("openai", "gpt-4o-mini"): Terms(
+        training=3.00,
+        hosting_per_month=0.0,
+        hosting_note="OpenAI bills no deployment fee",
+        **_OPENAI_DATES,
+        **_OPENAI_EMBEDDING,
+        as_of=_RECORDED,
+        source=_OPENAI_SOURCE,
+    ),
+    ("openai", "gpt-4.1"): Terms(
+        training=25.00,
+        hosting_per_month=0.0,
+        hosting_note="OpenAI bills no deployment fee",
+        **_OPENAI_DATES,
+        **_OPENAI_EMBEDDING,
+        as_of=_RECORDED,
+        source=_OPENAI_SOURCE,
+    ),
+    ("azure", "gpt-4.1-mini"): Terms(
+        training=5.00,
+        hosting_per_month=round(1.70 * HOURS_PER_MONTH, 2),
+        hosting_note=f"1.70 USD/hour x {HOURS_PER_MONTH} hours",
+        finetune_training_until="2027-04-30",
+        finetune_serving_until="2027-10-14",
+        dates_note="as reported from Azure's model-retirements page, not read live",
+        training_until_note="no earlier than 2027-04",
+        **_OPENAI_EMBEDDING,
+        as_of=_RECORDED,
+        source="https://learn.microsoft.com/azure/ai-foundry/openai/concepts/model-retirements",
+        # As in conf/pricing/azure-openai-gpt-4.1-mini.yaml (OpenAI's token prices).
+        finetuned_input=0.80,
+        finetuned_output=3.20,
+    ),
+}
+
