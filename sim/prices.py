@@ -177,7 +177,7 @@ def _suggest(ids):
 
 def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, embedding=None,
                 training_until=None, serving_until=None, when=None, command=None):
-    """The price sheet for a model: its default name and its YAML text.
+    """The price sheet for a model: its default name, its YAML text and warnings.
 
     Parameters
     ----------
@@ -248,7 +248,7 @@ def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, emb
     listed = "from payback's provider table (sim/provider_terms.py), see its sources"
     if terms is None:
         rest = "training, hosting and dates given on the command line"
-    elif training is None and hosting is None:
+    elif (training, hosting, embedding, training_until, serving_until) == (None,) * 5:
         rest = f"training, hosting and dates {listed}"
     else:
         rest = f"training, hosting and dates {listed}, except what was given on the command line"
@@ -310,8 +310,8 @@ def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, emb
         ),
     ]
     if terms is not None:
-        header.append(f"Training, hosting, embedding and dates: {TABLE}, recorded {terms.as_of}")
-        header.append(f"from {terms.source}, not read live from the providers' pages.")
+        header.append(f"payback's table: {TABLE}, entry recorded {terms.as_of} from")
+        header.append(f"{terms.source}, not read live from the providers' pages.")
     header.append("Prices drift: check every figure against its source before you commit budget.")
 
     tiered = (
@@ -330,11 +330,18 @@ def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, emb
         ("finetune_training_until", _scalar(training_until), f"last day to train; {training_until_note}"),
         ("finetune_serving_until", _scalar(serving_until), f"last day served; {serving_until_note}"),
     ]
+    text = _render(header, as_of, source, figures)
+    return _sheet_name(f"{provider.id}-{model.id}"), text, warnings
+
+
+def _render(header, as_of, source, figures):
+    # The header as comments, then as_of and source, then each (key, YAML value, note)
+    # with its note as a comment, the comments aligned.
     width = max(len(f"{key}: {value}") for key, value, _ in figures) + 1
     lines = [f"# {line}" for line in header]
     lines += [f"as_of: {_scalar(as_of)}", f"source: {_scalar(source)}"]
     lines += [f"{f'{key}: {value}':<{width}}# {note}" for key, value, note in figures]
-    return _sheet_name(f"{provider.id}-{model.id}"), "\n".join(lines) + "\n", warnings
+    return "\n".join(lines) + "\n"
 
 
 def _scalar(value, *, whole=False):
