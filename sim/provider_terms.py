@@ -5,11 +5,11 @@ what a fine-tuned deployment bills per month, when a provider stops training or
 serving fine-tunes of a model, or which embedding model a provider's RAG would use.
 This table holds those terms per (provider, model), each entry dated and sourced.
 
-The figures are as reported in payback's issues (training, hosting and embedding
-prices as in the presets of ``conf/pricing/``; the retirement dates as listed on the
-providers' deprecation pages); they were NOT read live from the providers' pages on
-the machine where this table was written. Check them against each entry's ``source``
-before you commit budget, and update ``as_of`` when you do.
+The figures are those of the presets in ``conf/pricing/``, checked on 2026-11-29
+against stored copies of public pages, not the live pages (each preset says which
+figure was confirmed on the provider's own page and which only in third-party
+reports). Check them against each entry's ``source`` before you commit budget, and
+update ``as_of`` when you do.
 """
 
 from dataclasses import dataclass
@@ -69,11 +69,12 @@ class Terms:
     finetuned_output: Optional[float] = None
 
 
-_OPENAI_SOURCE = "https://platform.openai.com/docs/deprecations and https://openai.com/api/pricing"
+_OPENAI_SOURCE = "https://developers.openai.com/api/docs/deprecations and https://openai.com/api/pricing"
 _OPENAI_DATES = dict(
     finetune_training_until="2027-01-06",
     finetune_serving_until="2027-01-14",
-    dates_note="as reported from OpenAI's deprecations page, not read live",
+    dates_note="OpenAI's deprecations page as reported by third parties (notices of 2026-05-07"
+    " and 2026-10-14); the page itself was not read live",
 )
 _OPENAI_EMBEDDING = dict(embedding=0.02, embedding_model="text-embedding-3-small")
 _RECORDED = "2026-11-29"
@@ -116,16 +117,16 @@ TERMS = {
         training=5.00,
         hosting_per_month=round(1.70 * HOURS_PER_MONTH, 2),
         hosting_note=f"1.70 USD/hour x {HOURS_PER_MONTH} hours",
-        finetune_training_until="2027-04-30",
+        finetune_training_until="2027-04-14",
         finetune_serving_until="2027-10-14",
-        dates_note="as reported from Azure's model-retirements page, not read live",
-        training_until_note="no earlier than 2027-04",
+        dates_note="Azure's model lifecycle page of 2026-04-16 (a stored copy, not read live)",
+        training_until_note="no earlier than 2027-04-14, for existing customers only",
         **_OPENAI_EMBEDDING,
         as_of=_RECORDED,
         source="https://learn.microsoft.com/azure/ai-foundry/openai/concepts/model-retirements",
-        # As in conf/pricing/azure-openai-gpt-4.1-mini.yaml (OpenAI's token prices).
-        finetuned_input=0.80,
-        finetuned_output=3.20,
+        # Azure bills fine-tuned tokens at the base model's rate (its cost-management page).
+        finetuned_input=0.40,
+        finetuned_output=1.60,
     ),
 }
 

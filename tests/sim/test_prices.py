@@ -87,8 +87,10 @@ def test_azure_bills_an_hourly_deployment_fee_and_has_its_own_dates(tmp_path):
     assert write(tmp_path, "gpt-4.1-mini", "--provider", "azure") == 0
     sheet = load(tmp_path / "azure-gpt-4.1-mini.yaml")
     assert sheet["hosting_per_month"] == pytest.approx(1.70 * HOURS_PER_MONTH) == pytest.approx(1241)
-    assert (sheet["finetune_training_until"], sheet["finetune_serving_until"]) == ("2027-04-30", "2027-10-14")
-    assert "no earlier than 2027-04" in (tmp_path / "azure-gpt-4.1-mini.yaml").read_text()
+    assert (sheet["finetune_training_until"], sheet["finetune_serving_until"]) == ("2027-04-14", "2027-10-14")
+    assert "no earlier than 2027-04-14" in (tmp_path / "azure-gpt-4.1-mini.yaml").read_text()
+    # Azure bills fine-tuned tokens at the base model's rate
+    assert (sheet["finetuned_input"], sheet["finetuned_output"]) == (sheet["base_input"], sheet["base_output"])
 
 
 def test_an_unknown_model_names_the_closest_ids_in_one_line(tmp_path, capsys):

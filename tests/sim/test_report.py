@@ -1,6 +1,7 @@
 """A run's pictures and report, and their reproduction from a saved run."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -52,7 +53,8 @@ def test_summary_gains_the_analysis(run_dir):
     assert effects == sorted(effects, reverse=True) and len(effects) > 10
     assert summary["recommendation"]["strategy"] in {"prompting", "fine-tuning", "RAG", "not yet"}
     report = (run_dir / "report.md").read_text()
-    assert summary["headline"] in report and "as of **2026-11-28**" in report
+    assert summary["headline"] in report and f"as of **{summary['pricing']['as_of']}**" in report
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", summary["pricing"]["as_of"])
 
 
 def test_sim_report_redraws_the_same_report_from_results_nc(run_dir, tmp_path):
