@@ -119,6 +119,9 @@ TRAINING_UNTIL, SERVING_UNTIL = 0, 1
 CALENDAR_LEN = 4
 
 _PER_MILLION = 1e-6
+# Costs within a tenth of a cent are equal (MODEL.md, "What must hold"): a tie reaches
+# payback but does not beat, whatever the floating-point rounding of the sums.
+TIE_USD = 1e-3
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -553,12 +556,12 @@ def simulate_block(
             c_p = v1 * slope_p  # prompting has no volume-independent cost
             c_f = fixed_f + v1 * slope_f
             c_r = fixed_r + v1 * slope_r
-            beats[0, m - 1] += c_f < c_p
-            beats[1, m - 1] += c_r < c_p
-            if payback_f < 0 and c_f <= c_p:
+            beats[0, m - 1] += c_f < c_p - TIE_USD
+            beats[1, m - 1] += c_r < c_p - TIE_USD
+            if payback_f < 0 and c_f <= c_p + TIE_USD:
                 payback_f = m
                 paid_back[0, m - 1] += 1
-            if payback_r < 0 and c_r <= c_p:
+            if payback_r < 0 and c_r <= c_p + TIE_USD:
                 payback_r = m
                 paid_back[1, m - 1] += 1
             if store_paths:
@@ -591,4 +594,4 @@ def simulate_block(
         cost_sum[3] += min(c_p, c_f, c_r)
         for row in range(3):
             for column in range(3):
-                cheaper[row, column] += cost[i, row] < cost[i, column]
+                cheaper[row, column] += cost[i, row] < cost[i, column] - TIE_USD

@@ -218,7 +218,7 @@ def parse(key, value, domain):
     if isinstance(value, Mapping):
         return _parse_mapping(key, dict(value), domain)
     number = _number(key, value, "value")
-    if not domain.contains(number):
+    if not domain.contains(number) or (domain.integer and number != math.floor(number)):
         raise InputError(key, f"{number:g} is not {domain.describe()}")
     return Distribution("fixed", (number,), domain)
 

@@ -8,7 +8,7 @@ Scenarios are the vector axis; months are a Python loop.
 
 import numpy as np
 
-from kernels.scenarios import STATIC_FIELDS
+from kernels.scenarios import STATIC_FIELDS, TIE_USD
 
 _COLUMN = {key: i for i, key in enumerate(STATIC_FIELDS)}
 SHIPPING, PENDING, LIVE, FAILED, EXITED = 0, 1, 2, 3, 4
@@ -194,8 +194,8 @@ def simulate_reference(static, cut_size, base_lifetime, horizon, annual_discount
         cumulative += np.where(alive[:, None], paid, 0.0)
 
         for j in (1, 2):
-            beats[j - 1, m - 1] = np.sum(cumulative[:, j] < cumulative[:, 0])
-            first_payback = (payback[:, j - 1] < 0) & (cumulative[:, j] <= cumulative[:, 0])
+            beats[j - 1, m - 1] = np.sum(cumulative[:, j] < cumulative[:, 0] - TIE_USD)
+            first_payback = (payback[:, j - 1] < 0) & (cumulative[:, j] <= cumulative[:, 0] + TIE_USD)
             payback[first_payback, j - 1] = m
 
     return {"cost": cumulative, "payback": payback, "beats": beats, "retrains": retrains,

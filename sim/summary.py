@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from kernels.scenarios import TIE_USD
+
 from sim.analysis import (
     break_even_volume,
     distribution_summary,
@@ -53,7 +55,7 @@ def summarize(results):
     mean_savings = {k: mean_cost[0] - mean_cost[strategies.index(k)] for k in challengers}
     ranked = drivers(
         {key: results[key].values for key in drawn_inputs(results)},
-        wins=savings["finetune"] > 0,
+        wins=savings["finetune"] > TIE_USD,
         savings=savings["finetune"],
     )
     value_of_information = evpi(mean_cost, float(results.expected_min_cost))

@@ -454,3 +454,12 @@ def test_the_calendar_binds_only_the_fine_tune_route():
     np.testing.assert_array_equal(undated.cost[:, [0, 2]], exits.cost[:, [0, 2]])
     np.testing.assert_array_equal(undated.shutdown_month, exits.shutdown_month)
     np.testing.assert_array_equal(undated.beats[1], exits.beats[1])
+
+
+def test_an_exact_tie_pays_back_but_does_not_beat_whatever_the_rounding():
+    # setup 490: 50 + 490 + 150 + 90 (m - 1) = 150 m first at m = 10 (1,500 USD each),
+    # a tie that sums of floating-point monthly bills need not hit exactly
+    _, sim = run_config(configure(finetune={"setup_cost": 490.0}, save_paths=True))
+    assert abs(sim.paths[0, 1, 9] - sim.paths[0, 0, 9]) < 1e-6
+    assert (sim.payback[:, 0] == 10).all()
+    assert sim.beats[0, 9] == 0 and (sim.beats[0, 10:] == 4).all()  # 4 scenarios

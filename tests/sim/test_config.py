@@ -77,6 +77,8 @@ def test_distribution_mapping_from_the_shell():
         ({"finetune": {"success_probability": 1.2}}, "finetune.success_probability", "in [0, 1]"),
         ({"workload": {"shutdown_per_year": -0.1}}, "workload.shutdown_per_year", "in [0, 1]"),
         ({"finetune": {"max_attempts": 0}}, "finetune.max_attempts", "is not a whole number >= 1"),
+        ({"finetune": {"max_attempts": 2.5}}, "finetune.max_attempts", "2.5 is not a whole number >= 1"),
+        ({"finetune": {"months_to_ship": 1.5}}, "finetune.months_to_ship", "1.5 is not a whole number >= 0"),
         ({"market": {"cut_size": 1.0}}, "market.cut_size", "in [0, 1)"),
         (
             {"workload": {"calls_per_month": {"dist": "lognormal", "p05": 9, "p95": 1}}},
