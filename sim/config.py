@@ -162,8 +162,10 @@ _SHEET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 def _months_after_start(months, *, _root_):
     # ``${after_start:N}``: the last day of month N counted from ``start`` (month 1),
     # so that a preset can date an event inside the horizon whatever ``start`` is.
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        raise ValueError(f"after_start takes a whole number of months >= 1, got {months!r}")
     start = _root_.get("start")
-    return last_day_of_month(parse_month("start", current_month() if start is None else start), int(months))
+    return last_day_of_month(parse_month("start", current_month() if start is None else start), months)
 
 
 if not OmegaConf.has_resolver("after_start"):
