@@ -41,7 +41,7 @@ def _refuse(message):
 
 def _validate_job(cfg, hydra_config):
     settings = validate(cfg, pricing_sheet=hydra_config.runtime.choices.get("pricing"))
-    if cfg.get("start") is None and hydra_config.output_subdir is not None:
+    if hydra_config.output_subdir is not None:
         record_start(Path(hydra_config.runtime.output_dir) / hydra_config.output_subdir, settings.start)
     return settings
 
@@ -49,13 +49,15 @@ def _validate_job(cfg, hydra_config):
 def record_start(hydra_dir, start):
     """Write the resolved ``start`` into a run's ``.hydra/config.yaml``.
 
-    Hydra saves the composed configuration before the job runs, with ``start: null``;
-    a replay from that file must start in the same calendar month, not in the month
-    of the replay.
+    Hydra saves the composed configuration before the job runs, with ``start: null``
+    (or an interpolation such as ``${now:%Y-%m}``); a replay from that file must
+    start in the same calendar month, not in the month of the replay.
     """
     path = Path(hydra_dir) / "config.yaml"
     if path.is_file():
         saved = OmegaConf.load(path)
+        if OmegaConf.to_container(saved, resolve=False).get("start") == start:
+            return
         saved.start = start
         with atomic_path(path) as temporary:
             OmegaConf.save(saved, temporary)

@@ -13,13 +13,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
-
 from hydra.core.config_store import ConfigStore
-
-from kernels.scenarios import CALENDAR_LEN, SERVING_UNTIL, TRAINING_UNTIL
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from kernels.scenarios import CALENDAR_LEN, SERVING_UNTIL, TRAINING_UNTIL
 from sim.distributions import (
     AT_LEAST_ONE,
     FRACTION_BELOW_ONE,
@@ -32,7 +30,7 @@ from sim.distributions import (
     InputError,
     parse,
 )
-from sim.provider_calendar import DATE_KEYS, current_month, last_day_of_month, parse_month, sheet_calendar
+from sim.provider_calendar import current_month, last_day_of_month, parse_month, sheet_calendar
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
@@ -250,19 +248,17 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     ConfigError
         On the first invalid, missing or unknown key, with a one-line message.
     """
-    plain = _plain(cfg)
     try:
-        start_key = plain.get("start") if isinstance(plain, dict) else None
-        start_text = current_month() if start_key is None else start_key
+        merged = OmegaConf.merge(OmegaConf.structured(Config), _plain(cfg))
+        # start first: the dates that ${after_start:N} computes are counted from it
+        start_text = current_month() if merged.start is None else merged.start
         start = parse_month("start", start_text)
-    except InputError as error:
-        raise ConfigError(str(error)) from None
-    try:
-        merged = OmegaConf.merge(OmegaConf.structured(Config), plain)
         merged.start = start_text
         resolved = OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)
     except OmegaConfBaseException as error:
         raise ConfigError(describe_omegaconf_error(error)) from None
+    except InputError as error:
+        raise ConfigError(str(error)) from None
 
     def run_key(key, ok, requirement):
         value = resolved[key]
