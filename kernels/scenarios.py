@@ -321,6 +321,7 @@ def simulate_block(
     paid_back,
     cost_sum,
     cheaper,
+    cheapest,
     paths,
 ):
     """Run every scenario of one block over ``horizon`` months.
@@ -375,6 +376,9 @@ def simulate_block(
         cheapest one's (USD).
     cheaper : int64[3, 3]
         Out, accumulated: scenarios with ``C_row < C_column`` at the horizon.
+    cheapest : int64[3]
+        Out, accumulated: scenarios in which a strategy is cheaper than both others
+        (beyond the tie tolerance) at the horizon.
     paths : float64[n or 0, 3, horizon]
         Out: cumulative cost by month, written only when its first dimension is n.
     """
@@ -593,5 +597,10 @@ def simulate_block(
         cost_sum[RAG] += c_r
         cost_sum[3] += min(c_p, c_f, c_r)
         for row in range(3):
+            below_all = True
             for column in range(3):
-                cheaper[row, column] += cost[i, row] < cost[i, column] - TIE_USD
+                below = cost[i, row] < cost[i, column] - TIE_USD
+                cheaper[row, column] += below
+                if column != row and not below:
+                    below_all = False
+            cheapest[row] += below_all

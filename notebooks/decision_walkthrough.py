@@ -111,7 +111,7 @@ show(payback_probability(results, summary["confidence"]))
 show(line_crossing(results))
 
 # %%
-break_even = summary["break_even_calls_per_month"]
+break_even = summary["break_even_calls_per_month"]["finetune"]
 print("break-even month-1 volume (calls/month):",
       {k: None if v is None else round(v) for k, v in break_even.items()})
 
@@ -122,7 +122,7 @@ print("break-even month-1 volume (calls/month):",
 # P(fine-tuning wins) moves between them.
 
 # %%
-for row in summary["drivers"][:5]:
+for row in summary["drivers"]["finetune"]["ranked"][:5]:
     print(f"{row['input']:40s} {row['p_low']:6.1%} -> {row['p_high']:6.1%}  (effect {row['effect']:+.1%})")
 show(drivers_tornado(summary))
 

@@ -196,65 +196,6 @@ def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), ban
     return {"cost_band": cost_band, "p_beats_prompt": beats / n, "p_cheapest": cheapest / n}
 
 
-def drivers(inputs, wins, savings, share=0.1):
-    """Rank uncertain inputs by how much they move the answer.
-
-    For each input, the scenarios are split by its value: the lowest and highest
-    ``share`` (deciles by default). The effect is the swing in P(win) between the
-    two groups, ``P(win | high) - P(win | low)``; ties in that swing (an answer
-    that is 0 or 1 everywhere) are broken by the swing in median savings.
-
-    Parameters
-    ----------
-    inputs : dict of str to float[n]
-        Drawn inputs by config key.
-    wins : bool[n]
-        The strategy beat prompting at the horizon.
-    savings : float[n]
-        Its savings against prompting at the horizon, USD.
-
-    Returns
-    -------
-    list of dict
-        ``input``, ``effect`` (swing in probability), ``p_low``, ``p_high``,
-        ``savings_low``, ``savings_high`` (median USD), largest effect first.
-    """
-    rows = []
-    for key, values in inputs.items():
-        values = np.asarray(values)
-        k = max(1, int(values.size * share))
-        low, high = _tails(values, k)
-        p_low, p_high = float(wins[low].mean()), float(wins[high].mean())
-        savings_low, savings_high = float(np.median(savings[low])), float(np.median(savings[high]))
-        rows.append({
-            "input": key,
-            "effect": p_high - p_low,
-            "p_low": p_low,
-            "p_high": p_high,
-            "savings_low": savings_low,
-            "savings_high": savings_high,
-        })
-    rows.sort(key=lambda r: (abs(r["effect"]), abs(r["savings_high"] - r["savings_low"])), reverse=True)
-    return rows
-
-
-def _tails(values, k):
-    """Indices of the ``k`` smallest and the ``k`` largest values, in linear time.
-
-    One partition finds both boundaries. Ties at a boundary go by scenario order,
-    exactly as a stable sort would cut them: the first tied scenarios join the
-    lowest values, the last ones the highest (a stable sort's order, read from its end).
-    """
-    n = values.size
-    partitioned = np.partition(values, (k - 1, n - k))
-    low_boundary, high_boundary = partitioned[k - 1], partitioned[n - k]
-    below, low_ties = np.flatnonzero(values < low_boundary), np.flatnonzero(values == low_boundary)
-    above, high_ties = np.flatnonzero(values > high_boundary), np.flatnonzero(values == high_boundary)
-    low = np.concatenate([below, low_ties[: k - below.size]])
-    high = np.concatenate([high_ties[high_ties.size - (k - above.size):], above])
-    return low, high
-
-
 def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of_information=None,
               horizon=None):
     """The cheapest strategy if it beats each other with probability >= ``confidence``.
@@ -270,7 +211,8 @@ def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of
     confidence : float
         Probability the recommendation must reach against every other strategy.
     top_driver : dict, optional
-        The first row of ``drivers``, named when there is no recommendation.
+        The first ranked row of ``sim.drivers.rank`` with ``strategy`` (the challenger's
+        name), named when there is no recommendation.
     value_of_information : float, optional
         EVPI in USD, named when there is no recommendation.
     horizon : int, optional
@@ -299,8 +241,9 @@ def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of
     )
     if top_driver is not None:
         reason += (
-            f" The input that matters most is {top_driver['input']}: P(fine-tuning wins) moves from "
-            f"{top_driver['p_low']:.0%} to {top_driver['p_high']:.0%} between its lowest and highest tenth."
+            f" The input that matters most is {top_driver['input']}: P({top_driver.get('strategy', 'fine-tuning')}"
+            f" wins) moves from {top_driver['p_low']:.0%} to {top_driver['p_high']:.0%} between its lowest and"
+            " highest tenth."
         )
     if value_of_information is not None:
         reason += (

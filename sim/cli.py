@@ -8,8 +8,10 @@ validation does (a value out of range).
 import atexit
 import logging
 import os
+import shlex
 import signal
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import hydra
@@ -46,6 +48,26 @@ def _validate_job(cfg, hydra_config):
     return settings
 
 
+PRESET_GROUPS = ("pricing", "workload", "market", "finetune", "rag", "stress")
+
+
+def describe_run(hydra_config):
+    """Presets, overrides, command and start time of the job, for its label."""
+    choices = hydra_config.runtime.choices
+    overrides = [o for o in hydra_config.overrides.task if not o.lstrip("+~").startswith("hydra.")]
+    presets = {group: str(choices[group]) for group in PRESET_GROUPS if choices.get(group) is not None}
+    for override in overrides:  # a list of options (stress=[a,b]) is not among the choices
+        group, _, value = override.partition("=")
+        if group in PRESET_GROUPS and group not in presets:
+            presets[group] = value
+    return {
+        "presets": presets,
+        "overrides": overrides,
+        "command": " ".join(["payback", *(shlex.quote(arg) for arg in sys.argv[1:])]),
+        "start_time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
 def record_start(hydra_dir, start):
     """Write the resolved ``start`` into a run's ``.hydra/config.yaml``.
 
@@ -76,13 +98,13 @@ def _task(cfg):
         # matplotlib are loaded.
         from sim.run import run
 
-        summary = run(settings, output_dir)
+        summary = run(settings, output_dir, run_info=describe_run(hydra_config))
         _single_runs_done.append(output_dir)
         return summary
     try:
         from sim.run import run
 
-        return run(_validate_job(cfg, hydra_config), output_dir)
+        return run(_validate_job(cfg, hydra_config), output_dir, run_info=describe_run(hydra_config))
     except Exception as error:  # one failed job must not take the rest of the sweep down
         record_failure(output_dir, error)
         if isinstance(error, ConfigError):

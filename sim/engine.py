@@ -37,6 +37,7 @@ class Totals:
 
     ``cost_sum`` USD float[3]; ``min_cost_sum`` USD, the sum of each scenario's cheapest
     strategy; ``cheaper_count`` int64[3, 3], scenarios with ``C_row < C_column``;
+    ``cheapest_count`` int64[3], scenarios in which a strategy is cheaper than both others;
     ``paid_back`` int64[2, H], scenarios whose payback month is m (fine-tune, RAG);
     ``retrains``, ``attempts``: sums; ``failed``, ``shutdown``, ``migrated``: scenario
     counts; ``exited`` int64[H], scenarios whose fine-tune route left its platform in
@@ -46,6 +47,7 @@ class Totals:
     cost_sum: np.ndarray
     min_cost_sum: float
     cheaper_count: np.ndarray
+    cheapest_count: np.ndarray
     paid_back: np.ndarray
     retrains: int
     attempts: int
@@ -136,6 +138,7 @@ def simulate(settings, *, threads=None, progress=True):
     beats_per_block = np.zeros((n_blocks, 2, horizon), dtype=np.int64)
     cost_sum = np.zeros((n_blocks, n_strategies + 1))  # each strategy's, then the cheapest's
     cheaper_count = np.zeros((n_blocks, n_strategies, n_strategies), dtype=np.int64)
+    cheapest_count = np.zeros((n_blocks, n_strategies), dtype=np.int64)
     paid_back = np.zeros((n_blocks, 2, horizon), dtype=np.int64)
     counts = np.zeros((n_blocks, 5), dtype=np.int64)  # retrains, attempts, failed, shutdown, migrated
     exited = np.zeros((n_blocks, horizon + 1), dtype=np.int64)  # by exit month; column 0 unused
@@ -189,6 +192,7 @@ def simulate(settings, *, threads=None, progress=True):
             paid_back[block],
             cost_sum[block],
             cheaper_count[block],
+            cheapest_count[block],
             out.paths[lo:hi] if hi <= len(out.paths) else no_paths,
         )
         if 0 < kept_rows < rows:
@@ -222,6 +226,7 @@ def simulate(settings, *, threads=None, progress=True):
         cost_sum=sums[:n_strategies],
         min_cost_sum=float(sums[n_strategies]),
         cheaper_count=cheaper_count.sum(axis=0),
+        cheapest_count=cheapest_count.sum(axis=0),
         paid_back=paid_back.sum(axis=0),
         retrains=retrains,
         attempts=attempts,

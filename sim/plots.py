@@ -161,7 +161,7 @@ def savings_histogram(results, summary):
 
 def drivers_tornado(summary, top=10):
     """Swing in P(fine-tuning wins) and in median savings across each input's range."""
-    rows = summary["drivers"][:top][::-1]
+    rows = summary["drivers"]["finetune"]["ranked"][:top][::-1]
     fig, axes = plt.subplots(1, 2, figsize=(FIGSIZE[0] * 1.5, 0.45 * max(len(rows), 3) + 1.8),
                              sharey=True)
     names = [row["input"] for row in rows]

@@ -23,6 +23,10 @@ def render(results, summary):
     lines = [
         "# payback report",
         "",
+        f"Run: {summary['run']['label']}",
+        "",
+        f"Command: `{summary['run']['command'] or '(run from Python)'}`, started {summary['run']['start_time']}.",
+        "",
         f"**{summary['headline']}**",
         "",
         f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
@@ -62,8 +66,10 @@ def render(results, summary):
         ) + ".",
         f"- Fine-tuning against RAG: expected savings {usd(ft_rag['mean'])}, "
         f"CVaR 5% {usd(ft_rag['cvar05'])}.",
-        f"- Break-even month-1 volume for fine-tuning (calls/month): p10 {_calls(be['p10'])}, "
-        f"p50 {_calls(be['p50'])}, p90 {_calls(be['p90'])}.",
+        *(f"- Break-even month-1 volume for {STRATEGY_NAMES[k]} (calls/month): p10 {_calls(be[k]['p10'])}, "
+          f"p50 {_calls(be[k]['p50'])}, p90 {_calls(be[k]['p90'])}." for k in ("finetune", "rag")),
+        "- P(cheapest of the three): " + ", ".join(
+            f"{STRATEGY_NAMES[k]} {p:.1%}" for k, p in summary["p_cheapest"].items()) + ".",
         f"- Expected value of perfect information on the choice (EVPI): {usd(summary['evpi'])}.",
         f"- Mean retrains {summary['retrains']['mean']:.2f}; fine-tune failed in "
         f"{summary['finetune_failed']['fraction']:.1%}; use case shut down in "
@@ -84,17 +90,13 @@ def render(results, summary):
         "",
         "## Drivers",
         "",
-        "Each uncertain input splits the scenarios into its lowest and highest tenth; the "
-        "effect is how far P(fine-tuning beats prompting) moves between the two.",
+        "Each uncertain input that can enter a comparison splits the scenarios into its lowest and "
+        "highest tenth; the effect is how far P(the strategy beats prompting) moves between the two, "
+        "with its 95% interval. Inputs whose interval contains 0 are not ranked.",
         "",
-        "| input | P(win), lowest 10% | P(win), highest 10% | effect | median savings, lowest / highest 10% |",
-        "| --- | --- | --- | --- | --- |",
     ]
-    lines += [
-        f"| `{d['input']}` | {d['p_low']:.1%} | {d['p_high']:.1%} | {d['effect']:+.1%} | "
-        f"{usd(d['savings_low'])} / {usd(d['savings_high'])} |"
-        for d in summary["drivers"]
-    ]
+    for k in ("finetune", "rag"):
+        lines += _drivers_table(STRATEGY_NAMES[k], summary["drivers"][k])
     lines += ["", "## Assumptions", "", "| input | value | unit |", "| --- | --- | --- |"]
     config = OmegaConf.to_container(OmegaConf.create(results.attrs["config"]))
     for key, meta in input_metadata().items():
@@ -160,6 +162,30 @@ def _calendar_section(summary):
             )
     lines += ["", f"In this run {_exit_sentence(summary)}", ""]
     return lines
+
+
+def _drivers_table(name, drivers):
+    lines = [f"### {name} against prompting", ""]
+    if drivers["skipped"]:
+        return lines + [drivers["skipped"], ""]
+    lines += [
+        "| input | lowest 10% (up to) | highest 10% (from) | P(win), lowest / highest 10% | effect [95% CI] |"
+        " median savings, lowest / highest 10% |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {d['description']} (`{d['input']}`) | {d['low_tenth_up_to']:,.4g} {d['unit']} |"
+        f" {d['high_tenth_from']:,.4g} {d['unit']} | {d['p_low']:.1%} / {d['p_high']:.1%} |"
+        f" {d['effect']:+.1%} [{d['ci95'][0]:+.1%}, {d['ci95'][1]:+.1%}] |"
+        f" {usd(d['savings_low'])} / {usd(d['savings_high'])} |"
+        for d in drivers["ranked"]
+    ]
+    if not drivers["ranked"]:
+        lines.append("| no input has a detectable effect | | | | | |")
+    if drivers["no_detectable_effect"]:
+        quiet = ", ".join(f"`{d['input']}`" for d in drivers["no_detectable_effect"])
+        lines += ["", f"No detectable effect (95% interval contains 0): {quiet}."]
+    return lines + [""]
 
 
 def _month(value):

@@ -27,7 +27,7 @@ def _var(dims, data, units, description, **attrs):
     return xr.Variable(dims, data, attrs={"units": units, "description": description, **attrs})
 
 
-def to_dataset(settings, simulation):
+def to_dataset(settings, simulation, run_info=None):
     """Assemble a run's Dataset.
 
     Parameters
@@ -36,6 +36,9 @@ def to_dataset(settings, simulation):
         The validated configuration of the run.
     simulation : sim.engine.Simulation
         The run's raw outputs.
+    run_info : dict, optional
+        What the run is: ``presets`` (config group choices), ``overrides``,
+        ``command``, ``start_time``; stored as JSON in the attrs.
 
     Returns
     -------
@@ -94,6 +97,10 @@ def to_dataset(settings, simulation):
         p_cheaper=_var(
             ("strategy", "versus"), totals.cheaper_count / n, "probability",
             "P(C_strategy < C_versus) at the horizon",
+        ),
+        p_cheapest=_var(
+            "strategy", totals.cheapest_count / n, "probability",
+            "P(the strategy is cheaper than both others at the horizon); ties count for none",
         ),
         mean_retrains=_var((), totals.retrains / n, "count", "mean drift- or deprecation-triggered retrains"),
         mean_attempts=_var((), totals.attempts / n, "count", "mean fine-tune training attempts paid"),
@@ -181,6 +188,7 @@ def to_dataset(settings, simulation):
     ]
     attrs = {
         "start": settings.start,
+        "run": json.dumps(run_info or {}),
         "on_platform_exit": settings.resolved["finetune"]["on_platform_exit"],
         "successor": settings.resolved["finetune"]["successor"] or "",
         # JSON: the provider calendar's dated events inside the horizon, each with its month

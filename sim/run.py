@@ -12,7 +12,7 @@ from sim.summary import summarize
 log = logging.getLogger("payback")
 
 
-def run(cfg, output_dir, *, progress=True):
+def run(cfg, output_dir, *, progress=True, run_info=None):
     """Run the decision model on a composed configuration.
 
     Parameters
@@ -25,6 +25,8 @@ def run(cfg, output_dir, *, progress=True):
         ``report.md``.
     progress : bool
         Show a progress bar on a terminal.
+    run_info : dict, optional
+        What the run is (presets, overrides, command, start time), for its label.
 
     Returns
     -------
@@ -38,7 +40,7 @@ def run(cfg, output_dir, *, progress=True):
     """
     settings = cfg if isinstance(cfg, Settings) else validate(cfg)
     simulation = simulate(settings, progress=progress)
-    results = to_dataset(settings, simulation)
+    results = to_dataset(settings, simulation, run_info)
     summary = summarize(results)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -50,5 +52,7 @@ def run(cfg, output_dir, *, progress=True):
 
         write_report(results, summary, output_dir)
     log.info(summary["headline"])
+    recommendation = summary["recommendation"]
+    log.info("recommendation: %s (%s)", recommendation["strategy"], recommendation["reason"].split(". ")[0])
     log.info("wrote %s", output_dir)
     return summary

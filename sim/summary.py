@@ -11,12 +11,13 @@ from kernels.scenarios import TIE_USD
 from sim.analysis import (
     break_even_volume,
     distribution_summary,
-    drivers,
     evpi,
     payback_quantiles,
     recommend,
     savings_statistics,
 )
+from sim.config import input_metadata
+from sim.drivers import rank
 
 STRATEGY_NAMES = {"prompt": "prompting", "finetune": "fine-tuning", "rag": "RAG"}
 
@@ -53,18 +54,23 @@ def summarize(results):
     p_cheaper = results.p_cheaper.sel(strategy=strategies, versus=strategies).values
     savings = {k: cost[:, 0] - cost[:, strategies.index(k)] for k in challengers}
     mean_savings = {k: mean_cost[0] - mean_cost[strategies.index(k)] for k in challengers}
-    ranked = drivers(
-        {key: results[key].values for key in drawn_inputs(results)},
-        wins=savings["finetune"] > TIE_USD,
-        savings=savings["finetune"],
-    )
+    drawn = {key: results[key].values for key in drawn_inputs(results)}
+    metadata = input_metadata()
+    ranked = {k: rank(drawn, savings[k] > TIE_USD, savings[k], k, metadata) for k in challengers}
     value_of_information = evpi(mean_cost, float(results.expected_min_cost))
-    break_even = break_even_volume(
-        results.cost_fixed.transpose("scenario", "strategy").values,
-        results.cost_slope.transpose("scenario", "strategy").values,
-        strategies.index("finetune"),
-    )
+    cost_fixed = results.cost_fixed.transpose("scenario", "strategy").values
+    cost_slope = results.cost_slope.transpose("scenario", "strategy").values
+    break_even = {
+        k: dict(zip(("p10", "p50", "p90"), _finite_or_none(np.quantile(
+            break_even_volume(cost_fixed, cost_slope, strategies.index(k)), [0.1, 0.5, 0.9],
+            method="inverted_cdf"))))
+        for k in challengers
+    }
+    # the challenger closer to winning on average names the input that matters most
+    leading = max(challengers, key=lambda k: mean_savings[k])
+    top_driver = ranked[leading]["ranked"][0] if ranked[leading]["ranked"] else None
     summary = {
+        "run": run_label(results),
         "start": results.attrs["start"],
         "scenarios": n,
         "kept_scenarios": int(results.attrs["kept_scenarios"]),
@@ -91,9 +97,8 @@ def summarize(results):
         "payback_month": {
             k: _payback(results.paid_back_count.sel(challenger=k).values, n) for k in challengers
         },
-        "break_even_calls_per_month": dict(
-            zip(("p10", "p50", "p90"), _finite_or_none(np.quantile(break_even, [0.1, 0.5, 0.9], method="inverted_cdf")))
-        ),
+        "p_cheapest": {k: float(results.p_cheapest.sel(strategy=k)) for k in strategies},
+        "break_even_calls_per_month": break_even,
         "evpi": value_of_information,
         "drivers": ranked,
         "recommendation": recommend(
@@ -101,7 +106,7 @@ def summarize(results):
             p_cheaper,
             [STRATEGY_NAMES[s] for s in strategies],
             float(results.attrs["confidence"]),
-            top_driver=ranked[0] if ranked else None,
+            top_driver={**top_driver, "strategy": STRATEGY_NAMES[leading]} if top_driver else None,
             value_of_information=value_of_information,
             horizon=horizon,
         ),
@@ -125,6 +130,35 @@ def summarize(results):
     }
     summary["headline"] = headline(summary)
     return summary
+
+
+def run_label(results):
+    """What the run is: its presets, overrides, command, start time and a one-line label.
+
+    ``label`` is the line every picture and report.md carries, so that a shared
+    chart says which configuration it shows.
+    """
+    info = json.loads(results.attrs.get("run", "{}"))
+    presets = info.get("presets") or {}
+    shown_apart = {*presets, "scenarios", "horizon_months", "start"}
+    overrides = [o for o in info.get("overrides") or [] if o.split("=")[0].lstrip("+~") not in shown_apart]
+    parts = [f"{int(results.attrs['scenarios']):,} scenarios, {int(results.attrs['horizon_months'])} months"
+             f" from {results.attrs['start']}"]
+    parts += [f"{group}={choice}" for group, choice in presets.items() if group in LABELLED_GROUPS]
+    if overrides:
+        parts.append(" ".join(overrides))
+    label = " | ".join(parts)
+    return {
+        "label": label if len(label) <= LABEL_LENGTH else label[: LABEL_LENGTH - 1] + "…",
+        "presets": presets,
+        "overrides": info.get("overrides") or [],
+        "command": info.get("command"),
+        "start_time": info.get("start_time") or results.attrs.get("created"),
+    }
+
+
+LABELLED_GROUPS = ("pricing", "workload", "stress")
+LABEL_LENGTH = 200
 
 
 def drawn_inputs(results):

@@ -9,7 +9,6 @@ from sim.analysis import (
     break_even_volume,
     crossing_curves,
     cvar,
-    drivers,
     evpi,
     payback_quantiles,
     recommend,
@@ -89,35 +88,6 @@ def test_crossing_curves_count_scenarios_on_each_side_of_their_break_even():
     np.testing.assert_allclose(curves["p_cheapest"][1], [0, 0.25, 0.5, 0.75, 1.0])
     # fine-tune costs at 30k calls: 50 b + 0.005 x 30k = 200, 250, 350, 550 -> median 300
     assert math.isclose(curves["cost_band"][1, 1, 2], 300.0)
-
-
-def test_drivers_rank_the_input_that_decides_the_answer_first():
-    n = 1000
-    rng = np.random.default_rng(0)
-    decisive = np.arange(n, dtype=float)
-    noise = rng.random(n)
-    wins = decisive >= 500  # fine-tuning wins exactly in the top half of `decisive`
-    savings = decisive - 500
-    rows = drivers({"noise": noise, "decisive": decisive}, wins, savings)
-    assert [r["input"] for r in rows] == ["decisive", "noise"]
-    assert rows[0]["p_low"] == 0.0 and rows[0]["p_high"] == 1.0 and rows[0]["effect"] == 1.0
-    # lowest tenth: savings -500..-401, median -450.5; highest: 400..499, median 449.5
-    assert rows[0]["savings_low"] == -450.5 and rows[0]["savings_high"] == 449.5
-    assert abs(rows[1]["effect"]) < 0.2
-
-
-def test_driver_groups_are_the_ends_of_a_stable_sort_ties_included():
-    from sim.analysis import _tails
-
-    rng = np.random.default_rng(5)
-    for _ in range(300):
-        n = int(rng.integers(1, 60))
-        values = rng.integers(0, 5, n).astype(float)  # whole-month inputs tie a lot
-        k = int(rng.integers(1, n + 1))
-        order = np.argsort(values, kind="stable")
-        low, high = _tails(values, k)
-        assert sorted(low) == sorted(order[:k])
-        assert sorted(high) == sorted(order[-k:])
 
 
 def test_recommendation_needs_the_confidence_against_every_other_strategy():

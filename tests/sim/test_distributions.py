@@ -51,7 +51,10 @@ def test_draws_are_clipped_and_integers_rounded_half_up():
     months = parse("k", {"dist": "normal", "p05": 1.0, "p95": 5.0}, AT_LEAST_ONE)
     draws = months.sample(np.random.default_rng(2), 10_000)
     assert draws.min() == 1.0 and set(np.unique(draws)) <= set(range(1, 10))
-    assert parse("k", 2.5, AT_LEAST_ONE).sample(None, 2).tolist() == [3.0, 3.0]
+    # a fixed whole-number input is taken as given or refused, never rounded (MODEL.md)
+    assert parse("k", 3, AT_LEAST_ONE).sample(None, 2).tolist() == [3.0, 3.0]
+    with pytest.raises(InputError, match="2.5 is not a whole number >= 1"):
+        parse("k", 2.5, AT_LEAST_ONE)
     cut = parse("k", {"dist": "uniform", "low": 0.5, "high": 0.9999}, FRACTION_BELOW_ONE)
     assert cut.sample(np.random.default_rng(3), 10_000).max() < 1.0
 

@@ -48,9 +48,14 @@ def test_summary_gains_the_analysis(run_dir):
         stats = summary["savings_vs_prompt"][strategy]
         assert stats["cvar05"] <= stats["p05"] <= stats["p50"] <= stats["p95"]
     assert summary["evpi"] >= 0
-    assert set(summary["break_even_calls_per_month"]) == {"p10", "p50", "p90"}
-    effects = [abs(d["effect"]) for d in summary["drivers"]]
-    assert effects == sorted(effects, reverse=True) and len(effects) > 10
+    assert {k: set(v) for k, v in summary["break_even_calls_per_month"].items()} == {
+        "finetune": {"p10", "p50", "p90"}, "rag": {"p10", "p50", "p90"}}
+    for k in ("finetune", "rag"):
+        ranked = summary["drivers"][k]["ranked"]
+        effects = [abs(d["effect"]) for d in ranked]
+        assert effects == sorted(effects, reverse=True) and len(effects) >= 1
+        assert all(d["ci95"][0] > 0 or d["ci95"][1] < 0 for d in ranked)
+    assert set(summary["p_cheapest"]) == {"prompt", "finetune", "rag"} and sum(summary["p_cheapest"].values()) <= 1
     assert summary["recommendation"]["strategy"] in {"prompting", "fine-tuning", "RAG", "not yet"}
     report = (run_dir / "report.md").read_text()
     assert summary["headline"] in report and f"as of **{summary['pricing']['as_of']}**" in report
