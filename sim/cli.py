@@ -24,6 +24,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.callbacks import last_failed_jobs, record_failure
 from sim.config import CONF_DIR, ConfigError, describe_omegaconf_error, register, validate
+from sim.distributions import FAMILY_PARAMETERS
+from sim.overrides import clear_before_mappings, register_distribution_functions
 from sim.storage import atomic_path, stop_publishing
 
 CONFIG_DIR = str(CONF_DIR)
@@ -32,6 +34,7 @@ EXIT_SWEEP_FAILED = 1
 
 log = logging.getLogger("payback")
 _single_runs_done = []  # output directories of the single (not multirun) runs of this process
+_command_line = []  # the arguments as the user typed them
 
 register()
 
@@ -54,7 +57,10 @@ PRESET_GROUPS = ("pricing", "workload", "market", "finetune", "rag", "stress")
 def describe_run(hydra_config):
     """Presets, overrides, command and start time of the job, for its label."""
     choices = hydra_config.runtime.choices
-    overrides = [o for o in hydra_config.overrides.task if not o.lstrip("+~").startswith("hydra.")]
+    task = list(hydra_config.overrides.task)
+    # the key=null that clear_before_mappings put before a mapping is not the user's
+    overrides = [o for i, o in enumerate(task) if not o.lstrip("+~").startswith("hydra.")
+                 and not (o.endswith("=null") and i + 1 < len(task) and task[i + 1].startswith(o[:-4]))]
     presets = {group: str(choices[group]) for group in PRESET_GROUPS if choices.get(group) is not None}
     for override in overrides:  # a list of options (stress=[a,b]) is not among the choices
         group, _, value = override.partition("=")
@@ -63,7 +69,7 @@ def describe_run(hydra_config):
     return {
         "presets": presets,
         "overrides": overrides,
-        "command": " ".join(["payback", *(shlex.quote(arg) for arg in sys.argv[1:])]),
+        "command": " ".join(["payback", *(shlex.quote(arg) for arg in _command_line or sys.argv[1:])]),
         "start_time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 
@@ -120,7 +126,11 @@ def describe_hydra_error(error):
         group, _, name = (error.missing_cfg_file or "").rpartition("/")
         return f"{group}: no option {name!r} (available: {', '.join(error.options)})"
     if isinstance(error, OverrideParseException):
-        return f"cannot read override {error.override!r}: {error.message.splitlines()[0]}"
+        key, _, value = (error.override or "").partition("=")
+        cause = str(error.__cause__).splitlines()[0] if error.__cause__ else error.message.splitlines()[0]
+        if cause.startswith("Unknown function"):
+            cause += f" (distributions: {', '.join(FAMILY_PARAMETERS)}; quote other text: {key}='{value}')"
+        return f"{key}: cannot read {value!r}: {cause}"
     cause = error.__cause__
     if isinstance(cause, OmegaConfBaseException):
         return describe_omegaconf_error(cause)
@@ -177,6 +187,9 @@ def main():
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     signal.signal(signal.SIGTERM, _terminate)
     _probe_mode_only_when_needed()
+    _command_line.extend(sys.argv[1:])
+    sys.argv[1:] = clear_before_mappings(sys.argv[1:])
+    register_distribution_functions()
     try:
         _task()
     except (HydraException, OmegaConfBaseException) as error:

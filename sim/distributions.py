@@ -7,6 +7,7 @@ and integer keys (months, attempts) are rounded half up.
 """
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -210,30 +211,71 @@ def parse(key, value, domain):
     ----------
     key : str
         Dotted config key, used in error messages.
-    value : number or mapping
-        A plain number, or ``{dist: FAMILY, <params>}``.
+    value : number, mapping or str
+        A plain number, ``{dist: FAMILY, <params>}``, or the same as one string,
+        ``FAMILY(p1, p2, ...)`` or ``FAMILY(name=p1, ...)`` (parameters in
+        ``FAMILY_PARAMETERS`` order), e.g. ``pert(low=1e5, mode=1e6, high=5e6)``.
+        A string replaces a configured value whole under Hydra's merges, where a
+        mapping would be merged key by key into a mapping already there.
     domain : Domain
         Range every value and parameter must lie in.
     """
     if isinstance(value, Mapping):
         return _parse_mapping(key, dict(value), domain)
+    if isinstance(value, str):
+        return _parse_mapping(key, _read_compact(key, value), domain)
+    if isinstance(value, (list, tuple)):
+        raise InputError(key, f"a list ({value!r}) is not a number or a distribution such as 'uniform(low=1, high=2)'")
     number = _number(key, value, "value")
     if not domain.contains(number) or (domain.integer and number != math.floor(number)):
         raise InputError(key, f"{number:g} is not {domain.describe()}")
     return Distribution("fixed", (number,), domain)
 
 
+_COMPACT = re.compile(r"\s*([A-Za-z_]\w*)\s*\((.*)\)\s*")
+
+
+def _read_compact(key, text):
+    """``pert(1, 2, 5)`` or ``pert(low=1, mode=2, high=5)`` as a mapping with ``dist``."""
+    match = _COMPACT.fullmatch(text)
+    if match is None:
+        raise InputError(key, f"{text!r} is not a number or a distribution such as 'pert(low=1, mode=2, high=5)'")
+    family, body = match[1], match[2]
+    if family not in FAMILY_PARAMETERS:
+        raise InputError(key, f"unknown distribution {family!r} (use one of {', '.join(FAMILY_PARAMETERS)})")
+    names = FAMILY_PARAMETERS[family]
+    spec = {"dist": family}
+    arguments = [a.strip() for a in body.split(",")] if body.strip() else []
+    for position, argument in enumerate(arguments):
+        name, equals, number = argument.rpartition("=")
+        if not equals and position >= len(names):
+            raise InputError(key, f"{family} takes {len(names)} parameters ({', '.join(names)}), got {len(arguments)}")
+        name = name.strip() if equals else names[position]
+        if name in spec:
+            raise InputError(key, f"{family}: {name} given twice")
+        try:
+            spec[name] = float(number)
+        except ValueError:
+            raise InputError(key, f"{family}: {name} must be a number, got {number.strip()!r}") from None
+    return spec
+
+
 def _parse_mapping(key, spec, domain):
     family = spec.pop("dist", None)
-    if family not in FAMILY_PARAMETERS:
+    if not isinstance(family, str) or family not in FAMILY_PARAMETERS:
         known = ", ".join(FAMILY_PARAMETERS)
         raise InputError(key, f"unknown distribution {family!r} (use dist: one of {known})")
     names = FAMILY_PARAMETERS[family]
-    unknown = sorted(set(spec) - set(names))
+    unknown = sorted(str(name) for name in set(spec) - set(names))
     missing = [name for name in names if name not in spec]
-    if unknown or missing:
-        problem = f"unknown {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}"
-        raise InputError(key, f"{family} takes {', '.join(names)}: {problem}")
+    if unknown:
+        # Hydra merges a mapping into the mapping it overrides: another family's keys survive
+        raise InputError(key, f"{family} takes {', '.join(names)}, not {', '.join(unknown)} (an override that"
+                              f" merged into another distribution? write it whole: "
+                              f"'{family}({', '.join(f'{n}=...' for n in names)})')")
+    if missing:
+        raise InputError(key, f"{family} needs {' and '.join(names)}; {' and '.join(missing)}"
+                              f" {'is' if len(missing) == 1 else 'are'} missing")
     params = tuple(_number(key, spec[name], name) for name in names)
     for name, x in zip(names, params, strict=True):
         if not domain.contains(x):
