@@ -233,7 +233,7 @@ def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of
         return {
             "strategy": names[best],
             "probability": probability,
-            "reason": f"{names[best]} is cheaper than {against} of scenarios{within}.",
+            "reason": f"{names[best][0].upper()}{names[best][1:]} is cheaper than {against} of scenarios{within}.",
         }
     reason = (
         f"No strategy is cheaper than every other with probability >= {confidence:.0%}: "

@@ -8,13 +8,16 @@ validation does (a value out of range).
 import atexit
 import logging
 import os
+import re
 import shlex
 import signal
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import hydra
+import yaml
 from hydra._internal.hydra import Hydra  # private: see needs_mode_probe; hydra-core is pinned <1.4
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
@@ -35,6 +38,7 @@ EXIT_SWEEP_FAILED = 1
 log = logging.getLogger("payback")
 _single_runs_done = []  # output directories of the single (not multirun) runs of this process
 _command_line = []  # the arguments as the user typed them
+_PROCESS_START = time.time()
 
 register()
 
@@ -44,10 +48,34 @@ def _refuse(message):
     sys.exit(EXIT_BAD_INPUT)
 
 
+def discard_refused_run(output_dir):
+    """Remove what Hydra wrote for a run refused before it started: ``.hydra/`` and the log.
+
+    Only files this process wrote go, and then the directories they leave empty (a
+    dated ``outputs/YYYY-MM-DD/`` included): a refused input leaves nothing on disk,
+    and nothing that was there before is touched.
+    """
+    run_dir = Path(output_dir)
+    ours = [*(run_dir / ".hydra").glob("*.yaml"), run_dir / "payback.log"]
+    for path in ours:
+        # a second's margin for the file system's coarser clock
+        if path.is_file() and path.stat().st_mtime >= _PROCESS_START - 1.0:
+            path.unlink()
+    candidates = [run_dir / ".hydra", run_dir]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", run_dir.parent.name):
+        candidates.append(run_dir.parent)
+    for directory in candidates:
+        try:
+            directory.rmdir()  # only when empty
+        except OSError:
+            break
+
+
 def _validate_job(cfg, hydra_config):
     settings = validate(cfg, pricing_sheet=hydra_config.runtime.choices.get("pricing"))
     if hydra_config.output_subdir is not None:
-        record_start(Path(hydra_config.runtime.output_dir) / hydra_config.output_subdir, settings.start)
+        record_identity(Path(hydra_config.runtime.output_dir) / hydra_config.output_subdir, settings.start,
+                        settings.resolved["pricing"]["sheet"])
     return settings
 
 
@@ -74,19 +102,23 @@ def describe_run(hydra_config):
     }
 
 
-def record_start(hydra_dir, start):
-    """Write the resolved ``start`` into a run's ``.hydra/config.yaml``.
+def record_identity(hydra_dir, start, sheet):
+    """Write the resolved ``start`` and the price sheet's name into ``.hydra/config.yaml``.
 
     Hydra saves the composed configuration before the job runs, with ``start: null``
-    (or an interpolation such as ``${now:%Y-%m}``); a replay from that file must
-    start in the same calendar month, not in the month of the replay.
+    (or an interpolation such as ``${now:%Y-%m}``) and without the name of the
+    ``pricing`` preset; a replay from that file must start in the same calendar month,
+    not in the month of the replay, and know its sheet (a successor may not be it).
     """
     path = Path(hydra_dir) / "config.yaml"
     if path.is_file():
         saved = OmegaConf.load(path)
-        if OmegaConf.to_container(saved, resolve=False).get("start") == start:
+        recorded = OmegaConf.to_container(saved, resolve=False)
+        if recorded.get("start") == start and (recorded.get("pricing") or {}).get("sheet") == sheet:
             return
         saved.start = start
+        if "pricing" in saved:
+            saved.pricing.sheet = sheet
         with atomic_path(path) as temporary:
             OmegaConf.save(saved, temporary)
 
@@ -99,6 +131,7 @@ def _task(cfg):
         try:
             settings = _validate_job(cfg, hydra_config)
         except ConfigError as error:
+            discard_refused_run(output_dir)
             _refuse(error)
         # Imported only now: bad input and --help answer before numba, xarray and
         # matplotlib are loaded.
@@ -138,6 +171,14 @@ def describe_hydra_error(error):
         return describe_omegaconf_error(error)
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return " ".join(lines) or type(error).__name__
+
+
+def describe_yaml_error(error):
+    """One line for a configuration file that is not YAML: the file, the line, the problem."""
+    mark = getattr(error, "problem_mark", None)
+    where = f"{mark.name}, line {mark.line + 1}" if mark is not None else "a configuration file"
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"{where}: not YAML ({problem})"
 
 
 def _terminate(signum, frame):
@@ -194,6 +235,8 @@ def main():
         _task()
     except (HydraException, OmegaConfBaseException) as error:
         _refuse(describe_hydra_error(error))
+    except yaml.YAMLError as error:  # a preset that is not YAML, met while composing
+        _refuse(describe_yaml_error(error))
     if last_failed_jobs:
         numbers = ", ".join(str(job["job"]) for job in last_failed_jobs)
         print(f"payback: {len(last_failed_jobs)} sweep job(s) failed ({numbers}): see sweep.csv",

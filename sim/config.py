@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
+import yaml
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -78,6 +79,7 @@ class Pricing:
     finetune_serving_until: Optional[str] = None  # ISO date: last day fine-tuned models serve
     as_of: str = MISSING
     source: str = MISSING
+    sheet: Optional[str] = None  # the preset's name: set by each run, recorded for its replay
 
 
 @dataclass
@@ -154,14 +156,15 @@ SECTIONS = {"workload": Workload, "pricing": Pricing, "market": Market, "finetun
 # The prices of ``finetune.successor``'s sheet that the route pays after a migration.
 SUCCESSOR_PRICES = ("finetuned_input", "finetuned_output", "training", "hosting_per_month")
 PLATFORM_EXIT_CHOICES = ("prompt", "migrate")
-_SHEET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+MAX_MONTHS_AFTER_START = 1200
+_SHEET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*", re.ASCII)
 
 
 def _months_after_start(months, *, _root_):
     # ``${after_start:N}``: the last day of month N counted from ``start`` (month 1),
     # so that a preset can date an event inside the horizon whatever ``start`` is.
-    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
-        raise ValueError(f"after_start takes a whole number of months >= 1, got {months!r}")
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS_AFTER_START:
+        raise ValueError(f"after_start takes a whole number of months from 1 to {MAX_MONTHS_AFTER_START}, got {months!r}")
     start = _root_.get("start")
     return last_day_of_month(parse_month("start", current_month() if start is None else start), months)
 
@@ -234,8 +237,8 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     cfg : DictConfig or mapping
         The composed configuration (without the ``hydra`` node).
     pricing_sheet : str, optional
-        Name of the ``pricing`` option the configuration was composed with: a
-        ``finetune.successor`` of the same name is refused.
+        Name of the ``pricing`` option the configuration was composed with (default:
+        ``pricing.sheet``): a ``finetune.successor`` of the same name is refused.
     conf_dir : str or Path
         Configuration directory whose ``pricing/`` holds the successor's sheet.
 
@@ -279,12 +282,14 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         raise ConfigError(f"kept_scenarios: {kept!r} is not null or a whole number >= 1")
 
     finetune = resolved["finetune"]
+    pricing_sheet = pricing_sheet or resolved["pricing"]["sheet"]
+    resolved["pricing"]["sheet"] = pricing_sheet
     migrate = _platform_exit_choice(finetune["on_platform_exit"]) == "migrate"
     metadata = input_metadata()
     inputs = {}
     try:
         sheets = [sheet_calendar(pricing_sheet or "pricing", "pricing", resolved["pricing"], start, horizon)]
-        successor = _successor_sheet(finetune["successor"], pricing_sheet, conf_dir) if migrate else None
+        successor = _successor_sheet(finetune["successor"], pricing_sheet, conf_dir, start_text) if migrate else None
         if successor is not None:
             sheets.append(sheet_calendar(finetune["successor"], f"finetune.successor ({finetune['successor']})",
                                          successor, start, horizon))
@@ -330,8 +335,11 @@ def _platform_exit_choice(choice):
     return choice
 
 
-def _successor_sheet(name, pricing_sheet, conf_dir):
-    """The successor's price sheet, validated by the Pricing schema, as plain containers."""
+def _successor_sheet(name, pricing_sheet, conf_dir, start):
+    """The successor's price sheet, validated by the Pricing schema, as plain containers.
+
+    Its ``${after_start:N}`` dates count from the run's ``start``.
+    """
     key = "finetune.successor"
     if name is None:
         raise ConfigError(f"{key}: required with finetune.on_platform_exit=migrate (a sheet in conf/pricing/)")
@@ -343,9 +351,13 @@ def _successor_sheet(name, pricing_sheet, conf_dir):
         raise ConfigError(f"{key}: {name!r} is the run's own price sheet; a successor is another sheet")
     try:
         sheet = OmegaConf.merge(OmegaConf.structured(Pricing), OmegaConf.load(directory / f"{name}.yaml"))
-        return OmegaConf.to_container(sheet, resolve=True, throw_on_missing=True)
+        with_start = OmegaConf.create({"start": start, "pricing": sheet})
+        return OmegaConf.to_container(with_start, resolve=True, throw_on_missing=True)["pricing"]
     except OmegaConfBaseException as error:
         raise ConfigError(f"{key} ({name}.yaml): {describe_omegaconf_error(error)}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        first = str(getattr(error, "problem", None) or error).splitlines()[0]
+        raise ConfigError(f"{key} ({name}.yaml): not YAML ({first})") from None
 
 
 def _plain(cfg):

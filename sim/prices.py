@@ -288,6 +288,9 @@ def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, emb
     hosting, hosting_note = given_or_table(hosting, "hosting_per_month")
     training_until, training_until_note = given_or_table(training_until, "finetune_training_until")
     serving_until, serving_until_note = given_or_table(serving_until, "finetune_serving_until")
+    if training_until and serving_until and serving_until < training_until:
+        raise Refusal(f"serving-until {serving_until} is before training-until {training_until}: a model"
+                      " cannot stop serving before its last training")
     if embedding is not None:
         embedding_note = "given on the command line"
     elif terms is not None:
@@ -373,7 +376,7 @@ def write_sheet(text, path, *, force=False):
 
 def _iso_date(text):
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             return date.fromisoformat(text).isoformat()
     except ValueError:
         pass
@@ -397,8 +400,15 @@ def _usd(text):
     return value
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    def error(self, message):
+        # one line, as every refusal of payback's; --help still shows the usage
+        print(f"payback: error: {message} (see python -m sim.prices --help)", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
 def _parser():
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="python -m sim.prices",
         description="Write a price sheet conf/pricing/SHEET.yaml from genai-prices' data and "
         "payback's provider table (training, hosting, embedding, fine-tune dates).",
@@ -441,6 +451,9 @@ def main(argv=None):
     except (Refusal, OSError) as error:
         print(f"payback: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # the sheet is written atomically: nothing half-written is left
+        print("payback: interrupted; no sheet written", file=sys.stderr)
+        return 130
     for warning in warnings:
         print(f"payback: warning: {warning}; check it", file=sys.stderr)
     usage = f"; use it with `payback pricing={path.stem}`" if args.out_dir == PRICING_DIR else ""

@@ -14,7 +14,9 @@ from datetime import date, datetime, timezone
 
 from sim.distributions import InputError
 
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # start's range: dates N months on stay representable
 DATE_KEYS = ("finetune_training_until", "finetune_serving_until")
 
 
@@ -26,17 +28,18 @@ def current_month():
 def parse_month(key, text):
     """``(year, month)`` of a ``YYYY-MM`` string, or InputError naming ``key``."""
     match = _MONTH.fullmatch(text) if isinstance(text, str) else None
-    if match is None or not 1 <= int(match[2]) <= 12:
-        raise InputError(key, f"{text!r} is not a calendar month YYYY-MM (e.g. 2026-12)")
+    if match is None or not 1 <= int(match[2]) <= 12 or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        raise InputError(key, f"{text!r} is not a calendar month YYYY-MM from {FIRST_YEAR}-01 to {LAST_YEAR}-12"
+                              " (e.g. 2026-12)")
     return int(match[1]), int(match[2])
 
 
 def parse_date(key, text):
-    """A ``datetime.date`` from an ISO ``YYYY-MM-DD`` string, None for null."""
-    if text is None:
+    """A ``datetime.date`` from an ISO ``YYYY-MM-DD`` string, None for null or empty."""
+    if text is None or text == "":
         return None
     try:
-        if not isinstance(text, str) or len(text) != 10:
+        if not isinstance(text, str) or not _DATE.fullmatch(text):
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:

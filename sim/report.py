@@ -29,6 +29,7 @@ def render(results, summary):
         "",
         f"**{summary['headline']}**",
         "",
+        *([f"> **Small run.** {summary['small_run']}", ""] if summary.get("small_run") else []),
         f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
         "",
         *_calendar_lead(summary),

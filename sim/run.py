@@ -51,6 +51,8 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
         from sim.report import write_report
 
         write_report(results, summary, output_dir)
+    if summary["small_run"]:
+        log.warning(summary["small_run"])
     log.info(summary["headline"])
     recommendation = summary["recommendation"]
     log.info("recommendation: %s (%s)", recommendation["strategy"], recommendation["reason"].split(". ")[0])

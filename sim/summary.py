@@ -129,7 +129,22 @@ def summarize(results):
         },
     }
     summary["headline"] = headline(summary)
+    summary["small_run"] = small_run_note(summary)
     return summary
+
+
+SMALL_RUN = 10_000  # below it a probability's 95% interval is wider than about +-1 point
+
+
+def small_run_note(summary):
+    """A sentence for runs below ``SMALL_RUN`` scenarios (None above): how wide, what to run."""
+    n = summary["scenarios"]
+    if n >= SMALL_RUN:
+        return None
+    widest = max(p["ci95"][1] - p["ci95"][0] for p in summary["p_beats_prompt"].values()) / 2
+    return (f"Only {n:,} scenarios: probabilities are known to about ±{100 * widest:.1f} points (95%) and"
+            " quantiles, CVaR and drivers are rough. Run scenarios=100000 or more (about ±0.3 points)"
+            " before you decide.")
 
 
 def run_label(results):

@@ -188,6 +188,13 @@ def test_the_provider_calendar_end_to_end_and_the_resolved_start_is_recorded_for
     assert replay.returncode == 0, replay.stderr
     again = json.loads((tmp_path / "replay" / "summary.json").read_text())
     assert again["start"] == summary["start"] and again["p_beats_prompt"] == summary["p_beats_prompt"]
+    assert again["calendar"]["events"] == summary["calendar"]["events"]  # the sheet keeps its name
+    itself = subprocess.run(
+        [sys.executable, "-m", "sim", "--config-path", str(run_dir / ".hydra"), "--config-name", "config",
+         f"hydra.run.dir={tmp_path / 'itself'}", "finetune.successor=openai-gpt-4.1-mini"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert itself.returncode == 2 and "'openai-gpt-4.1-mini' is the run's own price sheet" in itself.stderr
 
 
 @pytest.mark.parametrize("args, message", [
@@ -202,3 +209,24 @@ def test_calendar_refusals_on_the_command_line(tmp_path, args, message):
     assert done.returncode == 2
     assert done.stderr.strip() == f"payback: error: {message}" or done.stderr.strip().startswith(f"payback: error: {message}")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_refused_input_leaves_nothing_on_disk_and_keeps_what_was_there(tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("kept")
+    for run_dir in (tmp_path / "outputs" / "2026-11-29" / "10-00-00", mine):
+        done = payback("scenarios=-1", run_dir=run_dir)
+        assert done.returncode == 2 and "scenarios: -1 is not a whole number >= 1" in done.stderr
+    assert not (tmp_path / "outputs" / "2026-11-29").exists()
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+
+
+def test_a_preset_that_is_not_yaml_is_refused_in_one_line(tmp_path):
+    (tmp_path / "mine" / "pricing").mkdir(parents=True)
+    (tmp_path / "mine" / "pricing" / "broken.yaml").write_text("base_input: [0.4\nfoo: : :\n")
+    done = subprocess.run([sys.executable, "-m", "sim", f"--config-dir={tmp_path / 'mine'}",
+                           f"hydra.run.dir={tmp_path / 'run'}", "pricing=broken"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "broken.yaml, line 2: not YAML" in done.stderr

@@ -9,7 +9,7 @@ from hydra import compose, initialize_config_dir
 from kernels.scenarios import STATIC_FIELDS
 from sim.cli import CONFIG_DIR
 from sim.config import EVENT_FIELDS, ConfigError, input_metadata, validate
-from tests.conftest import configure
+from tests.conftest import configure, write_sheet
 
 
 def compose_with(*overrides):
@@ -110,6 +110,9 @@ MIGRATE = {"on_platform_exit": "migrate"}
         ({"start": "2026-13"}, "start", "is not a calendar month YYYY-MM"),
         ({"start": "Dec 2026"}, "start", "is not a calendar month YYYY-MM"),
         ({"start": 202612}, "start", "is not a calendar month YYYY-MM"),
+        ({"start": "0000-01"}, "start", "from 1900-01 to 2999-12"),
+        ({"start": "\uff12\uff10\uff12\uff16-\uff11\uff12"}, "start", "is not a calendar month YYYY-MM"),
+        ({"pricing": {"finetune_training_until": "2027-W01-1"}}, "pricing.finetune_training_until", "not an ISO date"),
         ({"pricing": {"finetune_training_until": "2027-02-30"}}, "pricing.finetune_training_until", "not an ISO date"),
         ({"pricing": {"finetune_serving_until": "next year"}}, "pricing.finetune_serving_until", "not an ISO date"),
         ({"pricing": {"finetune_training_until": "2027-03-01", "finetune_serving_until": "2027-02-01"}},
@@ -156,3 +159,23 @@ def test_stress_platform_exit_dates_an_exit_inside_the_horizon_whatever_the_star
         settings = validate(compose_with("stress=platform-exit", f"start={start}"), pricing_sheet="serverless-lora-8b")
         training, serving = settings.calendar.tolist()[:2]
         assert 1 <= training <= serving <= settings.horizon_months and settings.migrate_on_exit
+
+
+def test_an_empty_date_is_no_announced_end():
+    settings = validate(configure(start="2027-01", pricing={"finetune_training_until": "", "finetune_serving_until": None}))
+    assert settings.calendar.tolist() == [25, 25, 25, 25]
+
+
+def test_a_successor_that_is_not_yaml_is_refused_naming_it(tmp_path):
+    (tmp_path / "pricing").mkdir()
+    (tmp_path / "pricing" / "broken.yaml").write_text("base_input: [0.4\nfoo: : :\n")
+    with pytest.raises(ConfigError, match=r"^finetune.successor \(broken.yaml\): not YAML \("):
+        validate(configure(finetune={**MIGRATE, "successor": "broken"}), conf_dir=tmp_path)
+
+
+def test_a_successors_after_start_dates_count_from_the_runs_start(tmp_path):
+    write_sheet(tmp_path, "later", finetune_training_until="${after_start:3}", finetune_serving_until="${after_start:5}")
+    settings = validate(configure(start="2026-12", finetune={**MIGRATE, "successor": "later"}), conf_dir=tmp_path)
+    later = settings.sheets[1]
+    assert (str(later.training_until), str(later.serving_until)) == ("2027-02-28", "2027-04-30")
+    assert settings.calendar.tolist()[2:] == [3, 5]

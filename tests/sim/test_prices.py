@@ -44,7 +44,7 @@ def test_gpt_4_1_mini_from_openai_takes_the_dataset_and_the_table(tmp_path, caps
     sheet = load(tmp_path / "openai-gpt-4.1-mini.yaml")
     terms = TERMS["openai", "gpt-4.1-mini"]
 
-    assert set(sheet) == {f.name for f in fields(Pricing)}
+    assert set(sheet) == {f.name for f in fields(Pricing)} - {"sheet"}  # a run sets its sheet's name
     assert (sheet["base_input"], sheet["base_output"]) == pytest.approx((base_input, base_output))
     # genai-prices has no ft: entry for gpt-4.1-mini: the table's fine-tuned prices
     assert (sheet["finetuned_input"], sheet["finetuned_output"]) == (terms.finetuned_input, terms.finetuned_output)
@@ -63,7 +63,7 @@ def test_the_written_sheet_validates_in_the_project_config(tmp_path, model, prov
     assert write(tmp_path, model, "--provider", provider, "--name", "sheet") == 0
     sheet = load(tmp_path / "sheet.yaml")
     settings = validate(configure(pricing=sheet))
-    assert settings.resolved["pricing"] == sheet
+    assert settings.resolved["pricing"] == {**sheet, "sheet": None}
     text = (tmp_path / "sheet.yaml").read_text()
     assert "Prices drift: check" in text
     for line in text.splitlines():
@@ -166,3 +166,21 @@ def test_every_table_entry_is_dated_sourced_and_known_to_the_dataset():
         assert terms.source.startswith("https://")
         assert terms.finetune_training_until <= terms.finetune_serving_until
         assert terms.training > 0 and terms.hosting_per_month >= 0 and terms.embedding > 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--training", "-1"], "argument --training: '-1' is not a number >= 0"),
+    (["--training-until", "2027-13-01"], "is not a date YYYY-MM-DD"),
+    (["--name", "../evil"], "use letters, digits"),
+    (["--training-until", "2027-06-01", "--serving-until", "2027-05-01"], "is before training-until"),
+])
+def test_bad_arguments_are_refused_in_one_line(tmp_path, capsys, args, message):
+    pytest.importorskip("genai_prices")
+    try:  # argparse's refusals exit, the command's own return
+        code = write(tmp_path, "gpt-4.1-mini", "--provider", "openai", *args)
+    except SystemExit as stop:
+        code = stop.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("payback: error: ") and message in err
+    assert not list(tmp_path.iterdir())
