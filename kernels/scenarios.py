@@ -317,6 +317,7 @@ def simulate_block(
     shutdown_month,
     exit_month,
     migrated,
+    exited,
     beats,
     paid_back,
     cost_sum,
@@ -367,6 +368,9 @@ def simulate_block(
         Out: month the fine-tune route first left its platform, -1 if it did not.
     migrated : bool[n]
         Out: the route moved to the successor's sheet.
+    exited : bool[n]
+        Out: at the horizon the calendar has left the route prompting for good (an
+        exit without migration, or the successor's own exit).
     beats : int64[2, horizon]
         Out, accumulated: scenarios with ``C_k(m) < C_prompt(m)``, fine-tune and RAG.
     paid_back : int64[2, horizon]
@@ -591,6 +595,7 @@ def simulate_block(
         shutdown_month[i] = ended
         exit_month[i] = first_exit
         migrated[i] = on_successor
+        exited[i] = phase == _EXITED
 
         cost_sum[PROMPT] += c_p
         cost_sum[FINETUNE] += c_f

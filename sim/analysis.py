@@ -228,16 +228,18 @@ def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of
     beats = {names[j]: float(p_cheaper[best][j]) for j in range(len(names)) if j != best}
     probability = min(beats.values())
     within = f" within {horizon} months" if horizon else ""
-    against = " and ".join(f"{name} in {p:.0%}" for name, p in beats.items())
+    # "cheaper than A in 96% of scenarios and than B in 78%": the subject stays the winner
+    against = " and than ".join(f"{name} in {p:.0%}" + (" of scenarios" if i == 0 else "")
+                                for i, (name, p) in enumerate(beats.items()))
     if probability >= confidence:
         return {
             "strategy": names[best],
             "probability": probability,
-            "reason": f"{names[best][0].upper()}{names[best][1:]} is cheaper than {against} of scenarios{within}.",
+            "reason": f"{names[best][0].upper()}{names[best][1:]} is cheaper than {against}{within}.",
         }
     reason = (
         f"No strategy is cheaper than every other with probability >= {confidence:.0%}: "
-        f"{names[best]} has the lowest expected cost and is cheaper than {against} of scenarios{within}."
+        f"{names[best]} has the lowest expected cost and is cheaper than {against}{within}."
     )
     if top_driver is not None:
         reason += (

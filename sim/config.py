@@ -204,7 +204,7 @@ class Settings:
     Distribution; ``resolved`` is the whole configuration as plain containers, with
     ``start`` resolved. ``calendar`` is the kernel's int64[CALENDAR_LEN] (see
     ``kernels.scenarios.TRAINING_UNTIL``); ``sheets`` the run's sheet's calendar and,
-    with ``migrate``, the successor's.
+    with ``migrate``, the successor's; ``successor_sheet`` that sheet as read.
     """
 
     start: str
@@ -221,6 +221,7 @@ class Settings:
     migrate_on_exit: bool
     calendar: np.ndarray
     sheets: tuple
+    successor_sheet: Optional[dict]
     inputs: dict
     resolved: dict
 
@@ -324,6 +325,7 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         migrate_on_exit=migrate,
         calendar=calendar,
         sheets=tuple(sheets),
+        successor_sheet=successor,
         inputs=inputs,
         resolved=resolved,
     )

@@ -39,8 +39,8 @@ class Totals:
     strategy; ``cheaper_count`` int64[3, 3], scenarios with ``C_row < C_column``;
     ``cheapest_count`` int64[3], scenarios in which a strategy is cheaper than both others;
     ``paid_back`` int64[2, H], scenarios whose payback month is m (fine-tune, RAG);
-    ``retrains``, ``attempts``: sums; ``failed``, ``shutdown``, ``migrated``: scenario
-    counts; ``exited`` int64[H], scenarios whose fine-tune route left its platform in
+    ``retrains``, ``attempts``: sums; ``failed``, ``shutdown``, ``migrated``,
+    ``exited_for_good`` (prompting for good at the horizon after an exit): scenario counts; ``exited`` int64[H], scenarios whose fine-tune route left its platform in
     month m.
     """
 
@@ -54,6 +54,7 @@ class Totals:
     failed: int
     shutdown: int
     migrated: int
+    exited_for_good: int
     exited: np.ndarray
 
 
@@ -84,6 +85,7 @@ class Simulation:
     shutdown_month: np.ndarray  # int32[k]
     exit_month: np.ndarray  # int32[k], -1 where the route stayed on its platform
     migrated: np.ndarray  # bool[k]
+    exited: np.ndarray  # bool[k], prompting for good at the horizon after an exit
     beats: np.ndarray  # int64[2, H]
     paths: np.ndarray  # float64[min(n, PATH_SAMPLE) or n with save_paths, 3, H]
     totals: Totals = None
@@ -130,6 +132,7 @@ def simulate(settings, *, threads=None, progress=True):
         shutdown_month=np.empty(kept, dtype=np.int32),
         exit_month=np.empty(kept, dtype=np.int32),
         migrated=np.empty(kept, dtype=np.bool_),
+        exited=np.empty(kept, dtype=np.bool_),
         beats=np.zeros((2, horizon), dtype=np.int64),
         paths=np.empty((n if settings.save_paths else min(n, PATH_SAMPLE), n_strategies, horizon)),
     )
@@ -140,12 +143,12 @@ def simulate(settings, *, threads=None, progress=True):
     cheaper_count = np.zeros((n_blocks, n_strategies, n_strategies), dtype=np.int64)
     cheapest_count = np.zeros((n_blocks, n_strategies), dtype=np.int64)
     paid_back = np.zeros((n_blocks, 2, horizon), dtype=np.int64)
-    counts = np.zeros((n_blocks, 5), dtype=np.int64)  # retrains, attempts, failed, shutdown, migrated
+    counts = np.zeros((n_blocks, 6), dtype=np.int64)  # retrains, attempts, failed, shutdown, migrated, exited
     exited = np.zeros((n_blocks, horizon + 1), dtype=np.int64)  # by exit month; column 0 unused
     no_paths = np.empty((0, n_strategies, horizon))
 
     kept_outputs = (out.cost, out.cost_fixed, out.cost_slope, out.payback, out.retrains, out.attempts,
-                    out.failed, out.shutdown_month, out.exit_month, out.migrated)
+                    out.failed, out.shutdown_month, out.exit_month, out.migrated, out.exited)
     # Each worker thread allocates its block-sized arrays once and reuses them for every
     # block it runs: allocating them per block cost about a third of the run time on
     # the development VM, where freed memory goes back to the system and every fresh
@@ -198,9 +201,9 @@ def simulate(settings, *, threads=None, progress=True):
         if 0 < kept_rows < rows:
             for kept_array, block_array in zip(kept_outputs, outputs, strict=True):
                 kept_array[lo : lo + kept_rows] = block_array[:kept_rows]
-        *_, retrains, attempts, failed, shutdown_month, exit_month, migrated = outputs
+        *_, retrains, attempts, failed, shutdown_month, exit_month, migrated, exited_for_good = outputs
         counts[block] = (retrains.sum(), attempts.sum(), failed.sum(), np.count_nonzero(shutdown_month),
-                         migrated.sum())
+                         migrated.sum(), exited_for_good.sum())
         exits = exit_month[exit_month > 0]
         if exits.size:
             exited[block] = np.bincount(exits, minlength=horizon + 1)
@@ -220,7 +223,7 @@ def simulate(settings, *, threads=None, progress=True):
         # On Ctrl-C or SIGTERM drop the queued blocks instead of running them all.
         pool.shutdown(wait=True, cancel_futures=True)
     out.beats[:] = beats_per_block.sum(axis=0)
-    retrains, attempts, failed, shutdown, migrated = (int(c) for c in counts.sum(axis=0))
+    retrains, attempts, failed, shutdown, migrated, exited_for_good = (int(c) for c in counts.sum(axis=0))
     sums = cost_sum.sum(axis=0)
     out.totals = Totals(
         cost_sum=sums[:n_strategies],
@@ -233,6 +236,7 @@ def simulate(settings, *, threads=None, progress=True):
         failed=failed,
         shutdown=shutdown,
         migrated=migrated,
+        exited_for_good=exited_for_good,
         exited=exited.sum(axis=0)[1:],
     )
     return out

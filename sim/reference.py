@@ -56,7 +56,8 @@ def simulate_reference(static, cut_size, base_lifetime, horizon, annual_discount
     dict of numpy.ndarray
         ``cost`` float[n, 3] (USD at the horizon, prompt/fine-tune/RAG), ``payback``
         int[n, 2] (-1 if none), ``beats`` int[2, horizon], ``retrains``, ``attempts``
-        int[n], ``failed`` bool[n], ``exit_month`` int[n] (-1 if none), ``migrated`` bool[n].
+        int[n], ``failed`` bool[n], ``exit_month`` int[n] (-1 if none), ``migrated`` bool[n],
+        ``exited`` bool[n] (prompting for good at the horizon after an exit).
     """
     n = static.shape[0]
     def c(key):
@@ -199,4 +200,5 @@ def simulate_reference(static, cut_size, base_lifetime, horizon, annual_discount
             payback[first_payback, j - 1] = m
 
     return {"cost": cumulative, "payback": payback, "beats": beats, "retrains": retrains,
-            "attempts": attempts, "failed": phase == FAILED, "exit_month": exit_month, "migrated": migrated}
+            "attempts": attempts, "failed": phase == FAILED, "exit_month": exit_month, "migrated": migrated,
+            "exited": phase == EXITED}

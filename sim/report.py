@@ -7,9 +7,9 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from sim.config import input_metadata
+from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
-from sim.plots import draw_all, usd
+from sim.plots import calls, draw_all, usd
 from sim.storage import atomic_path, read_results
 from sim.summary import STRATEGY_NAMES, summarize
 
@@ -112,6 +112,11 @@ def render(results, summary):
     for key in ("finetune_training_until", "finetune_serving_until"):
         lines.append(f"| `pricing.{key}` | {config['pricing'].get(key) or 'none announced'} | date |")
     lines.append(f"| `start` | {summary['start']} | month 1 |")
+    successor = OmegaConf.create(results.attrs.get("successor_sheet") or "{}")
+    for name in SUCCESSOR_PRICES if successor else ():
+        meta = input_metadata()[f"pricing.{name}"]
+        shown = parse(f"successor.{name}", successor[name], meta["domain"]).describe()
+        lines.append(f"| `successor.{name}` ({config['finetune']['successor']}) | {shown} | {meta['unit']} |")
     pricing = summary["pricing"]
     lines += [
         "",
@@ -119,6 +124,9 @@ def render(results, summary):
         "Prices drift: check them before you commit budget.",
         "",
     ]
+    if successor:
+        lines[-1:] = ["", f"Successor sheet `{config['finetune']['successor']}` as of **{successor['as_of']}**;"
+                          f" source: {successor['source']}.", ""]
     return "\n".join(lines)
 
 
@@ -135,8 +143,9 @@ def _exit_sentence(summary):
     sentence = (f"the fine-tune route leaves its platform in {exits['fraction']:.1%} of scenarios"
                 f" (median month {exits['month_p50']})")
     if calendar["on_platform_exit"] == "migrate":
-        return (sentence + f"; it migrates to `{calendar['successor']}` in "
-                f"{summary['migrations']['mean']:.1%} and serves by prompting otherwise.")
+        return (sentence + f"; it migrates to `{calendar['successor']}` in {summary['migrations']['mean']:.1%}."
+                f" By the horizon the calendar has left it prompting for good in {exits['for_good']:.1%}"
+                " (without a migration, or at the successor's own end), its spending sunk.")
     return sentence + "; from then on it serves by prompting, its spending sunk (`finetune.on_platform_exit=prompt`)."
 
 
@@ -175,8 +184,8 @@ def _drivers_table(name, drivers):
         "| --- | --- | --- | --- | --- | --- |",
     ]
     lines += [
-        f"| {d['description']} (`{d['input']}`) | {d['low_tenth_up_to']:,.4g} {d['unit']} |"
-        f" {d['high_tenth_from']:,.4g} {d['unit']} | {d['p_low']:.1%} / {d['p_high']:.1%} |"
+        f"| {d['description']} (`{d['input']}`) | {_amount(d['low_tenth_up_to'], d['unit'])} |"
+        f" {_amount(d['high_tenth_from'], d['unit'])} | {d['p_low']:.1%} / {d['p_high']:.1%} |"
         f" {d['effect']:+.1%} [{d['ci95'][0]:+.1%}, {d['ci95'][1]:+.1%}] |"
         f" {usd(d['savings_low'])} / {usd(d['savings_high'])} |"
         for d in drivers["ranked"]
@@ -194,7 +203,16 @@ def _month(value):
 
 
 def _calls(value):
-    return "never" if value is None else f"{value:,.0f}"
+    # three significant digits: a break-even volume is not known to the call
+    return "never" if value is None else calls(value)
+
+
+def _amount(value, unit):
+    """A driver's boundary in its unit: money as money, counts without false precision."""
+    if unit == "USD" or unit.startswith("USD/"):
+        return usd(value)
+    shown = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+    return f"{shown} {unit}"
 
 
 def _kept_note(summary):

@@ -126,6 +126,11 @@ def to_dataset(settings, simulation, run_info=None):
         migrated=_var(
             "scenario", simulation.migrated, "1", "the fine-tune route moved to finetune.successor's sheet"
         ),
+        exited_for_good=_var(
+            "scenario", simulation.exited, "1",
+            "at the horizon the fine-tune route serves by prompting for good after a platform exit"
+            " (without migration, or the successor's own exit)",
+        ),
         exit_count=_var(
             "month", totals.exited, "scenarios",
             "scenarios whose fine-tune route left its platform in month m",
@@ -135,6 +140,10 @@ def to_dataset(settings, simulation, run_info=None):
             "P(the fine-tune route left its platform within the horizon)",
         ),
         p_migrated=_var((), totals.migrated / n, "probability", "P(the fine-tune route migrated to the successor)"),
+        p_exited_for_good=_var(
+            (), totals.exited_for_good / n, "probability",
+            "P(at the horizon the calendar has left the fine-tune route prompting for good)",
+        ),
         beats_prompt_count=_var(
             ("challenger", "month"), simulation.beats, "scenarios",
             "scenarios with C_k(m) < C_prompt(m)",
@@ -207,6 +216,7 @@ def to_dataset(settings, simulation, run_info=None):
             f"{k}={d.params[0]:g}" for k, d in settings.inputs.items() if d.is_fixed
         ),
         "config": OmegaConf.to_yaml(settings.resolved),
+        "successor_sheet": OmegaConf.to_yaml(settings.successor_sheet) if settings.successor_sheet else "",
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     return xr.Dataset(variables, coords=coords, attrs=attrs)

@@ -116,6 +116,7 @@ def summarize(results):
         "platform_exit": {
             "fraction": float(results.p_platform_exit),
             "month_p50": _median_month(results.exit_count.values),
+            "for_good": float(results.p_exited_for_good),
         },
         "migrations": {"mean": float(results.p_migrated)},
         "calendar": {

@@ -309,8 +309,10 @@ def dated(training_until=None, serving_until=None, start="2027-01", **sections):
     return configure(start=start, pricing=pricing, **sections)
 
 
-def assert_route(sim, exit_month, migrated=False, attempts=1, retrains=0, failed=False):
+def assert_route(sim, exit_month, migrated=False, attempts=1, retrains=0, failed=False, for_good=None):
     assert (sim.exit_month == exit_month).all() and (sim.migrated == migrated).all()
+    # without a migration an exit is for good; a migrated route is prompting at the end only if it left again
+    assert (sim.exited == (not migrated if for_good is None else for_good)).all()
     assert (sim.attempts == attempts).all() and (sim.retrains == retrains).all()
     assert (sim.failed == failed).all()
 
@@ -391,7 +393,7 @@ def test_successor_prices_and_its_own_calendar(tmp_path):
         + (60.0 + MAINTENANCE) * 5 + PROMPT_MONTHLY * 12
     )
     assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
-    assert_route(sim, exit_month=7, migrated=True, attempts=2)
+    assert_route(sim, exit_month=7, migrated=True, attempts=2, for_good=True)
 
 
 def test_exit_in_month_one_with_prompt_never_trains():
@@ -425,7 +427,7 @@ def test_every_migration_attempt_failing_is_a_failure(tmp_path):
     # (setup cost, then retrain cost) fail; spending sunk, prompting, no maintenance
     finetune = PROMPT_MONTHLY * H + FIRST_ATTEMPT + TRAINING_RUN + 1000.0
     assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
-    assert_route(sim, exit_month=1, migrated=True, attempts=2, failed=True)
+    assert_route(sim, exit_month=1, migrated=True, attempts=2, failed=True, for_good=False)
 
 
 def test_dates_beyond_the_horizon_change_nothing():

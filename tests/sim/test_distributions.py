@@ -99,12 +99,18 @@ def test_the_kernels_pert_draws_match_the_beta_distribution():
         ({"dist": "uniform", "low": 2.0, "high": 1.0}, "low (2) must be below high (1)"),
         ({"dist": "gamma", "p05": 1.0, "p95": 2.0}, "unknown distribution 'gamma'"),
         ({"p05": 1.0, "p95": 2.0}, "unknown distribution None"),
-        ({"dist": "lognormal", "p5": 1.0, "p95": 2.0}, "unknown p5"),
-        ({"dist": "uniform", "low": 1.0}, "missing high"),
+        ({"dist": "lognormal", "p5": 1.0, "p95": 2.0}, "lognormal takes p05, p95, not p5"),
+        ({"dist": "uniform", "low": 1.0}, "uniform needs low and high; high is missing"),
         ({"dist": "uniform", "low": -1.0, "high": 2.0}, "low (-1) is not a number >= 0"),
         ({"dist": "lognormal", "p05": "a", "p95": 2.0}, "p05 must be a number"),
         (-3.0, "-3 is not a number >= 0"),
-        ("12", "value must be a number"),
+        ("12", "'12' is not a number or a distribution such as 'pert(low=1, mode=2, high=5)'"),
+        ("pert(1, 2)", "pert needs low and mode and high; high is missing"),
+        ("pert(1, 2, 3, 4)", "pert takes 3 parameters (low, mode, high), got 4"),
+        ("pert(1, 2, x)", "pert: high must be a number, got 'x'"),
+        ("uniform(low=1, low=2)", "uniform: low given twice"),
+        ([1.0, 2.0], "a list ([1.0, 2.0]) is not a number or a distribution"),
+        ({"dist": ["uniform"], "low": 1.0, "high": 2.0}, "unknown distribution ['uniform']"),
         (True, "value must be a number"),
         (math.nan, "must be finite"),
     ],
@@ -122,3 +128,15 @@ def test_z95_literal_is_the_normal_95_percent_quantile():
     from sim.distributions import Z95
 
     assert Z95 == stats.norm.ppf(0.95)
+
+
+@pytest.mark.parametrize("text, family, params", [
+    ("pert(1, 2, 5)", "pert", (1.0, 2.0, 5.0)),
+    ("pert(low=1, mode=2, high=5)", "pert", (1.0, 2.0, 5.0)),
+    (" lognormal( p95 = 9e5 , p05=1e5 ) ", "lognormal", (1e5, 9e5)),
+    ("uniform(0.1, high=0.3)", "uniform", (0.1, 0.3)),
+])
+def test_the_compact_form_reads_as_the_mapping_and_prints_back_the_same(text, family, params):
+    distribution = parse("k", text, NONNEGATIVE)
+    assert (distribution.family, distribution.params) == (family, params)
+    assert parse("k", distribution.describe(), NONNEGATIVE) == distribution

@@ -153,7 +153,7 @@ def test_kernel_equals_reference_on_the_provider_calendar(case, tmp_path):
     assert (kernel.exit_month > 0).all()
     np.testing.assert_allclose(kernel.cost, numpy_run["cost"], rtol=1e-12, atol=0.005)
     np.testing.assert_array_equal(kernel.payback, numpy_run["payback"])
-    for name in ("retrains", "attempts", "failed", "exit_month", "migrated"):
+    for name in ("retrains", "attempts", "failed", "exit_month", "migrated", "exited"):
         np.testing.assert_array_equal(getattr(kernel, name), numpy_run[name], err_msg=name)
 
 
@@ -183,6 +183,7 @@ def test_kernel_agrees_with_reference_on_random_dated_configurations(seed, tmp_p
         "P(exit)": z_means(kernel.exit_month > 0, numpy_run["exit_month"] > 0),
         "mean exit month": z_means(kernel.exit_month[kernel.exit_month > 0], numpy_run["exit_month"][numpy_run["exit_month"] > 0]),
         "P(migrated)": z_means(kernel.migrated, numpy_run["migrated"]),
+        "P(prompting for good)": z_means(kernel.exited, numpy_run["exited"]),
     }
     assert 0 < (kernel.exit_month > 0).mean() < 1  # the calendar binds in some scenarios, not all
     assert kernel.migrated.any() == migrate
