@@ -73,6 +73,9 @@ def discard_refused_run(output_dir):
 
 def _validate_job(cfg, hydra_config):
     settings = validate(cfg, pricing_sheet=hydra_config.runtime.choices.get("pricing"))
+    from sim.resources import check  # here: it imports the engine, which --help does not need
+
+    check(settings)
     if hydra_config.output_subdir is not None:
         record_identity(Path(hydra_config.runtime.output_dir) / hydra_config.output_subdir, settings.start,
                         settings.resolved["pricing"]["sheet"])

@@ -145,6 +145,7 @@ class Config:
     kept_scenarios: Optional[int] = 1_048_576
     save_paths: bool = False
     report: bool = True
+    memory_limit_gb: Optional[float] = None  # null: 90% of the memory available when the run starts
     workload: Workload = field(default_factory=Workload)
     pricing: Pricing = field(default_factory=Pricing)
     market: Market = field(default_factory=Market)
@@ -281,6 +282,9 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     kept = resolved["kept_scenarios"]
     if kept is not None and kept < 1:
         raise ConfigError(f"kept_scenarios: {kept!r} is not null or a whole number >= 1")
+    limit = resolved["memory_limit_gb"]
+    if limit is not None and not (math.isfinite(limit) and limit > 0):
+        raise ConfigError(f"memory_limit_gb: {limit!r} is not null or a number of GiB > 0")
 
     finetune = resolved["finetune"]
     pricing_sheet = pricing_sheet or resolved["pricing"]["sheet"]

@@ -66,8 +66,8 @@ class Simulation:
     ``k = min(n, settings.kept_scenarios)`` (all n when it is None); ``beats`` and
     ``totals`` count all n. ``drawn`` holds the static inputs that are uncertain
     (columns named by ``drawn_keys``); fixed inputs are not repeated per scenario.
-    ``paths`` holds the monthly cumulative costs of the leading scenarios (all with
-    ``save_paths``). Costs are USD, discounted, cumulative at the horizon;
+    ``paths`` holds the monthly cumulative costs of the leading scenarios (the k kept
+    ones with ``save_paths``). Costs are USD, discounted, cumulative at the horizon;
     ``cost_slope`` is USD per call/month of month-1 volume; ``payback`` is -1 where a
     strategy never pays back.
     """
@@ -87,8 +87,18 @@ class Simulation:
     migrated: np.ndarray  # bool[k]
     exited: np.ndarray  # bool[k], prompting for good at the horizon after an exit
     beats: np.ndarray  # int64[2, H]
-    paths: np.ndarray  # float64[min(n, PATH_SAMPLE) or n with save_paths, 3, H]
+    paths: np.ndarray  # float64[min(n, PATH_SAMPLE), or k with save_paths, 3, H]
     totals: Totals = None
+
+
+def worker_count(settings, threads=None):
+    """Threads a run uses: as asked (default one per core), at most one per core and per block.
+
+    More threads than cores only add switching, and the numbers do not depend on it.
+    """
+    cores = os.cpu_count() or 1
+    n_blocks = -(-settings.scenarios // BLOCK_SIZE)
+    return max(1, min(threads or settings.threads or cores, cores, n_blocks))
 
 
 def simulate(settings, *, threads=None, progress=True):
@@ -134,7 +144,7 @@ def simulate(settings, *, threads=None, progress=True):
         migrated=np.empty(kept, dtype=np.bool_),
         exited=np.empty(kept, dtype=np.bool_),
         beats=np.zeros((2, horizon), dtype=np.int64),
-        paths=np.empty((n if settings.save_paths else min(n, PATH_SAMPLE), n_strategies, horizon)),
+        paths=np.empty((kept if settings.save_paths else min(n, PATH_SAMPLE), n_strategies, horizon)),
     )
     # One row per block, summed in block order at the end: the same totals for any
     # thread count, to the last bit.
@@ -177,6 +187,12 @@ def simulate(settings, *, threads=None, progress=True):
             outputs = tuple(array[lo:hi] for array in kept_outputs)
         else:  # a block beyond the kept scenarios, or across their end
             outputs = tuple(array[:rows] for array in scratch.outputs)
+        if hi <= len(out.paths):
+            block_paths = out.paths[lo:hi]
+        elif lo < len(out.paths):
+            block_paths = np.empty((rows, n_strategies, horizon))
+        else:
+            block_paths = no_paths
         environment = draw_environment(static, seeds[block], horizon,
                                        out=(scratch.shutdown_draw[:rows], scratch.growth[:rows]))
         simulate_block(
@@ -196,8 +212,10 @@ def simulate(settings, *, threads=None, progress=True):
             cost_sum[block],
             cheaper_count[block],
             cheapest_count[block],
-            out.paths[lo:hi] if hi <= len(out.paths) else no_paths,
+            block_paths,
         )
+        if lo < len(out.paths) < hi:  # a block across the end of the kept paths
+            out.paths[lo:] = block_paths[: len(out.paths) - lo]
         if 0 < kept_rows < rows:
             for kept_array, block_array in zip(kept_outputs, outputs, strict=True):
                 kept_array[lo : lo + kept_rows] = block_array[:kept_rows]
@@ -209,12 +227,12 @@ def simulate(settings, *, threads=None, progress=True):
             exited[block] = np.bincount(exits, minlength=horizon + 1)
         return rows
 
-    workers = threads or settings.threads or os.cpu_count() or 1
+    workers = worker_count(settings, threads)
     bar = tqdm(
         total=n, unit="scenario", unit_scale=True, desc="simulating", delay=2.0,
         disable=None if progress else True,
     )
-    pool = ThreadPoolExecutor(max_workers=min(workers, n_blocks))
+    pool = ThreadPoolExecutor(max_workers=workers)
     try:
         with bar:
             for done in pool.map(run_block, range(n_blocks)):

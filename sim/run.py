@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sim.config import Settings, validate
 from sim.engine import simulate
+from sim.resources import check
 from sim.results import to_dataset
 from sim.storage import write_dataset, write_json
 from sim.summary import summarize
@@ -39,6 +40,8 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
         Before any simulation, if a value is invalid.
     """
     settings = cfg if isinstance(cfg, Settings) else validate(cfg)
+    size = check(settings)
+    log.info("%s scenario-months; estimated peak memory %.2f GiB", f"{size.scenario_months:,}", size.total / 2**30)
     simulation = simulate(settings, progress=progress)
     results = to_dataset(settings, simulation, run_info)
     summary = summarize(results)

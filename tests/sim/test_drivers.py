@@ -78,3 +78,27 @@ def test_driver_groups_are_the_ends_of_a_stable_sort_ties_included():
         low, high = _tails(values, k)
         assert sorted(low) == sorted(order[:k])
         assert sorted(high) == sorted(order[-k:])
+
+
+@pytest.mark.slow
+def test_at_100k_scenarios_a_planted_input_without_effect_is_not_ranked(tmp_path):
+    from sim.run import run
+    from tests.conftest import configure
+
+    cfg = configure(
+        scenarios=100_000, report=False,
+        workload={"calls_per_month": "lognormal(p05=2e4, p95=3e5)", "prompt_tokens": "pert(1000, 2000, 4000)"},
+        # drift and deprecation never come within the horizon: the retrain cost is never paid
+        finetune={"retrain_cost": "uniform(1000, 50000)", "setup_cost": "pert(200, 600, 3000)"},
+        rag={"setup_cost": "uniform(100, 900)"},
+    )
+    summary = run(cfg, tmp_path, progress=False)
+    finetune = summary["drivers"]["finetune"]
+    ranked = [d["input"] for d in finetune["ranked"]]
+    assert ranked[0] == "workload.calls_per_month" and "finetune.setup_cost" in ranked
+    assert "finetune.retrain_cost" in [d["input"] for d in finetune["no_detectable_effect"]]
+    listed = ranked + [d["input"] for d in finetune["no_detectable_effect"]]
+    assert "rag.setup_cost" not in listed  # cannot enter fine-tuning's comparison
+    rag = summary["drivers"]["rag"]
+    assert "rag.setup_cost" in [d["input"] for d in rag["ranked"]]
+    assert not any(d["input"].startswith("finetune.") for d in rag["ranked"] + rag["no_detectable_effect"])

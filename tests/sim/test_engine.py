@@ -162,3 +162,14 @@ def test_streamed_totals_equal_the_statistics_of_every_scenario(default_settings
     assert (totals.retrains, totals.attempts) == (every.retrains.sum(), every.attempts.sum())
     assert (totals.failed, totals.shutdown) == (every.failed.sum(), (every.shutdown_month > 0).sum())
     np.testing.assert_array_equal(streamed.beats, every.beats)
+
+
+def test_saved_paths_are_the_kept_scenarios_even_across_a_block():
+    # 10,000 kept of 20,000: the kept end falls inside the second block of 8,192
+    settings, whole = run_config(configure(scenarios=20_000, save_paths=True, kept_scenarios=None,
+                                           workload={"calls_per_month": "lognormal(p05=1e4, p95=1e6)"}))
+    _, kept = run_config(configure(scenarios=20_000, save_paths=True, kept_scenarios=10_000,
+                                   workload={"calls_per_month": "lognormal(p05=1e4, p95=1e6)"}))
+    assert kept.paths.shape == (10_000, 3, settings.horizon_months)
+    np.testing.assert_array_equal(kept.paths, whole.paths[:10_000])
+    np.testing.assert_array_equal(kept.paths[:, :, -1], kept.cost)

@@ -1,0 +1,43 @@
+"""The resource estimate: its parts by hand, the refusal, the override, the thread cap."""
+
+import os
+
+import pytest
+
+from sim.config import ConfigError, validate
+from sim.engine import BLOCK_SIZE, PATH_SAMPLE, worker_count
+from sim.resources import BASE_BYTES, GIB, PATH_COPIES, PER_BLOCK, PER_KEPT_SCENARIO, check, estimate
+from tests.conftest import configure
+
+
+def test_the_estimate_adds_its_parts():
+    settings = validate(configure(scenarios=50_000, horizon_months=36, kept_scenarios=20_000,
+                                  workload={"calls_per_month": "lognormal(p05=1e4, p95=1e6)"}))
+    found = estimate(settings, threads=2)
+    n_blocks = -(-50_000 // BLOCK_SIZE)  # 7
+    assert found.paths == int(PATH_COPIES * PATH_SAMPLE * 3 * 36 * 8)
+    assert found.kept == 20_000 * (8 * 1 + PER_KEPT_SCENARIO)  # one drawn input
+    assert found.blocks == n_blocks * (PER_BLOCK + 8 * (5 * 36 + 30))
+    workspaces = 2 * BLOCK_SIZE * (len(settings.inputs) + 36 + 20) * 8
+    assert found.total == BASE_BYTES + found.paths + found.kept + found.blocks + workspaces
+    assert found.scenario_months == 50_000 * 36
+
+
+def test_a_run_above_the_limit_is_refused_naming_what_drives_it_and_the_override():
+    huge = validate(configure(scenarios=10**12, kept_scenarios=1_048_576))
+    with pytest.raises(ConfigError, match=r"^scenarios: this run needs about \d+\.\d GiB of memory, above 90% of the"
+                                          r" memory available now .*set memory_limit_gb to run it anyway$"):
+        check(huge)
+    paths = validate(configure(scenarios=2_000_000, horizon_months=120, save_paths=True, memory_limit_gb=1.0))
+    with pytest.raises(ConfigError, match=r"^save_paths: .* above memory_limit_gb=1 \(1\.0 GiB\): turn save_paths off"):
+        check(paths)
+    knowingly = validate(configure(scenarios=2_000_000, horizon_months=120, save_paths=True, memory_limit_gb=1000))
+    assert check(knowingly).total > 10 * GIB
+
+
+def test_threads_are_capped_at_cores_and_blocks():
+    cores = os.cpu_count() or 1
+    assert worker_count(validate(configure(scenarios=10**6, threads=100_000))) == cores
+    assert worker_count(validate(configure(scenarios=100, threads=8))) == 1  # one block
+    with pytest.raises(ConfigError, match="^memory_limit_gb: -1.0 is not null or a number of GiB > 0$"):
+        validate(configure(memory_limit_gb=-1))
