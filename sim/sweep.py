@@ -19,7 +19,7 @@ import xarray as xr
 import yaml
 
 from sim.callbacks import FAILURE_FILE
-from sim.plots import sweep_chart, usd
+from sim.plots import SWEEP_PICTURES, sweep_chart, usd
 from sim.storage import atomic_path, write_dataset
 
 log = logging.getLogger("payback")
@@ -217,7 +217,10 @@ def rows(jobs):
 
 
 def aggregate(sweep_dir):
-    """Write ``sweep.nc``, ``sweep.csv``, ``sweep.md`` and ``sweep.png`` for a sweep.
+    """Write ``sweep.nc``, ``sweep.csv``, ``sweep.md`` and the pictures of a sweep.
+
+    ``sweep.png`` always; for a grid over two keys also ``sweep_cheapest.png`` and
+    ``sweep_recommendation.png`` (see ``sim.plots.sweep_chart``).
 
     Returns
     -------
@@ -239,7 +242,9 @@ def aggregate(sweep_dir):
         temporary.write_text(buffer.getvalue())
     with atomic_path(sweep_dir / "sweep.md") as temporary:
         temporary.write_text(markdown_table(jobs))
-    sweep_chart(dataset, sweep_dir / "sweep.png")
+    for stale in SWEEP_PICTURES:
+        (sweep_dir / stale).unlink(missing_ok=True)
+    sweep_chart(dataset, sweep_dir)
     failed = [{"job": j["job"], "error": j["error"]} for j in jobs if j["summary"] is None]
     log.info("sweep of %d jobs aggregated in %s (%d failed)", len(jobs), sweep_dir, len(failed))
     return failed

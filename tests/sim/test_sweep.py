@@ -55,7 +55,8 @@ def test_a_grid_sweep_has_the_swept_keys_as_dims_and_equals_single_runs(basic_sw
     # more volume, more often worth fine-tuning: the grid is not noise
     p = sweep.p_beats_prompt.sel(challenger="finetune", pricing="dedicated-lora-8b")
     assert float(p.sel({"workload.calls_per_month": 3e6})) > float(p.sel({"workload.calls_per_month": 1e6}))
-    assert (basic_sweep / "sweep.png").stat().st_size > 10_000
+    for picture in ("sweep.png", "sweep_cheapest.png", "sweep_recommendation.png"):
+        assert (basic_sweep / picture).stat().st_size > 10_000, picture
     # what every job shares, for the pictures' titles and subtitles
     assert sweep.attrs["horizon_months"] == 24 and sweep.attrs["confidence"] == 0.8
     assert "scenarios=3000" in sweep.attrs["fixed_overrides"] and "start=2026-12" in sweep.attrs["fixed_overrides"]
