@@ -104,11 +104,12 @@ show(payback_probability(results, summary["confidence"]))
 # ## 4. The line crossing: from which volume does fine-tuning pay?
 #
 # Every cost in a scenario is a fixed part plus a part proportional to month-1 volume,
-# so one run gives each strategy's cost line over volume and the chance that
-# fine-tuning wins at each volume. The shaded band is the volume you configured.
+# so one run gives each strategy's cost line over volume (top) and the chance that
+# fine-tuning or RAG wins at each volume (bottom). The shaded band is the volume you
+# configured; the vertical lines are the break-even volumes (p10, p50 dashed, p90).
 
 # %%
-show(line_crossing(results))
+show(line_crossing(results, summary))
 
 # %%
 break_even = summary["break_even_calls_per_month"]["finetune"]

@@ -1,8 +1,11 @@
 """Pictures of a run, drawn from its Dataset and summary (matplotlib, Agg backend).
 
-Each function returns a Figure whose title states the question it answers; money is
-USD, discounted to month 1, formatted as money on the axes.
+Each function returns a Figure whose title states the question it answers and whose
+grey subtitle says which run (or sweep) it shows; money is USD, discounted to
+month 1, written by ``usd`` wherever it appears.
 """
+
+import textwrap
 
 import matplotlib
 
@@ -10,49 +13,103 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, PercentFormatter  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
-from sim.analysis import crossing_curves  # noqa: E402
+from sim.analysis import break_even_volume, crossing_curves  # noqa: E402
 from sim.storage import atomic_path  # noqa: E402
-from sim.summary import STRATEGY_NAMES, calendar_events  # noqa: E402
+from sim.summary import STRATEGY_NAMES, calendar_events, run_label  # noqa: E402
 
 COLORS = {"prompt": "#555555", "finetune": "#1f77b4", "rag": "#d62728"}
 CHALLENGE_ORDER = ("finetune", "rag")
 FIGSIZE = (8.0, 4.8)
 DPI = 130
+TITLE_SIZE = 12
+SUBTITLE_SIZE = 8.5
+SUBTITLE_COLOR = "#666666"
+# maps of probabilities: perceptually uniform and readable with any colour vision
+PROBABILITY_MAP = "cividis"
+# the recommendation per sweep cell (Okabe-Ito colours, safe for colour-blind readers)
+RECOMMENDATION_COLORS = {"prompting": "#999999", "fine-tuning": "#0072B2", "RAG": "#D55E00",
+                         "not yet": "#F0E442"}
+BASELINE = "none"  # the stress preset every other stress is read against
 
 
 def usd(value, _position=None):
-    """Money for axes: $950, $12.3k, $4.5M."""
-    magnitude = abs(value)
+    """Money for axes and labels: $950, $12.3k, $4.5M (three significant digits)."""
+    magnitude = abs(float(value))
     sign = "-" if value < 0 else ""
-    if magnitude >= 1e6:
-        return f"{sign}${magnitude / 1e6:.3g}M"
-    if magnitude >= 1e3:
-        return f"{sign}${magnitude / 1e3:.3g}k"
-    return f"{sign}${magnitude:.3g}"
+    # rounded first, so that 999.7 reads $1k, not $1e+03
+    rounded = float(f"{magnitude:.3g}")
+    if rounded >= 1e6:
+        return f"{sign}${rounded / 1e6:.3g}M"
+    if rounded >= 1e3:
+        return f"{sign}${rounded / 1e3:.3g}k"
+    return f"{sign}${rounded:.3g}"
+
+
+def signed_usd(value):
+    """A change in money: +$3.1k, -$12k."""
+    return ("+" if value >= 0 else "") + usd(value)
 
 
 def calls(value, _position=None):
     """Volumes for axes: 50k, 2M calls/month."""
-    if value >= 1e6:
-        return f"{value / 1e6:.3g}M"
-    if value >= 1e3:
-        return f"{value / 1e3:.3g}k"
-    return f"{value:.3g}"
+    rounded = float(f"{float(value):.3g}")
+    if rounded >= 1e6:
+        return f"{rounded / 1e6:.3g}M"
+    if rounded >= 1e3:
+        return f"{rounded / 1e3:.3g}k"
+    return f"{rounded:.3g}"
 
 
-def _finish(fig, ax, title):
-    ax.set_title(title, fontsize=12, loc="left")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+def _figure(width, height, **subplots):
+    fig = plt.figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(**subplots) if subplots else fig.add_subplot()
+    return fig, axes
 
 
-def payback_probability(results, confidence):
+def _heading(fig, title, subtitle):
+    """Title and a grey one-line subtitle above the axes, fitted to the figure's width.
+
+    The subtitle shrinks down to 6.5 pt, then wraps, rather than run past the edge;
+    the layout keeps the axes below both.
+    """
+    renderer = fig.canvas.get_renderer()
+    width = fig.get_figwidth() * fig.dpi * 0.98
+    height = fig.get_figheight()
+    top = 1 - 0.08 / height
+    title_text = fig.text(0.01, top, title, fontsize=TITLE_SIZE, ha="left", va="top", gid="title")
+    _fit(title_text, renderer, width, TITLE_SIZE, 10)
+    below = title_text.get_window_extent(renderer).height / fig.dpi
+    subtitle_text = fig.text(0.01, top - (below + 0.04) / height, subtitle, fontsize=SUBTITLE_SIZE,
+                             color=SUBTITLE_COLOR, ha="left", va="top", gid="subtitle")
+    _fit(subtitle_text, renderer, width, SUBTITLE_SIZE, 6.5)
+    below += 0.04 + subtitle_text.get_window_extent(renderer).height / fig.dpi
+    fig.get_layout_engine().set(rect=(0, 0, 1, top - (below + 0.06) / height))
+
+
+def _fit(text, renderer, width, size, smallest):
+    while text.get_window_extent(renderer).width > width and size > smallest:
+        size -= 0.5
+        text.set_fontsize(size)
+    extent = text.get_window_extent(renderer).width
+    if extent > width:
+        content = text.get_text()
+        characters = max(20, int(len(content) * width / extent) - 2)
+        text.set_text("\n".join(textwrap.wrap(content, characters)))
+
+
+def _label(results):
+    return run_label(results)["label"]
+
+
+def payback_probability(results, confidence, label=None):
     """P(fine-tuning / RAG cheaper than prompting by month m), with 95% bands."""
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig, ax = _figure(*FIGSIZE)
     months = results.month.values
     for k in results.challenger.values:
         k = str(k)
@@ -74,8 +131,11 @@ def payback_probability(results, confidence):
     _mark_calendar(ax, results)
     ax.set_xlabel(f"month (month 1 = {results.attrs['start']})" if "start" in results.attrs else "month")
     ax.set_ylabel("P(cumulative cost below prompting)")
+    ax.grid(alpha=0.3)
     ax.legend(loc="best")
-    return _finish(fig, ax, "By month m, how likely is each strategy to be cheaper than prompting?")
+    _heading(fig, "By month m, how likely is each strategy to be cheaper than prompting?",
+             label or _label(results))
+    return fig
 
 
 def _mark_calendar(ax, results):
@@ -99,9 +159,9 @@ def _mark_calendar(ax, results):
         ax.text(0.99, 0.02, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="#8c564b")
 
 
-def savings_fan(results):
+def savings_fan(results, label=None):
     """Quantile bands of cumulative savings against prompting, by month."""
-    fig, axes = plt.subplots(1, 2, figsize=(FIGSIZE[0] * 1.4, FIGSIZE[1]), sharey=True)
+    fig, axes = _figure(FIGSIZE[0] * 1.4, FIGSIZE[1], ncols=2, sharey=True)
     months = results.month.values
     for ax, k in zip(axes, results.challenger.values, strict=True):
         k = str(k)
@@ -119,80 +179,181 @@ def savings_fan(results):
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left")
     axes[0].set_ylabel("cumulative savings (USD, discounted)")
-    fig.suptitle("How much does each strategy save against prompting over time? (above 0: saves)",
-                 fontsize=12, x=0.01, ha="left")
-    fig.tight_layout()
+    _heading(fig, "How much does each strategy save against prompting over time? (above 0: saves)",
+             label or _label(results))
     return fig
+
+
+def _horizon_savings(results):
+    cost = results.cost
+    return {str(k): (cost.sel(strategy="prompt") - cost.sel(strategy=str(k))).values
+            for k in results.challenger.values}
+
+
+def _shown_range(savings):
+    # A heavy right tail (high-volume scenarios) would squeeze the bulk into one bar:
+    # both challengers on one axis cut at the 0.5% and 99.5% quantiles of either.
+    bounds = np.array([np.quantile(s, [0.005, 0.995]) for s in savings.values()])
+    return float(bounds[:, 0].min()), float(bounds[:, 1].max())
 
 
 def savings_histogram(results, summary):
     """Distribution of savings at the horizon with the 5% quantile and CVaR marked."""
-    fig, axes = plt.subplots(1, 2, figsize=(FIGSIZE[0] * 1.4, FIGSIZE[1]))
-    cost = results.cost
-    for ax, k in zip(axes, results.challenger.values, strict=True):
-        k = str(k)
-        savings = (cost.sel(strategy="prompt") - cost.sel(strategy=k)).values
+    savings = _horizon_savings(results)
+    lo, hi = _shown_range(savings)
+    fig, axes = _figure(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.25, nrows=2, sharex=True)
+    bins = np.linspace(lo, hi, 100)
+    for ax, (k, values) in zip(axes, savings.items(), strict=True):
         stats = summary["savings_vs_prompt"][k]
-        # A heavy right tail (high-volume scenarios) would squeeze the bulk into one bar.
-        lo, hi = np.quantile(savings, [0.005, 0.995])
-        shown = (savings >= lo) & (savings <= hi)
-        ax.hist(savings[shown], bins=80, color=COLORS[k], alpha=0.75)
-        ax.annotate(f"axis cut at the 0.5% and 99.5% quantiles:\n{np.mean(~shown):.0%} of scenarios beyond",
-                    xy=(0.98, 0.6), xycoords="axes fraction", ha="right", fontsize=8, color="#444444")
-        for value, style, label in (
+        shown = (values >= lo) & (values <= hi)
+        ax.hist(values[shown], bins=bins, color=COLORS[k], alpha=0.75)
+        if not shown.all():
+            ax.text(1.02, 0.02, f"{np.mean(~shown):.1%} of scenarios beyond\nthe axis (cut at the 0.5% and\n"
+                    "99.5% quantiles)", transform=ax.transAxes, ha="left", va="bottom", fontsize=8,
+                    color="#444444")
+        for value, style, name in (
             (stats["mean"], "-", "mean"),
             (stats["p05"], "--", "5% quantile"),
             (stats["cvar05"], ":", "CVaR 5% (mean of worst 5%)"),
         ):
-            ax.axvline(value, color="black", linestyle=style, linewidth=1.5,
-                       label=f"{label}: {usd(value)}")
+            ax.axvline(value, color="black", linestyle=style, linewidth=1.5, label=f"{name}: {usd(value)}")
         ax.axvline(0, color="grey", linewidth=0.8)
-        ax.xaxis.set_major_formatter(FuncFormatter(usd))
-        ax.set_xlabel(f"savings at month {summary['horizon_months']} (USD, discounted)")
         ax.set_ylabel("scenarios")
-        ax.set_title(f"{STRATEGY_NAMES[k]} vs prompting", fontsize=11)
+        ax.set_title(f"{STRATEGY_NAMES[k]} vs prompting", fontsize=11, loc="left")
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper right", fontsize=8)
-    fig.suptitle("How much could each strategy save, and how bad is the worst 5%?",
-                 fontsize=12, x=0.01, ha="left")
-    fig.tight_layout()
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    axes[-1].set_xlim(lo, hi)
+    axes[-1].xaxis.set_major_formatter(FuncFormatter(usd))
+    axes[-1].set_xlabel(f"savings against prompting at month {summary['horizon_months']} "
+                        "(USD, discounted; above 0: cheaper than prompting)")
+    _heading(fig, "How much could each strategy save, and how bad is the worst 5%?", summary["run"]["label"])
     return fig
 
 
-def drivers_tornado(summary, top=10):
-    """Swing in P(fine-tuning wins) and in median savings across each input's range."""
-    rows = summary["drivers"]["finetune"]["ranked"][:top][::-1]
-    fig, axes = plt.subplots(1, 2, figsize=(FIGSIZE[0] * 1.5, 0.45 * max(len(rows), 3) + 1.8),
-                             sharey=True)
-    names = [row["input"] for row in rows]
-    y = np.arange(len(rows))
-    overall = summary["p_beats_prompt"]["finetune"]["estimate"]
-    median = summary["savings_vs_prompt"]["finetune"]["p50"]
-    for ax, low_key, high_key, centre, formatter, label in (
-        (axes[0], "p_low", "p_high", overall, PercentFormatter(1.0),
-         "P(fine-tuning beats prompting at the horizon)"),
-        (axes[1], "savings_low", "savings_high", median, FuncFormatter(usd),
-         "median savings vs prompting (USD)"),
-    ):
-        for i, row in enumerate(rows):
-            low, high = row[low_key], row[high_key]
-            ax.barh(i, high - centre, left=centre, color="#1f77b4", alpha=0.8,
-                    label="highest 10% of the input" if i == 0 else None)
-            ax.barh(i, low - centre, left=centre, color="#ff7f0e", alpha=0.8,
-                    label="lowest 10% of the input" if i == 0 else None)
-        ax.axvline(centre, color="black", linewidth=1)
-        ax.xaxis.set_major_formatter(formatter)
-        ax.set_xlabel(label)
+def savings_cdf(results, summary):
+    """Cumulative distribution of savings at the horizon, both challengers on one axis."""
+    savings = _horizon_savings(results)
+    lo, hi = _shown_range(savings)
+    fig, ax = _figure(FIGSIZE[0] * 1.3, FIGSIZE[1])
+    for k, values in savings.items():
+        ordered = np.sort(values)
+        share = np.arange(1, ordered.size + 1) / ordered.size
+        ax.step(ordered, share, where="post", color=COLORS[k], linewidth=2, label=STRATEGY_NAMES[k],
+                gid=f"cdf.{k}")
+        p_win = summary["p_beats_prompt"][k]["estimate"]
+        # the curve's height at 0 is P(savings <= 0); the rest saves money
+        ax.plot([0], [1 - p_win], "o", color=COLORS[k], markersize=7, zorder=3)
+        ax.annotate(f"{STRATEGY_NAMES[k]}: P(savings > 0) = {p_win:.0%}", xy=(0, 1 - p_win),
+                    xytext=(0.97, 0.42 if k == "finetune" else 0.3), textcoords="axes fraction", ha="right",
+                    fontsize=10, color=COLORS[k], fontweight="bold", gid=f"p_savings_positive.{k}",
+                    bbox={"facecolor": "white", "edgecolor": COLORS[k], "boxstyle": "round"},
+                    arrowprops={"arrowstyle": "->", "color": COLORS[k]})
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(0, 1)
+    ax.xaxis.set_major_formatter(FuncFormatter(usd))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(f"savings against prompting at month {summary['horizon_months']} "
+                  "(USD, discounted; above 0: cheaper than prompting)")
+    ax.set_ylabel("share of scenarios saving at most this")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=9)
+    ax.text(0.99, 0.02, "axis cut at the 0.5% and 99.5% quantiles", transform=ax.transAxes,
+            ha="right", va="bottom", fontsize=7.5, color="#444444")
+    _heading(fig, f"What are the chances of saving (or losing) a given amount by month {summary['horizon_months']}?",
+             summary["run"]["label"])
+    return fig
+
+
+def amount(value, unit):
+    """An input's value in its unit, compactly: $15k, $0.2 per 1M tokens, 4.5k tokens/call, 30%."""
+    if unit in ("probability", "fraction"):
+        return f"{value:.0%}"
+    if unit.startswith("USD"):
+        rest = unit[3:].strip()
+        return usd(value) + ("" if not rest else rest if rest.startswith("/") else f" {rest}")
+    if unit in ("1/month", "1/year", "1/sqrt(month)", "ratio", "fraction/month"):
+        return f"{value:.2g} {unit}"
+    return f"{calls(value)} {unit}"
+
+
+def _driver_label(row):
+    # the description up to its first colon (what follows is a formula), then the
+    # values that bound the lowest and highest tenth
+    description = row["description"].split(":")[0]
+    description = textwrap.shorten(description, 48, placeholder="…")
+    low, high = amount(row["low_tenth_up_to"], row["unit"]), amount(row["high_tenth_from"], row["unit"])
+    return f"{description}\nlowest tenth ≤ {low}, highest ≥ {high}"
+
+
+def drivers_tornado(summary, top=8):
+    """P(win) in each input's lowest and highest tenth, one panel per challenger."""
+    shown = {k: summary["drivers"][k]["ranked"][:top] for k in CHALLENGE_ORDER}
+    heights = [max(len(rows), 2) + 1.2 for rows in shown.values()]
+    fig, axes = _figure(FIGSIZE[0] * 1.45, 0.55 * sum(heights) + 2.2, nrows=2,
+                        gridspec_kw={"height_ratios": heights})
+    for ax, k in zip(axes, CHALLENGE_ORDER, strict=True):
+        drivers, rows = summary["drivers"][k], shown[k]
+        overall = summary["p_beats_prompt"][k]["estimate"]
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_title(f"{STRATEGY_NAMES[k]} vs prompting: P(win) {overall:.0%} over all scenarios",
+                     fontsize=11, loc="left")
+        if drivers["skipped"] or not rows:
+            ax.set_yticks([])
+            ax.set_ylim(0, 1)
+            ax.text(0.5, 0.5, textwrap.fill(drivers["skipped"] or "No input has a detectable effect.", 90),
+                    transform=ax.transAxes, ha="center", va="center", fontsize=9, gid=f"skipped.{k}")
+        else:
+            _dumbbells(ax, rows, overall)
+        quiet = len(drivers["no_detectable_effect"]) + len(drivers["ranked"]) - len(rows)
+        note = (f"{len(drivers['no_detectable_effect'])} more input(s) had no detectable effect "
+                "(95% interval of the effect contains 0)")
+        if len(drivers["ranked"]) > len(rows):
+            note += f"; {len(drivers['ranked']) - len(rows)} smaller ranked effect(s) not shown"
+        if not drivers["skipped"] and quiet:
+            ax.set_xlabel(f"P({STRATEGY_NAMES[k]} cheaper than prompting at month "
+                          f"{summary['horizon_months']}) — axis from 0%\n{note}", fontsize=9)
+        else:
+            ax.set_xlabel(f"P({STRATEGY_NAMES[k]} cheaper than prompting at month "
+                          f"{summary['horizon_months']}) — axis from 0%", fontsize=9)
         ax.grid(alpha=0.3, axis="x")
-    axes[0].set_yticks(y, names)
-    if rows:
-        axes[0].legend(loc="lower right", fontsize=8)
-    else:
-        axes[0].text(0.5, 0.5, "every input is fixed", transform=axes[0].transAxes, ha="center")
-    fig.suptitle("Which uncertain inputs move fine-tuning's answer most?",
-                 fontsize=12, x=0.01, ha="left")
-    fig.tight_layout()
+    handles = [
+        Line2D([], [], marker="o", color="#ff7f0e", linestyle="none", label="lowest tenth of the input"),
+        Line2D([], [], marker="o", color="#1f77b4", linestyle="none", label="highest tenth of the input"),
+        Line2D([], [], color="black", marker="|", markersize=10, linewidth=1.2,
+               label="95% interval of the effect (placed from the lowest tenth)"),
+        Line2D([], [], color="black", linestyle=":", linewidth=1, label="all scenarios"),
+    ]
+    axes[0].legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.12), ncols=2, fontsize=8,
+                   frameon=False)
+    _heading(fig, "Which uncertain inputs move each strategy's chance of beating prompting?",
+             summary["run"]["label"])
     return fig
+
+
+def _dumbbells(ax, rows, overall):
+    # largest effect on top; each row: lowest tenth -> highest tenth, the whisker is
+    # where the highest tenth could sit given the effect's 95% interval
+    y = np.arange(len(rows))[::-1]
+    for i, row in zip(y, rows, strict=True):
+        low, high = row["p_low"], row["p_high"]
+        ax.plot([low, high], [i, i], color="#999999", linewidth=2, zorder=1)
+        ax.errorbar(low + row["effect"], i, xerr=[[row["effect"] - row["ci95"][0]], [row["ci95"][1] - row["effect"]]],
+                    fmt="none", ecolor="black", elinewidth=1.2, capsize=4, zorder=2)
+        ax.plot(low, i, "o", color="#ff7f0e", markersize=8, zorder=3)
+        ax.plot(high, i, "o", color="#1f77b4", markersize=8, zorder=3)
+        effect = (f"{row['effect'] * 100:+.1f} pts [{row['ci95'][0] * 100:+.1f}, {row['ci95'][1] * 100:+.1f}]")
+        ax.annotate(effect, xy=(max(low, high, low + row["ci95"][1]), i), xytext=(8, 0),
+                    textcoords="offset points", va="center", fontsize=8)
+    ax.axvline(overall, color="black", linestyle=":", linewidth=1)
+    # labels as texts, not tick labels: a label holds two amounts of money, and two "$"
+    # in one tick label would be read as mathtext
+    ax.set_yticks(y, [""] * len(rows))
+    for i, row in zip(y, rows, strict=True):
+        ax.text(-0.015, i, _driver_label(row), transform=ax.get_yaxis_transform(), ha="right", va="center",
+                fontsize=8, parse_math=False, gid="driver")
+    ax.set_ylim(-0.6, len(rows) - 0.4)
 
 
 def month1_volume(results):
@@ -204,54 +365,138 @@ def month1_volume(results):
     return np.full(results.sizes["scenario"], float(configured))
 
 
-def line_crossing(results, points=80):
-    """Cost against month-1 volume, with P(fine-tuning wins) on a second axis."""
-    volume = month1_volume(results)
-    low, high = np.quantile(volume, [0.05, 0.95])
-    grid = np.geomspace(max(low / 10, 1.0), max(high * 10, 10.0), points)
+def crossing_range(results, summary):
+    """The volumes the line crossing spans, calls/month.
+
+    The configured month-1 volume (5-95%) and, for both challengers, the 2-98% range
+    of the scenarios' finite break-even volumes and the summary's p10-p90, so that
+    each P(win) curve is seen rising through 50% and the confidence where it does.
+    """
+    fixed = results.cost_fixed.transpose("scenario", "strategy").values
+    slope = results.cost_slope.transpose("scenario", "strategy").values
+    strategies = [str(s) for s in results.strategy.values]
+    ends = list(np.quantile(month1_volume(results), [0.05, 0.95]))
+    for k in CHALLENGE_ORDER:
+        volumes = break_even_volume(fixed, slope, strategies.index(k))
+        volumes = volumes[np.isfinite(volumes) & (volumes > 0)]
+        if volumes.size:
+            ends += list(np.quantile(volumes, [0.02, 0.98]))
+        ends += [v for v in summary["break_even_calls_per_month"][k].values() if v]
+    return max(min(ends) / 2, 1.0), max(max(ends) * 2, 10.0)
+
+
+BREAK_EVEN_STYLE = {"p10": (":", 1.2), "p50": ("--", 1.8), "p90": (":", 1.2)}
+
+
+def line_crossing(results, summary, points=120):
+    """Cost lines and chances of winning against month-1 volume, break-even volumes marked."""
+    low, high = crossing_range(results, summary)
+    grid = np.geomspace(low, high, points)
     curves = crossing_curves(
         results.cost_fixed.transpose("scenario", "strategy").values,
         results.cost_slope.transpose("scenario", "strategy").values,
         grid,
     )
-    fig, ax = plt.subplots(figsize=(FIGSIZE[0] * 1.2, FIGSIZE[1] * 1.1))
-    for i, k in enumerate(str(s) for s in results.strategy.values):
-        ax.fill_between(grid, curves["cost_band"][i, 0], curves["cost_band"][i, 2],
-                        color=COLORS[k], alpha=0.15, linewidth=0)
-        ax.plot(grid, curves["cost_band"][i, 1], color=COLORS[k], linewidth=2,
-                label=f"{STRATEGY_NAMES[k]} cost (median, 90% band)")
-    if high > low:
-        ax.axvspan(low, high, color="#f2c14e", alpha=0.2, label="configured volume, 5-95%")
-    else:
-        ax.axvline(low, color="#f2c14e", linewidth=3, label="configured volume")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(calls))
-    ax.yaxis.set_major_formatter(FuncFormatter(usd))
-    ax.set_xlabel("month-1 volume (calls/month)")
-    ax.set_ylabel(f"cumulative cost at month {results.attrs['horizon_months']} (USD, discounted)")
-    right = ax.twinx()
-    right.plot(grid, curves["p_beats_prompt"][0], color="black", linewidth=2,
-               label="P(fine-tuning beats prompting)")
-    right.plot(grid, curves["p_cheapest"][1], color="black", linewidth=1.5, linestyle="--",
-               label="P(fine-tuning is cheapest of the three)")
-    right.set_ylim(0, 1)
-    right.yaxis.set_major_formatter(PercentFormatter(1.0))
-    right.set_ylabel("probability")
-    handles = ax.get_legend_handles_labels()
-    more = right.get_legend_handles_labels()
-    ax.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left", fontsize=8)
-    return _finish(fig, ax, "At which volume does fine-tuning start to pay?")
+    confidence = summary["confidence"]
+    fig, (cost_ax, p_ax) = _figure(FIGSIZE[0] * 1.45, FIGSIZE[1] * 1.75, nrows=2, sharex=True,
+                                   gridspec_kw={"height_ratios": [1, 1.1]})
+    strategies = [str(s) for s in results.strategy.values]
+    for i, k in enumerate(strategies):
+        cost_ax.fill_between(grid, curves["cost_band"][i, 0], curves["cost_band"][i, 2],
+                             color=COLORS[k], alpha=0.15, linewidth=0)
+        cost_ax.plot(grid, curves["cost_band"][i, 1], color=COLORS[k], linewidth=2,
+                     label=f"{STRATEGY_NAMES[k]}: median, 90% band")
+    for j, k in enumerate(CHALLENGE_ORDER):
+        p_ax.plot(grid, curves["p_beats_prompt"][j], color=COLORS[k], linewidth=2.2,
+                  label=f"P({STRATEGY_NAMES[k]} beats prompting)", gid=f"p_beats_prompt.{k}")
+        _mark_confidence(p_ax, grid, curves["p_beats_prompt"][j], confidence, COLORS[k])
+    for i, k in enumerate(strategies):
+        p_ax.plot(grid, curves["p_cheapest"][i], color=COLORS[k], linewidth=1.3, linestyle=(0, (5, 2)),
+                  label=f"P({STRATEGY_NAMES[k]} cheapest of the three)", gid=f"p_cheapest.{k}")
+    p_ax.axhline(0.5, color="black", linewidth=0.8, label="50%")
+    p_ax.axhline(confidence, color="black", linewidth=0.8, linestyle=(0, (1, 2)),
+                 label=f"confidence {confidence:.0%}")
+    volume = month1_volume(results)
+    v05, v95 = np.quantile(volume, [0.05, 0.95])
+    for ax in (cost_ax, p_ax):
+        if v95 > v05:
+            ax.axvspan(v05, v95, color="#f2c14e", alpha=0.22, linewidth=0,
+                       label="configured month-1 volume, 5-95%" if ax is p_ax else None)
+        else:
+            ax.axvline(v05, color="#f2c14e", linewidth=4, alpha=0.6,
+                       label="configured month-1 volume" if ax is p_ax else None)
+        ax.grid(alpha=0.3)
+    never = _mark_break_even(cost_ax, p_ax, summary)
+    cost_ax.set_xscale("log")
+    cost_ax.set_yscale("log")
+    cost_ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+    cost_ax.xaxis.set_major_formatter(FuncFormatter(calls))
+    cost_ax.yaxis.set_major_formatter(FuncFormatter(usd))
+    cost_ax.set_xlim(low, high)
+    cost_ax.set_ylabel(f"cost by month {summary['horizon_months']}\n(USD, discounted)")
+    cost_ax.set_title("(a) cumulative cost of each strategy", fontsize=10, loc="left")
+    p_ax.set_ylim(0, 1)
+    p_ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    p_ax.set_ylabel("probability")
+    p_ax.set_xlabel("month-1 volume (calls/month)" + (f" — {never}" if never else ""))
+    p_ax.set_title("(b) chance of winning at each volume", fontsize=10, loc="left")
+    cost_ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    handles, labels = p_ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="black", linestyle="--", linewidth=1.5))
+    labels.append("break-even volume p50 (p10, p90 dotted),\nin the challenger's colour")
+    p_ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    _heading(fig, "At which month-1 volume do fine-tuning and RAG start to pay?", summary["run"]["label"])
+    return fig
+
+
+def _mark_confidence(ax, grid, p, confidence, color):
+    # where a P(win) curve (rising with volume) first reaches the confidence
+    reached = np.flatnonzero(p >= confidence)
+    if not reached.size or reached[0] == 0:
+        return
+    i = reached[0]
+    # interpolated between the grid's two volumes, on the log scale
+    share = (confidence - p[i - 1]) / (p[i] - p[i - 1])
+    volume = grid[i - 1] * (grid[i] / grid[i - 1]) ** share
+    ax.plot([volume], [confidence], "o", color=color, markersize=6, zorder=3)
+    ax.annotate(f"{confidence:.0%} from {calls(volume)}", xy=(volume, confidence), xytext=(-5, 5),
+                textcoords="offset points", ha="right", va="bottom", fontsize=8, color=color, fontweight="bold",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+
+
+def _mark_break_even(cost_ax, p_ax, summary):
+    # p10/p50/p90 of each challenger's break-even volume: vertical lines in both
+    # panels, named at the top of the cost panel; returns which never break even
+    never = []
+    for k in CHALLENGE_ORDER:
+        quantiles = summary["break_even_calls_per_month"][k]
+        for q, value in quantiles.items():
+            if value is None:
+                continue
+            style, width = BREAK_EVEN_STYLE[q]
+            for ax in (cost_ax, p_ax):
+                ax.axvline(value, color=COLORS[k], linestyle=style, linewidth=width, gid=f"break_even.{k}.{q}")
+            # fine-tuning's named along the top, RAG's along the bottom: they rarely collide
+            top = k == CHALLENGE_ORDER[0]
+            cost_ax.annotate(f"{STRATEGY_NAMES[k]} {q} {calls(value)}", xy=(value, 1 if top else 0),
+                             xycoords=cost_ax.get_xaxis_transform(), xytext=(2, -3 if top else 3),
+                             textcoords="offset points", rotation=90, ha="left", va="top" if top else "bottom",
+                             fontsize=7, color=COLORS[k])
+        missing = [q for q, value in quantiles.items() if value is None]
+        if missing:
+            never.append(f"{STRATEGY_NAMES[k]} {'/'.join(missing)} break-even: never")
+    return "; ".join(never)
 
 
 PICTURES = {
     "payback_probability.png": lambda results, summary: payback_probability(
-        results, summary["confidence"]
+        results, summary["confidence"], summary["run"]["label"]
     ),
-    "savings_fan.png": lambda results, summary: savings_fan(results),
+    "savings_fan.png": lambda results, summary: savings_fan(results, summary["run"]["label"]),
     "savings_histogram.png": savings_histogram,
+    "savings_cdf.png": savings_cdf,
     "drivers.png": lambda results, summary: drivers_tornado(summary),
-    "line_crossing.png": lambda results, summary: line_crossing(results),
+    "line_crossing.png": line_crossing,
 }
 
 
@@ -259,34 +504,108 @@ def draw_all(results, summary, directory):
     """Draw every picture into ``directory``; return the file names written."""
     directory.mkdir(parents=True, exist_ok=True)
     for name, draw in PICTURES.items():
-        fig = draw(results, summary)
-        with atomic_path(directory / name) as temporary:
-            fig.savefig(temporary, dpi=DPI, format="png")
-        plt.close(fig)
+        _save(draw(results, summary), directory / name)
     return list(PICTURES)
 
 
-def sweep_heatmap(sweep, dims):
-    """P(fine-tuning wins) over a two-key grid, each cell with its 95% interval."""
+def _save(fig, path):
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=DPI, format="png")
+    plt.close(fig)
+
+
+def _horizon(sweep):
+    horizon = sweep.attrs.get("horizon_months")
+    return f"within {horizon} months" if horizon not in (None, "", "varies") else "within the horizon"
+
+
+def _grid_size(shape, panels=1):
+    rows, columns = shape
+    return max(6.0, (1.5 * columns + 1.2) * panels + 2.6), max(3.8, 0.85 * rows + 2.6)
+
+
+def _cell_text(ax, image, values, texts):
+    for i, j in np.ndindex(values.shape):
+        if np.isnan(values[i, j]):
+            ax.text(j, i, "failed", ha="center", va="center", fontsize=9, color="black")
+            continue
+        red, green, blue, _ = image.cmap(image.norm(values[i, j]))
+        dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+        ax.text(j, i, texts[i][j], ha="center", va="center", fontsize=9,
+                color="white" if dark else "black", gid="cell")
+
+
+def _axes_of_grid(ax, values, dims):
     rows, columns = dims
-    p = sweep.p_beats_prompt.sel(challenger="finetune").transpose(rows, columns)
-    low = sweep.p_beats_prompt_low.sel(challenger="finetune").transpose(rows, columns)
-    high = sweep.p_beats_prompt_high.sel(challenger="finetune").transpose(rows, columns)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * p.shape[1] + 3), max(3.5, 0.9 * p.shape[0] + 2)))
-    image = ax.imshow(p.values, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
-    for i, j in np.ndindex(p.shape):
-        value = p.values[i, j]
-        text = "failed" if np.isnan(value) else f"{value:.2f}\n[{low.values[i, j]:.2f}, {high.values[i, j]:.2f}]"
-        dark = not np.isnan(value) and (value < 0.2 or value > 0.85)
-        ax.text(j, i, text, ha="center", va="center", fontsize=9, color="white" if dark else "black")
-    ax.set_xticks(range(p.shape[1]), [_tick(v) for v in p[columns].values])
-    ax.set_yticks(range(p.shape[0]), [_tick(v) for v in p[rows].values])
+    ax.set_xticks(range(values.shape[1]), [_tick(v) for v in values[columns].values])
+    ax.set_yticks(range(values.shape[0]), [_tick(v) for v in values[rows].values])
     ax.set_xlabel(columns)
     ax.set_ylabel(rows)
+
+
+def _probability_map():
+    return plt.get_cmap(PROBABILITY_MAP).with_extremes(bad="#dddddd")
+
+
+def sweep_heatmap(sweep, dims, label=""):
+    """P(fine-tuning wins) over a two-key grid, each cell in % with its 95% interval."""
+    rows, columns = dims
+    p = sweep.p_beats_prompt.sel(challenger="finetune").transpose(rows, columns)
+    low = sweep.p_beats_prompt_low.sel(challenger="finetune").transpose(rows, columns).values
+    high = sweep.p_beats_prompt_high.sel(challenger="finetune").transpose(rows, columns).values
+    fig, ax = _figure(*_grid_size(p.shape))
+    image = ax.imshow(p.values, cmap=_probability_map(), vmin=0, vmax=1, aspect="auto")
+    texts = [[f"{p.values[i, j]:.0%}\n[{low[i, j] * 100:.0f}–{high[i, j] * 100:.0f}%]"
+              for j in range(p.shape[1])] for i in range(p.shape[0])]
+    _cell_text(ax, image, p.values, texts)
+    _axes_of_grid(ax, p, dims)
     bar = fig.colorbar(image, ax=ax, format=PercentFormatter(1.0))
-    bar.set_label("P(fine-tuning beats prompting)")
-    ax.set_title("Where does fine-tuning pay back within the horizon?", fontsize=12, loc="left")
-    fig.tight_layout()
+    bar.set_label("P(fine-tuning cheaper than prompting) [95% interval]")
+    _heading(fig, f"Where does fine-tuning beat prompting {_horizon(sweep)}?", label)
+    return fig
+
+
+def sweep_cheapest(sweep, dims, label=""):
+    """P(cheapest of the three) per strategy over a two-key grid, one panel each."""
+    rows, columns = dims
+    strategies = [str(s) for s in sweep.strategy.values]
+    shape = (sweep.sizes[rows], sweep.sizes[columns])
+    fig, axes = _figure(*_grid_size(shape, len(strategies)), ncols=len(strategies), sharey=True)
+    for ax, k in zip(axes, strategies, strict=True):
+        p = sweep.p_cheapest.sel(strategy=k).transpose(rows, columns)
+        image = ax.imshow(p.values, cmap=_probability_map(), vmin=0, vmax=1, aspect="auto")
+        _cell_text(ax, image, p.values, [[f"{v:.0%}" for v in line] for line in p.values])
+        _axes_of_grid(ax, p, dims)
+        ax.set_title(STRATEGY_NAMES[k], fontsize=11)
+        if ax is not axes[0]:
+            ax.set_ylabel("")
+    bar = fig.colorbar(image, ax=axes, format=PercentFormatter(1.0), shrink=0.9)
+    bar.set_label("P(cheapest of the three)")
+    _heading(fig, f"Where is each strategy the cheapest of the three {_horizon(sweep)}?", label)
+    return fig
+
+
+def sweep_recommendation(sweep, dims, label=""):
+    """The recommended strategy per cell of a two-key grid (categorical colours)."""
+    rows, columns = dims
+    choice = sweep.recommendation.transpose(rows, columns)
+    names = list(RECOMMENDATION_COLORS)
+    codes = np.array([[names.index(v) if v in names else np.nan for v in line] for line in choice.values])
+    fig, ax = _figure(*_grid_size(codes.shape))
+    cmap = ListedColormap(list(RECOMMENDATION_COLORS.values())).with_extremes(bad="#ffffff")
+    image = ax.imshow(codes, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, aspect="auto")
+    texts = [[str(v) for v in line] for line in choice.values]
+    _cell_text(ax, image, codes, texts)
+    _axes_of_grid(ax, choice, dims)
+    ax.legend(handles=[Patch(color=color, label=name) for name, color in RECOMMENDATION_COLORS.items()],
+              loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9, frameon=False,
+              title="recommended", title_fontsize=9)
+    confidence = sweep.attrs.get("confidence")
+    at_least = f"at least {confidence:.0%}" if isinstance(confidence, float) else "`confidence`"
+    ax.text(1.02, 0.0, textwrap.fill(f"The strategy cheapest on average, if it is cheaper than each other in "
+                                     f"{at_least} of scenarios; otherwise 'not yet'.", 30),
+            transform=ax.transAxes, ha="left", va="bottom", fontsize=8, color="#444444")
+    _heading(fig, f"Which strategy does payback recommend at each point {_horizon(sweep)}?", label)
     return fig
 
 
@@ -294,26 +613,23 @@ def _tick(value):
     return calls(value) if isinstance(value, (float, np.floating)) else str(value)
 
 
-def sweep_profile(sweep, dims):
+def sweep_profile(sweep, dims, label=""):
     """P(win) with 95% intervals, expected savings and CVaR along a sweep."""
     numeric = len(dims) == 1 and dims != ["job"] and np.issubdtype(sweep[dims[0]].dtype, np.number)
     flat = sweep.stack(point=dims) if len(dims) > 1 else sweep.rename({dims[0]: "point"})
-    x = flat.point.values if numeric else np.arange(flat.sizes["point"])
-    fig, (left, right) = plt.subplots(1, 2, figsize=(FIGSIZE[0] * 1.5, FIGSIZE[1]))
+    if not numeric:
+        return _categorical_profile(flat, dims, label)
+    x = flat.point.values
+    fig, (left, right) = _figure(FIGSIZE[0] * 1.5, FIGSIZE[1], ncols=2)
     for k in CHALLENGE_ORDER:
         p = flat.p_beats_prompt.sel(challenger=k).values
-        low = flat.p_beats_prompt_low.sel(challenger=k).values
-        high = flat.p_beats_prompt_high.sel(challenger=k).values
-        if numeric:
-            left.fill_between(x, low, high, color=COLORS[k], alpha=0.25, linewidth=0)
-            left.plot(x, p, "o-", color=COLORS[k], label=STRATEGY_NAMES[k])
-        else:
-            left.errorbar(x, p, yerr=[p - low, high - p], fmt="o", capsize=4, color=COLORS[k],
-                          label=STRATEGY_NAMES[k])
-        mean = flat.savings_mean.sel(challenger=k).values
-        tail = flat.savings_cvar05.sel(challenger=k).values
-        right.plot(x, mean, "o-" if numeric else "o", color=COLORS[k], label=f"{STRATEGY_NAMES[k]}: expected")
-        right.plot(x, tail, "v--" if numeric else "v", color=COLORS[k], alpha=0.7,
+        left.fill_between(x, flat.p_beats_prompt_low.sel(challenger=k).values,
+                          flat.p_beats_prompt_high.sel(challenger=k).values, color=COLORS[k], alpha=0.25,
+                          linewidth=0)
+        left.plot(x, p, "o-", color=COLORS[k], label=STRATEGY_NAMES[k])
+        right.plot(x, flat.savings_mean.sel(challenger=k).values, "o-", color=COLORS[k],
+                   label=f"{STRATEGY_NAMES[k]}: expected")
+        right.plot(x, flat.savings_cvar05.sel(challenger=k).values, "v--", color=COLORS[k], alpha=0.7,
                    label=f"{STRATEGY_NAMES[k]}: CVaR 5%")
     right.axhline(0, color="black", linewidth=0.8)
     left.set_ylim(0, 1)
@@ -322,18 +638,82 @@ def sweep_profile(sweep, dims):
     right.yaxis.set_major_formatter(FuncFormatter(usd))
     right.set_ylabel("savings vs prompting (USD, discounted)")
     for ax in (left, right):
-        if numeric:
-            ax.set_xlabel(dims[0])
-            if x.min() > 0 and x.max() / x.min() >= 10:
-                ax.set_xscale("log")
-            ax.xaxis.set_major_formatter(FuncFormatter(calls))
-        else:
-            ax.set_xticks(x, _point_labels(flat, dims), rotation=30, ha="right", fontsize=8)
+        ax.set_xlabel(dims[0])
+        if x.min() > 0 and x.max() / x.min() >= 10:
+            ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(calls))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle("How do the chances and the savings change across the sweep?",
-                 fontsize=12, x=0.01, ha="left")
-    fig.tight_layout()
+    _heading(fig, f"How do the chances and the savings change across the sweep ({_horizon(sweep)})?", label)
+    return fig
+
+
+def _baseline_first(labels, flat, dims):
+    """Point order with the baseline (``none`` of a swept ``stress``, else the first) first."""
+    order = list(range(len(labels)))
+    base = 0
+    if "stress" in flat.coords:
+        stresses = [str(s) for s in np.atleast_1d(flat.stress.values)]
+        if BASELINE in stresses:
+            base = stresses.index(BASELINE)
+    elif dims != ["job"] and BASELINE in labels:
+        base = labels.index(BASELINE)
+    return [base] + [i for i in order if i != base]
+
+
+def _categorical_profile(flat, dims, label):
+    # one row per point, the baseline on top; every other row says how far it moved
+    labels = _point_labels(flat, dims)
+    order = _baseline_first(labels, flat, dims)
+    flat = flat.isel(point=order)
+    labels = [labels[i] for i in order]
+    labels[0] += "\n(baseline)"
+    n = len(labels)
+    y = np.arange(n)
+    fig, (left, right) = _figure(FIGSIZE[0] * 1.6, 0.62 * n + 2.6, ncols=2, sharey=True)
+    offset = {"finetune": -0.18, "rag": 0.18}
+    for k in CHALLENGE_ORDER:
+        p = flat.p_beats_prompt.sel(challenger=k).values
+        low = flat.p_beats_prompt_low.sel(challenger=k).values
+        high = flat.p_beats_prompt_high.sel(challenger=k).values
+        left.errorbar(p, y + offset[k], xerr=[p - low, high - p], fmt="o", capsize=3, color=COLORS[k],
+                      label=STRATEGY_NAMES[k])
+        left.axvline(p[0], color=COLORS[k], linestyle=":", linewidth=1)
+        mean = flat.savings_mean.sel(challenger=k).values
+        tail = flat.savings_cvar05.sel(challenger=k).values
+        right.barh(y + offset[k], mean, height=0.34, color=COLORS[k], alpha=0.8,
+                   label=f"{STRATEGY_NAMES[k]}: expected")
+        right.plot(tail, y + offset[k], "|", color="black", markersize=9, markeredgewidth=2,
+                   label="CVaR 5% (mean of the worst 5%)" if k == "rag" else None)
+        for i in range(1, n):
+            if not np.isnan(p[i]):
+                left.annotate(f"{(p[i] - p[0]) * 100:+.1f} pts", xy=(high[i], y[i] + offset[k]), xytext=(4, 0),
+                              textcoords="offset points", va="center", fontsize=7.5, color=COLORS[k],
+                              gid=f"change.{k}")
+            if not np.isnan(mean[i]):
+                right.annotate(signed_usd(mean[i] - mean[0]), xy=(max(mean[i], 0), y[i] + offset[k]),
+                               xytext=(4, 0), textcoords="offset points", va="center", fontsize=7.5,
+                               color=COLORS[k])
+    right.axvline(0, color="black", linewidth=0.8)
+    # room on the right of every row for its change against the baseline
+    highest = np.nanmax(flat.p_beats_prompt_high.values) if np.isfinite(flat.p_beats_prompt_high.values).any() else 1
+    left.set_xlim(0, min(1.0, highest) * 1.25 + 0.03)
+    money = np.concatenate([flat.savings_mean.values.ravel(), flat.savings_cvar05.values.ravel(), [0.0]])
+    money = money[np.isfinite(money)]
+    span = money.max() - money.min() or 1.0
+    right.set_xlim(money.min() - 0.05 * span, money.max() + 0.2 * span)
+    left.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    left.set_xlabel("P(cheaper than prompting) with 95% interval;\nchange against the baseline in points")
+    right.xaxis.set_major_formatter(FuncFormatter(usd))
+    right.set_xlabel("savings vs prompting (USD, discounted);\nchange of the expected savings against the baseline")
+    left.set_yticks(y, labels, fontsize=8)
+    left.invert_yaxis()
+    for ax in (left, right):
+        ax.grid(alpha=0.3, axis="x")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.2), frameon=False, ncols=2)
+    case = dims[0] if len(dims) == 1 and dims != ["job"] else "case"
+    baseline = labels[0].split("\n")[0]
+    _heading(fig, f"What does each {case} change against {baseline}, {_horizon(flat)}?", label)
     return fig
 
 
@@ -346,13 +726,29 @@ def _point_labels(flat, dims):
     return [", ".join(_tick(v) for v in point) for point in flat.point.values]
 
 
-def sweep_chart(sweep, path):
-    """The sweep's picture: a heatmap over a two-key grid, else a profile along it."""
+SWEEP_PICTURES = ("sweep.png", "sweep_cheapest.png", "sweep_recommendation.png")
+
+
+def sweep_label(sweep, directory):
+    """The sweep's subtitle: what every job shares (its fixed overrides), else its directory."""
+    fixed = sweep.attrs.get("fixed_overrides", "")
+    jobs = f"{sweep.attrs.get('jobs', '?')} jobs"
+    return f"sweep {directory.name}: {jobs}" + (f", all with {fixed}" if fixed else "")
+
+
+def sweep_chart(sweep, directory):
+    """The sweep's pictures in ``directory``; return the file names written.
+
+    A two-key grid gets three maps (P(fine-tuning wins), P(cheapest) per strategy, the
+    recommendation); one key or a list of jobs gets a profile along it in ``sweep.png``.
+    """
     dims = [d for d in sweep.p_beats_prompt.dims if d != "challenger"]
+    label = sweep_label(sweep, directory)
     if sweep.attrs["layout"] == "grid" and len(dims) == 2:
-        fig = sweep_heatmap(sweep, dims)
+        drawn = [sweep_heatmap(sweep, dims, label), sweep_cheapest(sweep, dims, label),
+                 sweep_recommendation(sweep, dims, label)]
     else:
-        fig = sweep_profile(sweep, dims)
-    with atomic_path(path) as temporary:
-        fig.savefig(temporary, dpi=DPI, format="png")
-    plt.close(fig)
+        drawn = [sweep_profile(sweep, dims, label)]
+    for name, fig in zip(SWEEP_PICTURES, drawn, strict=False):
+        _save(fig, directory / name)
+    return list(SWEEP_PICTURES[: len(drawn)])

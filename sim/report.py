@@ -85,6 +85,8 @@ def render(results, summary):
         "",
         f"![Savings at the horizon]({PLOTS}/savings_histogram.png)",
         "",
+        f"![Cumulative distribution of savings at the horizon]({PLOTS}/savings_cdf.png)",
+        "",
         f"![Drivers]({PLOTS}/drivers.png)",
         "",
         f"![Line crossing]({PLOTS}/line_crossing.png)",

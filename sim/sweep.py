@@ -19,12 +19,13 @@ import xarray as xr
 import yaml
 
 from sim.callbacks import FAILURE_FILE
-from sim.plots import sweep_chart
+from sim.plots import SWEEP_PICTURES, sweep_chart, usd
 from sim.storage import atomic_path, write_dataset
 
 log = logging.getLogger("payback")
 
 CHALLENGERS = ("finetune", "rag")
+STRATEGIES = ("prompt", "finetune", "rag")
 # (variable, unit, description, reader of one challenger's numbers in summary.json)
 METRICS = (
     ("p_beats_prompt", "probability", "P(cheaper than prompting at the horizon)",
@@ -41,6 +42,11 @@ METRICS = (
      lambda s, k: s["savings_vs_prompt"][k]["cvar05"]),
     ("payback_month_p50", "month", "median payback month; NaN beyond the horizon",
      lambda s, k: s["payback_month"][k]["p50"]),
+)
+# (variable, unit, description, reader of one strategy's number in summary.json)
+STRATEGY_METRICS = (
+    ("p_cheapest", "probability", "P(cheapest of the three at the horizon)",
+     lambda s, k: s.get("p_cheapest", {}).get(k)),
 )
 
 def read_jobs(sweep_dir):
@@ -121,6 +127,7 @@ def to_dataset(jobs):
         return np.full(shape, fill, dtype=dtype)
 
     metrics = {name: np.full([len(CHALLENGERS), *shape], np.nan) for name, *_ in METRICS}
+    per_strategy = {name: np.full([len(STRATEGIES), *shape], np.nan) for name, *_ in STRATEGY_METRICS}
     evpi, job_number = empty(), empty(int, -1)
     status, error, recommendation = empty(object, ""), empty(object, ""), empty(object, "")
     for job, point in zip(jobs, points, strict=True):
@@ -137,11 +144,19 @@ def to_dataset(jobs):
             for c, challenger in enumerate(CHALLENGERS):
                 value = read(summary, challenger)
                 metrics[name][(c, *at)] = np.nan if value is None else value
+        for name, _, _, read in STRATEGY_METRICS:
+            for i, strategy in enumerate(STRATEGIES):
+                value = read(summary, strategy)
+                per_strategy[name][(i, *at)] = np.nan if value is None else value
 
     variables = {
         name: (("challenger", *dims), metrics[name], {"units": unit, "description": text})
         for name, unit, text, _ in METRICS
     }
+    variables.update({
+        name: (("strategy", *dims), per_strategy[name], {"units": unit, "description": text})
+        for name, unit, text, _ in STRATEGY_METRICS
+    })
     variables.update(
         evpi=(dims, evpi, {"units": "USD", "description": "expected value of perfect information"}),
         recommendation=(dims, recommendation.astype(str), {"description": "recommended strategy"}),
@@ -150,13 +165,34 @@ def to_dataset(jobs):
         job_number=(dims, job_number, {"description": "Hydra job number (subdirectory)"}),
     )
     coords["challenger"] = list(CHALLENGERS)
+    coords["strategy"] = list(STRATEGIES)
     return xr.Dataset(variables, coords=coords, attrs={
         "title": "payback sweep: one row of summary numbers per job",
         "swept_keys": ", ".join(keys),
+        "fixed_overrides": " ".join(f"{k}={v}" for k, v in fixed_overrides(jobs).items()),
         "layout": "grid" if grid else "job list",
         "jobs": len(jobs),
         "failed_jobs": int(sum(job["summary"] is None for job in jobs)),
+        **_shared(jobs, "horizon_months", int),
+        **_shared(jobs, "confidence", float),
     })
+
+
+def fixed_overrides(jobs):
+    """Overrides every job was given with the same value, in the order given."""
+    keys = []
+    for job in jobs:
+        keys += [k for k in job["overrides"] if k not in keys]
+    values = {k: {job["overrides"].get(k) for job in jobs} for k in keys}
+    return {k: next(iter(v)) for k, v in values.items() if len(v) == 1 and None not in v}
+
+
+def _shared(jobs, key, kind):
+    # a run setting every finished job shares, for the pictures' titles; "varies" if not
+    seen = {job["summary"][key] for job in jobs if job["summary"] and key in job["summary"]}
+    if not seen:
+        return {}
+    return {key: kind(seen.pop()) if len(seen) == 1 else "varies"}
 
 
 def rows(jobs):
@@ -169,6 +205,10 @@ def rows(jobs):
         for name, _, _, read in METRICS:
             for challenger in CHALLENGERS:
                 row[f"{name}.{challenger}"] = read(job["summary"], challenger) if job["summary"] else ""
+        for name, _, _, read in STRATEGY_METRICS:
+            for strategy in STRATEGIES:
+                value = read(job["summary"], strategy) if job["summary"] else None
+                row[f"{name}.{strategy}"] = "" if value is None else value
         row["evpi"] = job["summary"]["evpi"] if job["summary"] else ""
         row["recommendation"] = job["summary"]["recommendation"]["strategy"] if job["summary"] else ""
         row["error"] = job["error"] or ""
@@ -177,7 +217,10 @@ def rows(jobs):
 
 
 def aggregate(sweep_dir):
-    """Write ``sweep.nc``, ``sweep.csv``, ``sweep.md`` and ``sweep.png`` for a sweep.
+    """Write ``sweep.nc``, ``sweep.csv``, ``sweep.md`` and the pictures of a sweep.
+
+    ``sweep.png`` always; for a grid over two keys also ``sweep_cheapest.png`` and
+    ``sweep_recommendation.png`` (see ``sim.plots.sweep_chart``).
 
     Returns
     -------
@@ -199,7 +242,9 @@ def aggregate(sweep_dir):
         temporary.write_text(buffer.getvalue())
     with atomic_path(sweep_dir / "sweep.md") as temporary:
         temporary.write_text(markdown_table(jobs))
-    sweep_chart(dataset, sweep_dir / "sweep.png")
+    for stale in SWEEP_PICTURES:
+        (sweep_dir / stale).unlink(missing_ok=True)
+    sweep_chart(dataset, sweep_dir)
     failed = [{"job": j["job"], "error": j["error"]} for j in jobs if j["summary"] is None]
     log.info("sweep of %d jobs aggregated in %s (%d failed)", len(jobs), sweep_dir, len(failed))
     return failed
@@ -220,16 +265,12 @@ def markdown_table(jobs):
             p, sv = s["p_beats_prompt"], s["savings_vs_prompt"]
             cells += [
                 f"{p['finetune']['estimate']:.3f} [{p['finetune']['ci95'][0]:.3f}, {p['finetune']['ci95'][1]:.3f}]",
-                _money(sv["finetune"]["mean"]), _money(sv["finetune"]["cvar05"]),
-                f"{p['rag']['estimate']:.3f}", _money(sv["rag"]["mean"]),
+                usd(sv["finetune"]["mean"]), usd(sv["finetune"]["cvar05"]),
+                f"{p['rag']['estimate']:.3f}", usd(sv["rag"]["mean"]),
                 s["recommendation"]["strategy"],
             ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def _money(value):
-    return f"{'-' if value < 0 else ''}${abs(value):,.0f}"
 
 
 def main(argv=None):

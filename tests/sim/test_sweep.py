@@ -38,7 +38,7 @@ def basic_sweep(tmp_path_factory):
 @pytest.mark.slow
 def test_a_grid_sweep_has_the_swept_keys_as_dims_and_equals_single_runs(basic_sweep, tmp_path):
     sweep = read_results(basic_sweep / "sweep.nc")
-    assert dict(sweep.sizes) == {"challenger": 2, "workload.calls_per_month": 2, "pricing": 2}
+    assert dict(sweep.sizes) == {"challenger": 2, "strategy": 3, "workload.calls_per_month": 2, "pricing": 2}
     assert sweep.attrs["layout"] == "grid" and (sweep.status == "ok").all()
     for volume in (1e6, 3e6):
         for pricing in ("dedicated-lora-8b", "serverless-lora-8b"):
@@ -50,10 +50,16 @@ def test_a_grid_sweep_has_the_swept_keys_as_dims_and_equals_single_runs(basic_sw
             for k in ("finetune", "rag"):
                 assert point.p_beats_prompt.sel(challenger=k) == single["p_beats_prompt"][k]["estimate"]
                 assert point.savings_cvar05.sel(challenger=k) == single["savings_vs_prompt"][k]["cvar05"]
+            for k in ("prompt", "finetune", "rag"):
+                assert point.p_cheapest.sel(strategy=k) == single["p_cheapest"][k]
     # more volume, more often worth fine-tuning: the grid is not noise
     p = sweep.p_beats_prompt.sel(challenger="finetune", pricing="dedicated-lora-8b")
     assert float(p.sel({"workload.calls_per_month": 3e6})) > float(p.sel({"workload.calls_per_month": 1e6}))
-    assert (basic_sweep / "sweep.png").stat().st_size > 10_000
+    for picture in ("sweep.png", "sweep_cheapest.png", "sweep_recommendation.png"):
+        assert (basic_sweep / picture).stat().st_size > 10_000, picture
+    # what every job shares, for the pictures' titles and subtitles
+    assert sweep.attrs["horizon_months"] == 24 and sweep.attrs["confidence"] == 0.8
+    assert "scenarios=3000" in sweep.attrs["fixed_overrides"] and "start=2026-12" in sweep.attrs["fixed_overrides"]
     assert len(list(csv.DictReader((basic_sweep / "sweep.csv").read_text().splitlines()))) == 4
 
 
@@ -128,6 +134,7 @@ def fake_summary(p):
         "p_beats_prompt": {"finetune": challenger, "rag": challenger},
         "savings_vs_prompt": {"finetune": savings, "rag": savings},
         "payback_month": {"finetune": {"p50": None}, "rag": {"p50": 7}},
+        "p_cheapest": {"prompt": 1 - p, "finetune": p / 2, "rag": p / 2},
         "evpi": 3.0,
         "recommendation": {"strategy": "not yet"},
     }
@@ -143,6 +150,9 @@ def test_full_grid_gets_dims_and_a_partial_one_a_job_list():
     assert grid.attrs["layout"] == "grid" and grid.a.values.tolist() == [1.0, 2.0]
     assert float(grid.p_beats_prompt.sel(challenger="finetune", a=2.0, b="y")) == 0.4
     assert np.isnan(float(grid.payback_month_p50.sel(challenger="finetune", a=1.0, b="x")))
+    assert grid.p_cheapest.dims == ("strategy", "a", "b") and grid.strategy.values.tolist() == [
+        "prompt", "finetune", "rag"]
+    assert float(grid.p_cheapest.sel(strategy="prompt", a=2.0, b="y")) == pytest.approx(0.6)
 
     partial = to_dataset([job(0, 0.1, a="1", b="x"), job(1, 0.2, a="2", b="y"), job(2, 0.3, a="3", b="y")])
     assert partial.attrs["layout"] == "job list" and list(partial.p_beats_prompt.dims) == ["challenger", "job"]
@@ -155,4 +165,5 @@ def test_numeric_levels_are_sorted_and_a_failed_point_is_nan():
     assert sweep.v.values.tolist() == [1.0, 10.0, 100.0]
     assert sweep.status.values.tolist() == ["ok", "failed", "ok"]
     assert np.isnan(sweep.p_beats_prompt.sel(challenger="rag", v=10.0))
+    assert np.isnan(sweep.p_cheapest.sel(strategy="rag", v=10.0)).all()
     assert sweep.error.sel(v=10.0) == "boom"

@@ -1,0 +1,185 @@
+"""The pictures answer their titles: what each one shows, read back from its figure."""
+
+import copy
+import re
+
+import numpy as np
+import pytest
+from hydra import compose, initialize_config_dir
+from matplotlib.text import Text
+
+from sim.cli import CONFIG_DIR
+from sim.plots import (
+    PICTURES,
+    calls,
+    drivers_tornado,
+    line_crossing,
+    month1_volume,
+    payback_probability,
+    savings_cdf,
+    sweep_chart,
+    sweep_cheapest,
+    sweep_heatmap,
+    sweep_label,
+    sweep_profile,
+    sweep_recommendation,
+    usd,
+)
+from sim.run import run
+from sim.storage import read_results
+from sim.sweep import to_dataset
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("plots")
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        cfg = compose(config_name="config", overrides=["scenarios=4000", "start=2026-12"])
+    summary = run(cfg, directory, progress=False)
+    return read_results(directory / "results.nc"), summary, directory
+
+
+def texts(fig):
+    """Every text of a figure once drawn: titles, labels, ticks, legends, annotations."""
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+
+
+def squeezed(text):
+    return re.sub(r"\s+", "", text)
+
+
+def carries(fig, label):
+    return any(squeezed(label) in squeezed(t) for t in texts(fig))
+
+
+def test_money_and_volumes_read_alike_at_every_magnitude():
+    assert [usd(v) for v in (950, 999.7, 12_345, -12_345, 999_999, 4.5e6, 0)] == [
+        "$950", "$1k", "$12.3k", "-$12.3k", "$1M", "$4.5M", "$0"]
+    assert [calls(v) for v in (999.9, 50_000, 2e6)] == ["1k", "50k", "2M"]
+
+
+def test_every_picture_carries_the_run_label(small_run):
+    results, summary, _ = small_run
+    for name, draw in PICTURES.items():
+        assert carries(draw(results, summary), summary["run"]["label"]), name
+
+
+def test_a_long_label_stays_inside_the_figure(small_run):
+    results, summary, _ = small_run
+    label = " | ".join(["pricing=dedicated-lora-8b workload=support-bot"] * 6)
+    fig = payback_probability(results, summary["confidence"], label)
+    fig.canvas.draw()
+    subtitle = next(t for t in fig.texts if t.get_gid() == "subtitle")
+    extent = subtitle.get_window_extent()
+    assert 0 <= extent.x0 and extent.x1 <= fig.bbox.width
+    assert squeezed(subtitle.get_text()) == squeezed(label)
+    # the axes begin below the subtitle
+    assert fig.axes[0].get_window_extent().y1 < extent.y0
+
+
+def test_line_crossing_spans_the_break_even_volumes_and_the_configured_one(small_run):
+    results, summary, _ = small_run
+    fig = line_crossing(results, summary)
+    low, high = fig.axes[0].get_xlim()
+    break_even = summary["break_even_calls_per_month"]["finetune"]
+    assert break_even["p10"] is not None and break_even["p90"] is not None
+    assert low <= break_even["p10"] and break_even["p90"] <= high
+    v05, v95 = np.quantile(month1_volume(results), [0.05, 0.95])
+    assert low <= v05 and v95 <= high
+    lines = {line.get_gid(): line for ax in fig.axes for line in ax.get_lines() if line.get_gid()}
+    for q in ("p10", "p50", "p90"):
+        assert lines[f"break_even.finetune.{q}"].get_xdata()[0] == break_even[q]
+    # the chance of winning rises through 50% inside the axis, at the median break-even volume
+    p = lines["p_beats_prompt.finetune"].get_ydata()
+    assert p[0] < 0.5 < p[-1]
+    assert {f"p_cheapest.{k}" for k in ("prompt", "finetune", "rag")} <= set(lines)
+
+
+def test_savings_cdf_says_how_likely_each_challenger_saves(small_run):
+    results, summary, directory = small_run
+    assert (directory / "plots" / "savings_cdf.png").stat().st_size > 20_000
+    fig = savings_cdf(results, summary)
+    written = texts(fig)
+    for k, name in (("finetune", "fine-tuning"), ("rag", "RAG")):
+        p = summary["p_beats_prompt"][k]["estimate"]
+        assert f"{name}: P(savings > 0) = {p:.0%}" in written
+    curves = {line.get_gid(): line for line in fig.axes[0].get_lines() if line.get_gid()}
+    assert curves["cdf.finetune"].get_ydata()[-1] == 1.0
+
+
+def test_drivers_show_both_challengers_in_plain_words_from_zero(small_run):
+    results, summary, _ = small_run
+    fig = drivers_tornado(summary)
+    assert len(fig.axes) == 2 and all(ax.get_xlim()[0] == 0 for ax in fig.axes)
+    written = texts(fig)
+    top = summary["drivers"]["finetune"]["ranked"][0]
+    assert any(t.startswith(top["description"].split(":")[0][:20]) and "lowest tenth ≤" in t for t in written)
+    assert any("had no detectable effect" in t for t in written)
+
+    skipped = copy.deepcopy(summary)
+    skipped["drivers"]["rag"] = {"ranked": [], "no_detectable_effect": [],
+                                 "skipped": "Too few scenarios per tenth to rank inputs."}
+    assert any("Too few scenarios per tenth" in t for t in texts(drivers_tornado(skipped)))
+
+
+def fake_summary(p, recommendation="not yet"):
+    challenger = {"estimate": p, "ci95": [max(p - 0.01, 0), min(p + 0.01, 1)]}
+    savings = {"mean": 1000.0 * p, "p05": -1.0, "p50": 0.0, "p95": 2.0, "cvar05": -2000.0}
+    return {
+        "p_beats_prompt": {"finetune": challenger, "rag": challenger},
+        "savings_vs_prompt": {"finetune": savings, "rag": savings},
+        "payback_month": {"finetune": {"p50": None}, "rag": {"p50": 7}},
+        "p_cheapest": {"prompt": 1 - p, "finetune": p / 2, "rag": p / 2},
+        "evpi": 3.0,
+        "horizon_months": 24,
+        "confidence": 0.8,
+        "recommendation": {"strategy": recommendation},
+    }
+
+
+def job(number, p, recommendation="not yet", **overrides):
+    return {"job": number, "overrides": {**overrides, "scenarios": "5000"},
+            "summary": fake_summary(p, recommendation), "error": None}
+
+
+def grid():
+    return to_dataset([job(0, 0.37, "prompting", v="1e6", pricing="a"), job(1, 0.5, v="1e6", pricing="b"),
+                       job(2, 0.81, "RAG", v="1e7", pricing="a"), job(3, 0.9, "fine-tuning", v="1e7", pricing="b")])
+
+
+def test_the_sweep_heatmap_writes_each_cell_in_percent_with_the_horizon(tmp_path):
+    sweep = grid()
+    fig = sweep_heatmap(sweep, ["v", "pricing"], "the label")
+    cells = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "cell"]
+    assert len(cells) == 4 and all(re.match(r"^\d+%\n\[\d+–\d+%\]$", c) for c in cells)
+    assert "37%\n[36–38%]" in cells
+    assert any("within 24 months" in t for t in texts(fig))
+    assert "%" in fig.axes[1].get_yticklabels()[-1].get_text()  # the colour bar
+    cheapest = sweep_cheapest(sweep, ["v", "pricing"], "the label")
+    assert "63%" in [t.get_text() for t in cheapest.axes[0].texts]  # P(prompting cheapest) = 1 - 0.37
+    chosen = sweep_recommendation(sweep, ["v", "pricing"], "the label")
+    assert {"prompting", "not yet", "RAG", "fine-tuning"} <= set(texts(chosen))
+
+
+def test_every_sweep_picture_names_the_sweep(tmp_path):
+    sweep = grid()
+    label = sweep_label(sweep, tmp_path / "my-sweep")
+    assert "my-sweep" in label and "scenarios=5000" in label
+    for draw in (sweep_heatmap, sweep_cheapest, sweep_recommendation):
+        assert carries(draw(sweep, ["v", "pricing"], label), label), draw.__name__
+    assert sweep_chart(sweep, tmp_path) == ["sweep.png", "sweep_cheapest.png", "sweep_recommendation.png"]
+    assert all((tmp_path / name).stat().st_size > 10_000 for name in sweep_chart(sweep, tmp_path))
+
+
+def test_the_stress_profile_reads_every_stress_against_none_first():
+    sweep = to_dataset([job(0, 0.2, stress="drift-storm"), job(1, 0.35, stress="none"),
+                        job(2, 0.3, stress="price-war")])
+    fig = sweep_profile(sweep, ["stress"], "stresses")
+    rows = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "driver"] or [
+        t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert rows[0].startswith("none") and rows[1:] == ["drift-storm", "price-war"]
+    changes = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "change.finetune"]
+    assert changes == ["-15.0 pts", "-5.0 pts"]
+    assert "-$150" in texts(fig)  # expected savings 200 against 350
+    assert carries(fig, "stresses")
