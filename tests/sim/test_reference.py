@@ -102,6 +102,13 @@ def test_kernel_agrees_with_reference_within_monte_carlo_error(seed):
     settings = validate(random_configuration(seed, n))
     kernel = simulate(settings, progress=False)
     numpy_run = reference(settings, seed + 1000)
+    assert kernel.retrains.mean() > 0 and 0 < kernel.beats[0, -1] < n  # nothing degenerate
+    failing = {name: round(z, 2) for name, z in agreement(kernel, numpy_run, n).items() if abs(z) > 4.5}
+    assert not failing, failing
+
+
+def agreement(kernel, numpy_run, n):
+    """z statistics of the kernel against the reference: means, probabilities, P(beats) by month."""
     checks = {
         **{f"mean cost {k}": z_means(kernel.cost[:, j], numpy_run["cost"][:, j])
            for j, k in enumerate(("prompt", "finetune", "rag"))},
@@ -109,15 +116,13 @@ def test_kernel_agrees_with_reference_within_monte_carlo_error(seed):
         "mean attempts": z_means(kernel.attempts, numpy_run["attempts"]),
         "P(failed)": z_means(kernel.failed, numpy_run["failed"]),
     }
-    horizon = settings.horizon_months
+    horizon = kernel.beats.shape[1]
     for j, k in enumerate(("finetune", "rag")):
         for m in (horizon // 2, horizon):
             wins_kernel = np.r_[np.ones(kernel.beats[j, m - 1]), np.zeros(n - kernel.beats[j, m - 1])]
             wins_numpy = np.r_[np.ones(numpy_run["beats"][j, m - 1]), np.zeros(n - numpy_run["beats"][j, m - 1])]
             checks[f"P({k} beats prompting by month {m})"] = z_means(wins_kernel, wins_numpy)
-    assert kernel.retrains.mean() > 0 and 0 < kernel.beats[0, -1] < n  # nothing degenerate
-    failing = {name: round(z, 2) for name, z in checks.items() if abs(z) > 4.5}
-    assert not failing, failing
+    return checks
 
 
 # With start 2027-01, a date in month m of 2027 falls in model month m.
@@ -175,11 +180,7 @@ def test_kernel_agrees_with_reference_on_random_dated_configurations(seed, tmp_p
     kernel = simulate(settings, progress=False)
     numpy_run = reference(settings, seed + 1000)
     checks = {
-        **{f"mean cost {k}": z_means(kernel.cost[:, j], numpy_run["cost"][:, j])
-           for j, k in enumerate(("prompt", "finetune", "rag"))},
-        "mean retrains": z_means(kernel.retrains, numpy_run["retrains"]),
-        "mean attempts": z_means(kernel.attempts, numpy_run["attempts"]),
-        "P(failed)": z_means(kernel.failed, numpy_run["failed"]),
+        **agreement(kernel, numpy_run, n),
         "P(exit)": z_means(kernel.exit_month > 0, numpy_run["exit_month"] > 0),
         "mean exit month": z_means(kernel.exit_month[kernel.exit_month > 0], numpy_run["exit_month"][numpy_run["exit_month"] > 0]),
         "P(migrated)": z_means(kernel.migrated, numpy_run["migrated"]),
