@@ -145,6 +145,7 @@ class Config:
     kept_scenarios: Optional[int] = 1_048_576
     save_paths: bool = False
     report: bool = True
+    overwrite: bool = False  # true: a run into a finished run directory replaces that run whole
     workload: Workload = field(default_factory=Workload)
     pricing: Pricing = field(default_factory=Pricing)
     market: Market = field(default_factory=Market)
