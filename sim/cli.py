@@ -239,7 +239,11 @@ def _task(cfg):
         # matplotlib are loaded.
         from sim.run import run
 
-        summary = run(settings, output_dir, run_info=describe_run(hydra_config))
+        try:
+            summary = run(settings, output_dir, run_info=describe_run(hydra_config))
+        except WriteError as error:  # here, not in main: Hydra would log the failed job first
+            abandon_run()
+            _refuse(error)
         _single_runs_done.append(output_dir)
         return summary
     try:
