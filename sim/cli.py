@@ -2,14 +2,18 @@
 
 Bad input ends with one line naming the key, exit code 2 and no traceback, whether
 Hydra refuses it while composing (unknown key, wrong type, missing preset) or our
-validation does (a value out of range).
+validation does (a value out of range). A run directory that cannot be written, or
+one in use or finished, ends the same way. Ctrl-C or SIGTERM ends a run within about
+a second with one line, exit code 130 or 143, and nothing new published.
 """
 
 import atexit
+import fcntl
 import logging
 import os
 import re
 import shlex
+import shutil
 import signal
 import sys
 import time
@@ -18,7 +22,9 @@ from pathlib import Path
 
 import hydra
 import yaml
+from hydra._internal.callbacks import Callbacks  # private: see _guard_directories; pinned <1.4
 from hydra._internal.hydra import Hydra  # private: see needs_mode_probe; hydra-core is pinned <1.4
+from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from hydra.types import RunMode
@@ -29,7 +35,16 @@ from sim.callbacks import last_failed_jobs, record_failure
 from sim.config import CONF_DIR, ConfigError, describe_omegaconf_error, register, validate
 from sim.distributions import FAMILY_PARAMETERS
 from sim.overrides import clear_before_mappings, register_distribution_functions
-from sim.storage import atomic_path, stop_publishing
+from sim.storage import (
+    Interrupted,
+    WriteError,
+    atomic_path,
+    discard_published,
+    published,
+    remove_partials,
+    stop_publishing,
+    stop_requested,
+)
 
 CONFIG_DIR = str(CONF_DIR)
 EXIT_BAD_INPUT = 2
@@ -39,6 +54,12 @@ log = logging.getLogger("payback")
 _single_runs_done = []  # output directories of the single (not multirun) runs of this process
 _command_line = []  # the arguments as the user typed them
 _PROCESS_START = time.time()
+LOCK_FILE = ".payback.lock"
+# What a run writes, removed whole by overwrite=true before the new run starts.
+RUN_SET = ("results.nc", "summary.json", "report.md", "plots", "failure.json", "payback.log", ".hydra")
+FINISHED_MARKS = ("summary.json", "results.nc")
+_held_locks = []  # descriptors of the run directories' locks, held until the process ends
+_active_job = {}  # the job running now: run_dir, mark (published files before it), sweep_dir
 
 register()
 
@@ -56,7 +77,7 @@ def discard_refused_run(output_dir):
     and nothing that was there before is touched.
     """
     run_dir = Path(output_dir)
-    ours = [*(run_dir / ".hydra").glob("*.yaml"), run_dir / "payback.log"]
+    ours = [*(run_dir / ".hydra").glob("*.yaml"), run_dir / "payback.log", run_dir / LOCK_FILE]
     for path in ours:
         # a second's margin for the file system's coarser clock
         if path.is_file() and path.stat().st_mtime >= _PROCESS_START - 1.0:
@@ -126,10 +147,91 @@ def record_identity(hydra_dir, start, sheet):
             OmegaConf.save(saved, temporary)
 
 
+def claim_run_dir(run_dir, *, overwrite=False):
+    """Make ``run_dir`` this run's own, before Hydra writes anything into it.
+
+    Refused in one line: an empty name (it would be the current directory), a file,
+    a directory that cannot be written, one another live run holds (an exclusive
+    ``flock`` on ``.payback.lock``, held until this process ends) and one holding a
+    finished run (``summary.json`` or ``results.nc``) unless ``overwrite``, which
+    removes the old run's files (``RUN_SET``) first: a run directory never holds a
+    mix of two runs. Temporary files of runs no longer alive are removed.
+    """
+    if run_dir is None or not str(run_dir).strip():
+        _refuse("hydra.run.dir: empty: a run would write into the current directory; name a directory")
+    run_dir = Path(str(run_dir))
+    if run_dir.exists() and not run_dir.is_dir():
+        _refuse(f"hydra.run.dir: {run_dir} is a file, not a directory")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(run_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:  # a file on the way, read-only, full: the user must choose
+        _refuse(f"hydra.run.dir: cannot write in {run_dir} ({error.strerror or error})")
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # another run holds it until it ends
+        holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "?"
+        os.close(descriptor)
+        _refuse(f"hydra.run.dir: {run_dir} is in use by another run (process {holder})")
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+    _held_locks.append(descriptor)
+    remove_partials(run_dir)
+    finished = [name for name in FINISHED_MARKS if (run_dir / name).exists()]
+    if finished and not overwrite:
+        _refuse(f"hydra.run.dir: {run_dir} holds a finished run ({finished[0]}); name another directory,"
+                " or add overwrite=true to replace it")
+    if finished:
+        for name in RUN_SET:
+            path = run_dir / name
+            try:
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink(missing_ok=True)
+            except OSError as error:  # a part of the old run that stays would make a mix
+                _refuse(f"overwrite: cannot remove {path} ({error.strerror or error})")
+    return run_dir
+
+
+def check_sweep_dir(config):
+    """Refuse a multirun whose aggregate could not be made or would mix two sweeps."""
+    if config.hydra.output_subdir is None:
+        _refuse("hydra.output_subdir: null in a --multirun leaves the jobs without .hydra/overrides.yaml,"
+                " which the sweep's aggregate reads; leave it at .hydra")
+    sweep_dir = OmegaConf.select(config, "hydra.sweep.dir")
+    if sweep_dir is None or not str(sweep_dir).strip():
+        _refuse("hydra.sweep.dir: empty: a sweep would write into the current directory; name a directory")
+    sweep_dir = Path(str(sweep_dir))
+    if sweep_dir.exists() and not sweep_dir.is_dir():
+        _refuse(f"hydra.sweep.dir: {sweep_dir} is a file, not a directory")
+    earlier = [p for p in (sweep_dir / "sweep.csv", *sweep_dir.glob("*/summary.json")) if p.exists()]
+    if earlier:
+        _refuse(f"hydra.sweep.dir: {sweep_dir} holds an earlier sweep ({earlier[0].relative_to(sweep_dir)});"
+                " name another directory")
+
+
+def _guard_directories():
+    # Hydra creates the run directory, opens the log and saves .hydra/ before the first
+    # callback of the job (on_job_start) runs: a refusal there would come after the
+    # first run's .hydra/config.yaml was overwritten. on_run_start (on_multirun_start)
+    # comes after composing and before all of that, with every configuration.
+    run_start, multirun_start = Callbacks.on_run_start, Callbacks.on_multirun_start
+
+    def on_run_start(self, config, **kwargs):
+        claim_run_dir(OmegaConf.select(config, "hydra.run.dir"), overwrite=bool(config.get("overwrite")))
+        run_start(self, config=config, **kwargs)
+
+    def on_multirun_start(self, config, **kwargs):
+        check_sweep_dir(config)
+        multirun_start(self, config=config, **kwargs)
+
+    Callbacks.on_run_start, Callbacks.on_multirun_start = on_run_start, on_multirun_start
+
+
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def _task(cfg):
     hydra_config = HydraConfig.get()
     output_dir = hydra_config.runtime.output_dir
+    _active_job.update(run_dir=output_dir, mark=len(published()),
+                       sweep_dir=hydra_config.sweep.dir if hydra_config.mode == RunMode.MULTIRUN else None)
     if hydra_config.mode != RunMode.MULTIRUN:
         try:
             settings = _validate_job(cfg, hydra_config)
@@ -140,7 +242,11 @@ def _task(cfg):
         # matplotlib are loaded.
         from sim.run import run
 
-        summary = run(settings, output_dir, run_info=describe_run(hydra_config))
+        try:
+            summary = run(settings, output_dir, run_info=describe_run(hydra_config))
+        except WriteError as error:  # here, not in main: Hydra would log the failed job first
+            abandon_run()
+            _refuse(error)
         _single_runs_done.append(output_dir)
         return summary
     try:
@@ -185,9 +291,75 @@ def describe_yaml_error(error):
 
 
 def _terminate(signum, frame):
-    # SIGTERM becomes SystemExit so that pending temporary files are cleaned up.
+    # SIGINT and SIGTERM become Interrupted (a SystemExit: no `except Exception`
+    # catches it) so that the run stops where it is; the flag stops it at the next
+    # check if the exception is lost (raised inside a finaliser). A second signal
+    # while the first is handled is ignored: the cleanup is quick and must finish.
+    if stop_requested() is not None:
+        return
     stop_publishing(128 + signum)
-    sys.exit(128 + signum)
+    raise Interrupted(128 + signum)
+
+
+def _quiet_lost_interrupt(unraisable):
+    # An Interrupted raised inside a finaliser (an HDF5 object's __del__) is lost and
+    # Python prints it as "Exception ignored in ...": the stop flag carries the stop
+    # on to the next check, so it is not worth the user's screen.
+    if not isinstance(unraisable.exc_value, Interrupted):
+        sys.__unraisablehook__(unraisable)
+
+
+def abandon_run():
+    """Take back what the running job published and remove its temporary files."""
+    discard_published(_active_job.get("mark", 0))
+    run_dir = _active_job.get("run_dir")
+    if run_dir is not None:
+        remove_partials(run_dir, stale_only=False)
+        try:
+            (Path(run_dir) / "plots").rmdir()  # only when empty: drawn by this run and taken back
+        except OSError:
+            pass
+
+
+def _end_interrupted(code):
+    """Clean up after a signal, say so in one line and leave at once.
+
+    ``os._exit``: a block running in the nogil kernel cannot be interrupted, and
+    Python's own exit would wait for its worker thread (for ever, in a block that
+    does not end); the process ends with the thread in it. Files are closed, renamed
+    or removed by then; the log is flushed first.
+    """
+    abandon_run()
+    sweep_dir = _active_job.get("sweep_dir")
+    if sweep_dir is not None:
+        message = (f"interrupted; the sweep's finished jobs are kept in {sweep_dir}"
+                   f" (python -m sim.sweep {sweep_dir} aggregates them)")
+    else:
+        message = "interrupted; nothing written"
+    print(f"payback: {message}", file=sys.stderr)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def check_preset_names(argv):
+    """Refuse a preset named by a path: presets come from the config groups only.
+
+    ``pricing=../../elsewhere/x`` would make Hydra load any YAML file; a preset is a
+    name in ``conf/GROUP/`` (or in a ``--config-dir``'s ``GROUP/``).
+    """
+    for arg in argv:
+        key, equals, value = arg.lstrip("+~").partition("=")
+        if equals and key in PRESET_GROUPS and ("/" in value or "\\" in value or ".." in value):
+            _refuse(f"{key}: {value!r} is a path; a preset is a name in conf/{key}/ (or in a --config-dir's {key}/)")
+
+
+def check_arguments(argv):
+    """Hydra's own flags, checked first: an unknown one is one line, not the usage."""
+    parser = get_args_parser()
+    parser.error = lambda message: _refuse(message)
+    parser.parse_args(argv)
 
 
 # Flags with which the command line itself may choose the mode or another primary config.
@@ -230,12 +402,22 @@ def main():
     # exception reaches us and becomes one line and exit code 2.
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
+    sys.unraisablehook = _quiet_lost_interrupt
+    check_arguments(sys.argv[1:])
+    check_preset_names(sys.argv[1:])
     _probe_mode_only_when_needed()
+    _guard_directories()
     _command_line.extend(sys.argv[1:])
     sys.argv[1:] = clear_before_mappings(sys.argv[1:])
     register_distribution_functions()
     try:
         _task()
+    except Interrupted as stop:
+        _end_interrupted(stop.code)
+    except WriteError as error:  # a full disk, a read-only directory: nothing half-done stays
+        abandon_run()
+        _refuse(error)
     except (HydraException, OmegaConfBaseException) as error:
         _refuse(describe_hydra_error(error))
     except yaml.YAMLError as error:  # a preset that is not YAML, met while composing

@@ -146,6 +146,7 @@ class Config:
     save_paths: bool = False
     report: bool = True
     memory_limit_gb: Optional[float] = None  # null: 90% of the memory available when the run starts
+    overwrite: bool = False  # true: a run into a finished run directory replaces that run whole
     workload: Workload = field(default_factory=Workload)
     pricing: Pricing = field(default_factory=Pricing)
     market: Market = field(default_factory=Market)

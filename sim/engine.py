@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from kernels.scenarios import N_STATIC, STATIC_FIELDS, STRATEGIES, simulate_block
 from sim.sampling import block_seeds, draw_environment, draw_static, kernel_generators
+from sim.storage import check_stop, stop_requested
 
 BLOCK_SIZE = 8192
 # Monthly cumulative costs are kept for the first PATH_SAMPLE scenarios (all of them
@@ -29,6 +30,8 @@ BLOCK_SIZE = 8192
 # stays small (32,768 x 3 x 120 months x 8 bytes = 94 MB): on virtual machines the
 # first touch of fresh memory is slow (measured up to 25 us a 4 KiB page here).
 PATH_SAMPLE = 4 * BLOCK_SIZE
+# How often the waiting main thread looks at the stop flag, seconds.
+STOP_POLL = 0.1
 
 
 @dataclass
@@ -176,6 +179,8 @@ def simulate(settings, *, threads=None, progress=True):
         return workspaces
 
     def run_block(block):
+        if stop_requested() is not None:  # a signal came: the queued blocks are not run
+            return 0
         lo, hi = block * BLOCK_SIZE, min(n, (block + 1) * BLOCK_SIZE)
         rows = hi - lo
         scratch = workspace()
@@ -235,11 +240,25 @@ def simulate(settings, *, threads=None, progress=True):
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
         with bar:
-            for done in pool.map(run_block, range(n_blocks)):
-                bar.update(done)
-    finally:
-        # On Ctrl-C or SIGTERM drop the queued blocks instead of running them all.
-        pool.shutdown(wait=True, cancel_futures=True)
+            for future in [pool.submit(run_block, block) for block in range(n_blocks)]:
+                # A timeout, not a blocking wait: a stop flag set where the signal's
+                # exception was lost is seen within STOP_POLL, even during a long block.
+                while True:
+                    try:
+                        bar.update(future.result(timeout=STOP_POLL))
+                        break
+                    except TimeoutError:
+                        check_stop()
+                check_stop()
+    except BaseException as error:
+        # On Ctrl-C or SIGTERM drop the queued blocks and do not wait for those
+        # running: a block in the nogil kernel cannot be interrupted, and one may run
+        # for long (a fine-tune that almost never succeeds, tried 10^12 times). Its
+        # thread is abandoned; the command line exits with os._exit after cleaning up,
+        # which does not wait for it. On an ordinary error the running blocks end first.
+        pool.shutdown(wait=isinstance(error, Exception), cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     out.beats[:] = beats_per_block.sum(axis=0)
     retrains, attempts, failed, shutdown, migrated, exited_for_good = (int(c) for c in counts.sum(axis=0))
     sums = cost_sum.sum(axis=0)

@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
 from sim.plots import calls, draw_all, usd
-from sim.storage import atomic_path, read_results
+from sim.storage import WriteError, atomic_path, read_results
 from sim.summary import STRATEGY_NAMES, summarize
 
 PLOTS = "plots"
@@ -242,8 +242,21 @@ def main(argv=None):
     if not path.is_file():
         print(f"payback: error: run_dir: no results.nc in {args.run_dir}", file=sys.stderr)
         sys.exit(2)
-    results = read_results(path)
-    write_report(results, summarize(results), args.run_dir)
+    try:
+        results = read_results(path)
+        summary = summarize(results)
+    except Exception as error:  # truncated, empty or another program's file: any reader error
+        if isinstance(error, KeyError):
+            reason = f"no {error.args[0]!r}"
+        else:
+            reason = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"payback: error: {path}: not a readable payback results file ({reason})", file=sys.stderr)
+        sys.exit(2)
+    try:
+        write_report(results, summary, args.run_dir)
+    except WriteError as error:
+        print(f"payback: error: {error}", file=sys.stderr)
+        sys.exit(2)
     print(f"wrote {args.run_dir / 'report.md'} and {args.run_dir / PLOTS}/")
 
 

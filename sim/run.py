@@ -7,7 +7,7 @@ from sim.config import Settings, validate
 from sim.engine import simulate
 from sim.resources import check
 from sim.results import to_dataset
-from sim.storage import write_dataset, write_json
+from sim.storage import check_stop, write_dataset, write_json
 from sim.summary import summarize
 
 log = logging.getLogger("payback")
@@ -43,8 +43,10 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
     size = check(settings)
     log.info("%s scenario-months; estimated peak memory %.2f GiB", f"{size.scenario_months:,}", size.total / 2**30)
     simulation = simulate(settings, progress=progress)
+    check_stop()  # between phases too: a signal's exception can be lost in a C extension
     results = to_dataset(settings, simulation, run_info)
     summary = summarize(results)
+    check_stop()
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     write_dataset(results, output_dir / "results.nc")
@@ -54,6 +56,7 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
         from sim.report import write_report
 
         write_report(results, summary, output_dir)
+    check_stop()
     if summary["small_run"]:
         log.warning(summary["small_run"])
     log.info(summary["headline"])

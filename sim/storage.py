@@ -1,8 +1,18 @@
 """Files of a run directory, each written to a temporary name and renamed into place,
-so that a run killed mid-write never leaves a half-written file under the real name."""
+so that a run killed mid-write never leaves a half-written file under the real name.
+
+Every file renamed into place is remembered (``published``) until the process ends:
+a run that is interrupted or fails while writing takes back what it had published
+(``discard_published``), so a run directory holds a whole set or nothing new.
+A temporary file is named ``.NAME.PID.partial``; ``remove_stale_partials`` removes
+those whose process no longer lives (a run killed with ``kill -9``).
+"""
 
 import json
+import math
 import os
+import re
+import signal
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,6 +30,17 @@ _INT32 = np.iinfo(np.int32)
 
 
 _stop_exit_code = []
+_published = []  # final paths this process renamed into place, in order
+_PARTIAL = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.partial")
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+class WriteError(Exception):
+    """A file could not be written; the message is one line naming it."""
+
+
+class Interrupted(SystemExit):
+    """A signal asked the run to stop; ``code`` is the exit code (128 + the signal)."""
 
 
 def stop_publishing(exit_code):
@@ -27,29 +48,143 @@ def stop_publishing(exit_code):
 
     A signal handler's exception can be swallowed when it fires inside a finaliser
     (``__del__`` of an HDF5 object, say), so the handler also calls this: every
-    write checks it before the rename that makes a file visible.
+    write checks it before the rename that makes a file visible, and the engine
+    checks it between blocks.
     """
     _stop_exit_code.append(exit_code)
 
 
+def stop_requested():
+    """The exit code a signal asked for, or None."""
+    return _stop_exit_code[0] if _stop_exit_code else None
+
+
+def check_stop():
+    """Raise ``Interrupted`` if a signal asked the run to stop."""
+    if _stop_exit_code:
+        raise Interrupted(_stop_exit_code[0])
+
+
+def partial_path(path, pid=None):
+    """The temporary name of ``path`` for process ``pid`` (default: this one)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.{os.getpid() if pid is None else pid}.partial")
+
+
 @contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    Raises
+    ------
+    WriteError
+        When the file system refuses the write or the rename (full disk, read-only
+        directory), naming ``path``; the temporary file is removed.
+    Interrupted
+        When a signal asked the run to stop: nothing is renamed into place.
+    """
     path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    temporary = partial_path(path)
     try:
-        yield temporary
-        if _stop_exit_code:
-            raise SystemExit(_stop_exit_code[0])
-        os.replace(temporary, path)
+        try:
+            yield temporary
+            check_stop()
+            # Signals wait while the file is renamed and remembered: an interrupt
+            # between the two would leave a published file nobody takes back.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+            try:
+                os.replace(temporary, path)
+                _published.append(path)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        except OSError as error:
+            raise WriteError(f"{path}: cannot write ({error.strerror or error})") from None
     finally:
         temporary.unlink(missing_ok=True)
 
 
+def published():
+    """The files this process renamed into place, in order."""
+    return list(_published)
+
+
+def discard_published(since=0):
+    """Remove the files this process published, from the ``since``-th on.
+
+    For a run that did not finish; ``since`` is ``len(published())`` when it began
+    (a sweep's earlier jobs keep theirs).
+    """
+    while len(_published) > since:
+        _published.pop().unlink(missing_ok=True)
+
+
+def remove_partials(directory, *, stale_only=True):
+    """Remove temporary files in ``directory`` and its ``plots/``.
+
+    With ``stale_only`` (the default) only those whose process no longer lives (a
+    run killed with ``kill -9``); otherwise this process's own. Returns the paths
+    removed.
+    """
+    removed = []
+    directory = Path(directory)
+    for folder in (directory, directory / "plots"):
+        try:
+            candidates = list(folder.iterdir())
+        except OSError:  # absent, a file, unreadable: nothing of ours to clean there
+            continue
+        for path in candidates:
+            match = _PARTIAL.fullmatch(path.name)
+            if match is None or not path.is_file():
+                continue
+            pid = int(match["pid"])
+            if (pid != os.getpid() and not _alive(pid)) if stale_only else pid == os.getpid():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
 def write_json(data, path):
-    """Write ``data`` as indented JSON to ``path`` atomically."""
+    """Write ``data`` as indented, strict JSON to ``path`` atomically.
+
+    Raises
+    ------
+    WriteError
+        If a number is NaN or infinite (JSON has none; a reader would fail), naming
+        the first such key, or if the file cannot be written.
+    """
+    path = Path(path)
+    key = _first_non_finite(data)
+    if key is not None:
+        raise WriteError(f"{path.name}: a number is not finite ({key})")
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     with atomic_path(path) as temporary:
-        temporary.write_text(json.dumps(data, indent=2) + "\n")
+        temporary.write_text(text)
+
+
+def _first_non_finite(data, prefix=""):
+    """The dotted key of the first NaN or infinity in nested dicts and lists, or None."""
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, (list, tuple)):
+        items = enumerate(data)
+    else:
+        is_number = isinstance(data, (float, np.floating))
+        return prefix or "(top level)" if is_number and not math.isfinite(data) else None
+    for key, value in items:
+        found = _first_non_finite(value, f"{prefix}.{key}" if prefix else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def write_dataset(results, path):

@@ -20,7 +20,7 @@ import yaml
 
 from sim.callbacks import FAILURE_FILE
 from sim.plots import SWEEP_PICTURES, sweep_chart, usd
-from sim.storage import atomic_path, write_dataset
+from sim.storage import WriteError, atomic_path, remove_partials, write_dataset
 
 log = logging.getLogger("payback")
 
@@ -56,24 +56,64 @@ def read_jobs(sweep_dir):
     -------
     list of dict
         ``job`` (int), ``dir``, ``overrides`` (dict of key to the value as typed),
-        ``summary`` (dict or None) and ``error`` (str or None).
+        ``summary`` (dict or None), ``error`` (str or None) and ``status``: ``ok``,
+        ``failed`` (it failed or did not finish) or ``damaged`` (a file of it cannot
+        be read: truncated, not JSON, not a summary).
     """
     jobs = []
     for overrides_file in Path(sweep_dir).glob("*/.hydra/overrides.yaml"):
         job_dir = overrides_file.parent.parent
-        overrides = {}
-        for item in yaml.safe_load(overrides_file.read_text()) or []:
-            key, _, value = item.partition("=")
-            overrides[key.lstrip("+~")] = value
-        summary_file, failure_file = job_dir / "summary.json", job_dir / FAILURE_FILE
-        summary = json.loads(summary_file.read_text()) if summary_file.is_file() else None
-        if failure_file.is_file():
-            error = json.loads(failure_file.read_text())["error"]
-        else:
-            error = None if summary else "no summary.json: the job did not finish"
-        jobs.append({"job": _job_number(job_dir.name), "dir": job_dir, "overrides": overrides,
-                     "summary": summary if error is None else None, "error": error})
+        job = {"job": _job_number(job_dir.name), "dir": job_dir, "overrides": {}, "summary": None}
+        try:
+            job["overrides"] = _read_overrides(overrides_file)
+            job.update(_read_job(job_dir))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError) as error:
+            # a file cut short or not ours: the job is listed as damaged, the rest aggregated
+            job.update(status="damaged", summary=None, error=_damage(error))
+        jobs.append(job)
     return sorted(jobs, key=lambda j: j["job"])
+
+
+def _read_overrides(overrides_file):
+    overrides = {}
+    for item in yaml.safe_load(overrides_file.read_text()) or []:
+        key, _, value = item.partition("=")
+        overrides[key.lstrip("+~")] = value
+    return overrides
+
+
+def _read_job(job_dir):
+    summary_file, failure_file = job_dir / "summary.json", job_dir / FAILURE_FILE
+    if failure_file.is_file():
+        error = _load_json(failure_file)["error"]
+        return {"summary": None, "error": error, "status": "failed"}
+    if not summary_file.is_file():
+        return {"summary": None, "status": "failed",
+                "error": "no summary.json: the job did not finish"}
+    summary = _load_json(summary_file)
+    for name, _, _, read in METRICS:  # every number the aggregate reads is there
+        for challenger in CHALLENGERS:
+            read(summary, challenger)
+    _ = (summary["evpi"], summary["recommendation"]["strategy"])  # present, or KeyError
+    return {"summary": summary, "error": None, "status": "ok"}
+
+
+def _load_json(path):
+    try:
+        return json.loads(path.read_text())
+    except ValueError as error:
+        raise ValueError(f"{path.name}: not JSON ({error})") from None
+
+
+def _damage(error):
+    if isinstance(error, KeyError):
+        return f"summary.json: no {error.args[0]!r}"
+    return str(error).splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def status_of(job):
+    """``ok``, ``failed`` or ``damaged``."""
+    return job.get("status") or ("ok" if job["summary"] is not None else "failed")
 
 
 def _job_number(name):
@@ -134,7 +174,7 @@ def to_dataset(jobs):
         at = position[point]
         job_number[at] = job["job"]
         if job["summary"] is None:
-            status[at], error[at] = "failed", job["error"]
+            status[at], error[at] = status_of(job), job["error"]
             continue
         summary = job["summary"]
         status[at] = "ok"
@@ -160,7 +200,7 @@ def to_dataset(jobs):
     variables.update(
         evpi=(dims, evpi, {"units": "USD", "description": "expected value of perfect information"}),
         recommendation=(dims, recommendation.astype(str), {"description": "recommended strategy"}),
-        status=(dims, status.astype(str), {"description": "ok or failed"}),
+        status=(dims, status.astype(str), {"description": "ok, failed or damaged (a file cannot be read)"}),
         error=(dims, error.astype(str), {"description": "why the job failed, empty if it did not"}),
         job_number=(dims, job_number, {"description": "Hydra job number (subdirectory)"}),
     )
@@ -172,7 +212,8 @@ def to_dataset(jobs):
         "fixed_overrides": " ".join(f"{k}={v}" for k, v in fixed_overrides(jobs).items()),
         "layout": "grid" if grid else "job list",
         "jobs": len(jobs),
-        "failed_jobs": int(sum(job["summary"] is None for job in jobs)),
+        "failed_jobs": int(sum(status_of(job) == "failed" for job in jobs)),
+        "damaged_jobs": int(sum(status_of(job) == "damaged" for job in jobs)),
         **_shared(jobs, "horizon_months", int),
         **_shared(jobs, "confidence", float),
     })
@@ -200,7 +241,7 @@ def rows(jobs):
     keys = swept_keys(jobs)
     table = []
     for job in jobs:
-        row = {"job": job["job"], "status": "ok" if job["summary"] else "failed"}
+        row = {"job": job["job"], "status": status_of(job)}
         row.update({k: job["overrides"].get(k, "") for k in keys})
         for name, _, _, read in METRICS:
             for challenger in CHALLENGERS:
@@ -225,7 +266,8 @@ def aggregate(sweep_dir):
     Returns
     -------
     list of dict
-        The jobs that failed (``job``, ``error``); empty when every job ran.
+        The jobs that failed or are damaged (``job``, ``status``, ``error``); empty
+        when every job ran.
     """
     sweep_dir = Path(sweep_dir)
     jobs = read_jobs(sweep_dir)
@@ -245,8 +287,8 @@ def aggregate(sweep_dir):
     for stale in SWEEP_PICTURES:
         (sweep_dir / stale).unlink(missing_ok=True)
     sweep_chart(dataset, sweep_dir)
-    failed = [{"job": j["job"], "error": j["error"]} for j in jobs if j["summary"] is None]
-    log.info("sweep of %d jobs aggregated in %s (%d failed)", len(jobs), sweep_dir, len(failed))
+    failed = [{"job": j["job"], "status": status_of(j), "error": j["error"]} for j in jobs if j["summary"] is None]
+    log.info("sweep of %d jobs aggregated in %s (%d failed or damaged)", len(jobs), sweep_dir, len(failed))
     return failed
 
 
@@ -260,7 +302,7 @@ def markdown_table(jobs):
         cells = [str(job["overrides"].get(k, "")) for k in keys]
         s = job["summary"]
         if s is None:
-            cells += ["failed: " + job["error"]] + [""] * 5
+            cells += [f"{status_of(job)}: {job['error']}"] + [""] * 5
         else:
             p, sv = s["p_beats_prompt"], s["savings_vs_prompt"]
             cells += [
@@ -279,13 +321,20 @@ def main(argv=None):
     parser.add_argument("sweep_dir", type=Path, help="a multirun directory (outputs/multirun/...)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if not args.sweep_dir.is_dir():
+        print(f"payback: error: sweep_dir: {args.sweep_dir} is not a directory", file=sys.stderr)
+        sys.exit(2)
+    remove_partials(args.sweep_dir)  # left by an aggregate killed with kill -9
     try:
         failed = aggregate(args.sweep_dir)
     except FileNotFoundError as error:
         print(f"payback: error: sweep_dir: {error}", file=sys.stderr)
         sys.exit(2)
+    except WriteError as error:
+        print(f"payback: error: {error}", file=sys.stderr)
+        sys.exit(2)
     for job in failed:
-        print(f"job {job['job']} failed: {job['error']}", file=sys.stderr)
+        print(f"job {job['job']} {job.get('status', 'failed')}: {job['error']}", file=sys.stderr)
     sys.exit(1 if failed else 0)
 
 

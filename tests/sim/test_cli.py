@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from sim.storage import read_results
+from sim.storage import read_results, write_json
 from tests.conftest import (
     BASE,
     FINETUNED_MONTHLY,
@@ -131,7 +131,7 @@ def test_a_run_terminated_while_writing_leaves_no_partial_file(tmp_path):
         time.sleep(0.02)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 128 + signal.SIGTERM
-    assert sorted(p.name for p in run_dir.iterdir()) == [".hydra", "payback.log"]
+    assert sorted(p.name for p in run_dir.iterdir()) == [".hydra", ".payback.lock", "payback.log"]
 
 
 @pytest.mark.slow
@@ -230,3 +230,164 @@ def test_a_preset_that_is_not_yaml_is_refused_in_one_line(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "broken.yaml, line 2: not YAML" in done.stderr
+
+
+def _start(run_dir, *args):
+    import subprocess as sp
+
+    return sp.Popen([sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", *args],
+                    stdout=sp.DEVNULL, stderr=sp.PIPE, text=True)
+
+
+def _wait_for_kernel(process, run_dir):
+    import time
+
+    deadline = time.monotonic() + 30
+    while not (run_dir / "payback.log").exists():  # Hydra opens the log just before the job
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(1.5)  # imports and the kernel's compilation, then blocks
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [2, 15])  # SIGINT (Ctrl-C), SIGTERM
+def test_a_signal_in_the_kernel_stops_the_run_in_one_line_with_nothing_written(tmp_path, signum):
+    import time
+
+    run_dir = tmp_path / "run"
+    process = _start(run_dir, "scenarios=3000000", "report=false")
+    _wait_for_kernel(process, run_dir)
+    sent = time.monotonic()
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 128 + signum
+    assert time.monotonic() - sent < 2
+    assert stderr.strip() == "payback: interrupted; nothing written"
+    assert sorted(p.name for p in run_dir.iterdir()) == [".hydra", ".payback.lock", "payback.log"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_block_that_never_ends(tmp_path):
+    # a fine-tune that never succeeds, tried (nearly) for ever: one block never ends
+    run_dir = tmp_path / "run"
+    process = _start(run_dir, "scenarios=1000", "finetune.months_to_ship=0",
+                     "finetune.success_probability=0", "finetune.max_attempts=1e12")
+    _wait_for_kernel(process, run_dir)
+    if process.poll() is not None:  # the input is refused (max_attempts bounded): nothing to stop
+        process.communicate()
+        pytest.skip("finetune.max_attempts=1e12 is refused")
+    process.send_signal(2)
+    _, stderr = process.communicate(timeout=5)
+    assert process.returncode == 130 and stderr.strip() == "payback: interrupted; nothing written"
+
+
+@pytest.mark.slow
+def test_a_run_interrupted_while_writing_publishes_nothing(tmp_path):
+    import time
+
+    run_dir = tmp_path / "run"
+    process = _start(run_dir, "scenarios=400000", "horizon_months=36", "save_paths=true", "report=false")
+    deadline = time.monotonic() + 120
+    while not list(run_dir.glob(".results.nc.*.partial")):
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    process.send_signal(2)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 130 and stderr.strip() == "payback: interrupted; nothing written"
+    assert sorted(p.name for p in run_dir.iterdir()) == [".hydra", ".payback.lock", "payback.log"]
+
+
+@pytest.mark.slow
+def test_a_second_run_into_a_finished_directory_is_refused_and_overwrite_replaces_it_whole(tmp_path):
+    run_dir = tmp_path / "run"
+    assert payback("scenarios=2000", "report=false", "seed=1", run_dir=run_dir).returncode == 0
+    first = (run_dir / ".hydra" / "config.yaml").read_text()
+    (run_dir / "notes.txt").write_text("mine")
+    (run_dir / ".summary.json.999999999.partial").write_text("left by kill -9")
+
+    again = payback("scenarios=2000", "report=false", "seed=2", run_dir=run_dir)
+    assert again.returncode == 2 and again.stderr.count("\n") == 1
+    assert "holds a finished run (summary.json)" in again.stderr and "overwrite=true" in again.stderr
+    assert (run_dir / ".hydra" / "config.yaml").read_text() == first  # Hydra wrote nothing
+    assert json.loads((run_dir / "summary.json").read_text())["seed"] == 1
+
+    replaced = payback("scenarios=2000", "seed=2", "overwrite=true", run_dir=run_dir)
+    assert replaced.returncode == 0, replaced.stderr
+    assert json.loads((run_dir / "summary.json").read_text())["seed"] == 2
+    assert "seed: 2" in (run_dir / ".hydra" / "config.yaml").read_text()
+    assert "seed=1" not in (run_dir / "payback.log").read_text()
+    assert (run_dir / "notes.txt").read_text() == "mine"
+    assert not list(run_dir.glob("*.partial")) and not list(run_dir.glob(".*.partial"))
+
+
+@pytest.mark.slow
+def test_a_run_into_a_directory_in_use_is_refused(tmp_path):
+    run_dir = tmp_path / "run"
+    process = _start(run_dir, "scenarios=3000000", "report=false")
+    try:
+        _wait_for_kernel(process, run_dir)
+        second = payback("scenarios=1000", run_dir=run_dir)
+        assert second.returncode == 2
+        assert second.stderr.strip() == f"payback: error: hydra.run.dir: {run_dir} is in use by another run (process {process.pid})"
+    finally:
+        process.send_signal(15)
+        process.communicate(timeout=10)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["hydra.run.dir="], "hydra.run.dir: empty"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+    (["pricing=../../../elsewhere/x"], "pricing: '../../../elsewhere/x' is a path"),
+    (["stress=[none,../x]"], "stress: '[none,../x]' is a path"),
+    (["--multirun", "seed=1,2", "hydra.output_subdir=null"], "hydra.output_subdir: null in a --multirun"),
+    (["overwrite=maybe"], "overwrite"),
+])
+def test_refusals_of_the_command_line_are_one_line(tmp_path, args, fragment):
+    done = subprocess.run([sys.executable, "-m", "sim", *args, f"hydra.sweep.dir={tmp_path / 'sweep'}"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("payback: error: ") and fragment in lines[0], done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_run_directory_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "run").write_text("mine")
+    done = payback("scenarios=1000", run_dir=tmp_path / "run")
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"payback: error: hydra.run.dir: {tmp_path / 'run'} is a file, not a directory"
+    assert (tmp_path / "run").read_text() == "mine"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["results.nc", "summary.json", "report.md"])
+def test_a_full_disk_is_one_line_naming_the_file_and_leaves_no_partial_or_mix(tmp_path, name):
+    # no tmpfs to fill here: the rename of one file fails as on a full disk
+    script = (
+        "import errno, os, sys\n"
+        "from sim import storage\n"
+        "real = os.replace\n"
+        "def replace(source, target):\n"
+        f"    if str(target).endswith({name!r}):\n"
+        "        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))\n"
+        "    real(source, target)\n"
+        "storage.os = type(sys)('os_with_a_full_disk')\n"
+        "storage.os.__dict__.update(os.__dict__, replace=replace)\n"
+        "from sim.cli import main\n"
+        "sys.argv[0] = 'payback'\n"
+        "main()\n"
+    )
+    run_dir = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-c", script, f"hydra.run.dir={run_dir}", "scenarios=2000"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"payback: error: {run_dir / name}: cannot write (No space left on device)"
+    assert sorted(p.name for p in run_dir.iterdir()) == [".hydra", ".payback.lock", "payback.log"]
+
+
+def test_a_non_finite_number_in_a_summary_is_refused_naming_the_key(tmp_path):
+    from sim.storage import WriteError
+
+    with pytest.raises(WriteError, match=r"^summary.json: a number is not finite \(cost.rag.mean\)$"):
+        write_json({"cost": {"prompt": {"mean": 1.0}, "rag": {"mean": float("nan")}}}, tmp_path / "summary.json")
+    assert list(tmp_path.iterdir()) == []

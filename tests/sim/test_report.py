@@ -100,3 +100,21 @@ def test_a_run_keeping_a_sixth_reports_every_scenarios_probabilities(tmp_path):
     assert kept["recommendation"]["probability"] == every["recommendation"]["probability"]
     # quantiles come from the kept sixth: close to, not equal to, those of every scenario
     assert kept["cost"]["prompt"]["p50"] != every["cost"]["prompt"]["p50"]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "foreign"])
+def test_sim_report_refuses_a_results_file_it_cannot_read_in_one_line(run_dir, tmp_path, damage):
+    import xarray as xr
+
+    target = tmp_path / "results.nc"
+    if damage == "truncated":
+        target.write_bytes((run_dir / "results.nc").read_bytes()[:4000])
+    elif damage == "empty":
+        target.write_bytes(b"")
+    else:
+        xr.Dataset({"a": ("x", [1, 2])}).to_netcdf(target, engine="scipy")
+    done = subprocess.run([sys.executable, "-m", "sim.report", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"payback: error: {target}: not a readable payback results file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.nc"]

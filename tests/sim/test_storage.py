@@ -61,3 +61,41 @@ def test_large_datasets_go_to_netcdf4(tmp_path, monkeypatch):
     storage.write_dataset(dataset, tmp_path / "results.nc")
     assert (tmp_path / "results.nc").read_bytes()[:4] == b"\x89HDF"
     assert storage.read_results(tmp_path / "results.nc")["count"].values.tolist() == [0, 1]
+
+
+def test_stale_partials_of_dead_processes_are_removed_and_live_ones_kept(tmp_path):
+    import os
+
+    from sim.storage import remove_partials
+
+    (tmp_path / "plots").mkdir()
+    dead = [tmp_path / ".results.nc.999999999.partial", tmp_path / "plots" / ".drivers.png.999999999.partial"]
+    live = [tmp_path / f".summary.json.{os.getppid()}.partial", tmp_path / ".notes.txt.partial"]
+    for path in dead + live:
+        path.write_text("x")
+    assert sorted(remove_partials(tmp_path)) == sorted(dead)
+    assert all(path.exists() for path in live)
+
+
+def test_a_full_disk_is_a_write_error_naming_the_file_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from sim import storage
+
+    def full(source, target):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(storage.os, "replace", full)
+    before = storage.published()
+    with pytest.raises(storage.WriteError, match=r"summary.json: cannot write \(No space left on device\)$"):
+        write_json({"run": 1}, tmp_path / "summary.json")
+    assert list(tmp_path.iterdir()) == [] and storage.published() == before
+
+
+def test_summary_json_is_strict_json(tmp_path):
+    from sim.storage import WriteError
+
+    with pytest.raises(WriteError, match=r"^summary.json: a number is not finite \(drivers.rag.ranked.0.effect\)$"):
+        write_json({"drivers": {"rag": {"ranked": [{"effect": float("inf")}]}}}, tmp_path / "summary.json")
+    assert list(tmp_path.iterdir()) == []

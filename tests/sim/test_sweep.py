@@ -167,3 +167,26 @@ def test_numeric_levels_are_sorted_and_a_failed_point_is_nan():
     assert np.isnan(sweep.p_beats_prompt.sel(challenger="rag", v=10.0))
     assert np.isnan(sweep.p_cheapest.sel(strategy="rag", v=10.0)).all()
     assert sweep.error.sel(v=10.0) == "boom"
+
+
+@pytest.mark.slow
+def test_a_damaged_job_is_listed_and_the_good_ones_aggregated(tmp_path):
+    sweep_dir = tmp_path / "damaged"
+    assert multirun(sweep_dir, "seed=1,2,3").returncode == 0
+    summary = sweep_dir / "1" / "summary.json"
+    summary.write_text(summary.read_text()[:100])  # cut short, as by a full disk or a copy
+    (sweep_dir / ".sweep.csv.999999999.partial").write_text("left by kill -9")
+    done = subprocess.run([sys.executable, "-m", "sim.sweep", str(sweep_dir)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert [line for line in done.stderr.splitlines() if line.startswith("job ")] == [
+        line for line in done.stderr.splitlines() if "damaged: summary.json: not JSON" in line]
+    assert done.stderr.count("job 1 damaged: summary.json: not JSON") == 1 and "Traceback" not in done.stderr
+    table = list(csv.DictReader((sweep_dir / "sweep.csv").read_text().splitlines()))
+    assert [(row["seed"], row["status"]) for row in table] == [("1", "ok"), ("2", "damaged"), ("3", "ok")]
+    assert table[1]["error"].startswith("summary.json: not JSON")
+    assert "| 2 | damaged: summary.json: not JSON" in (sweep_dir / "sweep.md").read_text()
+    assert read_results(sweep_dir / "sweep.nc").status.values.tolist() == ["ok", "damaged", "ok"]
+    assert not list(sweep_dir.glob(".*.partial"))
+
+    again = multirun(sweep_dir, "seed=1,2")
+    assert again.returncode == 2 and again.stderr.strip().endswith("name another directory")
