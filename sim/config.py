@@ -94,9 +94,10 @@ VOLATILITY = Domain(upper=1.0)
 # horizon, so at H months the upper bound is min(5, 12 ln(1e50) / (H - 1)) (1.15 at
 # 1,200 months). Cuts only lower it.
 TREND = Domain(lower=-5.0, upper=5.0, log_budget=50 * math.log(10), months_per_unit=12)
-# Price cuts a year: at most 120. The monthly probability 1 - e^(-c/12) is then
-# 1 - 5e-5: a cut every month; more cuts a year change nothing.
-CUTS_PER_YEAR = Domain(upper=120)
+# Price cuts a year: at most 1200. From about 444 a year the monthly probability
+# 1 - e^(-c/12) is 1 in float64 (e^-37 < 2^-53): a cut every month, for certain; more
+# cuts a year change nothing (the model has at most one a month).
+CUTS_PER_YEAR = Domain(upper=1200)
 # Share of the corpus re-embedded a month: at most 100 (a full re-embedding a few
 # times a day).
 REINDEX_FRACTION = Domain(upper=100)

@@ -126,7 +126,7 @@ def test_inputs_at_their_bounds_give_finite_costs_over_the_longest_horizon():
                   "query_embedding_tokens": 1e8},
         pricing={"base_input": 1e4, "base_output": 1e4, "finetuned_input": 1e4, "finetuned_output": 1e4,
                  "embedding": 1e4, "training": 1e4, "hosting_per_month": 1e10},
-        market={"trend_per_year": trend.domain.upper, "cuts_per_year": 120, "cut_size": 0.0},
+        market={"trend_per_year": trend.domain.upper, "cuts_per_year": 1200, "cut_size": 0.0},
         finetune={"training_tokens": 1e13, "months_to_ship": 0, "max_attempts": 100, "success_probability": 0.0,
                   "mean_months_between_retrains": 1e6, "retrain_interval_cv": 10.0, "base_lifetime_months": 1e6},
         rag={"corpus_tokens": 1e15, "reindex_fraction_per_month": 100.0},
