@@ -356,15 +356,15 @@ def simulate_block(
         Out: discounted cumulative cost at the horizon (USD), its volume-independent
         part ``A`` (USD) and its slope ``B`` (USD per call/month of month-1 volume),
         so that ``cost = A + V_1 * B``.
-    payback : int32[n, 2]
+    payback : int64[n, 2]
         Out: first month with ``C_k <= C_prompt`` for fine-tune and RAG, -1 if none.
-    retrains, attempts : int32[n]
+    retrains, attempts : int64[n]
         Out: drift- or deprecation-triggered retrains; training attempts.
     failed : bool[n]
         Out: every attempt failed the quality bar.
-    shutdown_month : int32[n]
+    shutdown_month : int64[n]
         Out: month the use case ended, 0 if it did not.
-    exit_month : int32[n]
+    exit_month : int64[n]
         Out: month the fine-tune route first left its platform, -1 if it did not.
     migrated : bool[n]
         Out: the route moved to the successor's sheet.

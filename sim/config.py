@@ -20,14 +20,10 @@ from omegaconf.errors import OmegaConfBaseException
 
 from kernels.scenarios import CALENDAR_LEN, SERVING_UNTIL, TRAINING_UNTIL
 from sim.distributions import (
-    AT_LEAST_ONE,
     FRACTION_BELOW_ONE,
-    NONNEGATIVE,
-    POSITIVE_MONTHS,
     PROBABILITY,
-    REAL,
-    WHOLE_MONTHS,
     Distribution,
+    Domain,
     InputError,
     parse,
 )
@@ -39,7 +35,75 @@ CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 EVENT_FIELDS = ("market.cut_size", "finetune.base_lifetime_months")
 
 
-def uncertain(unit, description, domain=NONNEGATIVE):
+# Valid ranges of the uncertain inputs. Every bound is finite: the lower of what keeps
+# the model's arithmetic finite over the longest horizon and where the input stops
+# meaning anything. With every input at its bound at once (1e12 calls in month 1,
+# 1e8 tokens of each kind a call at 1e4 USD per 1M, so about 3e6 USD a call; volume
+# and price index at their budgets below; 1,200 months) a cost is at most about
+# 1e12 x 3e6 x 1e100 x 1e50 x e^25 (the volume's luckiest path among 1e10 scenarios)
+# x 1200 ~ 1e183 USD: finite, with room for sums over 1e10 scenarios and for the
+# analysis' differences. (Costs equal to the cent are ties only while the cumulative
+# costs stay below about 1e11 USD, where float64 still resolves a tenth of a cent.)
+MAX_MONTHS = 1200  # the longest horizon (100 years): also the cap of every month count
+# Month counts: whole months, at most the longest horizon (a fine-tune that ships after
+# it never ships); kept far inside int64 for the kernel's month arithmetic.
+WHOLE_MONTHS = Domain(upper=MAX_MONTHS, integer=True)
+# Attempts: each is a step of the kernel's lifecycle loop (all in month 1 when
+# months_to_ship is 0). 100 failures in a row have probability below 1e-4 even at a
+# success probability of 0.09; no team tries a 101st time.
+ATTEMPTS = Domain(lower=1.0, upper=100, integer=True)
+# Mean times (drift, base lifetime), in months: above zero (a drift time of 0 would
+# retrain forever within one month); at most 1e6 months (83,000 years: "never" in any
+# horizon). A drift time is at most about mean x (1 + 50 cv^2) <= 5e9 months, far
+# inside the int64 of the kernel's month arithmetic (1e300 overflowed it: NaN through ceil).
+MEAN_MONTHS = Domain(lower=1e-9, upper=1e6)
+# Coefficient of variation of the drift time: at most 10. The inverse Gaussian's shape
+# is mean / cv^2 (cv = 1e300 divided by zero); at cv = 10 almost every drift time rounds
+# up to 1 month while the mean rests on rare draws many times the horizon.
+RETRAIN_CV = Domain(upper=10)
+# Calls in month 1: at most 1e12 a month (about 400,000 a second, the order of the
+# largest LLM services' whole traffic).
+CALLS = Domain(upper=1e12)
+# Tokens a call: at most 1e8 (ten times the longest context window offered in 2026).
+TOKENS_PER_CALL = Domain(upper=1e8)
+# Tokens a training run: at most 1e13 (a frontier model's pre-training corpus; a
+# fine-tune uses 1e6 to 1e10).
+TRAINING_TOKENS = Domain(upper=1e13)
+# Tokens of a RAG corpus: at most 1e15 (ten times a crawl of the public web).
+CORPUS_TOKENS = Domain(upper=1e15)
+# Token prices, USD per 1M tokens (training: per 1M training tokens): at most 1e4, a
+# cent a token, over ten times the dearest list price of 2026 (1e300 gave Infinity
+# and NaN in summary.json).
+PRICE = Domain(upper=1e4)
+# One-off costs, USD: at most 1e12; monthly costs, USD/month: at most 1e10 (1.2e13
+# over the longest horizon).
+USD = Domain(upper=1e12)
+USD_PER_MONTH = Domain(upper=1e10)
+# Expected log growth of volume a month: within [-1, 1] (volume falls to 37% or rises
+# 2.7-fold in an expected month); over the horizon volume may grow at most 1e100-fold,
+# so at horizon_months=H the upper bound is min(1, ln(1e100) / (H - 1)) (0.19 at
+# 1,200 months). A fall needs no budget: volume tends to 0, which is finite.
+GROWTH = Domain(lower=-1.0, upper=1.0, log_budget=100 * math.log(10))
+# Monthly log volatility: at most 1 (volume moves by a factor e in one month in a
+# third of the months). Beyond it the median volume collapses like e^(-sigma^2 m / 2)
+# while the mean rests on ever rarer scenarios. (The -sigma^2/2 drift keeps the
+# luckiest path among 1e10 scenarios within about e^25 whatever sigma.)
+VOLATILITY = Domain(upper=1.0)
+# Log trend of the price index a year: within [-5, 5] (prices fall or rise 150-fold
+# in a year: beyond any trend seen); the index may rise at most 1e50-fold over the
+# horizon, so at H months the upper bound is min(5, 12 ln(1e50) / (H - 1)) (1.15 at
+# 1,200 months). Cuts only lower it.
+TREND = Domain(lower=-5.0, upper=5.0, log_budget=50 * math.log(10), months_per_unit=12)
+# Price cuts a year: at most 1200. From about 444 a year the monthly probability
+# 1 - e^(-c/12) is 1 in float64 (e^-37 < 2^-53): a cut every month, for certain; more
+# cuts a year change nothing (the model has at most one a month).
+CUTS_PER_YEAR = Domain(upper=1200)
+# Share of the corpus re-embedded a month: at most 100 (a full re-embedding a few
+# times a day).
+REINDEX_FRACTION = Domain(upper=100)
+
+
+def uncertain(unit, description, domain):
     """A schema field that takes a plain number or a distribution mapping."""
     return field(
         default=MISSING, metadata={"unit": unit, "description": description, "domain": domain}
@@ -51,30 +115,30 @@ USD_PER_M = "USD per 1M tokens"
 
 @dataclass
 class Workload:
-    calls_per_month: Any = uncertain("calls/month", "calls in month 1 (V_1)")
+    calls_per_month: Any = uncertain("calls/month", "calls in month 1 (V_1)", CALLS)
     growth_per_month: Any = uncertain(
-        "1/month", "expected log growth of volume per month: E[V_m+1 given V_m] = V_m e^g", REAL
+        "1/month", "expected log growth of volume per month: E[V_m+1 given V_m] = V_m e^g", GROWTH
     )
-    volatility: Any = uncertain("1/sqrt(month)", "standard deviation of the monthly log shock")
+    volatility: Any = uncertain("1/sqrt(month)", "standard deviation of the monthly log shock", VOLATILITY)
     shutdown_per_year: Any = uncertain(
         "probability/year", "chance the use case ends within a year", PROBABILITY
     )
-    prompt_tokens: Any = uncertain("tokens/call", "input tokens of the long prompt")
-    finetuned_prompt_tokens: Any = uncertain("tokens/call", "input tokens of the fine-tune")
-    rag_prompt_tokens: Any = uncertain("tokens/call", "tight prompt plus retrieved chunks")
-    output_tokens: Any = uncertain("tokens/call", "output tokens, the same for all strategies")
-    query_embedding_tokens: Any = uncertain("tokens/call", "tokens embedded per RAG query")
+    prompt_tokens: Any = uncertain("tokens/call", "input tokens of the long prompt", TOKENS_PER_CALL)
+    finetuned_prompt_tokens: Any = uncertain("tokens/call", "input tokens of the fine-tune", TOKENS_PER_CALL)
+    rag_prompt_tokens: Any = uncertain("tokens/call", "tight prompt plus retrieved chunks", TOKENS_PER_CALL)
+    output_tokens: Any = uncertain("tokens/call", "output tokens, the same for all strategies", TOKENS_PER_CALL)
+    query_embedding_tokens: Any = uncertain("tokens/call", "tokens embedded per RAG query", TOKENS_PER_CALL)
 
 
 @dataclass
 class Pricing:
-    base_input: Any = uncertain(USD_PER_M, "base model input")
-    base_output: Any = uncertain(USD_PER_M, "base model output")
-    finetuned_input: Any = uncertain(USD_PER_M, "fine-tuned model input")
-    finetuned_output: Any = uncertain(USD_PER_M, "fine-tuned model output")
-    training: Any = uncertain("USD per 1M training tokens", "fine-tune training")
-    embedding: Any = uncertain(USD_PER_M, "embedding model")
-    hosting_per_month: Any = uncertain("USD/month", "fine-tuned deployment fee, 0 if none")
+    base_input: Any = uncertain(USD_PER_M, "base model input", PRICE)
+    base_output: Any = uncertain(USD_PER_M, "base model output", PRICE)
+    finetuned_input: Any = uncertain(USD_PER_M, "fine-tuned model input", PRICE)
+    finetuned_output: Any = uncertain(USD_PER_M, "fine-tuned model output", PRICE)
+    training: Any = uncertain("USD per 1M training tokens", "fine-tune training", PRICE)
+    embedding: Any = uncertain(USD_PER_M, "embedding model", PRICE)
+    hosting_per_month: Any = uncertain("USD/month", "fine-tuned deployment fee, 0 if none", USD_PER_MONTH)
     finetune_training_until: Optional[str] = None  # ISO date: last day a training job can be created
     finetune_serving_until: Optional[str] = None  # ISO date: last day fine-tuned models serve
     as_of: str = MISSING
@@ -84,8 +148,8 @@ class Pricing:
 
 @dataclass
 class Market:
-    trend_per_year: Any = uncertain("1/year", "continuous log trend of the price index", REAL)
-    cuts_per_year: Any = uncertain("events/year", "rate of price cuts (new generations)")
+    trend_per_year: Any = uncertain("1/year", "continuous log trend of the price index", TREND)
+    cuts_per_year: Any = uncertain("events/year", "rate of price cuts (new generations)", CUTS_PER_YEAR)
     cut_size: Any = uncertain(
         "fraction", "price index drop at a cut, drawn per cut", FRACTION_BELOW_ONE
     )
@@ -93,43 +157,43 @@ class Market:
 
 @dataclass
 class Finetune:
-    training_tokens: Any = uncertain("tokens", "tokens per training run (all epochs)")
-    setup_cost: Any = uncertain("USD", "data preparation, evaluation, engineering")
+    training_tokens: Any = uncertain("tokens", "tokens per training run (all epochs)", TRAINING_TOKENS)
+    setup_cost: Any = uncertain("USD", "data preparation, evaluation, engineering", USD)
     months_to_ship: Any = uncertain("months", "months per training attempt", WHOLE_MONTHS)
     success_probability: Any = uncertain(
         "probability", "chance an attempt meets the quality bar", PROBABILITY
     )
-    max_attempts: Any = uncertain("attempts", "attempts before giving up", AT_LEAST_ONE)
+    max_attempts: Any = uncertain("attempts", "attempts before giving up", ATTEMPTS)
     mean_months_between_retrains: Any = uncertain(
-        "months", "mean time until drift forces a retrain", POSITIVE_MONTHS
+        "months", "mean time until drift forces a retrain", MEAN_MONTHS
     )
     retrain_interval_cv: Any = uncertain(
-        "ratio", "coefficient of variation of the drift time (0: exactly the mean)"
+        "ratio", "coefficient of variation of the drift time (0: exactly the mean)", RETRAIN_CV
     )
-    retrain_cost: Any = uncertain("USD", "cost of a retrain or repeat attempt besides training")
+    retrain_cost: Any = uncertain("USD", "cost of a retrain or repeat attempt besides training", USD)
     retrain_months: Any = uncertain(
         "months", "months a retrain takes, served by prompting", WHOLE_MONTHS
     )
     base_lifetime_months: Any = uncertain(
-        "months", "base model lifetime after a go-live, drawn per generation", POSITIVE_MONTHS
+        "months", "base model lifetime after a go-live, drawn per generation", MEAN_MONTHS
     )
-    maintenance_per_month: Any = uncertain("USD/month", "monitoring and evals once live")
+    maintenance_per_month: Any = uncertain("USD/month", "monitoring and evals once live", USD_PER_MONTH)
     migration_cost: Any = uncertain(
-        "USD", "moving the fine-tune to finetune.successor at a platform exit, besides training"
+        "USD", "moving the fine-tune to finetune.successor at a platform exit, besides training", USD
     )
-    reprice_on_retrain: bool = MISSING
+    reprice_on_retrain: Any = MISSING  # true or false: see Config.save_paths
     on_platform_exit: str = "prompt"  # or "migrate": what the route does when its platform ends
     successor: Optional[str] = None  # a sheet in conf/pricing/, required with "migrate"
 
 
 @dataclass
 class Rag:
-    corpus_tokens: Any = uncertain("tokens", "tokens embedded to build the index")
-    setup_cost: Any = uncertain("USD", "pipeline, chunking, evaluation, engineering")
+    corpus_tokens: Any = uncertain("tokens", "tokens embedded to build the index", CORPUS_TOKENS)
+    setup_cost: Any = uncertain("USD", "pipeline, chunking, evaluation, engineering", USD)
     months_to_ship: Any = uncertain("months", "months served by prompting first", WHOLE_MONTHS)
-    vector_store_per_month: Any = uncertain("USD/month", "vector store, from month 1")
+    vector_store_per_month: Any = uncertain("USD/month", "vector store, from month 1", USD_PER_MONTH)
     reindex_fraction_per_month: Any = uncertain(
-        "fraction/month", "share of the corpus re-embedded each month from month 2"
+        "fraction/month", "share of the corpus re-embedded each month from month 2", REINDEX_FRACTION
     )
 
 
@@ -143,10 +207,11 @@ class Config:
     confidence: float = MISSING
     threads: Optional[int] = None
     kept_scenarios: Optional[int] = 1_048_576
-    save_paths: bool = False
-    report: bool = True
+    # Any, not bool: OmegaConf would read save_paths=-1 as true; validate takes only true/false
+    save_paths: Any = False
+    report: Any = True
     memory_limit_gb: Optional[float] = None  # null: 90% of the memory available when the run starts
-    overwrite: bool = False  # true: a run into a finished run directory replaces that run whole
+    overwrite: Any = False  # true: a run into a finished run directory replaces that run whole
     workload: Workload = field(default_factory=Workload)
     pricing: Pricing = field(default_factory=Pricing)
     market: Market = field(default_factory=Market)
@@ -158,7 +223,16 @@ SECTIONS = {"workload": Workload, "pricing": Pricing, "market": Market, "finetun
 # The prices of ``finetune.successor``'s sheet that the route pays after a migration.
 SUCCESSOR_PRICES = ("finetuned_input", "finetuned_output", "training", "hosting_per_month")
 PLATFORM_EXIT_CHOICES = ("prompt", "migrate")
-MAX_MONTHS_AFTER_START = 1200
+MAX_MONTHS_AFTER_START = MAX_MONTHS
+# Run-level bounds. Seeds: any that numpy's SeedSequence takes and int64 holds (results.nc
+# stores one beyond int32 as a decimal string). Scenarios (and kept scenarios): at most
+# 1e10, whose counts int64 and whose probabilities float64 hold exactly; memory refuses
+# far smaller runs first. Threads: at most 1024, more than any one machine's cores.
+# Discount rate: at most 1 (100% a year; a cost 100 years out still weighs 2^-100).
+MAX_SEED = 2**63 - 1
+MAX_SCENARIOS = 10**10
+MAX_THREADS = 1024
+MAX_DISCOUNT_RATE = 1.0
 _SHEET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*", re.ASCII)
 
 
@@ -266,23 +340,18 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     except InputError as error:
         raise ConfigError(str(error)) from None
 
-    def run_key(key, ok, requirement):
-        value = resolved[key]
-        if isinstance(value, bool) or not ok(value):
-            raise ConfigError(f"{key}: {value!r} is not {requirement}")
-        return value
-
-    seed = run_key("seed", lambda v: v >= 0, "a whole number >= 0")
-    scenarios = run_key("scenarios", lambda v: v >= 1, "a whole number >= 1")
-    horizon = run_key("horizon_months", lambda v: v >= 1, "a whole number >= 1")
-    rate = run_key("discount_rate", lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
-    confidence = run_key("confidence", lambda v: 0 < v < 1, "a number in (0, 1)")
-    threads = resolved["threads"]
-    if threads is not None and threads < 1:
-        raise ConfigError(f"threads: {threads!r} is not null or a whole number >= 1")
-    kept = resolved["kept_scenarios"]
-    if kept is not None and kept < 1:
-        raise ConfigError(f"kept_scenarios: {kept!r} is not null or a whole number >= 1")
+    seed = _run_key(resolved, "seed", 0, MAX_SEED)
+    scenarios = _run_key(resolved, "scenarios", 1, MAX_SCENARIOS)
+    horizon = _run_key(resolved, "horizon_months", 1, MAX_MONTHS)
+    rate = _run_key(resolved, "discount_rate", 0.0, MAX_DISCOUNT_RATE, whole=False)
+    confidence = resolved["confidence"]
+    if isinstance(confidence, bool) or not 0 < confidence < 1:
+        raise ConfigError(f"confidence: {confidence!r} is not a number in (0, 1)")
+    threads = _run_key(resolved, "threads", 1, MAX_THREADS, optional=True)
+    kept = _run_key(resolved, "kept_scenarios", 1, MAX_SCENARIOS, optional=True)
+    save_paths, report = _boolean(resolved, "save_paths"), _boolean(resolved, "report")
+    _boolean(resolved, "overwrite")
+    reprice_on_retrain = _boolean(resolved["finetune"], "reprice_on_retrain", "finetune.")
     limit = resolved["memory_limit_gb"]
     if limit is not None and not (math.isfinite(limit) and limit > 0):
         raise ConfigError(f"memory_limit_gb: {limit!r} is not null or a number of GiB > 0")
@@ -307,7 +376,7 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
                 value = 0.0  # never paid: drawing it would only add a column of noise
             else:
                 value = resolved[section][name]
-            inputs[key] = parse(key, value, meta["domain"])
+            inputs[key] = parse(key, value, meta["domain"].for_horizon(horizon))
     except InputError as error:
         raise ConfigError(str(error)) from None
     calendar = np.full(CALENDAR_LEN, horizon + 1, dtype=np.int64)
@@ -324,9 +393,9 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         confidence=float(confidence),
         threads=threads,
         kept_scenarios=kept,
-        save_paths=resolved["save_paths"],
-        report=resolved["report"],
-        reprice_on_retrain=finetune["reprice_on_retrain"],
+        save_paths=save_paths,
+        report=report,
+        reprice_on_retrain=reprice_on_retrain,
         migrate_on_exit=migrate,
         calendar=calendar,
         sheets=tuple(sheets),
@@ -334,6 +403,28 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         inputs=inputs,
         resolved=resolved,
     )
+
+
+def _run_key(resolved, key, lower, upper, *, whole=True, optional=False):
+    """A run-level number in [lower, upper] (whole unless ``whole=False``), or None if optional."""
+    value = resolved[key]
+    if optional and value is None:
+        return None
+    kind, bounds = ("a whole number", f"[{lower}, {upper}]") if whole else ("a number", f"[{lower:g}, {upper:g}]")
+    requirement = f"{'null or ' if optional else ''}{kind} in {bounds}"
+    number_types = int if whole else (int, float)
+    # (a NaN fails the comparison, and a huge int is compared exactly, never as a float)
+    if isinstance(value, bool) or not isinstance(value, number_types) or not lower <= value <= upper:
+        raise ConfigError(f"{key}: {value!r} is not {requirement}")
+    return value
+
+
+def _boolean(section, name, prefix=""):
+    # The schema types these keys Any: OmegaConf would turn -1, 2 or "yes" into True.
+    value = section[name]
+    if not isinstance(value, bool):
+        raise ConfigError(f"{prefix}{name}: {value!r} is not true or false")
+    return value
 
 
 def _platform_exit_choice(choice):

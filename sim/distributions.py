@@ -2,14 +2,16 @@
 
 ``normal`` and ``lognormal`` take a 90% interval (``p05``, ``p95``); ``uniform`` takes
 ``low``/``high``; ``triangular`` and ``pert`` take ``low``/``mode``/``high``. Draws
-are clipped to the key's valid range (a normal's tail below zero tokens becomes zero)
-and integer keys (months, attempts) are rounded half up.
+are clipped to the key's valid range and integer keys (months, attempts) are rounded
+half up. A distribution whose central 99.8% (its 0.1% to 99.9% quantiles) leaves the
+valid range is refused: clipping is for the far tails, not for a sizeable share of
+the draws.
 """
 
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,6 +28,9 @@ from kernels.scenarios import (
 # scipy.stats.norm.ppf(0.95): a 90% interval spans 2 * Z95 standard deviations. A literal,
 # so that validating a configuration does not import scipy.stats (about 1.5 s).
 Z95 = 1.6448536269514722
+# scipy.stats.norm.ppf(0.999): the central 99.8% that must lie in a key's valid range.
+Z999 = 3.090232306167813
+CENTRAL_LEVELS = (0.001, 0.999)
 
 FAMILY_PARAMETERS = {
     "uniform": ("low", "high"),
@@ -54,12 +59,21 @@ class InputError(ValueError):
 
 @dataclass(frozen=True)
 class Domain:
-    """The valid range of an input: ``lower <= x <= upper`` (``x < upper`` if open)."""
+    """The valid range of an input: ``lower <= x <= upper`` (``x < upper`` if open).
+
+    An input that compounds over the months of the horizon (a growth rate, a trend)
+    also has a ``log_budget``: its value times the months it compounds over, in its
+    own unit of time (``months_per_unit`` months), may not exceed it, so that what it
+    multiplies stays finite. ``for_horizon`` gives the range for a given horizon.
+    """
 
     lower: float = 0.0
     upper: float = math.inf
     upper_open: bool = False
     integer: bool = False
+    log_budget: float = math.inf
+    months_per_unit: float = 1.0
+    note: str = ""  # why the upper bound is lower than the key's own, for messages
 
     def describe(self):
         if self.lower == -math.inf and self.upper == math.inf:
@@ -68,12 +82,21 @@ class Domain:
         if self.upper == math.inf:
             return f"{kind} >= {self.lower:g}"
         close = ")" if self.upper_open else "]"
-        return f"{kind} in [{self.lower:g}, {self.upper:g}{close}"
+        return f"{kind} in [{self.lower:g}, {self.upper:g}{close}{self.note}"
 
     def contains(self, x):
         if not (self.lower <= x <= self.upper) or math.isnan(x):
             return False
         return not (self.upper_open and x >= self.upper)
+
+    def for_horizon(self, horizon):
+        """This range over ``horizon`` months: the upper bound within the log budget."""
+        compounding = (horizon - 1) / self.months_per_unit
+        if compounding <= 0 or self.log_budget / compounding >= self.upper:
+            return self
+        note = (f" at horizon_months={horizon}: over its {horizon - 1} months of compounding it may"
+                f" multiply by at most {math.exp(self.log_budget):.3g}")
+        return replace(self, upper=self.log_budget / compounding, upper_open=False, note=note)
 
     def clip(self, x):
         """Clip draws into the domain, rounding integer inputs half up."""
@@ -141,6 +164,31 @@ class Distribution:
             return stats.lognorm(s=sigma, scale=math.exp(mu))
         return None
 
+    def quantile(self, q):
+        """The ``q`` quantile before clipping, in closed form (no scipy).
+
+        Exact for every family but PERT, for which it returns ``low`` or ``high``
+        (``q <= 0.5`` or above): the bounds of a beta, which lie in the valid range
+        whenever its parameters do.
+        """
+        p = self.params
+        if self.is_fixed:
+            return p[0]
+        if self.family in ("normal", "lognormal"):
+            z = _standard_normal_quantile(q)
+            if self.family == "normal":
+                return (p[0] + p[1]) / 2 + (p[1] - p[0]) / (2 * Z95) * z
+            mu, sigma = _log_moments(*p)
+            return math.exp(mu + sigma * z)
+        if self.family == "uniform":
+            return p[0] + q * (p[1] - p[0])
+        if self.family == "triangular":
+            low, mode, high = p
+            if q < (mode - low) / (high - low):
+                return low + math.sqrt(q * (high - low) * (mode - low))
+            return high - math.sqrt((1 - q) * (high - low) * (high - mode))
+        return p[0] if q <= 0.5 else p[2]  # PERT
+
     def sample(self, rng, n):
         """``n`` draws from ``rng``, clipped and rounded, with NumPy's own samplers.
 
@@ -194,6 +242,14 @@ class Distribution:
         spec[6] = np.nextafter(upper, -np.inf) if self.domain.upper_open else upper
         spec[7] = float(self.domain.integer)
         return spec
+
+
+def _standard_normal_quantile(q):
+    # only the levels that validation uses: a literal each keeps scipy off its path
+    known = {0.001: -Z999, 0.05: -Z95, 0.5: 0.0, 0.95: Z95, 0.999: Z999}
+    if q not in known:
+        raise ValueError(f"no closed-form standard normal quantile for {q!r}")
+    return known[q]
 
 
 def _pert_shapes(low, mode, high):
@@ -292,7 +348,28 @@ def _parse_mapping(key, spec, domain):
             raise InputError(
                 key, f"needs low <= mode <= high and low < high, got {low:g}, {mode:g}, {high:g}"
             )
-    return Distribution(family, params, domain)
+    distribution = Distribution(family, params, domain)
+    _check_central_range(key, distribution)
+    return distribution
+
+
+def _check_central_range(key, distribution):
+    """Refuse a distribution whose 0.1% or 99.9% quantile lies outside the valid range.
+
+    Draws beyond are still clipped: a normal's far tail below zero tokens becomes zero.
+    """
+    domain, name = distribution.domain, key.rpartition(".")[2]
+    low_level, high_level = CENTRAL_LEVELS
+    low, high = distribution.quantile(low_level), distribution.quantile(high_level)
+    where = f"{distribution.describe()}'s"
+    if low < domain.lower:
+        raise InputError(key, f"{where} {low_level:.1%} quantile ({low:.3g}) is below {domain.lower:g},"
+                              f" the smallest {name}")
+    if high > domain.upper or (domain.upper_open and high >= domain.upper):
+        bound = "the bound of" if domain.upper_open else "the largest"
+        raise InputError(key, f"{where} {high_level:.1%} quantile ({high:.3g}) is"
+                              f" {'not below' if domain.upper_open else 'above'} {domain.upper:g},"
+                              f" {bound} {name}{domain.note}")
 
 
 def _number(key, value, name):

@@ -72,7 +72,8 @@ class Simulation:
     ``paths`` holds the monthly cumulative costs of the leading scenarios (the k kept
     ones with ``save_paths``). Costs are USD, discounted, cumulative at the horizon;
     ``cost_slope`` is USD per call/month of month-1 volume; ``payback`` is -1 where a
-    strategy never pays back.
+    strategy never pays back. Counts and months are int64, as the kernel writes
+    them (int32 once recorded 3e9 attempts as -1294967296).
     """
 
     scenarios: int
@@ -81,12 +82,12 @@ class Simulation:
     cost: np.ndarray  # float64[k, 3]
     cost_fixed: np.ndarray  # float64[k, 3]
     cost_slope: np.ndarray  # float64[k, 3]
-    payback: np.ndarray  # int32[k, 2]
-    retrains: np.ndarray  # int32[k]
-    attempts: np.ndarray  # int32[k]
+    payback: np.ndarray  # int64[k, 2]
+    retrains: np.ndarray  # int64[k]
+    attempts: np.ndarray  # int64[k]
     failed: np.ndarray  # bool[k]
-    shutdown_month: np.ndarray  # int32[k]
-    exit_month: np.ndarray  # int32[k], -1 where the route stayed on its platform
+    shutdown_month: np.ndarray  # int64[k]
+    exit_month: np.ndarray  # int64[k], -1 where the route stayed on its platform
     migrated: np.ndarray  # bool[k]
     exited: np.ndarray  # bool[k], prompting for good at the horizon after an exit
     beats: np.ndarray  # int64[2, H]
@@ -138,12 +139,12 @@ def simulate(settings, *, threads=None, progress=True):
         cost=np.empty((kept, n_strategies)),
         cost_fixed=np.empty((kept, n_strategies)),
         cost_slope=np.empty((kept, n_strategies)),
-        payback=np.empty((kept, 2), dtype=np.int32),
-        retrains=np.empty(kept, dtype=np.int32),
-        attempts=np.empty(kept, dtype=np.int32),
+        payback=np.empty((kept, 2), dtype=np.int64),
+        retrains=np.empty(kept, dtype=np.int64),
+        attempts=np.empty(kept, dtype=np.int64),
         failed=np.empty(kept, dtype=np.bool_),
-        shutdown_month=np.empty(kept, dtype=np.int32),
-        exit_month=np.empty(kept, dtype=np.int32),
+        shutdown_month=np.empty(kept, dtype=np.int64),
+        exit_month=np.empty(kept, dtype=np.int64),
         migrated=np.empty(kept, dtype=np.bool_),
         exited=np.empty(kept, dtype=np.bool_),
         beats=np.zeros((2, horizon), dtype=np.int64),

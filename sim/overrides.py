@@ -14,11 +14,18 @@ Two remedies, both applied before Hydra reads the command line:
 
 The presets in ``conf/`` write their distributions in the compact form, so a preset,
 a stress overlay or a shell override over them replaces the value too.
+
+A config group's option is a name: ``pricing=5`` or ``pricing=null`` reaches Hydra as
+the name ``'5'`` or ``'null'``, which it refuses as an unknown option (one line,
+listing the options), where the number or null made it fail with a ValueError.
 """
 
+from pathlib import Path
 from typing import Any
 
 from sim.distributions import FAMILY_PARAMETERS
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
 
 def _compact(family):
@@ -62,10 +69,11 @@ def clear_before_mappings(argv):
     """Precede each ``key={...}`` override with ``key=null`` so that it replaces whole.
 
     Sweeps over mappings (``key={...},{...}``), deletions, appends and Hydra's own
-    keys are left as they are.
+    keys are left as they are. Options of config groups are named first (see
+    ``name_group_options``).
     """
     out = []
-    for arg in argv:
+    for arg in name_group_options(argv):
         key, equals, value = arg.partition("=")
         if (equals and not arg.startswith(("-", "+", "~")) and not key.startswith("hydra")
                 and _single_mapping(value.strip())):
@@ -83,3 +91,33 @@ def _single_mapping(value):
         if depth == 0 and position < len(value) - 1:
             return False  # "{...},{...}": a sweep over mappings
     return True
+
+
+def name_group_options(argv, conf_dir=CONF_DIR):
+    """Quote a config group's option that Hydra's grammar reads as a number, bool or null.
+
+    Hydra 1.3 raises a bare ValueError ("Config group override must be a string or a
+    list") for ``pricing=5`` or ``pricing=null``; as the name ``pricing='5'`` the option
+    is refused by Hydra's MissingConfigException, which the CLI reports in one line.
+    Sweeps, lists, deletions and other keys are left as they are.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import OverrideType, ValueType
+    from hydra.errors import HydraException
+
+    groups = {path.name for path in Path(conf_dir).iterdir() if path.is_dir()}
+    parser = OverridesParser.create()
+    out = []
+    for arg in argv:
+        key, equals, raw = arg.partition("=")
+        if equals and not arg.startswith(("-", "~")) and key.lstrip("+") in groups:
+            try:
+                override = parser.parse_override(arg)
+            except HydraException:
+                override = None  # Hydra reports it in one line when it reads it itself
+            if (override is not None and override.type in (OverrideType.CHANGE, OverrideType.ADD)
+                    and override.value_type == ValueType.ELEMENT
+                    and (override.value() is None or isinstance(override.value(), (bool, int, float)))):
+                arg = f"{key}='{raw.strip()}'"
+        out.append(arg)
+    return out

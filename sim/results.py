@@ -27,6 +27,12 @@ def _var(dims, data, units, description, **attrs):
     return xr.Variable(dims, data, attrs={"units": units, "description": description, **attrs})
 
 
+def _integer_attribute(value):
+    # NetCDF3 attributes hold no 64-bit integer: a seed or a count beyond int32 is
+    # written in decimal, which int() reads back exactly (every reader here uses it).
+    return value if -(2**31) <= value < 2**31 else str(value)
+
+
 def to_dataset(settings, simulation, run_info=None):
     """Assemble a run's Dataset.
 
@@ -204,9 +210,9 @@ def to_dataset(settings, simulation, run_info=None):
         "calendar_events": json.dumps(events),
         "title": "payback: Monte Carlo costs of prompting, fine-tuning and RAG",
         "model": MODEL_REFERENCE,
-        "seed": settings.seed,
-        "scenarios": n,
-        "kept_scenarios": kept,
+        "seed": _integer_attribute(settings.seed),
+        "scenarios": _integer_attribute(n),
+        "kept_scenarios": _integer_attribute(kept),
         "horizon_months": horizon,
         "discount_rate": settings.discount_rate,
         "confidence": settings.confidence,

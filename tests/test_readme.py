@@ -36,3 +36,9 @@ def test_every_run_level_key_is_in_the_reference():
     for name in Config.__dataclass_fields__:
         if name not in ("workload", "pricing", "market", "finetune", "rag"):
             assert f"| `{name}` |" in README, name
+
+
+def test_every_uncertain_input_states_its_valid_range_in_the_reference():
+    for key, meta in input_metadata().items():
+        row = next(line for line in README.splitlines() if line.startswith(f"| `{key}` |"))
+        assert row.split(" | ")[4].startswith(meta["domain"].describe().removeprefix("a ")), row

@@ -10,6 +10,8 @@ from sim.distributions import (
     FRACTION_BELOW_ONE,
     NONNEGATIVE,
     REAL,
+    Z95,
+    Domain,
     InputError,
     parse,
 )
@@ -48,8 +50,11 @@ def test_inversion_keeps_ranks_across_parameters():
 
 
 def test_draws_are_clipped_and_integers_rounded_half_up():
-    months = parse("k", {"dist": "normal", "p05": 1.0, "p95": 5.0}, AT_LEAST_ONE)
-    draws = months.sample(np.random.default_rng(2), 10_000)
+    # the 0.1% quantile (1.01) is inside the range: the far tail below it is clipped
+    months = parse("k", {"dist": "normal", "p05": 2.41, "p95": 5.59}, AT_LEAST_ONE)
+    draws = months.sample(np.random.default_rng(2), 200_000)
+    unclipped = 4.0 + 3.18 / (2 * Z95) * np.random.default_rng(2).standard_normal(200_000)
+    assert (unclipped < 0.5).any()  # would round to 0 attempts
     assert draws.min() == 1.0 and set(np.unique(draws)) <= set(range(1, 10))
     # a fixed whole-number input is taken as given or refused, never rounded (MODEL.md)
     assert parse("k", 3, AT_LEAST_ONE).sample(None, 2).tolist() == [3.0, 3.0]
@@ -66,7 +71,7 @@ def test_draws_are_clipped_and_integers_rounded_half_up():
         ({"dist": "triangular", "low": 1.0, "mode": 2.0, "high": 6.0}, NONNEGATIVE),
         ({"dist": "normal", "p05": -0.01, "p95": 0.05}, REAL),
         ({"dist": "lognormal", "p05": 5e4, "p95": 2e6}, NONNEGATIVE),
-        ({"dist": "normal", "p05": 1.0, "p95": 4.0}, AT_LEAST_ONE),
+        ({"dist": "normal", "p05": 3.0, "p95": 6.0}, AT_LEAST_ONE),
     ],
     ids=["uniform", "triangular", "normal", "lognormal", "whole-months"],
 )
@@ -122,12 +127,53 @@ def test_bad_values_name_the_key_and_the_problem(value, message):
     assert "\n" not in str(error.value)
 
 
-def test_z95_literal_is_the_normal_95_percent_quantile():
+def test_z95_and_z999_literals_are_the_normal_quantiles():
     from scipy import stats
 
-    from sim.distributions import Z95
+    from sim.distributions import Z999
 
-    assert Z95 == stats.norm.ppf(0.95)
+    assert Z95 == stats.norm.ppf(0.95) and Z999 == stats.norm.ppf(0.999)
+
+
+@pytest.mark.parametrize("spec", [
+    {"dist": "normal", "p05": -0.5, "p95": 9.0},
+    {"dist": "lognormal", "p05": 2.0, "p95": 300.0},
+    {"dist": "uniform", "low": 0.5, "high": 4.0},
+    {"dist": "triangular", "low": 1.0, "mode": 1.5, "high": 6.0},
+    {"dist": "triangular", "low": 1.0, "mode": 6.0, "high": 6.0},
+], ids=["normal", "lognormal", "uniform", "triangular", "triangular-mode-at-high"])
+def test_closed_form_quantiles_equal_scipys(spec):
+    distribution = parse("k", spec, REAL)
+    for level in (0.001, 0.05, 0.5, 0.95, 0.999):
+        assert distribution.quantile(level) == pytest.approx(float(distribution.frozen().ppf(level)), rel=1e-12)
+
+
+@pytest.mark.parametrize("value, message", [
+    ("normal(p05=0.2, p95=0.9)", "normal(p05=0.2, p95=0.9)'s 99.9% quantile (1.21) is above 1, the largest growth"),
+    ("normal(p05=-0.9, p95=0.1)", "normal(p05=-0.9, p95=0.1)'s 0.1% quantile (-1.34) is below -1, the smallest growth"),
+    ("lognormal(p05=0.01, p95=0.5)", "lognormal(p05=0.01, p95=0.5)'s 99.9% quantile (2.79) is above 1,"),
+])
+def test_a_distribution_whose_central_range_leaves_the_domain_is_refused_naming_the_quantile(value, message):
+    with pytest.raises(InputError) as error:
+        parse("workload.growth", value, Domain(lower=-1.0, upper=1.0))
+    text = str(error.value)
+    assert text.startswith("workload.growth: ") and message in text and "\n" not in text
+
+
+def test_an_open_bound_is_never_reached_by_the_central_range():
+    with pytest.raises(InputError, match=r"99.9% quantile \(1.08\) is not below 1, the bound of cut_size$"):
+        parse("market.cut_size", "normal(p05=0.5, p95=0.9)", FRACTION_BELOW_ONE)
+    assert parse("market.cut_size", "normal(p05=0.5, p95=0.8)", FRACTION_BELOW_ONE).family == "normal"
+
+
+def test_a_bound_that_compounds_over_the_horizon_narrows_with_it():
+    growth = Domain(lower=-1.0, upper=1.0, log_budget=100 * math.log(10))
+    assert growth.for_horizon(24) == growth and growth.for_horizon(1) == growth
+    narrowed = growth.for_horizon(1200)
+    assert narrowed.upper == pytest.approx(100 * math.log(10) / 1199) and narrowed.lower == -1.0
+    with pytest.raises(InputError, match=r"^g: 0.5 is not a number in \[-1, 0.19\d+\] at horizon_months=1200: over"
+                                         r" its 1199 months of compounding it may multiply by at most 1e\+100$"):
+        parse("g", 0.5, narrowed)
 
 
 @pytest.mark.parametrize("text, family, params", [

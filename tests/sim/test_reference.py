@@ -31,7 +31,7 @@ FIXED_CASES = {
     "trend-pinned": {"market": {"trend_per_year": -0.12}, "finetune": {"mean_months_between_retrains": 6.0}},
     "trend-repriced": {"market": {"trend_per_year": -0.12},
                        "finetune": {"mean_months_between_retrains": 6.0, "reprice_on_retrain": False}},
-    "monthly-cuts": {"market": {"cuts_per_year": 1e6, "cut_size": 0.1}},
+    "monthly-cuts": {"market": {"cuts_per_year": 1200, "cut_size": 0.1}},
     "discounting": {"discount_rate": 0.1},
     "shutdown": {"workload": {"shutdown_per_year": 1.0}},
     "hosting": {"pricing": {"hosting_per_month": 1000.0}, "finetune": {"months_to_ship": 2}},
