@@ -84,7 +84,9 @@ def discard_refused_run(output_dir):
             path.unlink()
     candidates = [run_dir / ".hydra", run_dir]
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", run_dir.parent.name):
-        candidates.append(run_dir.parent)
+        candidates.append(run_dir.parent)  # outputs/YYYY-MM-DD, and outputs/ if that was all
+        if run_dir.parent.parent.name == "outputs":
+            candidates.append(run_dir.parent.parent)
     for directory in candidates:
         try:
             directory.rmdir()  # only when empty

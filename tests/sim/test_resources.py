@@ -24,9 +24,9 @@ def test_the_estimate_adds_its_parts():
 
 
 def test_a_run_above_the_limit_is_refused_naming_what_drives_it_and_the_override():
-    huge = validate(configure(scenarios=10**12, kept_scenarios=1_048_576))
-    with pytest.raises(ConfigError, match=r"^scenarios: this run needs about \d+\.\d GiB of memory, above 90% of the"
-                                          r" memory available now .*set memory_limit_gb to run it anyway$"):
+    huge = validate(configure(scenarios=10**10, kept_scenarios=None))
+    with pytest.raises(ConfigError, match=r"^kept_scenarios: this run needs about \d+\.\d GiB of memory, above 90% of"
+                                          r" the memory available now .*set memory_limit_gb to run it anyway$"):
         check(huge)
     paths = validate(configure(scenarios=2_000_000, horizon_months=120, save_paths=True, memory_limit_gb=1.0))
     with pytest.raises(ConfigError, match=r"^save_paths: .* above memory_limit_gb=1 \(1\.0 GiB\): turn save_paths off"):
@@ -37,7 +37,7 @@ def test_a_run_above_the_limit_is_refused_naming_what_drives_it_and_the_override
 
 def test_threads_are_capped_at_cores_and_blocks():
     cores = os.cpu_count() or 1
-    assert worker_count(validate(configure(scenarios=10**6, threads=100_000))) == cores
+    assert worker_count(validate(configure(scenarios=10**6, threads=1024))) == cores
     assert worker_count(validate(configure(scenarios=100, threads=8))) == 1  # one block
     with pytest.raises(ConfigError, match="^memory_limit_gb: -1.0 is not null or a number of GiB > 0$"):
         validate(configure(memory_limit_gb=-1))
