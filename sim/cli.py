@@ -49,6 +49,7 @@ from sim.storage import (
 CONFIG_DIR = str(CONF_DIR)
 EXIT_BAD_INPUT = 2
 EXIT_SWEEP_FAILED = 1
+EXIT_INTERNAL = 1  # a defect, not bad input
 
 log = logging.getLogger("payback")
 _single_runs_done = []  # output directories of the single (not multirun) runs of this process
@@ -266,9 +267,11 @@ def _task(cfg):
 
 def describe_hydra_error(error):
     """One line for an error Hydra raised while composing the configuration."""
-    if isinstance(error, MissingConfigException) and error.options:
-        group, _, name = (error.missing_cfg_file or "").rpartition("/")
-        return f"{group}: no option {name!r} (available: {', '.join(error.options)})"
+    if isinstance(error, MissingConfigException) and error.missing_cfg_file:
+        group, _, name = error.missing_cfg_file.rpartition("/")
+        options = error.options or sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+        if group and options:
+            return f"{group}: no option {name!r} (available: {', '.join(options)})"
     if isinstance(error, OverrideParseException):
         key, _, value = (error.override or "").partition("=")
         cause = str(error.__cause__).splitlines()[0] if error.__cause__ else error.message.splitlines()[0]
@@ -424,6 +427,14 @@ def main():
         _refuse(describe_hydra_error(error))
     except yaml.YAMLError as error:  # a preset that is not YAML, met while composing
         _refuse(describe_yaml_error(error))
+    except Exception as error:  # a defect of ours or Hydra's: one line, and how to see more
+        abandon_run()
+        first = str(error).splitlines()[0] if str(error) else ""
+        print(f"payback: internal error: {type(error).__name__}: {first} (PAYBACK_TRACEBACK=1 shows the"
+              " traceback; please report it with the command)", file=sys.stderr)
+        if os.environ.get("PAYBACK_TRACEBACK"):
+            raise
+        sys.exit(EXIT_INTERNAL)
     if last_failed_jobs:
         numbers = ", ".join(str(job["job"]) for job in last_failed_jobs)
         print(f"payback: {len(last_failed_jobs)} sweep job(s) failed ({numbers}): see sweep.csv",

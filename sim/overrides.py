@@ -94,7 +94,7 @@ def _single_mapping(value):
 
 
 def name_group_options(argv, conf_dir=CONF_DIR):
-    """Quote a config group's option that Hydra's grammar reads as a number, bool or null.
+    """Quote a config group's option that Hydra's grammar reads as a number, bool, null or mapping.
 
     Hydra 1.3 raises a bare ValueError ("Config group override must be a string or a
     list") for ``pricing=5`` or ``pricing=null``; as the name ``pricing='5'`` the option
@@ -116,8 +116,12 @@ def name_group_options(argv, conf_dir=CONF_DIR):
             except HydraException:
                 override = None  # Hydra reports it in one line when it reads it itself
             if (override is not None and override.type in (OverrideType.CHANGE, OverrideType.ADD)
-                    and override.value_type == ValueType.ELEMENT
-                    and (override.value() is None or isinstance(override.value(), (bool, int, float)))):
-                arg = f"{key}='{raw.strip()}'"
+                    and override.value_type == ValueType.ELEMENT):
+                value = override.value()
+                if value is None or isinstance(value, (bool, int, float, dict)):
+                    arg = f"{key}='{raw.strip()}'"
+                elif isinstance(value, list) and not all(isinstance(v, str) for v in value):
+                    # stress=[1,2]: a list of options, each named as text
+                    arg = f"{key}=[{','.join(repr(str(v)) for v in value)}]"
         out.append(arg)
     return out
