@@ -428,6 +428,8 @@ def main():
     except yaml.YAMLError as error:  # a preset that is not YAML, met while composing
         _refuse(describe_yaml_error(error))
     except Exception as error:  # a defect of ours or Hydra's: one line, and how to see more
+        if stop_requested() is not None:  # a library turned our stop into its own error
+            _end_interrupted(stop_requested())
         abandon_run()
         first = str(error).splitlines()[0] if str(error) else ""
         print(f"payback: internal error: {type(error).__name__}: {first} (PAYBACK_TRACEBACK=1 shows the"
