@@ -38,17 +38,18 @@ RECOMMENDATION_COLORS = {"prompting": "#999999", "fine-tuning": "#0072B2", "RAG"
 BASELINE = "none"  # the stress preset every other stress is read against
 
 
+def _three_digits(magnitude, prefix=""):
+    # rounded first, so that 999.7 reads 1k, not 1e+03
+    rounded = float(f"{magnitude:.3g}")
+    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+        if rounded >= scale:
+            return f"{prefix}{rounded / scale:.3g}{suffix}"
+    return f"{prefix}{rounded:.3g}"
+
+
 def usd(value, _position=None):
     """Money for axes and labels: $950, $12.3k, $4.5M (three significant digits)."""
-    magnitude = abs(float(value))
-    sign = "-" if value < 0 else ""
-    # rounded first, so that 999.7 reads $1k, not $1e+03
-    rounded = float(f"{magnitude:.3g}")
-    if rounded >= 1e6:
-        return f"{sign}${rounded / 1e6:.3g}M"
-    if rounded >= 1e3:
-        return f"{sign}${rounded / 1e3:.3g}k"
-    return f"{sign}${rounded:.3g}"
+    return ("-" if value < 0 else "") + _three_digits(abs(float(value)), "$")
 
 
 def signed_usd(value):
@@ -58,12 +59,7 @@ def signed_usd(value):
 
 def calls(value, _position=None):
     """Volumes for axes: 50k, 2M calls/month."""
-    rounded = float(f"{float(value):.3g}")
-    if rounded >= 1e6:
-        return f"{rounded / 1e6:.3g}M"
-    if rounded >= 1e3:
-        return f"{rounded / 1e3:.3g}k"
-    return f"{rounded:.3g}"
+    return _three_digits(float(value))
 
 
 def _figure(width, height, **subplots):

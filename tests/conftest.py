@@ -110,3 +110,19 @@ def write_sheet(conf_dir, name, **changes):
 @pytest.fixture
 def base_config():
     return copy.deepcopy(BASE)
+
+
+def fake_summary(p, recommendation="not yet"):
+    """A job's summary.json as the sweep aggregate reads it, with P(win) ``p``."""
+    challenger = {"estimate": p, "ci95": [max(p - 0.01, 0), min(p + 0.01, 1)]}
+    savings = {"mean": 1000.0 * p, "p05": -1.0, "p50": 0.0, "p95": 2.0, "cvar05": -2000.0}
+    return {
+        "p_beats_prompt": {"finetune": challenger, "rag": challenger},
+        "savings_vs_prompt": {"finetune": savings, "rag": savings},
+        "payback_month": {"finetune": {"p50": None}, "rag": {"p50": 7}},
+        "p_cheapest": {"prompt": 1 - p, "finetune": p / 2, "rag": p / 2},
+        "evpi": 3.0,
+        "horizon_months": 24,
+        "confidence": 0.8,
+        "recommendation": {"strategy": recommendation},
+    }

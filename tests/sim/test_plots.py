@@ -28,6 +28,7 @@ from sim.plots import (
 from sim.run import run
 from sim.storage import read_results
 from sim.sweep import to_dataset
+from tests.conftest import fake_summary
 
 
 @pytest.fixture(scope="module")
@@ -121,21 +122,6 @@ def test_drivers_show_both_challengers_in_plain_words_from_zero(small_run):
     skipped["drivers"]["rag"] = {"ranked": [], "no_detectable_effect": [],
                                  "skipped": "Too few scenarios per tenth to rank inputs."}
     assert any("Too few scenarios per tenth" in t for t in texts(drivers_tornado(skipped)))
-
-
-def fake_summary(p, recommendation="not yet"):
-    challenger = {"estimate": p, "ci95": [max(p - 0.01, 0), min(p + 0.01, 1)]}
-    savings = {"mean": 1000.0 * p, "p05": -1.0, "p50": 0.0, "p95": 2.0, "cvar05": -2000.0}
-    return {
-        "p_beats_prompt": {"finetune": challenger, "rag": challenger},
-        "savings_vs_prompt": {"finetune": savings, "rag": savings},
-        "payback_month": {"finetune": {"p50": None}, "rag": {"p50": 7}},
-        "p_cheapest": {"prompt": 1 - p, "finetune": p / 2, "rag": p / 2},
-        "evpi": 3.0,
-        "horizon_months": 24,
-        "confidence": 0.8,
-        "recommendation": {"strategy": recommendation},
-    }
 
 
 def job(number, p, recommendation="not yet", **overrides):

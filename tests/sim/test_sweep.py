@@ -14,6 +14,7 @@ from sim.cli import CONFIG_DIR
 from sim.run import run
 from sim.storage import read_results
 from sim.sweep import to_dataset
+from tests.conftest import fake_summary
 
 GRID = ["workload.calls_per_month=1e6,3e6", "pricing=dedicated-lora-8b,serverless-lora-8b"]
 # start pinned: the price sheets' calendars are dated, and the default start is the month of the run
@@ -125,19 +126,6 @@ def test_a_failing_job_is_listed_and_the_others_aggregated(tmp_path):
     assert rebuilt.returncode == 1 and "job 1 failed" in rebuilt.stderr
     assert (sweep_dir / "sweep.csv").read_text() == before
     assert (sweep_dir / "sweep.png").exists()
-
-
-def fake_summary(p):
-    challenger = {"estimate": p, "ci95": [p - 0.01, p + 0.01]}
-    savings = {"mean": 1.0, "p05": -1.0, "p50": 0.0, "p95": 2.0, "cvar05": -2.0}
-    return {
-        "p_beats_prompt": {"finetune": challenger, "rag": challenger},
-        "savings_vs_prompt": {"finetune": savings, "rag": savings},
-        "payback_month": {"finetune": {"p50": None}, "rag": {"p50": 7}},
-        "p_cheapest": {"prompt": 1 - p, "finetune": p / 2, "rag": p / 2},
-        "evpi": 3.0,
-        "recommendation": {"strategy": "not yet"},
-    }
 
 
 def job(number, p, **overrides):
