@@ -150,7 +150,7 @@ def record_identity(hydra_dir, start, sheet):
             OmegaConf.save(saved, temporary)
 
 
-def claim_run_dir(run_dir, *, overwrite=False):
+def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
     """Make ``run_dir`` this run's own, before Hydra writes anything into it.
 
     Refused in one line: an empty name (it would be the current directory), a file,
@@ -159,6 +159,8 @@ def claim_run_dir(run_dir, *, overwrite=False):
     finished run (``summary.json`` or ``results.nc``) unless ``overwrite``, which
     removes the old run's files (``RUN_SET``) first: a run directory never holds a
     mix of two runs. Temporary files of runs no longer alive are removed.
+    ``check_first`` (no arguments; raises ConfigError) runs before an old run is
+    removed: a refused input with ``overwrite`` never costs the old run.
     """
     if run_dir is None or not str(run_dir).strip():
         _refuse("hydra.run.dir: empty: a run would write into the current directory; name a directory")
@@ -185,6 +187,11 @@ def claim_run_dir(run_dir, *, overwrite=False):
         _refuse(f"hydra.run.dir: {run_dir} holds a finished run ({finished[0]}); name another directory,"
                 " or add overwrite=true to replace it")
     if finished:
+        if check_first is not None:
+            try:
+                check_first()
+            except ConfigError as error:
+                _refuse(error)
         for name in RUN_SET:
             path = run_dir / name
             try:
@@ -219,7 +226,13 @@ def _guard_directories():
     run_start, multirun_start = Callbacks.on_run_start, Callbacks.on_multirun_start
 
     def on_run_start(self, config, **kwargs):
-        claim_run_dir(OmegaConf.select(config, "hydra.run.dir"), overwrite=bool(config.get("overwrite")))
+        def check_first():
+            task = OmegaConf.to_container(config, resolve=False)
+            choices = task.pop("hydra", {}).get("runtime", {}).get("choices", {})
+            validate(task, pricing_sheet=choices.get("pricing"))
+
+        claim_run_dir(OmegaConf.select(config, "hydra.run.dir"), overwrite=config.get("overwrite") is True,
+                      check_first=check_first)
         run_start(self, config=config, **kwargs)
 
     def on_multirun_start(self, config, **kwargs):

@@ -339,4 +339,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # every file is written under a temporary name first
+        print("payback: interrupted; nothing half-written was left", file=sys.stderr)
+        sys.exit(130)

@@ -311,6 +311,10 @@ def test_a_second_run_into_a_finished_directory_is_refused_and_overwrite_replace
     assert (run_dir / ".hydra" / "config.yaml").read_text() == first  # Hydra wrote nothing
     assert json.loads((run_dir / "summary.json").read_text())["seed"] == 1
 
+    refused = payback("scenarios=-5", "overwrite=true", run_dir=run_dir)  # a bad input costs nothing
+    assert refused.returncode == 2 and "scenarios: -5 is not a whole number" in refused.stderr
+    assert json.loads((run_dir / "summary.json").read_text())["seed"] == 1
+
     replaced = payback("scenarios=2000", "seed=2", "overwrite=true", run_dir=run_dir)
     assert replaced.returncode == 0, replaced.stderr
     assert json.loads((run_dir / "summary.json").read_text())["seed"] == 2
