@@ -130,7 +130,7 @@ def describe_run(hydra_config):
 
 
 def record_identity(hydra_dir, start, sheet):
-    """Write the resolved ``start`` and the price sheet's name into ``.hydra/config.yaml``.
+    """Write the resolved ``start``, the sheet's name and our hydra settings into ``.hydra/config.yaml``.
 
     Hydra saves the composed configuration before the job runs, with ``start: null``
     (or an interpolation such as ``${now:%Y-%m}``) and without the name of the
@@ -141,11 +141,15 @@ def record_identity(hydra_dir, start, sheet):
     if path.is_file():
         saved = OmegaConf.load(path)
         recorded = OmegaConf.to_container(saved, resolve=False)
-        if recorded.get("start") == start and (recorded.get("pricing") or {}).get("sheet") == sheet:
+        if (recorded.get("start") == start and (recorded.get("pricing") or {}).get("sheet") == sheet
+                and "hydra" in recorded):
             return
         saved.start = start
         if "pricing" in saved:
             saved.pricing.sheet = sheet
+        # A replay composes from this file alone: without the project's own hydra
+        # settings it would name its directory, log and sweep after Hydra's defaults.
+        saved.hydra = OmegaConf.load(CONF_DIR / "config.yaml").hydra
         with atomic_path(path) as temporary:
             OmegaConf.save(saved, temporary)
 

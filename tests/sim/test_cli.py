@@ -170,7 +170,9 @@ def test_the_provider_calendar_end_to_end_and_the_resolved_start_is_recorded_for
     assert done.returncode == 0, done.stderr
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["start"] in (before, current_month())
-    assert OmegaConf.load(run_dir / ".hydra" / "config.yaml").start == summary["start"]
+    recorded = OmegaConf.load(run_dir / ".hydra" / "config.yaml")
+    assert recorded.start == summary["start"] and recorded.pricing.sheet == "openai-gpt-4.1-mini"
+    assert recorded.hydra.job.name == "payback"  # a replay names its log and directories as a run does
     assert summary["platform_exit"]["fraction"] > 0.5 and summary["migrations"]["mean"] > 0.5
     assert {e["sheet"] for e in summary["calendar"]["events"]} == {"openai-gpt-4.1-mini", "azure-openai-gpt-4.1-mini"}
     results = read_results(run_dir / "results.nc")
