@@ -124,8 +124,8 @@ def payback_probability(results, confidence, label=None):
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlim(months[0], months[-1])
-    _mark_calendar(ax, results)
     ax.set_xlabel(f"month (month 1 = {results.attrs['start']})" if "start" in results.attrs else "month")
+    _mark_calendar(ax, results)
     ax.set_ylabel("P(cumulative cost below prompting)")
     ax.grid(alpha=0.3)
     ax.legend(loc="best")
@@ -144,15 +144,16 @@ def _mark_calendar(ax, results):
     for month, labels in sorted(by_month.items()):
         x = month + 0.5
         ax.axvline(x, color="#8c564b", linestyle=":", linewidth=1.5)
-        ax.annotate("\n".join(labels), xy=(x, 0.98), xycoords=ax.get_xaxis_transform(), xytext=(-3, 0),
+        ax.annotate("\n".join(labels), xy=(x, 0.98), xycoords=ax.get_xaxis_transform(), xytext=(-7, 0),
                     textcoords="offset points", rotation=90, va="top", ha="right", fontsize=7.5,
                     color="#8c564b")
     if by_month and "p_platform_exit" in results:
-        exits = float(results.p_platform_exit)
-        note = f"fine-tune route leaves its platform in {exits:.0%} of scenarios"
-        if float(results.p_migrated) > 0:
-            note += f", migrates in {float(results.p_migrated):.0%}"
-        ax.text(0.99, 0.02, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="#8c564b")
+        # under the axis, where no date's label runs
+        note = f"the fine-tune route leaves its platform in {float(results.p_platform_exit):.0%} of scenarios"
+        if float(results.p_migrated) > 0 and "p_exited_for_good" in results:
+            note += (f";\nit migrates in {float(results.p_migrated):.0%} and ends prompting for good in"
+                     f" {float(results.p_exited_for_good):.0%}")
+        ax.set_xlabel(f"{ax.get_xlabel()}\n{note}", color="black")
 
 
 def savings_fan(results, label=None):
