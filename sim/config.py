@@ -335,8 +335,12 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     ConfigError
         On the first invalid, missing or unknown key, with a one-line message.
     """
+    plain = _plain(cfg)
+    if isinstance(plain, dict) and isinstance(plain.get("correlations"), dict):
+        # OmegaConf cannot merge a mapping into the list and would not name the key
+        raise ConfigError(f"correlations: {plain['correlations']!r} is not a list of {{inputs: [KEY_A, KEY_B], rank: r}}")
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(Config), _plain(cfg))
+        merged = OmegaConf.merge(OmegaConf.structured(Config), plain)
         # start first: the dates that ${after_start:N} computes are counted from it
         start_text = current_month() if merged.start is None else merged.start
         start = parse_month("start", start_text)
