@@ -19,7 +19,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from kernels.scenarios import CALENDAR_LEN, SERVING_UNTIL, STATIC_FIELDS, TRAINING_UNTIL
-from sim.correlation import parse_pairs, rank_correlation
+from sim.correlation import RankCorrelation, parse_pairs, rank_correlation
 from sim.distributions import (
     FRACTION_BELOW_ONE,
     PROBABILITY,
@@ -306,7 +306,7 @@ class Settings:
     successor_sheet: Optional[dict]
     inputs: dict
     resolved: dict
-    correlation: Optional[object] = None
+    correlation: Optional[RankCorrelation] = None
 
 
 class ConfigError(ValueError):

@@ -93,7 +93,9 @@ def rank_correlation(pairs, columns):
 def _scores(n):
     # van der Waerden scores Phi^-1(i / (n + 1)), i = 1 ... n: one block's worth
     inverse = NormalDist().inv_cdf
-    return np.array([inverse(i / (n + 1)) for i in range(1, n + 1)])
+    scores = np.array([inverse(i / (n + 1)) for i in range(1, n + 1)])
+    scores.setflags(write=False)  # shared by the pool's threads
+    return scores
 
 
 def impose(static, correlation, rng):
