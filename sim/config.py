@@ -18,7 +18,8 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from kernels.scenarios import CALENDAR_LEN, SERVING_UNTIL, TRAINING_UNTIL
+from kernels.scenarios import CALENDAR_LEN, SERVING_UNTIL, STATIC_FIELDS, TRAINING_UNTIL
+from sim.correlation import RankCorrelation, parse_pairs, rank_correlation
 from sim.distributions import (
     FRACTION_BELOW_ONE,
     PROBABILITY,
@@ -212,6 +213,9 @@ class Config:
     report: Any = True
     memory_limit_gb: Optional[float] = None  # null: 90% of the memory available when the run starts
     overwrite: Any = False  # true: a run into a finished run directory replaces that run whole
+    # [{inputs: [KEY_A, KEY_B], rank: r}, ...]: Spearman rank correlations between uncertain
+    # static inputs, imposed by Iman-Conover on each block (every marginal unchanged)
+    correlations: Any = field(default_factory=list)
     workload: Workload = field(default_factory=Workload)
     pricing: Pricing = field(default_factory=Pricing)
     market: Market = field(default_factory=Market)
@@ -281,6 +285,8 @@ class Settings:
     ``start`` resolved. ``calendar`` is the kernel's int64[CALENDAR_LEN] (see
     ``kernels.scenarios.TRAINING_UNTIL``); ``sheets`` the run's sheet's calendar and,
     with ``migrate``, the successor's; ``successor_sheet`` that sheet as read.
+    ``correlation`` is the target rank correlation of ``correlations`` (a
+    ``sim.correlation.RankCorrelation``), None without any.
     """
 
     start: str
@@ -300,6 +306,7 @@ class Settings:
     successor_sheet: Optional[dict]
     inputs: dict
     resolved: dict
+    correlation: Optional[RankCorrelation] = None
 
 
 class ConfigError(ValueError):
@@ -328,8 +335,12 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     ConfigError
         On the first invalid, missing or unknown key, with a one-line message.
     """
+    plain = _plain(cfg)
+    if isinstance(plain, dict) and isinstance(plain.get("correlations"), dict):
+        # OmegaConf cannot merge a mapping into the list and would not name the key
+        raise ConfigError(f"correlations: {plain['correlations']!r} is not a list of {{inputs: [KEY_A, KEY_B], rank: r}}")
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(Config), _plain(cfg))
+        merged = OmegaConf.merge(OmegaConf.structured(Config), plain)
         # start first: the dates that ${after_start:N} computes are counted from it
         start_text = current_month() if merged.start is None else merged.start
         start = parse_month("start", start_text)
@@ -377,6 +388,9 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
             else:
                 value = resolved[section][name]
             inputs[key] = parse(key, value, meta["domain"].for_horizon(horizon))
+        columns = {key: column for column, key in enumerate(STATIC_FIELDS)}
+        pairs = parse_pairs(resolved["correlations"], inputs, columns, EVENT_FIELDS)
+        correlation = rank_correlation(pairs, columns) if pairs else None
     except InputError as error:
         raise ConfigError(str(error)) from None
     calendar = np.full(CALENDAR_LEN, horizon + 1, dtype=np.int64)
@@ -402,6 +416,7 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         successor_sheet=successor,
         inputs=inputs,
         resolved=resolved,
+        correlation=correlation,
     )
 
 

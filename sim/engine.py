@@ -185,7 +185,8 @@ def simulate(settings, *, threads=None, progress=True):
         lo, hi = block * BLOCK_SIZE, min(n, (block + 1) * BLOCK_SIZE)
         rows = hi - lo
         scratch = workspace()
-        static = draw_static(settings.inputs, seeds[block], rows, out=scratch.static[:rows])
+        static = draw_static(settings.inputs, seeds[block], rows, out=scratch.static[:rows],
+                             correlation=settings.correlation)
         kept_rows = max(0, min(hi, kept) - lo)
         for drawn_column, column in enumerate(drawn_columns):  # column by column: no temporary
             out.drawn[lo : lo + kept_rows, drawn_column] = static[:kept_rows, column]

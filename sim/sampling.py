@@ -2,16 +2,22 @@
 
 Every block of scenarios owns a ``SeedSequence`` child of the run's seed; its own
 children give one stream to each random component (the environment, cut sizes, the
-fine-tune lifecycle, and each static input). A stream per component keeps common
-random numbers across runs that change one input: the other draws stay the same.
+fine-tune lifecycle, each static input, and the shuffles of rank correlation). A
+stream per component keeps common random numbers across runs that change one input:
+the other draws stay the same.
 """
 
 import numpy as np
 
 from kernels.scenarios import GROWTH_PER_MONTH, N_STATIC, STATIC_FIELDS, VOLATILITY, fill_draws, fill_environment
+from sim.correlation import impose
 
 ENVIRONMENT, EVENTS, LIFECYCLE = range(3)
-_FIRST_STATIC_STREAM = 3
+_FIRST_STATIC_STREAM = 3  # then one stream per column of STATIC_FIELDS
+# The scores Iman-Conover shuffles: far above the static streams, so that a new static
+# input never takes it (and adding it changed no other stream).
+CORRELATION = 1000
+assert _FIRST_STATIC_STREAM + N_STATIC <= CORRELATION
 
 
 def block_seeds(seed, n_blocks):
@@ -65,7 +71,7 @@ def draw_environment(static, block_seed, horizon, out=None):
     return shutdown_draw, growth
 
 
-def draw_static(inputs, block_seed, n, out=None):
+def draw_static(inputs, block_seed, n, out=None, correlation=None):
     """Draw every static input of ``n`` scenarios.
 
     Parameters
@@ -78,6 +84,9 @@ def draw_static(inputs, block_seed, n, out=None):
         Scenarios in the block.
     out : float64[n, N_STATIC], optional
         An array to fill and return instead of a new one.
+    correlation : sim.correlation.RankCorrelation, optional
+        Rank correlation to impose on the block's draws (``Settings.correlation``):
+        each correlated column is reordered, its values unchanged.
 
     Returns
     -------
@@ -92,4 +101,6 @@ def draw_static(inputs, block_seed, n, out=None):
         else:
             # compiled and free of the GIL: the blocks of a pool draw in parallel
             fill_draws(distribution.spec(), _stream(block_seed, _FIRST_STATIC_STREAM + column), static[:, column])
+    if correlation is not None:
+        impose(static, correlation, _stream(block_seed, CORRELATION))
     return static

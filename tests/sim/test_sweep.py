@@ -89,7 +89,7 @@ def test_every_stress_moves_fine_tuning_the_way_its_story_says(tmp_path):
     sweep = read_results(sweep_dir / "sweep.nc")
     stresses = [str(s) for s in sweep.stress.values]
     assert sorted(stresses) == ["drift-storm", "finetune-flop", "none", "platform-exit",
-                                "price-war", "short-base-lifetime", "volume-collapse"]
+                                "price-war", "short-base-lifetime", "volume-collapse", "volume-slump"]
     runs = {str(s): read_results(sweep_dir / str(int(sweep.job_number.sel(stress=s))) / "results.nc")
             for s in stresses}
 
