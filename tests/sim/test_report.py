@@ -49,7 +49,8 @@ def test_summary_gains_the_analysis(run_dir):
         assert stats["cvar05"] <= stats["p05"] <= stats["p50"] <= stats["p95"]
     assert summary["evpi"] >= 0
     assert {k: set(v) for k, v in summary["break_even_calls_per_month"].items()} == {
-        "finetune": {"p10", "p50", "p90"}, "rag": {"p10", "p50", "p90"}}
+        "finetune": {"p10", "p50", "p90", "p10_ci95", "p50_ci95", "p90_ci95"},
+        "rag": {"p10", "p50", "p90", "p10_ci95", "p50_ci95", "p90_ci95"}}
     for k in ("finetune", "rag"):
         ranked = summary["drivers"][k]["ranked"]
         effects = [abs(d["effect"]) for d in ranked]
