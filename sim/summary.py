@@ -44,6 +44,9 @@ def summarize(results):
         platform, and the median month of those exits), ``migrations.mean``,
         ``calendar`` (the dated events inside the horizon), run identity with
         ``start`` (calendar month of month 1) and the price sheet's date and source.
+        Each estimate of ``cost``, the savings, ``break_even_calls_per_month`` and
+        ``evpi`` has its 95% interval beside it (``KEY_ci95``, see ``sim.intervals``;
+        null where the sample is too small), ``p_cheapest`` in ``p_cheapest_ci95``.
     """
     horizon = int(results.attrs["horizon_months"])
     last = results.sel(month=horizon)
