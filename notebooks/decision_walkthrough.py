@@ -114,7 +114,7 @@ show(line_crossing(results, summary))
 # %%
 break_even = summary["break_even_calls_per_month"]["finetune"]
 print("break-even month-1 volume (calls/month):",
-      {k: None if v is None else round(v) for k, v in break_even.items()})
+      {k: None if break_even[k] is None else round(break_even[k]) for k in ("p10", "p50", "p90")})
 
 # %% [markdown]
 # ## 5. What drives the answer?

@@ -5,8 +5,7 @@ import math
 import numpy as np
 
 from kernels.crossing import count_by_volume
-
-Z_975 = 1.959963984540054  # two-sided 95%
+from sim.intervals import Z_975
 
 
 def wilson_interval(successes, trials, z=Z_975):

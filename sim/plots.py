@@ -378,7 +378,8 @@ def crossing_range(results, summary):
         volumes = volumes[np.isfinite(volumes) & (volumes > 0)]
         if volumes.size:
             ends += list(np.quantile(volumes, [0.02, 0.98]))
-        ends += [v for v in summary["break_even_calls_per_month"][k].values() if v]
+        ends += [summary["break_even_calls_per_month"][k][q] for q in BREAK_EVEN_STYLE
+                 if summary["break_even_calls_per_month"][k][q]]
     return max(min(ends) / 2, 1.0), max(max(ends) * 2, 10.0)
 
 
@@ -466,7 +467,8 @@ def _mark_break_even(cost_ax, p_ax, summary):
     # panels, named at the top of the cost panel; returns which never break even
     never = []
     for k in CHALLENGE_ORDER:
-        quantiles = summary["break_even_calls_per_month"][k]
+        # the estimates only: each sits beside its 95% interval (KEY_ci95)
+        quantiles = {q: summary["break_even_calls_per_month"][k][q] for q in BREAK_EVEN_STYLE}
         for q, value in quantiles.items():
             if value is None:
                 continue

@@ -49,10 +49,10 @@ def render(results, summary):
     rows = [
         (f"P(cheaper than prompting at month {h}) [95% CI]",
          lambda k: f"{p[k]['estimate']:.3f} [{p[k]['ci95'][0]:.3f}, {p[k]['ci95'][1]:.3f}]"),
-        ("expected savings vs prompting", lambda k: usd(sv[k]["mean"])),
-        ("median savings", lambda k: usd(sv[k]["p50"])),
-        ("5% quantile of savings", lambda k: usd(sv[k]["p05"])),
-        ("CVaR 5% of savings (mean of the worst 5%)", lambda k: usd(sv[k]["cvar05"])),
+        ("expected savings vs prompting [95% CI]", lambda k: _usd_ci(sv[k], "mean")),
+        ("median savings [95% CI]", lambda k: _usd_ci(sv[k], "p50")),
+        ("5% quantile of savings [95% CI]", lambda k: _usd_ci(sv[k], "p05")),
+        ("CVaR 5% of savings (mean of the worst 5%) [95% CI]", lambda k: _usd_ci(sv[k], "cvar05")),
         ("payback month p10 / p50 / p90", lambda k: " / ".join(_month(pb[k][q]) for q in ("p10", "p50", "p90"))),
         ("never pays back within the horizon", lambda k: f"{pb[k]['never']:.1%}"),
     ]
@@ -61,17 +61,20 @@ def render(results, summary):
     ft_rag = summary["savings_finetune_vs_rag"]
     lines += [
         "",
-        "- Expected cost: " + ", ".join(
-            f"{STRATEGY_NAMES[k]} {usd(v['mean'])} (90%: {usd(v['p05'])} to {usd(v['p95'])})"
+        "- Expected cost [95% CI]: " + ", ".join(
+            f"{STRATEGY_NAMES[k]} {_usd_ci(v, 'mean')} (90%: {usd(v['p05'])} to {usd(v['p95'])})"
             for k, v in summary["cost"].items()
         ) + ".",
-        f"- Fine-tuning against RAG: expected savings {usd(ft_rag['mean'])}, "
-        f"CVaR 5% {usd(ft_rag['cvar05'])}.",
-        *(f"- Break-even month-1 volume for {STRATEGY_NAMES[k]} (calls/month): p10 {_calls(be[k]['p10'])}, "
-          f"p50 {_calls(be[k]['p50'])}, p90 {_calls(be[k]['p90'])}." for k in ("finetune", "rag")),
-        "- P(cheapest of the three): " + ", ".join(
-            f"{STRATEGY_NAMES[k]} {p:.1%}" for k, p in summary["p_cheapest"].items()) + ".",
-        f"- Expected value of perfect information on the choice (EVPI): {usd(summary['evpi'])}.",
+        f"- Fine-tuning against RAG: expected savings {_usd_ci(ft_rag, 'mean')}, "
+        f"CVaR 5% {_usd_ci(ft_rag, 'cvar05')}.",
+        *(f"- Break-even month-1 volume for {STRATEGY_NAMES[k]} (calls/month) [95% CI]: "
+          + ", ".join(f"{q} {_calls(be[k][q])}{_interval(be[k].get(f'{q}_ci95'), _calls)}"
+                      for q in ("p10", "p50", "p90")) + "." for k in ("finetune", "rag")),
+        "- P(cheapest of the three) [95% CI]: " + ", ".join(
+            f"{STRATEGY_NAMES[k]} {p:.1%}" + _interval(summary.get("p_cheapest_ci95", {}).get(k), "{:.1%}")
+            for k, p in summary["p_cheapest"].items()) + ".",
+        "- Expected value of perfect information on the choice (EVPI) [95% CI]: "
+        f"{usd(summary['evpi'])}{_interval(summary.get('evpi_ci95'), usd)}.",
         f"- Mean retrains {summary['retrains']['mean']:.2f}; fine-tune failed in "
         f"{summary['finetune_failed']['fraction']:.1%}; use case shut down in "
         f"{summary['shutdown']['fraction']:.1%} of scenarios.",
@@ -198,6 +201,20 @@ def _drivers_table(name, drivers):
         quiet = ", ".join(f"`{d['input']}`" for d in drivers["no_detectable_effect"])
         lines += ["", f"No detectable effect (95% interval contains 0): {quiet}."]
     return lines + [""]
+
+
+def _usd_ci(stats, key):
+    """An amount with its 95% interval, compactly: -$22k [-$22.3k, -$21.7k]."""
+    return usd(stats[key]) + _interval(stats.get(f"{key}_ci95"), usd)
+
+
+def _interval(bounds, fmt):
+    # nothing where a small run gives no interval; an open end (never) as "never"
+    if bounds is None:
+        return ""
+    form = fmt.format if isinstance(fmt, str) else fmt
+    low, high = ("never" if b is None else form(b) for b in bounds)
+    return f" [{low}, {high}]"
 
 
 def _month(value):

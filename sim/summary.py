@@ -15,9 +15,11 @@ from sim.analysis import (
     payback_quantiles,
     recommend,
     savings_statistics,
+    wilson_interval,
 )
 from sim.config import input_metadata
 from sim.drivers import rank
+from sim.intervals import cvar_interval, evpi_interval, mean_interval, quantile_intervals
 
 STRATEGY_NAMES = {"prompt": "prompting", "finetune": "fine-tuning", "rag": "RAG"}
 
@@ -42,6 +44,9 @@ def summarize(results):
         platform, and the median month of those exits), ``migrations.mean``,
         ``calendar`` (the dated events inside the horizon), run identity with
         ``start`` (calendar month of month 1) and the price sheet's date and source.
+        Each estimate of ``cost``, the savings, ``break_even_calls_per_month`` and
+        ``evpi`` has its 95% interval beside it (``KEY_ci95``, see ``sim.intervals``;
+        null where the sample is too small), ``p_cheapest`` in ``p_cheapest_ci95``.
     """
     horizon = int(results.attrs["horizon_months"])
     last = results.sel(month=horizon)
@@ -58,13 +63,13 @@ def summarize(results):
     metadata = input_metadata()
     ranked = {k: rank(drawn, savings[k] > TIE_USD, savings[k], k, metadata) for k in challengers}
     value_of_information = evpi(mean_cost, float(results.expected_min_cost))
+    finetune, rag = strategies.index("finetune"), strategies.index("rag")
+    finetune_vs_rag = cost[:, rag] - cost[:, finetune]
+    cheapest_count = np.rint(results.p_cheapest.sel(strategy=strategies).values * n)
     cost_fixed = results.cost_fixed.transpose("scenario", "strategy").values
     cost_slope = results.cost_slope.transpose("scenario", "strategy").values
     break_even = {
-        k: dict(zip(("p10", "p50", "p90"), _finite_or_none(np.quantile(
-            break_even_volume(cost_fixed, cost_slope, strategies.index(k)), [0.1, 0.5, 0.9],
-            method="inverted_cdf"))))
-        for k in challengers
+        k: _break_even(break_even_volume(cost_fixed, cost_slope, strategies.index(k))) for k in challengers
     }
     # the challenger closer to winning on average names the input that matters most
     leading = max(challengers, key=lambda k: mean_savings[k])
@@ -88,18 +93,27 @@ def summarize(results):
             }
             for k in challengers
         },
-        "cost": {k: distribution_summary(cost[:, i], mean_cost[i]) for i, k in enumerate(strategies)},
-        "savings_vs_prompt": {k: savings_statistics(savings[k], mean=mean_savings[k]) for k in challengers},
-        "savings_finetune_vs_rag": savings_statistics(
-            cost[:, strategies.index("rag")] - cost[:, strategies.index("finetune")],
-            mean=mean_cost[strategies.index("rag")] - mean_cost[strategies.index("finetune")],
+        "cost": {
+            k: with_intervals(distribution_summary(cost[:, i], mean_cost[i]), cost[:, i], n)
+            for i, k in enumerate(strategies)
+        },
+        "savings_vs_prompt": {
+            k: with_intervals(savings_statistics(savings[k], mean=mean_savings[k]), savings[k], n)
+            for k in challengers
+        },
+        "savings_finetune_vs_rag": with_intervals(
+            savings_statistics(finetune_vs_rag, mean=mean_cost[rag] - mean_cost[finetune]), finetune_vs_rag, n
         ),
         "payback_month": {
             k: _payback(results.paid_back_count.sel(challenger=k).values, n) for k in challengers
         },
         "p_cheapest": {k: float(results.p_cheapest.sel(strategy=k)) for k in strategies},
+        "p_cheapest_ci95": {
+            k: [float(b) for b in wilson_interval(cheapest_count[i], n)] for i, k in enumerate(strategies)
+        },
         "break_even_calls_per_month": break_even,
         "evpi": value_of_information,
+        "evpi_ci95": evpi_interval(cost, mean_cost, value_of_information, n),
         "drivers": ranked,
         "recommendation": recommend(
             mean_cost,
@@ -132,6 +146,41 @@ def summarize(results):
     summary["headline"] = headline(summary)
     summary["small_run"] = small_run_note(summary)
     return summary
+
+
+QUANTILE_KEYS = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
+
+
+def with_intervals(stats, values, scenarios):
+    """``stats`` with a 95% interval beside each estimate (``KEY_ci95``, see ``sim.intervals``).
+
+    ``values`` are the kept sample the quantiles and CVaR come from; the mean counts
+    every one of ``scenarios``.
+    """
+    quantiles = dict(zip(QUANTILE_KEYS, quantile_intervals(values, list(QUANTILE_KEYS.values()))))
+    intervals = {"mean": mean_interval(values, stats["mean"], scenarios), **quantiles}
+    if "cvar05" in stats:
+        intervals["cvar05"] = cvar_interval(values, stats["cvar05"], 0.05)
+    out = {}
+    for key, value in stats.items():
+        out[key] = value
+        if key in intervals:
+            out[f"{key}_ci95"] = intervals[key]
+    return out
+
+
+BREAK_EVEN_KEYS = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
+
+
+def _break_even(volume):
+    # inverted-CDF quantiles: each is a scenario's volume (inf, shown as null: never)
+    estimates = _finite_or_none(np.quantile(volume, list(BREAK_EVEN_KEYS.values()), method="inverted_cdf"))
+    intervals = quantile_intervals(volume, list(BREAK_EVEN_KEYS.values()))
+    out = {}
+    for key, estimate, interval in zip(BREAK_EVEN_KEYS, estimates, intervals):
+        out[key] = estimate
+        out[f"{key}_ci95"] = None if estimate is None else interval
+    return out
 
 
 SMALL_RUN = 10_000  # below it a probability's 95% interval is wider than about +-1 point

@@ -10,7 +10,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from sim.cli import CONFIG_DIR
-from sim.plots import PICTURES, payback_probability
+from sim.plots import PICTURES, payback_probability, usd
 from sim.report import render
 from sim.run import run
 from sim.storage import read_results
@@ -49,7 +49,8 @@ def test_summary_gains_the_analysis(run_dir):
         assert stats["cvar05"] <= stats["p05"] <= stats["p50"] <= stats["p95"]
     assert summary["evpi"] >= 0
     assert {k: set(v) for k, v in summary["break_even_calls_per_month"].items()} == {
-        "finetune": {"p10", "p50", "p90"}, "rag": {"p10", "p50", "p90"}}
+        "finetune": {"p10", "p50", "p90", "p10_ci95", "p50_ci95", "p90_ci95"},
+        "rag": {"p10", "p50", "p90", "p10_ci95", "p50_ci95", "p90_ci95"}}
     for k in ("finetune", "rag"):
         ranked = summary["drivers"][k]["ranked"]
         effects = [abs(d["effect"]) for d in ranked]
@@ -118,3 +119,22 @@ def test_sim_report_refuses_a_results_file_it_cannot_read_in_one_line(run_dir, t
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"payback: error: {target}: not a readable payback results file")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.nc"]
+
+
+def test_every_estimate_has_its_interval_in_summary_and_report(run_dir):
+    summary = json.loads((run_dir / "summary.json").read_text())
+    report = (run_dir / "report.md").read_text()
+    for stats in [*summary["cost"].values(), *summary["savings_vs_prompt"].values(),
+                  summary["savings_finetune_vs_rag"]]:
+        for key in ("mean", "p05", "p50", "p95", "cvar05"):
+            if key in stats:
+                low, high = stats[f"{key}_ci95"]
+                # a quantile's interval brackets its estimate; the CVaR's is centred on it
+                assert low <= stats[key] <= high
+    low, high = summary["evpi_ci95"]
+    assert 0 <= low <= summary["evpi"] <= high
+    for k, (p_low, p_high) in summary["p_cheapest_ci95"].items():
+        assert p_low <= summary["p_cheapest"][k] <= p_high
+    sv = summary["savings_vs_prompt"]["finetune"]
+    assert f"{usd(sv['mean'])} [{usd(sv['mean_ci95'][0])}, {usd(sv['mean_ci95'][1])}]" in report
+    assert f"{usd(summary['evpi'])} [{usd(low)}, {usd(high)}]" in report
