@@ -69,50 +69,35 @@ class Terms:
     finetuned_output: Optional[float] = None
 
 
-_OPENAI_SOURCE = "https://developers.openai.com/api/docs/deprecations and https://openai.com/api/pricing"
-_OPENAI_DATES = dict(
-    finetune_training_until="2027-01-06",
-    finetune_serving_until="2027-01-14",
-    dates_note="OpenAI's deprecations page as reported by third parties (notices of 2026-05-07"
-    " and 2026-10-14); the page itself was not read live",
-)
 _OPENAI_EMBEDDING = dict(embedding=0.02, embedding_model="text-embedding-3-small")
 _RECORDED = "2026-11-29"
+
+
+def _openai(training, **finetuned):
+    """OpenAI's terms for a model: no deployment fee, the 2027 calendar, its training price."""
+    return Terms(
+        training=training,
+        hosting_per_month=0.0,
+        hosting_note="OpenAI bills no deployment fee",
+        finetune_training_until="2027-01-06",
+        finetune_serving_until="2027-01-14",
+        dates_note="OpenAI's deprecations page as reported by third parties (notices of 2026-05-07"
+        " and 2026-10-14); the page itself was not read live",
+        **_OPENAI_EMBEDDING,
+        as_of=_RECORDED,
+        source="https://developers.openai.com/api/docs/deprecations and https://openai.com/api/pricing",
+        **finetuned,
+    )
+
 
 # Keyed by genai-prices' provider id and model id (sim.prices looks entries up by the
 # ids the dataset matched, so a dated alias such as gpt-4.1-mini-2025-04-14 finds
 # gpt-4.1-mini's entry).
 TERMS = {
-    ("openai", "gpt-4.1-mini"): Terms(
-        training=5.00,
-        hosting_per_month=0.0,
-        hosting_note="OpenAI bills no deployment fee",
-        **_OPENAI_DATES,
-        **_OPENAI_EMBEDDING,
-        as_of=_RECORDED,
-        source=_OPENAI_SOURCE,
-        # As in conf/pricing/openai-gpt-4.1-mini.yaml: genai-prices has no ft: entry.
-        finetuned_input=0.80,
-        finetuned_output=3.20,
-    ),
-    ("openai", "gpt-4o-mini"): Terms(
-        training=3.00,
-        hosting_per_month=0.0,
-        hosting_note="OpenAI bills no deployment fee",
-        **_OPENAI_DATES,
-        **_OPENAI_EMBEDDING,
-        as_of=_RECORDED,
-        source=_OPENAI_SOURCE,
-    ),
-    ("openai", "gpt-4.1"): Terms(
-        training=25.00,
-        hosting_per_month=0.0,
-        hosting_note="OpenAI bills no deployment fee",
-        **_OPENAI_DATES,
-        **_OPENAI_EMBEDDING,
-        as_of=_RECORDED,
-        source=_OPENAI_SOURCE,
-    ),
+    # as in conf/pricing/openai-gpt-4.1-mini.yaml: genai-prices has no ft: entry for it
+    ("openai", "gpt-4.1-mini"): _openai(5.00, finetuned_input=0.80, finetuned_output=3.20),
+    ("openai", "gpt-4o-mini"): _openai(3.00),
+    ("openai", "gpt-4.1"): _openai(25.00),
     ("azure", "gpt-4.1-mini"): Terms(
         training=5.00,
         hosting_per_month=round(1.70 * HOURS_PER_MONTH, 2),

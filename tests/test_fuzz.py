@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sim.config import ConfigError, input_metadata, validate
 from sim.distributions import FAMILY_PARAMETERS
 from sim.run import run
-from tests.conftest import BASE, configure
+from tests.conftest import configure
 
 SECONDS_PER_EXAMPLE = 60
 INPUT_KEYS = sorted(k for k in input_metadata() if not k.startswith("successor."))
@@ -150,7 +150,3 @@ def test_any_command_line_ends_in_exit_0_or_a_one_line_refusal(overrides, tmp_pa
         assert len(lines) == 1 and lines[0].startswith("payback: error: "), (argv, done.stderr)
         assert not run_dir.exists() or not any(run_dir.iterdir()), (argv, sorted(run_dir.iterdir()))
 
-
-def test_base_configuration_is_accepted():
-    # the fuzzed mutations start from a configuration that runs
-    assert validate(configure(**{k: BASE[k] for k in ("seed", "scenarios")}))
