@@ -97,9 +97,6 @@ def discard_refused_run(output_dir):
 
 def _validate_job(cfg, hydra_config):
     settings = validate(cfg, pricing_sheet=hydra_config.runtime.choices.get("pricing"))
-    from sim.resources import check  # here: it imports the engine, which --help does not need
-
-    check(settings)
     if hydra_config.output_subdir is not None:
         record_identity(Path(hydra_config.runtime.output_dir) / hydra_config.output_subdir, settings.start,
                         settings.resolved["pricing"]["sheet"])
@@ -264,6 +261,9 @@ def _task(cfg):
 
         try:
             summary = run(settings, output_dir, run_info=describe_run(hydra_config))
+        except ConfigError as error:  # the resource estimate refused it, before any work
+            discard_refused_run(output_dir)
+            _refuse(error)
         except WriteError as error:  # here, not in main: Hydra would log the failed job first
             abandon_run()
             _refuse(error)
