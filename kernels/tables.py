@@ -122,8 +122,9 @@ def fill_static(uniforms, tables, columns, low, high, whole, out):
         Out: columns ``columns`` filled; the others are not touched.
     """
     n, d = uniforms.shape
-    # row by row, so that each row of ``out`` is written while in cache; the d tables
-    # (40 kB each) stay in cache across rows
+    # row by row: each row of ``out`` and of ``uniforms`` is read or written while in
+    # cache, and the tables (41 kB each) stay in L2. 7 ns per scenario-input against
+    # 11 ns column by column, 30 inputs, on the development machine.
     for i in range(n):
         for c in range(d):
             j, w = locate(uniforms[i, c])

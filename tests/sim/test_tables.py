@@ -163,7 +163,7 @@ def test_mean_is_the_integral_of_volume_cdf(distribution):
     # jumps at the clip bounds)
     x, low, high, whole, mean = volume_law(distribution)
     if whole:
-        k = np.arange(math.floor(low + 0.5), math.floor(min(high, x[-1]) + 0.5) + 1)
+        k = np.arange(math.floor(low + 0.5), math.floor(min(high, x[-1]) + 0.5) + 1.0)
         cdf = np.array([volume_cdf(x, low, high, True, t) for t in k])
         expected = k[0] + np.sum(1 - cdf[:-1])  # V >= k[0]; P(V > j) summed over j >= k[0]
     else:
