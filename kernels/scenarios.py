@@ -13,6 +13,8 @@ import math
 import numpy as np
 from numba import njit
 
+from kernels.tables import volume_cdf
+
 # Columns of the ``static`` input matrix (a row per scenario), named by config key.
 # New inputs go at the end: each column's random stream follows its position, so
 # appending keeps every earlier input's draws (common random numbers across versions).
@@ -294,6 +296,49 @@ def fill_environment(rng, shutdown_draw, shocks):
 
 
 @njit(cache=True, nogil=True)
+def _p_above(gap, bar, nodes, low, high, whole):
+    """P(V_1 * gap > bar) over month-1 volume's law (calls/month).
+
+    Thresholds that fall exactly on an atom of the law (a clip bound, a whole number)
+    have probability zero under the continuous inputs that form them.
+    """
+    if gap > 0.0:
+        return 1.0 - volume_cdf(nodes, low, high, whole, bar / gap)
+    if gap < 0.0:
+        return volume_cdf(nodes, low, high, whole, bar / gap)
+    return 1.0 if bar < 0.0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _paid_back(gap, bar, lowest, highest, p_before, nodes, low, high, whole):
+    """Add month m's payback condition ``V_1 * gap >= bar`` to the union of months before.
+
+    Returns the union's new bounds (``V_1 >= lowest`` or ``V_1 <= highest``) and its
+    probability (``p_before``, the union's before, when the month widens neither bound).
+    """
+    if gap > 0.0:
+        if bar / gap >= lowest:
+            return lowest, highest, p_before
+        lowest = bar / gap
+    elif gap < 0.0:
+        if bar / gap <= highest:
+            return lowest, highest, p_before
+        highest = bar / gap
+    elif bar <= 0.0:
+        lowest = -math.inf  # every volume: paid back
+    else:
+        return lowest, highest, p_before
+    if highest >= lowest:
+        return lowest, highest, 1.0
+    p = 0.0
+    if lowest < math.inf:
+        p += 1.0 - volume_cdf(nodes, low, high, whole, lowest)
+    if highest > -math.inf:
+        p += volume_cdf(nodes, low, high, whole, highest)
+    return lowest, highest, min(p, 1.0)
+
+
+@njit(cache=True, nogil=True)
 def simulate_block(
     static,
     cut_size,
@@ -303,6 +348,11 @@ def simulate_block(
     reprice_on_retrain,
     calendar,
     migrate_on_exit,
+    volume_nodes,
+    volume_low,
+    volume_high,
+    volume_whole,
+    volume_mean,
     shutdown_draw,
     growth,
     event_rng,
@@ -345,6 +395,13 @@ def simulate_block(
     migrate_on_exit : bool
         True: at a platform exit the route moves to the successor (once); False: it
         serves by prompting from then on.
+    volume_nodes : float64[T] or float64[0]
+        Month-1 volume's quantile table (``kernels.tables``): when given, the
+        accumulated probabilities and mean costs integrate ``V_1`` out in closed
+        form (every cost is ``A + V_1 B`` with ``A``, ``B`` independent of ``V_1``),
+        instead of counting the scenario's own draw. Empty: plain counts.
+    volume_low, volume_high, volume_whole, volume_mean : float, float, bool, float
+        ``V_1``'s clip range, whole-number rounding and mean (calls/month).
     shutdown_draw : float64[n]
         A uniform in [0, 1) per scenario that decides its shutdown month.
     growth : float64[n, horizon - 1]
@@ -371,16 +428,18 @@ def simulate_block(
     exited : bool[n]
         Out: at the horizon the calendar has left the route prompting for good (an
         exit without migration, or the successor's own exit).
-    beats : int64[2, horizon]
-        Out, accumulated: scenarios with ``C_k(m) < C_prompt(m)``, fine-tune and RAG.
-    paid_back : int64[2, horizon]
-        Out, accumulated: scenarios whose payback month is m, fine-tune and RAG.
+    beats : float64[2, horizon]
+        Out, accumulated: scenarios with ``C_k(m) < C_prompt(m)``, fine-tune and RAG
+        (with ``volume_nodes``: each scenario's probability of it given its other draws).
+    paid_back : float64[2, horizon]
+        Out, accumulated: scenarios whose payback month is m, fine-tune and RAG
+        (likewise a probability per scenario when integrating).
     cost_sum : float64[4]
-        Out, accumulated: sums over scenarios of each strategy's cost and of the
-        cheapest one's (USD).
-    cheaper : int64[3, 3]
+        Out, accumulated: sums over scenarios of each strategy's cost (its conditional
+        mean when integrating) and of the cheapest one's (the scenario's own, USD).
+    cheaper : float64[3, 3]
         Out, accumulated: scenarios with ``C_row < C_column`` at the horizon.
-    cheapest : int64[3]
+    cheapest : float64[3]
         Out, accumulated: scenarios in which a strategy is cheaper than both others
         (beyond the tie tolerance) at the horizon.
     paths : float64[n or 0, 3, horizon]
@@ -388,6 +447,7 @@ def simulate_block(
     """
     n = static.shape[0]
     store_paths = paths.shape[0] == n and n > 0
+    integrate = volume_nodes.shape[0] > 0
     discount = np.empty(horizon)
     for m in range(horizon):
         discount[m] = (1.0 + annual_discount_rate) ** (-m / 12.0)
@@ -456,6 +516,12 @@ def simulate_block(
         ended = 0
         payback_f = -1
         payback_r = -1
+        # With V_1 integrated out: the payback event by month m is a union of half-lines
+        # in V_1 (``V >= lowest`` where the slope gap is positive, ``V <= highest`` where
+        # negative), so P(paid back by m) needs only the extreme thresholds so far.
+        lowest_f = lowest_r = math.inf
+        highest_f = highest_r = -math.inf
+        p_paid_f = p_paid_r = 0.0
         # Months where something other than the volume and the trend changes: one
         # test a month instead of one per kind of event.
         next_event = 1
@@ -564,14 +630,33 @@ def simulate_block(
             c_p = v1 * slope_p  # prompting has no volume-independent cost
             c_f = fixed_f + v1 * slope_f
             c_r = fixed_r + v1 * slope_r
-            beats[0, m - 1] += c_f < c_p - TIE_USD
-            beats[1, m - 1] += c_r < c_p - TIE_USD
             if payback_f < 0 and c_f <= c_p + TIE_USD:
                 payback_f = m
-                paid_back[0, m - 1] += 1
             if payback_r < 0 and c_r <= c_p + TIE_USD:
                 payback_r = m
-                paid_back[1, m - 1] += 1
+            if integrate:
+                gap_f = slope_p - slope_f
+                gap_r = slope_p - slope_r
+                # C_k < C_p - tie  <=>  V_1 (B_p - B_k) > A_k + tie
+                beats[0, m - 1] += _p_above(gap_f, fixed_f + TIE_USD, volume_nodes, volume_low, volume_high, volume_whole)
+                beats[1, m - 1] += _p_above(gap_r, fixed_r + TIE_USD, volume_nodes, volume_low, volume_high, volume_whole)
+                if p_paid_f < 1.0:
+                    lowest_f, highest_f, p = _paid_back(gap_f, fixed_f - TIE_USD, lowest_f, highest_f, p_paid_f,
+                                                        volume_nodes, volume_low, volume_high, volume_whole)
+                    paid_back[0, m - 1] += p - p_paid_f
+                    p_paid_f = p
+                if p_paid_r < 1.0:
+                    lowest_r, highest_r, p = _paid_back(gap_r, fixed_r - TIE_USD, lowest_r, highest_r, p_paid_r,
+                                                        volume_nodes, volume_low, volume_high, volume_whole)
+                    paid_back[1, m - 1] += p - p_paid_r
+                    p_paid_r = p
+            else:
+                beats[0, m - 1] += c_f < c_p - TIE_USD
+                beats[1, m - 1] += c_r < c_p - TIE_USD
+                if payback_f == m:
+                    paid_back[0, m - 1] += 1
+                if payback_r == m:
+                    paid_back[1, m - 1] += 1
             if store_paths:
                 paths[i, PROMPT, m - 1] = c_p
                 paths[i, FINETUNE, m - 1] = c_f
@@ -597,15 +682,40 @@ def simulate_block(
         migrated[i] = on_successor
         exited[i] = phase == _EXITED
 
-        cost_sum[PROMPT] += c_p
-        cost_sum[FINETUNE] += c_f
-        cost_sum[RAG] += c_r
         cost_sum[3] += min(c_p, c_f, c_r)
-        for row in range(3):
-            below_all = True
-            for column in range(3):
-                below = cost[i, row] < cost[i, column] - TIE_USD
-                cheaper[row, column] += below
-                if column != row and not below:
-                    below_all = False
-            cheapest[row] += below_all
+        if integrate:
+            for row in range(3):
+                cost_sum[row] += cost_fixed[i, row] + volume_mean * cost_slope[i, row]
+                # cheaper than both others: V_1 in the intersection of two half-lines
+                above, below = -math.inf, math.inf
+                for column in range(3):
+                    if column == row:
+                        continue
+                    # C_row < C_column - tie  <=>  V_1 (B_column - B_row) > A_row - A_column + tie
+                    gap = cost_slope[i, column] - cost_slope[i, row]
+                    bar = cost_fixed[i, row] - cost_fixed[i, column] + TIE_USD
+                    cheaper[row, column] += _p_above(gap, bar, volume_nodes, volume_low, volume_high, volume_whole)
+                    if gap > 0.0:
+                        above = max(above, bar / gap)
+                    elif gap < 0.0:
+                        below = min(below, bar / gap)
+                    elif bar >= 0.0:
+                        below = -math.inf  # never cheaper than this one
+                if below > above:
+                    p_below = 1.0 if below == math.inf else volume_cdf(volume_nodes, volume_low, volume_high,
+                                                                       volume_whole, below)
+                    p_above = 0.0 if above == -math.inf else volume_cdf(volume_nodes, volume_low, volume_high,
+                                                                        volume_whole, above)
+                    cheapest[row] += max(0.0, p_below - p_above)
+        else:
+            cost_sum[PROMPT] += c_p
+            cost_sum[FINETUNE] += c_f
+            cost_sum[RAG] += c_r
+            for row in range(3):
+                below_all = True
+                for column in range(3):
+                    below = cost[i, row] < cost[i, column] - TIE_USD
+                    cheaper[row, column] += below
+                    if column != row and not below:
+                        below_all = False
+                cheapest[row] += below_all

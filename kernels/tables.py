@@ -203,3 +203,4 @@ def volume_cdf(x_nodes, low, high, whole, t):
     if t >= high:
         return 1.0
     return _segment_cdf(x_nodes, t, False)
+

@@ -20,6 +20,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from kernels.scenarios import CALENDAR_LEN, SERVING_UNTIL, STATIC_FIELDS, TRAINING_UNTIL
 from sim.correlation import RankCorrelation, parse_pairs, rank_correlation
+from sim.precision import Targets
 from sim.distributions import (
     FRACTION_BELOW_ONE,
     PROBABILITY,
@@ -199,6 +200,13 @@ class Rag:
 
 
 @dataclass
+class Precision:
+    # half-widths of the 95% intervals to reach; with either set, ``scenarios`` is the cap
+    p_beats: Optional[float] = None  # absolute, on each P(challenger beats prompting)
+    savings: Optional[float] = None  # relative to the mean, on each mean savings (0.01: 1%)
+
+
+@dataclass
 class Config:
     start: Optional[str] = None  # YYYY-MM of month 1; null: the month of the run
     seed: int = MISSING
@@ -216,6 +224,9 @@ class Config:
     # [{inputs: [KEY_A, KEY_B], rank: r}, ...]: Spearman rank correlations between uncertain
     # static inputs, imposed by Iman-Conover on each block (every marginal unchanged)
     correlations: Any = field(default_factory=list)
+    # mc, lhs, sobol or auto: how the static inputs' uniforms are spread (sim.sampling)
+    sampling: str = "auto"
+    precision: Precision = field(default_factory=Precision)
     workload: Workload = field(default_factory=Workload)
     pricing: Pricing = field(default_factory=Pricing)
     market: Market = field(default_factory=Market)
@@ -307,6 +318,10 @@ class Settings:
     inputs: dict
     resolved: dict
     correlation: Optional[RankCorrelation] = None
+    sampling: str = "mc"
+    integrate_volume: bool = False
+    sampling_note: Optional[str] = None
+    precision: Optional[Targets] = None
 
 
 class ConfigError(ValueError):
@@ -393,6 +408,8 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         correlation = rank_correlation(pairs, columns) if pairs else None
     except InputError as error:
         raise ConfigError(str(error)) from None
+    sampling, integrate_volume, sampling_note = _sampling(resolved["sampling"], inputs, correlation)
+    precision = _precision(resolved["precision"])
     calendar = np.full(CALENDAR_LEN, horizon + 1, dtype=np.int64)
     for offset, sheet in zip((0, 2), sheets):
         calendar[offset + TRAINING_UNTIL] = sheet.training_month
@@ -417,7 +434,44 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         inputs=inputs,
         resolved=resolved,
         correlation=correlation,
+        sampling=sampling,
+        integrate_volume=integrate_volume,
+        sampling_note=sampling_note,
+        precision=precision,
     )
+
+
+SAMPLING_CHOICES = ("auto", "mc", "lhs", "sobol")
+# Bounds of the precision targets: a half-width of 0.5 or more says nothing about a
+# probability; below 1e-5 (absolute) or 1e-4 (relative) a run needs about 10^10 scenarios.
+P_BEATS_TARGET = (1e-5, 0.5)
+SAVINGS_TARGET = (1e-4, 10.0)
+
+
+def _sampling(choice, inputs, correlation):
+    """The method, whether month-1 volume is integrated out, and why not under ``auto``."""
+    if choice not in SAMPLING_CHOICES:
+        raise ConfigError(f"sampling: {choice!r} is not one of {', '.join(SAMPLING_CHOICES)}")
+    if choice != "auto":
+        return choice, False, None
+    key = "workload.calls_per_month"
+    if inputs[key].is_fixed:
+        return "sobol", False, f"{key} is fixed: nothing to integrate out"
+    if correlation is not None and key in correlation.keys:
+        return "sobol", False, f"{key} is correlated with other inputs: it is drawn, not integrated out"
+    return "sobol", True, None
+
+
+def _precision(section):
+    targets = {}
+    for name, (lower, upper) in (("p_beats", P_BEATS_TARGET), ("savings", SAVINGS_TARGET)):
+        value = section[name]
+        if value is not None and (isinstance(value, bool) or not lower <= value <= upper):
+            raise ConfigError(f"precision.{name}: {value!r} is not null or a number in [{lower:g}, {upper:g}]")
+        targets[name] = None if value is None else float(value)
+    if targets["p_beats"] is None and targets["savings"] is None:
+        return None
+    return Targets(**targets)
 
 
 def _run_key(resolved, key, lower, upper, *, whole=True, optional=False):

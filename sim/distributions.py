@@ -164,6 +164,22 @@ class Distribution:
             return stats.lognorm(s=sigma, scale=math.exp(mu))
         return None
 
+    def mean(self):
+        """The mean before clipping and rounding, in closed form (no scipy)."""
+        p = self.params
+        if self.is_fixed:
+            return p[0]
+        if self.family == "uniform":
+            return (p[0] + p[1]) / 2
+        if self.family == "triangular":
+            return sum(p) / 3
+        if self.family == "pert":
+            return (p[0] + 4 * p[1] + p[2]) / 6
+        if self.family == "normal":
+            return (p[0] + p[1]) / 2
+        mu, sigma = _log_moments(*p)
+        return math.exp(mu + sigma * sigma / 2)
+
     def quantile(self, q):
         """The ``q`` quantile before clipping, in closed form (no scipy).
 

@@ -8,11 +8,20 @@ give the same numbers.
 
 Memory does not grow with the scenario count beyond ``settings.kept_scenarios``:
 every block is reduced to exact totals (counts, sums, a payback histogram) as it
-finishes, and per-scenario outputs are kept for the leading scenarios only.
+finishes, and per-scenario outputs are kept for the leading scenarios only. Each
+block's replicates (``sim.sampling.REPLICATE`` scenarios, independently randomised)
+keep their own totals of the headline statistics: the intervals, the precision
+targets and the convergence picture come from them.
+
+With a precision target (``precision.p_beats``, ``precision.savings``) blocks run in
+order until the targets are met on the blocks so far, checked after each block in
+block order: the scenarios used depend on the seed and the targets, never on the
+thread count.
 """
 
 import os
 import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -20,10 +29,21 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from kernels.scenarios import N_STATIC, STATIC_FIELDS, STRATEGIES, simulate_block
-from sim.sampling import block_seeds, draw_environment, draw_static, kernel_generators
+from kernels.tables import table_cdf
+from sim.precision import MIN_BLOCKS, REPLICATE_TOTALS, assess
+from sim.sampling import (
+    REPLICATE,
+    block_seeds,
+    draw_environment,
+    draw_static,
+    kernel_generators,
+    replicate_bounds,
+    run_tables,
+)
 from sim.storage import check_stop, stop_requested
+from sim.tables import volume_law
 
-BLOCK_SIZE = 8192
+BLOCK_SIZE = 8 * REPLICATE
 # Monthly cumulative costs are kept for the first PATH_SAMPLE scenarios (all of them
 # with ``save_paths``), for the savings bands by month: a 5% quantile from 32,768
 # scenarios lies within 4.8-5.2% in probability (two standard errors), and the sample
@@ -39,9 +59,11 @@ class Totals:
     """Exact reductions over every scenario of a run (strategies prompt, fine-tune, RAG).
 
     ``cost_sum`` USD float[3]; ``min_cost_sum`` USD, the sum of each scenario's cheapest
-    strategy; ``cheaper_count`` int64[3, 3], scenarios with ``C_row < C_column``;
-    ``cheapest_count`` int64[3], scenarios in which a strategy is cheaper than both others;
-    ``paid_back`` int64[2, H], scenarios whose payback month is m (fine-tune, RAG);
+    strategy; ``cheaper_count`` float[3, 3], scenarios with ``C_row < C_column``;
+    ``cheapest_count`` float[3], scenarios in which a strategy is cheaper than both others;
+    ``paid_back`` float[2, H], scenarios whose payback month is m (fine-tune, RAG). The
+    counts are whole unless month-1 volume is integrated out (``Simulation.integrated``),
+    when they sum each scenario's probability;
     ``retrains``, ``attempts``: sums; ``failed``, ``shutdown``, ``migrated``,
     ``exited_for_good`` (prompting for good at the horizon after an exit): scenario counts; ``exited`` int64[H], scenarios whose fine-tune route left its platform in
     month m.
@@ -90,9 +112,14 @@ class Simulation:
     exit_month: np.ndarray  # int64[k], -1 where the route stayed on its platform
     migrated: np.ndarray  # bool[k]
     exited: np.ndarray  # bool[k], prompting for good at the horizon after an exit
-    beats: np.ndarray  # int64[2, H]
+    beats: np.ndarray  # float64[2, H]
     paths: np.ndarray  # float64[min(n, PATH_SAMPLE), or k with save_paths, 3, H]
     totals: Totals = None
+    sampling: str = "mc"  # the method of the static inputs' uniforms (sim.sampling)
+    integrated: bool = False  # month-1 volume integrated out of the probabilities and means
+    replicate_beats: np.ndarray = None  # float64[R, 2, H]: ``beats`` by replicate
+    replicate_totals: np.ndarray = None  # float64[R, len(REPLICATE_TOTALS)]
+    precision: dict = None  # targets, achieved half-widths, met (sim.precision.assess)
 
 
 def worker_count(settings, threads=None):
@@ -121,19 +148,27 @@ def simulate(settings, *, threads=None, progress=True):
     Returns
     -------
     Simulation
+        With a precision target, ``scenarios`` is the count used (at most
+        ``settings.scenarios``, a whole number of blocks unless it is the cap).
     """
-    n, horizon = settings.scenarios, settings.horizon_months
-    n_blocks = -(-n // BLOCK_SIZE)
+    cap, horizon = settings.scenarios, settings.horizon_months
+    n_blocks = -(-cap // BLOCK_SIZE)
     seeds = block_seeds(settings.seed, n_blocks)
     drawn_keys = [key for key in STATIC_FIELDS if not settings.inputs[key].is_fixed]
     drawn_columns = [STATIC_FIELDS.index(key) for key in drawn_keys]
     cut_spec = settings.inputs["market.cut_size"].spec()
     lifetime_spec = settings.inputs["finetune.base_lifetime_months"].spec()
     n_strategies = len(STRATEGIES)
+    method, integrated = settings.sampling, settings.integrate_volume
+    tables = run_tables(settings.inputs)
+    if integrated:  # table, clip range, rounding and mean of V_1
+        volume = _volume_law(settings.inputs["workload.calls_per_month"])
+    else:
+        volume = (np.empty(0), 0.0, 0.0, False, 0.0)
 
-    kept = n if settings.kept_scenarios is None else min(n, settings.kept_scenarios)
+    kept = cap if settings.kept_scenarios is None else min(cap, settings.kept_scenarios)
     out = Simulation(
-        scenarios=n,
+        scenarios=cap,
         drawn_keys=drawn_keys,
         drawn=np.empty((kept, len(drawn_keys))),
         cost=np.empty((kept, n_strategies)),
@@ -147,16 +182,20 @@ def simulate(settings, *, threads=None, progress=True):
         exit_month=np.empty(kept, dtype=np.int64),
         migrated=np.empty(kept, dtype=np.bool_),
         exited=np.empty(kept, dtype=np.bool_),
-        beats=np.zeros((2, horizon), dtype=np.int64),
-        paths=np.empty((kept if settings.save_paths else min(n, PATH_SAMPLE), n_strategies, horizon)),
+        beats=np.zeros((2, horizon)),
+        paths=np.empty((kept if settings.save_paths else min(cap, PATH_SAMPLE), n_strategies, horizon)),
+        sampling=method,
+        integrated=integrated,
     )
-    # One row per block, summed in block order at the end: the same totals for any
-    # thread count, to the last bit.
-    beats_per_block = np.zeros((n_blocks, 2, horizon), dtype=np.int64)
-    cost_sum = np.zeros((n_blocks, n_strategies + 1))  # each strategy's, then the cheapest's
-    cheaper_count = np.zeros((n_blocks, n_strategies, n_strategies), dtype=np.int64)
-    cheapest_count = np.zeros((n_blocks, n_strategies), dtype=np.int64)
-    paid_back = np.zeros((n_blocks, 2, horizon), dtype=np.int64)
+    # One row per replicate or block, summed in order at the end: the same totals for
+    # any thread count, to the last bit.
+    n_replicates = -(-cap // REPLICATE)
+    replicate_beats = np.zeros((n_replicates, 2, horizon))
+    replicate_cost = np.zeros((n_replicates, n_strategies + 1))  # each strategy's, then the cheapest's
+    replicate_cheapest = np.zeros((n_replicates, n_strategies))
+    replicate_size = np.zeros(n_replicates)
+    cheaper_count = np.zeros((n_blocks, n_strategies, n_strategies))
+    paid_back = np.zeros((n_blocks, 2, horizon))
     counts = np.zeros((n_blocks, 6), dtype=np.int64)  # retrains, attempts, failed, shutdown, migrated, exited
     exited = np.zeros((n_blocks, horizon + 1), dtype=np.int64)  # by exit month; column 0 unused
     no_paths = np.empty((0, n_strategies, horizon))
@@ -171,7 +210,7 @@ def simulate(settings, *, threads=None, progress=True):
 
     def workspace():
         if not hasattr(workspaces, "static"):
-            size = min(n, BLOCK_SIZE)
+            size = min(cap, BLOCK_SIZE)
             workspaces.static = np.empty((size, N_STATIC))
             workspaces.shutdown_draw = np.empty(size)
             workspaces.growth = np.empty((size, max(horizon - 1, 0)))
@@ -182,11 +221,11 @@ def simulate(settings, *, threads=None, progress=True):
     def run_block(block):
         if stop_requested() is not None:  # a signal came: the queued blocks are not run
             return 0
-        lo, hi = block * BLOCK_SIZE, min(n, (block + 1) * BLOCK_SIZE)
+        lo, hi = block * BLOCK_SIZE, min(cap, (block + 1) * BLOCK_SIZE)
         rows = hi - lo
         scratch = workspace()
         static = draw_static(settings.inputs, seeds[block], rows, out=scratch.static[:rows],
-                             correlation=settings.correlation)
+                             correlation=settings.correlation, method=method, tables=tables)
         kept_rows = max(0, min(hi, kept) - lo)
         for drawn_column, column in enumerate(drawn_columns):  # column by column: no temporary
             out.drawn[lo : lo + kept_rows, drawn_column] = static[:kept_rows, column]
@@ -200,27 +239,24 @@ def simulate(settings, *, threads=None, progress=True):
             block_paths = np.empty((rows, n_strategies, horizon))
         else:
             block_paths = no_paths
-        environment = draw_environment(static, seeds[block], horizon,
-                                       out=(scratch.shutdown_draw[:rows], scratch.growth[:rows]))
-        simulate_block(
-            static,
-            cut_spec,
-            lifetime_spec,
-            horizon,
-            settings.discount_rate,
-            settings.reprice_on_retrain,
-            settings.calendar,
-            settings.migrate_on_exit,
-            *environment,
-            *kernel_generators(seeds[block]),
-            *outputs,
-            beats_per_block[block],
-            paid_back[block],
-            cost_sum[block],
-            cheaper_count[block],
-            cheapest_count[block],
-            block_paths,
-        )
+        shutdown_draw, growth = draw_environment(static, seeds[block], horizon,
+                                                 out=(scratch.shutdown_draw[:rows], scratch.growth[:rows]))
+        event_rng, lifecycle_rng = kernel_generators(seeds[block])
+        first = block * (BLOCK_SIZE // REPLICATE)
+        # replicate by replicate on the block's streams, which carry over from one call
+        # to the next: the same draws as one call over the block
+        for r, (a, b) in enumerate(replicate_bounds(rows)):
+            g = first + r
+            replicate_size[g] = b - a
+            simulate_block(
+                static[a:b], cut_spec, lifetime_spec, horizon, settings.discount_rate,
+                settings.reprice_on_retrain, settings.calendar, settings.migrate_on_exit, *volume,
+                shutdown_draw[a:b], growth[a:b], event_rng, lifecycle_rng,
+                *(array[a:b] for array in outputs),
+                replicate_beats[g], paid_back[block], replicate_cost[g], cheaper_count[block],
+                replicate_cheapest[g],
+                block_paths[a:b] if len(block_paths) else no_paths,
+            )
         if lo < len(out.paths) < hi:  # a block across the end of the kept paths
             out.paths[lo:] = block_paths[: len(out.paths) - lo]
         if 0 < kept_rows < rows:
@@ -234,15 +270,30 @@ def simulate(settings, *, threads=None, progress=True):
             exited[block] = np.bincount(exits, minlength=horizon + 1)
         return rows
 
+    def replicate_totals(blocks):
+        end = min(n_replicates, blocks * (BLOCK_SIZE // REPLICATE))
+        return np.column_stack([replicate_size[:end], replicate_cost[:end], replicate_cheapest[:end]])
+
+    targets = settings.precision
     workers = worker_count(settings, threads)
     bar = tqdm(
-        total=n, unit="scenario", unit_scale=True, desc="simulating", delay=2.0,
+        total=cap, unit="scenario", unit_scale=True, desc="simulating", delay=2.0,
         disable=None if progress else True,
     )
     pool = ThreadPoolExecutor(max_workers=workers)
+    used_blocks = n_blocks
+    verdict = None
     try:
         with bar:
-            for future in [pool.submit(run_block, block) for block in range(n_blocks)]:
+            # A bounded window of queued blocks: a run that stops at its precision
+            # target wastes at most the window, and a cap of 10^9 queues no million futures.
+            window = deque()
+            next_block = 0
+            for block in range(n_blocks):
+                while next_block < n_blocks and len(window) < 2 * workers:
+                    window.append(pool.submit(run_block, next_block))
+                    next_block += 1
+                future = window.popleft()
                 # A timeout, not a blocking wait: a stop flag set where the signal's
                 # exception was lost is seen within STOP_POLL, even during a long block.
                 while True:
@@ -252,6 +303,12 @@ def simulate(settings, *, threads=None, progress=True):
                     except TimeoutError:
                         check_stop()
                 check_stop()
+                if targets is not None and (block + 1 >= MIN_BLOCKS or block + 1 == n_blocks):
+                    verdict = assess(replicate_totals(block + 1), replicate_beats[: _replicates(block + 1, cap)],
+                                     targets, method=method)
+                    if verdict["met"]:
+                        used_blocks = block + 1
+                        break
     except BaseException as error:
         # On Ctrl-C or SIGTERM drop the queued blocks and do not wait for those
         # running: a block in the nogil kernel cannot be interrupted, and one may run
@@ -260,22 +317,66 @@ def simulate(settings, *, threads=None, progress=True):
         # which does not wait for it. On an ordinary error the running blocks end first.
         pool.shutdown(wait=isinstance(error, Exception), cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
-    out.beats[:] = beats_per_block.sum(axis=0)
-    retrains, attempts, failed, shutdown, migrated, exited_for_good = (int(c) for c in counts.sum(axis=0))
-    sums = cost_sum.sum(axis=0)
+    # blocks queued past a met target are dropped; those running finish but are not counted
+    pool.shutdown(wait=True, cancel_futures=True)
+    n = min(cap, used_blocks * BLOCK_SIZE)
+    if n < cap:
+        _truncate(out, n, kept)
+    used_replicates = _replicates(used_blocks, cap)
+    out.scenarios = n
+    out.replicate_beats = replicate_beats[:used_replicates]
+    out.replicate_totals = replicate_totals(used_blocks)
+    out.precision = verdict
+    out.beats[:] = out.replicate_beats.sum(axis=0)
+    retrains, attempts, failed, shutdown, migrated, exited_for_good = (
+        int(c) for c in counts[:used_blocks].sum(axis=0)
+    )
+    sums = replicate_cost[:used_replicates].sum(axis=0)
     out.totals = Totals(
         cost_sum=sums[:n_strategies],
         min_cost_sum=float(sums[n_strategies]),
-        cheaper_count=cheaper_count.sum(axis=0),
-        cheapest_count=cheapest_count.sum(axis=0),
-        paid_back=paid_back.sum(axis=0),
+        cheaper_count=cheaper_count[:used_blocks].sum(axis=0),
+        cheapest_count=replicate_cheapest[:used_replicates].sum(axis=0),
+        paid_back=paid_back[:used_blocks].sum(axis=0),
         retrains=retrains,
         attempts=attempts,
         failed=failed,
         shutdown=shutdown,
         migrated=migrated,
         exited_for_good=exited_for_good,
-        exited=exited.sum(axis=0)[1:],
+        exited=exited[:used_blocks].sum(axis=0)[1:],
     )
     return out
+
+
+# Below this mass beyond the clip range, clipping cannot move a mean measurably.
+_NEGLIGIBLE_CLIP = 1e-12
+
+
+def _volume_law(distribution):
+    """``V_1``'s table, clip range, rounding and mean for the kernel's integration.
+
+    The mean is the family's closed form where clipping and rounding cannot move it:
+    the table's own mean overstates a convex quantile function's (linear interpolation
+    in the tails: 2e-5 relative for a lognormal with p95/p05 = 100). Otherwise, the
+    table's mean, exact for what the table draws.
+    """
+    nodes, low, high, whole, table_mean = volume_law(distribution)
+    clipped = table_cdf(nodes, low) + 1.0 - table_cdf(nodes, high)
+    exact = not whole and clipped < _NEGLIGIBLE_CLIP
+    return nodes, low, high, whole, distribution.mean() if exact else table_mean
+
+
+def _replicates(blocks, cap):
+    # replicates in the first ``blocks`` blocks of a run of ``cap`` scenarios
+    return -(-min(cap, blocks * BLOCK_SIZE) // REPLICATE)
+
+
+def _truncate(out, n, kept):
+    # a run stopped at its precision target keeps the per-scenario rows it used
+    keep = min(n, kept)
+    for name in ("drawn", "cost", "cost_fixed", "cost_slope", "payback", "retrains", "attempts", "failed",
+                 "shutdown_month", "exit_month", "migrated", "exited"):
+        setattr(out, name, getattr(out, name)[:keep])
+    if len(out.paths) > n:
+        out.paths = out.paths[:n]

@@ -174,3 +174,43 @@ def evpi_interval(cost, mean_cost, evpi, scenarios=None, z=Z_975):
 
 def _finite(value):
     return float(value) if math.isfinite(value) else None
+
+
+def replicate_interval(sums, sizes, confidence=0.95):
+    """Interval of a ratio of totals from independent replicates (randomised QMC, batches).
+
+    The estimate is ``sum(S_r) / sum(n_r)``: a mean, or a probability, over every
+    scenario of ``R`` independent replicates of ``n_r`` scenarios whose totals are
+    ``S_r``. Its variance is the ratio estimator's,
+    ``R / (R - 1) * sum((S_r - est * n_r)^2) / N^2``, and the interval takes Student's
+    t with ``R - 1`` degrees of freedom. It holds whatever the sampling within a
+    replicate (plain, Latin hypercube, scrambled Sobol, volume integrated out), as
+    long as replicates are independent and identically randomised.
+
+    Parameters
+    ----------
+    sums : float[R, ...]
+        Each replicate's totals, in the statistic's unit times scenarios.
+    sizes : float[R]
+        Each replicate's scenarios.
+    confidence : float
+        Two-sided coverage.
+
+    Returns
+    -------
+    (estimate, low, high) : numpy.ndarray each, shaped as ``sums[0]``
+        NaN bounds below two replicates.
+    """
+    from scipy.stats import t
+
+    sums = np.asarray(sums, dtype=float)
+    sizes = np.asarray(sizes, dtype=float).reshape((-1,) + (1,) * (sums.ndim - 1))
+    replicates, total = sums.shape[0], float(sizes.sum())
+    estimate = sums.sum(axis=0) / total
+    if replicates < 2:
+        nan = np.full_like(estimate, np.nan)
+        return estimate, nan, nan.copy()
+    residual = sums - estimate * sizes
+    variance = replicates / (replicates - 1) * (residual * residual).sum(axis=0) / total**2
+    half = float(t.ppf(0.5 + confidence / 2, replicates - 1)) * np.sqrt(variance)
+    return estimate, estimate - half, estimate + half

@@ -134,6 +134,53 @@ def payback_probability(results, confidence, label=None):
     return fig
 
 
+def convergence(results, label=None):
+    """Each headline estimate and its 95% interval against the scenarios run so far.
+
+    From the replicate totals of ``results.nc`` alone (no rerun): a band that has
+    stopped narrowing, or an estimate still drifting, says whether more scenarios
+    would change the answer. One panel a statistic and strategy, each on its own
+    scale, so that a band of a tenth of a point still shows.
+    """
+    from sim.precision import running_intervals
+
+    totals = results.replicate_totals.values
+    running = running_intervals(totals, results.replicate_beats.values, results.attrs.get("sampling", "mc"))
+    n = running["scenarios"]
+    fig, axes = _figure(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.3, nrows=2, ncols=2, sharex=True)
+    panels = (("p_beats", "P(cheaper than prompting)", lambda v: f"{v:.4f}", PercentFormatter(1.0, decimals=1)),
+              ("savings", "expected savings (USD)", lambda v: usd(v).replace("$", r"\$"), FuncFormatter(usd)))
+    # the first replicates' bands are wide: the scale follows the band from the 4th on
+    settled = min(3, len(n) - 1)
+    for row, (name, ylabel, shown, formatter) in zip(axes, panels):
+        for ax, (i, k) in zip(row, enumerate(("finetune", "rag"))):
+            estimate, low, high = running[name][:, :, i]
+            ax.fill_between(n, low, high, color=COLORS[k], alpha=0.25, linewidth=0, label="95% interval")
+            half = (high[-1] - low[-1]) / 2
+            ax.plot(n, estimate, color=COLORS[k], linewidth=1.8, gid=f"convergence.{name}.{k}",
+                    label=f"{shown(estimate[-1])} ± {shown(half) if np.isfinite(half) else '?'}")
+            span = np.concatenate([estimate[settled:], low[settled:], high[settled:]])
+            span = span[np.isfinite(span)]
+            if span.size and span.max() > span.min():
+                pad = 0.1 * (span.max() - span.min())
+                ax.set_ylim(span.min() - pad, span.max() + pad)
+            ax.set_title(f"{STRATEGY_NAMES[k]}: {ylabel}", fontsize=10)
+            ax.yaxis.set_major_formatter(formatter)
+            ax.grid(alpha=0.3)
+            ax.legend(loc="best", fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xscale("log")
+        if len(n) > 1:  # a run of one replicate is a single point
+            ax.set_xlim(n[0], n[-1])
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
+        ax.set_xlabel("scenarios")
+    method = results.attrs.get("sampling", "mc")
+    integrated = " with month-1 volume integrated out" if int(results.attrs.get("volume_integrated", 0)) else ""
+    _heading(fig, "Has each headline number settled? Estimate and 95% interval as scenarios grow",
+             f"{label or _label(results)} | sampling={method}{integrated}, {len(n)} replicates")
+    return fig
+
+
 def _mark_calendar(ax, results):
     # The provider calendar's dated events, drawn where they take effect: after the
     # month a date falls in (training through that month, serving through that month).
@@ -496,15 +543,20 @@ PICTURES = {
     "savings_cdf.png": savings_cdf,
     "drivers.png": lambda results, summary: drivers_tornado(summary),
     "line_crossing.png": line_crossing,
+    "convergence.png": lambda results, summary: convergence(results, summary["run"]["label"]),
 }
 
 
 def draw_all(results, summary, directory):
     """Draw every picture into ``directory``; return the file names written."""
     directory.mkdir(parents=True, exist_ok=True)
+    drawn = []
     for name, draw in PICTURES.items():
+        if name == "convergence.png" and "replicate_totals" not in results:
+            continue  # a results.nc written before replicates were kept
         _save(draw(results, summary), directory / name)
-    return list(PICTURES)
+        drawn.append(name)
+    return drawn
 
 
 def _save(fig, path):

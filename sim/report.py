@@ -16,6 +16,46 @@ from sim.summary import STRATEGY_NAMES, summarize
 PLOTS = "plots"
 
 
+def _precision_section(results, summary):
+    sampling = summary.get("sampling")
+    if not sampling:
+        return []
+    method = {
+        "mc": "plain Monte Carlo (independent scenarios)",
+        "lhs": "a Latin hypercube on the static inputs",
+        "sobol": "a scrambled Sobol net on the static inputs",
+    }[sampling["method"]]
+    if sampling["volume_integrated"]:
+        method += ", with month-1 volume integrated out in closed form (probabilities and expected costs)"
+    lines = [
+        "## Precision",
+        "",
+        f"Sampling: {method}; {sampling['replicates']} independently randomised replicates of up to "
+        "1,024 scenarios give the intervals of probabilities, expected costs and EVPI"
+        + (" (Wilson intervals for the probabilities)" if sampling["method"] == "mc" else "")
+        + ". Quantiles, CVaR, break-even volumes and drivers take distribution-free or asymptotic intervals"
+        " of independent scenarios.",
+        "",
+    ]
+    if sampling.get("note"):
+        lines += [f"Month-1 volume is not integrated out: {sampling['note']}.", ""]
+    precision = summary.get("precision")
+    if precision:
+        targets = ", ".join(f"`precision.{k}={v:g}`" for k, v in precision["targets"].items() if v is not None)
+        achieved = "; ".join(
+            f"{name} " + ", ".join(f"{STRATEGY_NAMES[k]} {v:.2g}" for k, v in values.items())
+            for name, values in precision["achieved"].items()
+        )
+        verdict = "met" if precision["met"] else "**not met**"
+        lines += [f"Targets {targets}: {verdict} after {precision['scenarios_used']:,} scenarios"
+                  f" (half-widths achieved: {achieved}).", ""]
+        if precision.get("note"):
+            lines += [f"> {precision['note']}", ""]
+    if "replicate_totals" in results:
+        lines += [f"![Convergence]({PLOTS}/convergence.png)", ""]
+    return lines
+
+
 def render(results, summary):
     """The report as Markdown text: headline, key numbers, pictures, assumptions."""
     h = summary["horizon_months"]
@@ -94,6 +134,7 @@ def render(results, summary):
         "",
         f"![Line crossing]({PLOTS}/line_crossing.png)",
         "",
+        *_precision_section(results, summary),
         "## Drivers",
         "",
         "Each uncertain input that can enter a comparison splits the scenarios into its lowest and "

@@ -48,8 +48,9 @@ def estimate(settings, threads):
     path_rows = n if settings.save_paths else min(n, PATH_SAMPLE)
     paths = int(PATH_COPIES * path_rows * 3 * horizon * 8)
     kept_bytes = kept * (8 * drawn + PER_KEPT_SCENARIO)
-    # per block: beats and paid-back counts by month, exits by month, sums and counts
-    blocks = n_blocks * (PER_BLOCK + 8 * (5 * horizon + 30))
+    # per block: paid-back counts and exits by month, sums and counts; per replicate (8
+    # a block): beats by month and its totals, kept twice (the run's and the Dataset's)
+    blocks = n_blocks * (PER_BLOCK + 8 * (3 * horizon + 30)) + n_blocks * 8 * 2 * 8 * (2 * horizon + 8)
     workspaces = threads * min(n, BLOCK_SIZE) * (len(settings.inputs) + horizon + 20) * 8
     total = BASE_BYTES + paths + kept_bytes + blocks + workspaces
     return Estimate(total=int(total), paths=paths, kept=int(kept_bytes), blocks=int(blocks),

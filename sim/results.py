@@ -18,6 +18,9 @@ from sim.analysis import (
     wilson_interval,
 )
 from sim.config import input_metadata
+from sim.precision import REPLICATE_TOTALS
+from sim.intervals import replicate_interval
+from sim.sampling import REPLICATE
 
 CHALLENGERS = ("finetune", "rag")
 MODEL_REFERENCE = "payback decision model (MODEL.md): prompting vs fine-tuning vs RAG"
@@ -52,7 +55,7 @@ def to_dataset(settings, simulation, run_info=None):
         Dims ``scenario``, ``strategy``, ``challenger`` (strategies compared with
         prompting), ``month``.
     """
-    n, horizon = settings.scenarios, settings.horizon_months
+    n, horizon = simulation.scenarios, settings.horizon_months
     kept = len(simulation.cost)
     totals = simulation.totals
     metadata = input_metadata()
@@ -68,7 +71,17 @@ def to_dataset(settings, simulation, run_info=None):
     discounted = f"discounted at {settings.discount_rate:g}/year to month 1"
     payback = np.where(simulation.payback > 0, simulation.payback, np.nan)
     shutdown = np.where(simulation.shutdown_month > 0, simulation.shutdown_month, np.nan)
-    low, high = wilson_interval(simulation.beats, n)
+    sizes = simulation.replicate_totals[:, 0]
+    if simulation.sampling == "mc" or len(sizes) < 2:
+        # Under the other methods too Wilson's binomial variance bounds the estimator's
+        # (stratifying or integrating out never adds variance): the fallback of a run
+        # too short for two replicates.
+        low, high = wilson_interval(simulation.beats, n)
+        interval_method = "Wilson score interval (independent scenarios)"
+    else:
+        _, low, high = replicate_interval(simulation.replicate_beats, sizes)
+        low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+        interval_method = f"t interval over {len(sizes)} independently randomised replicates"
     paid_back_by_month = np.cumsum(totals.paid_back, axis=1)
     variables.update(
         cost=_var(
@@ -160,11 +173,22 @@ def to_dataset(settings, simulation, run_info=None):
         ),
         p_beats_prompt_low=_var(
             ("challenger", "month"), low, "probability",
-            "lower bound of the 95% Wilson interval of p_beats_prompt",
+            f"lower bound of the 95% interval of p_beats_prompt: {interval_method}",
         ),
         p_beats_prompt_high=_var(
             ("challenger", "month"), high, "probability",
-            "upper bound of the 95% Wilson interval of p_beats_prompt",
+            f"upper bound of the 95% interval of p_beats_prompt: {interval_method}",
+        ),
+        replicate_beats=_var(
+            ("replicate", "challenger", "month"), simulation.replicate_beats, "scenarios",
+            "beats_prompt_count of each replicate (a probability summed over its scenarios"
+            " when month-1 volume is integrated out)",
+        ),
+        replicate_totals=_var(
+            ("replicate", "total"), simulation.replicate_totals, "scenarios, or USD summed over scenarios",
+            "each replicate's totals: its scenarios, each strategy's summed cost and the cheapest's,"
+            " and its scenarios in which each strategy is cheapest; replicates are independently"
+            " randomised, so their spread gives the intervals",
         ),
     )
     band_sample = len(simulation.paths)
@@ -194,6 +218,11 @@ def to_dataset(settings, simulation, run_info=None):
             f"month 1 is the first of the decision, calendar month {settings.start}",
         ),
         "quantile": _var("quantile", list(SAVINGS_QUANTILES), "1", "quantile level"),
+        "replicate": _var(
+            "replicate", np.arange(len(sizes)), "1",
+            f"replicate index: consecutive groups of up to {REPLICATE} scenarios, in order",
+        ),
+        "total": _var("total", list(REPLICATE_TOTALS), "1", "a replicate's total"),
     }
     pricing = settings.resolved["pricing"]
     events = [
@@ -224,6 +253,12 @@ def to_dataset(settings, simulation, run_info=None):
         "config": OmegaConf.to_yaml(settings.resolved),
         "successor_sheet": OmegaConf.to_yaml(settings.successor_sheet) if settings.successor_sheet else "",
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "sampling": simulation.sampling,
+        "volume_integrated": int(simulation.integrated),
+        "sampling_note": settings.sampling_note or "",
+        # JSON: precision targets, the half-widths achieved, met, scenarios used ({} without targets)
+        "precision": json.dumps(simulation.precision or {}),
+        "scenarios_cap": _integer_attribute(settings.scenarios),
     }
     return xr.Dataset(variables, coords=coords, attrs=attrs)
 

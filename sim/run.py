@@ -59,6 +59,11 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
     check_stop()
     if summary["small_run"]:
         log.warning(summary["small_run"])
+    if summary["precision"]:
+        if summary["precision"]["note"]:
+            log.warning(summary["precision"]["note"])
+        else:
+            log.info("precision targets met in %s scenarios", f"{summary['precision']['scenarios_used']:,}")
     log.info(summary["headline"])
     recommendation = summary["recommendation"]
     log.info("recommendation: %s (%s)", recommendation["strategy"], recommendation["reason"].split(". ")[0])

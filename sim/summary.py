@@ -19,7 +19,8 @@ from sim.analysis import (
 )
 from sim.config import input_metadata
 from sim.drivers import rank
-from sim.intervals import cvar_interval, evpi_interval, mean_interval, quantile_intervals
+from sim.precision import REPLICATE_TOTALS, shortfall
+from sim.intervals import cvar_interval, evpi_interval, mean_interval, quantile_intervals, replicate_interval
 
 STRATEGY_NAMES = {"prompt": "prompting", "finetune": "fine-tuning", "rag": "RAG"}
 
@@ -143,9 +144,56 @@ def summarize(results):
             "source": results.attrs["pricing_source"],
         },
     }
+    if results.attrs.get("sampling", "mc") != "mc":
+        _replicate_intervals(summary, results, strategies, challengers)
+    summary["sampling"] = {
+        "method": results.attrs.get("sampling", "mc"),
+        "volume_integrated": bool(int(results.attrs.get("volume_integrated", 0))),
+        "replicates": int(results.sizes.get("replicate", 0)),
+        "note": results.attrs.get("sampling_note") or None,
+    }
+    precision = json.loads(results.attrs.get("precision", "{}") or "{}")
+    if precision:
+        precision["note"] = shortfall(precision)
+    summary["precision"] = precision or None
     summary["headline"] = headline(summary)
     summary["small_run"] = small_run_note(summary)
     return summary
+
+
+def _replicate_intervals(summary, results, strategies, challengers):
+    # Under Latin hypercube or Sobol sampling, or with volume integrated out, scenarios
+    # are not independent: the mean-type statistics take their intervals from the
+    # spread of independently randomised replicates instead of the CLT or Wilson.
+    # Quantiles, CVaR, break-even volumes and drivers keep the independent-sample
+    # intervals, which the methods' stratification makes conservative.
+    totals = results.replicate_totals.sel(total=list(REPLICATE_TOTALS)).values
+    sizes = totals[:, 0]
+    column = {name: i for i, name in enumerate(REPLICATE_TOTALS)}
+    costs = totals[:, [column[f"cost_{k}"] for k in strategies]]
+    _, low, high = replicate_interval(costs, sizes)
+    for i, k in enumerate(strategies):
+        summary["cost"][k]["mean_ci95"] = _pair(low[i], high[i])
+    prompt = costs[:, strategies.index("prompt")]
+    for k in challengers:
+        _, lo, hi = replicate_interval(prompt - costs[:, strategies.index(k)], sizes)
+        summary["savings_vs_prompt"][k]["mean_ci95"] = _pair(lo, hi)
+    finetune_vs_rag = costs[:, strategies.index("rag")] - costs[:, strategies.index("finetune")]
+    _, lo, hi = replicate_interval(finetune_vs_rag, sizes)
+    summary["savings_finetune_vs_rag"]["mean_ci95"] = _pair(lo, hi)
+    cheapest = totals[:, [column[f"cheapest_{k}"] for k in strategies]]
+    _, low, high = replicate_interval(cheapest, sizes)
+    summary["p_cheapest_ci95"] = {
+        k: _pair(max(0.0, low[i]), min(1.0, high[i])) for i, k in enumerate(strategies)
+    }
+    best = int(np.argmin([summary["cost"][k]["mean"] for k in strategies]))
+    _, lo, hi = replicate_interval(costs[:, best] - totals[:, column["cost_min"]], sizes)
+    summary["evpi_ci95"] = _pair(max(0.0, lo), hi)
+
+
+def _pair(low, high):
+    low, high = float(low), float(high)
+    return [low, high] if math.isfinite(low) and math.isfinite(high) else None
 
 
 QUANTILE_KEYS = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
@@ -235,9 +283,11 @@ def headline(summary, strategy="finetune"):
     """One sentence: P(strategy beats prompting within the horizon) with its interval."""
     p = summary["p_beats_prompt"][strategy]
     low, high = p["ci95"]
+    # a fourth decimal once the interval is narrower than the third can show
+    digits = 4 if high - low < 0.002 else 3
     return (
         f"P({STRATEGY_NAMES[strategy]} beats prompting within {summary['horizon_months']} months)"
-        f" = {p['estimate']:.3f} [{low:.3f}, {high:.3f}]"
+        f" = {p['estimate']:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
     )
 
 

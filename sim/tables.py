@@ -210,3 +210,4 @@ def _table_mean(x, low, high, whole):
     flat = np.floor(a + 0.5) if whole else a  # a flat segment: X = x0 throughout
     per_segment = np.where(rising, at_low + at_high + inside, flat)
     return float(np.sum(per_segment * du))
+

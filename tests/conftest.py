@@ -9,6 +9,7 @@ With BASE (horizon 24 months, no discounting, no randomness):
 """
 
 import copy
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,15 @@ def write_sheet(conf_dir, name, **changes):
     (Path(conf_dir) / "pricing").mkdir(parents=True, exist_ok=True)
     (Path(conf_dir) / "pricing" / f"{name}.yaml").write_text(yaml.safe_dump(sheet))
     return conf_dir
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    # tests draw pictures to inspect them; matplotlib keeps each open until closed
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 @pytest.fixture

@@ -43,15 +43,17 @@ def test_achieved_rank_correlations_are_the_targets_within_0_02():
 
 
 def test_marginals_are_unchanged_to_the_last_bit():
+    from sim.sampling import REPLICATE
+
     # 20,000 scenarios: two full blocks and a partial one
     _, plain = run_config(uncertain(scenarios=20_000))
     _, correlated = run_config(uncertain([(CALLS, GROWTH, 0.8)], scenarios=20_000))
     assert plain.drawn_keys == correlated.drawn_keys
     for column, key in enumerate(plain.drawn_keys):
         before, after = plain.drawn[:, column], correlated.drawn[:, column]
-        if key in (CALLS, GROWTH):  # reordered within each block, not redrawn
-            for lo in range(0, 20_000, 8192):
-                assert np.array_equal(np.sort(before[lo : lo + 8192]), np.sort(after[lo : lo + 8192]))
+        if key in (CALLS, GROWTH):  # reordered within each replicate, not redrawn
+            for lo in range(0, 20_000, REPLICATE):
+                assert np.array_equal(np.sort(before[lo : lo + REPLICATE]), np.sort(after[lo : lo + REPLICATE]))
             assert not np.array_equal(before, after)
         else:  # a new stream changes no other stream
             assert np.array_equal(before, after), key
@@ -67,21 +69,25 @@ def test_the_numbers_do_not_depend_on_the_thread_count():
 
 
 def test_without_correlations_each_input_is_drawn_from_its_own_stream_as_before():
-    # The layout every earlier run relied on: column j from the block's stream 3 + j,
+    # Under plain sampling column j is its table's quantile of the block's stream 3 + j,
     # nothing reordered; the correlation stream is touched only when asked for.
-    from kernels.scenarios import STATIC_FIELDS, fill_draws
+    from kernels.scenarios import STATIC_FIELDS
+    from kernels.tables import table_quantile
     from sim.sampling import _FIRST_STATIC_STREAM, _stream, block_seeds, draw_static
+    from sim.tables import quantile_table
 
     settings, _ = run_config(uncertain(scenarios=10, seed=7))
     assert settings.correlation is None
     seed = block_seeds(7, 1)[0]
-    static = draw_static(settings.inputs, seed, 1000)
+    static = draw_static(settings.inputs, seed, 1000, method="mc")
     for column, key in enumerate(STATIC_FIELDS):
         distribution = settings.inputs[key]
         if not distribution.is_fixed:
-            alone = np.empty(1000)
-            fill_draws(distribution.spec(), _stream(seed, _FIRST_STATIC_STREAM + column), alone)
+            nodes = quantile_table(distribution)
+            uniforms = _stream(seed, _FIRST_STATIC_STREAM + column).random(1000)
+            alone = distribution.domain.clip(np.array([table_quantile(nodes, u) for u in uniforms]))
             assert np.array_equal(static[:, column], alone), key
+
 
 def test_a_stress_preset_can_set_correlations():
     from tests.sim.test_config import compose_with

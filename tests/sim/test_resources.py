@@ -17,7 +17,8 @@ def test_the_estimate_adds_its_parts():
     n_blocks = -(-50_000 // BLOCK_SIZE)  # 7
     assert found.paths == int(PATH_COPIES * PATH_SAMPLE * 3 * 36 * 8)
     assert found.kept == 20_000 * (8 * 1 + PER_KEPT_SCENARIO)  # one drawn input
-    assert found.blocks == n_blocks * (PER_BLOCK + 8 * (5 * 36 + 30))
+    replicates = n_blocks * 8  # of 1,024 scenarios, each with beats by month and 8 totals, twice
+    assert found.blocks == n_blocks * (PER_BLOCK + 8 * (3 * 36 + 30)) + replicates * 8 * 2 * (2 * 36 + 8)
     workspaces = 2 * BLOCK_SIZE * (len(settings.inputs) + 36 + 20) * 8
     assert found.total == BASE_BYTES + found.paths + found.kept + found.blocks + workspaces
     assert found.scenario_months == 50_000 * 36
