@@ -296,21 +296,27 @@ def fill_environment(rng, shutdown_draw, shocks):
 
 
 @njit(cache=True, nogil=True)
-def _p_above(gap, bar, nodes, low, high, whole):
+def _cdf(law, t):
+    # P(V_1 <= t) for ``law`` = (table, low, high, whole)
+    return volume_cdf(law[0], law[1], law[2], law[3], t)
+
+
+@njit(cache=True, nogil=True)
+def _p_above(gap, bar, law):
     """P(V_1 * gap > bar) over month-1 volume's law (calls/month).
 
     Thresholds that fall exactly on an atom of the law (a clip bound, a whole number)
     have probability zero under the continuous inputs that form them.
     """
     if gap > 0.0:
-        return 1.0 - volume_cdf(nodes, low, high, whole, bar / gap)
+        return 1.0 - _cdf(law, bar / gap)
     if gap < 0.0:
-        return volume_cdf(nodes, low, high, whole, bar / gap)
+        return _cdf(law, bar / gap)
     return 1.0 if bar < 0.0 else 0.0
 
 
 @njit(cache=True, nogil=True)
-def _paid_back(gap, bar, lowest, highest, p_before, nodes, low, high, whole):
+def _paid_back(gap, bar, lowest, highest, p_before, law):
     """Add month m's payback condition ``V_1 * gap >= bar`` to the union of months before.
 
     Returns the union's new bounds (``V_1 >= lowest`` or ``V_1 <= highest``) and its
@@ -332,9 +338,9 @@ def _paid_back(gap, bar, lowest, highest, p_before, nodes, low, high, whole):
         return lowest, highest, 1.0
     p = 0.0
     if lowest < math.inf:
-        p += 1.0 - volume_cdf(nodes, low, high, whole, lowest)
+        p += 1.0 - _cdf(law, lowest)
     if highest > -math.inf:
-        p += volume_cdf(nodes, low, high, whole, highest)
+        p += _cdf(law, highest)
     return lowest, highest, min(p, 1.0)
 
 
@@ -348,10 +354,7 @@ def simulate_block(
     reprice_on_retrain,
     calendar,
     migrate_on_exit,
-    volume_nodes,
-    volume_low,
-    volume_high,
-    volume_whole,
+    volume_law,
     volume_mean,
     shutdown_draw,
     growth,
@@ -395,13 +398,14 @@ def simulate_block(
     migrate_on_exit : bool
         True: at a platform exit the route moves to the successor (once); False: it
         serves by prompting from then on.
-    volume_nodes : float64[T] or float64[0]
-        Month-1 volume's quantile table (``kernels.tables``): when given, the
-        accumulated probabilities and mean costs integrate ``V_1`` out in closed
-        form (every cost is ``A + V_1 B`` with ``A``, ``B`` independent of ``V_1``),
-        instead of counting the scenario's own draw. Empty: plain counts.
-    volume_low, volume_high, volume_whole, volume_mean : float, float, bool, float
-        ``V_1``'s clip range, whole-number rounding and mean (calls/month).
+    volume_law : (float64[T] or float64[0], float, float, bool)
+        Month-1 volume's quantile table (``kernels.tables``), clip range and
+        whole-number rounding. With a table, the accumulated probabilities and mean
+        costs integrate ``V_1`` out in closed form (every cost is ``A + V_1 B`` with
+        ``A``, ``B`` independent of ``V_1``) instead of counting the scenario's own
+        draw. An empty table: plain counts.
+    volume_mean : float
+        ``E[V_1]``, calls/month (used when integrating).
     shutdown_draw : float64[n]
         A uniform in [0, 1) per scenario that decides its shutdown month.
     growth : float64[n, horizon - 1]
@@ -430,7 +434,7 @@ def simulate_block(
         exit without migration, or the successor's own exit).
     beats : float64[2, horizon]
         Out, accumulated: scenarios with ``C_k(m) < C_prompt(m)``, fine-tune and RAG
-        (with ``volume_nodes``: each scenario's probability of it given its other draws).
+        (with a ``volume_law`` table: each scenario's probability of it given its other draws).
     paid_back : float64[2, horizon]
         Out, accumulated: scenarios whose payback month is m, fine-tune and RAG
         (likewise a probability per scenario when integrating).
@@ -447,7 +451,7 @@ def simulate_block(
     """
     n = static.shape[0]
     store_paths = paths.shape[0] == n and n > 0
-    integrate = volume_nodes.shape[0] > 0
+    integrate = volume_law[0].shape[0] > 0
     discount = np.empty(horizon)
     for m in range(horizon):
         discount[m] = (1.0 + annual_discount_rate) ** (-m / 12.0)
@@ -638,16 +642,16 @@ def simulate_block(
                 gap_f = slope_p - slope_f
                 gap_r = slope_p - slope_r
                 # C_k < C_p - tie  <=>  V_1 (B_p - B_k) > A_k + tie
-                beats[0, m - 1] += _p_above(gap_f, fixed_f + TIE_USD, volume_nodes, volume_low, volume_high, volume_whole)
-                beats[1, m - 1] += _p_above(gap_r, fixed_r + TIE_USD, volume_nodes, volume_low, volume_high, volume_whole)
+                beats[0, m - 1] += _p_above(gap_f, fixed_f + TIE_USD, volume_law)
+                beats[1, m - 1] += _p_above(gap_r, fixed_r + TIE_USD, volume_law)
                 if p_paid_f < 1.0:
                     lowest_f, highest_f, p = _paid_back(gap_f, fixed_f - TIE_USD, lowest_f, highest_f, p_paid_f,
-                                                        volume_nodes, volume_low, volume_high, volume_whole)
+                                                        volume_law)
                     paid_back[0, m - 1] += p - p_paid_f
                     p_paid_f = p
                 if p_paid_r < 1.0:
                     lowest_r, highest_r, p = _paid_back(gap_r, fixed_r - TIE_USD, lowest_r, highest_r, p_paid_r,
-                                                        volume_nodes, volume_low, volume_high, volume_whole)
+                                                        volume_law)
                     paid_back[1, m - 1] += p - p_paid_r
                     p_paid_r = p
             else:
@@ -694,7 +698,7 @@ def simulate_block(
                     # C_row < C_column - tie  <=>  V_1 (B_column - B_row) > A_row - A_column + tie
                     gap = cost_slope[i, column] - cost_slope[i, row]
                     bar = cost_fixed[i, row] - cost_fixed[i, column] + TIE_USD
-                    cheaper[row, column] += _p_above(gap, bar, volume_nodes, volume_low, volume_high, volume_whole)
+                    cheaper[row, column] += _p_above(gap, bar, volume_law)
                     if gap > 0.0:
                         above = max(above, bar / gap)
                     elif gap < 0.0:
@@ -702,10 +706,8 @@ def simulate_block(
                     elif bar >= 0.0:
                         below = -math.inf  # never cheaper than this one
                 if below > above:
-                    p_below = 1.0 if below == math.inf else volume_cdf(volume_nodes, volume_low, volume_high,
-                                                                       volume_whole, below)
-                    p_above = 0.0 if above == -math.inf else volume_cdf(volume_nodes, volume_low, volume_high,
-                                                                        volume_whole, above)
+                    p_below = 1.0 if below == math.inf else _cdf(volume_law, below)
+                    p_above = 0.0 if above == -math.inf else _cdf(volume_law, above)
                     cheapest[row] += max(0.0, p_below - p_above)
         else:
             cost_sum[PROMPT] += c_p

@@ -20,7 +20,6 @@ from omegaconf.errors import OmegaConfBaseException
 
 from kernels.scenarios import CALENDAR_LEN, SERVING_UNTIL, STATIC_FIELDS, TRAINING_UNTIL
 from sim.correlation import RankCorrelation, parse_pairs, rank_correlation
-from sim.precision import Targets
 from sim.distributions import (
     FRACTION_BELOW_ONE,
     PROBABILITY,
@@ -29,6 +28,7 @@ from sim.distributions import (
     InputError,
     parse,
 )
+from sim.precision import Targets
 from sim.provider_calendar import current_month, last_day_of_month, parse_month, sheet_calendar
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"

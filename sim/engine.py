@@ -29,8 +29,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from kernels.scenarios import N_STATIC, STATIC_FIELDS, STRATEGIES, simulate_block
-from kernels.tables import table_cdf
-from sim.precision import MIN_BLOCKS, REPLICATE_TOTALS, assess
+from sim.precision import MIN_BLOCKS, assess
 from sim.sampling import (
     REPLICATE,
     block_seeds,
@@ -162,9 +161,10 @@ def simulate(settings, *, threads=None, progress=True):
     method, integrated = settings.sampling, settings.integrate_volume
     tables = run_tables(settings.inputs)
     if integrated:  # table, clip range, rounding and mean of V_1
-        volume = _volume_law(settings.inputs["workload.calls_per_month"])
+        *law, mean = volume_law(settings.inputs["workload.calls_per_month"])
+        volume = (tuple(law), mean)
     else:
-        volume = (np.empty(0), 0.0, 0.0, False, 0.0)
+        volume = ((np.empty(0), 0.0, 0.0, False), 0.0)
 
     kept = cap if settings.kept_scenarios is None else min(cap, settings.kept_scenarios)
     out = Simulation(
@@ -271,7 +271,7 @@ def simulate(settings, *, threads=None, progress=True):
         return rows
 
     def replicate_totals(blocks):
-        end = min(n_replicates, blocks * (BLOCK_SIZE // REPLICATE))
+        end = _replicates(blocks, cap)
         return np.column_stack([replicate_size[:end], replicate_cost[:end], replicate_cheapest[:end]])
 
     targets = settings.precision
@@ -347,24 +347,6 @@ def simulate(settings, *, threads=None, progress=True):
         exited=exited[:used_blocks].sum(axis=0)[1:],
     )
     return out
-
-
-# Below this mass beyond the clip range, clipping cannot move a mean measurably.
-_NEGLIGIBLE_CLIP = 1e-12
-
-
-def _volume_law(distribution):
-    """``V_1``'s table, clip range, rounding and mean for the kernel's integration.
-
-    The mean is the family's closed form where clipping and rounding cannot move it:
-    the table's own mean overstates a convex quantile function's (linear interpolation
-    in the tails: 2e-5 relative for a lognormal with p95/p05 = 100). Otherwise, the
-    table's mean, exact for what the table draws.
-    """
-    nodes, low, high, whole, table_mean = volume_law(distribution)
-    clipped = table_cdf(nodes, low) + 1.0 - table_cdf(nodes, high)
-    exact = not whole and clipped < _NEGLIGIBLE_CLIP
-    return nodes, low, high, whole, distribution.mean() if exact else table_mean
 
 
 def _replicates(blocks, cap):

@@ -176,7 +176,7 @@ def _finite(value):
     return float(value) if math.isfinite(value) else None
 
 
-def replicate_interval(sums, sizes, confidence=0.95):
+def replicate_interval(sums, sizes, confidence=0.95, running=False):
     """Interval of a ratio of totals from independent replicates (randomised QMC, batches).
 
     The estimate is ``sum(S_r) / sum(n_r)``: a mean, or a probability, over every
@@ -195,22 +195,35 @@ def replicate_interval(sums, sizes, confidence=0.95):
         Each replicate's scenarios.
     confidence : float
         Two-sided coverage.
+    running : bool
+        Also every interval on the first ``r`` replicates, ``r = 1 ... R``: the results
+        gain a leading axis of length R (the last row is the interval of all).
 
     Returns
     -------
-    (estimate, low, high) : numpy.ndarray each, shaped as ``sums[0]``
+    (estimate, low, high) : numpy.ndarray each, shaped as ``sums[0]`` (``sums`` if running)
         NaN bounds below two replicates.
     """
     from scipy.stats import t
 
     sums = np.asarray(sums, dtype=float)
     sizes = np.asarray(sizes, dtype=float).reshape((-1,) + (1,) * (sums.ndim - 1))
-    replicates, total = sums.shape[0], float(sizes.sum())
-    estimate = sums.sum(axis=0) / total
-    if replicates < 2:
-        nan = np.full_like(estimate, np.nan)
-        return estimate, nan, nan.copy()
-    residual = sums - estimate * sizes
-    variance = replicates / (replicates - 1) * (residual * residual).sum(axis=0) / total**2
-    half = float(t.ppf(0.5 + confidence / 2, replicates - 1)) * np.sqrt(variance)
+    # The sum of squares from moments, so that every prefix costs one cumsum; centred
+    # on the overall estimate first, which the ratio estimator's variance does not
+    # depend on, so that the moments do not cancel.
+    centre = sums.sum(axis=0) / sizes.sum(axis=0)
+    sums = sums - centre * sizes
+    total = np.cumsum if running else functools.partial(np.sum, keepdims=True)
+    n, s1, s2 = total(sizes, axis=0), total(sums, axis=0), total(sums * sums, axis=0)
+    sn, n2 = total(sums * sizes, axis=0), total(sizes * sizes, axis=0)
+    replicates = np.arange(1, sums.shape[0] + 1) if running else np.array([sums.shape[0]])
+    replicates = replicates.reshape((-1,) + (1,) * (sums.ndim - 1))
+    estimate = s1 / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        squares = np.maximum(s2 - 2 * estimate * sn + estimate**2 * n2, 0.0)
+        variance = np.where(replicates > 1, replicates / (replicates - 1) * squares / n**2, np.nan)
+        half = t.ppf(0.5 + confidence / 2, np.maximum(replicates - 1, 1)) * np.sqrt(variance)
+    if not running:
+        estimate, half = estimate[0], half[0]
+    estimate = estimate + centre
     return estimate, estimate - half, estimate + half

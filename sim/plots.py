@@ -142,10 +142,10 @@ def convergence(results, label=None):
     would change the answer. One panel a statistic and strategy, each on its own
     scale, so that a band of a tenth of a point still shows.
     """
-    from sim.precision import running_intervals
+    from sim.precision import headline_intervals
 
-    totals = results.replicate_totals.values
-    running = running_intervals(totals, results.replicate_beats.values, results.attrs.get("sampling", "mc"))
+    running = headline_intervals(results.replicate_totals.values, results.replicate_beats.values,
+                                 results.attrs.get("sampling", "mc"), running=True)
     n = running["scenarios"]
     fig, axes = _figure(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.3, nrows=2, ncols=2, sharex=True)
     panels = (("p_beats", "P(cheaper than prompting)", lambda v: f"{v:.4f}", PercentFormatter(1.0, decimals=1)),
@@ -153,8 +153,8 @@ def convergence(results, label=None):
     # the first replicates' bands are wide: the scale follows the band from the 4th on
     settled = min(3, len(n) - 1)
     for row, (name, ylabel, shown, formatter) in zip(axes, panels):
-        for ax, (i, k) in zip(row, enumerate(("finetune", "rag"))):
-            estimate, low, high = running[name][:, :, i]
+        for ax, k in zip(row, ("finetune", "rag")):
+            estimate, low, high = running[name][k]
             ax.fill_between(n, low, high, color=COLORS[k], alpha=0.25, linewidth=0, label="95% interval")
             half = (high[-1] - low[-1]) / 2
             ax.plot(n, estimate, color=COLORS[k], linewidth=1.8, gid=f"convergence.{name}.{k}",

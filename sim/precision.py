@@ -34,41 +34,69 @@ class Targets:
     savings: Optional[float] = None
 
 
-def headline_intervals(replicate_totals, replicate_beats, method):
+def probability_interval(replicate_counts, sizes, method, running=False):
+    """95% intervals of probabilities from each replicate's counts (estimate, low, high).
+
+    Plain Monte Carlo counts independent scenarios: Wilson's interval on the whole
+    count. Under any other method, the replicates' spread (``replicate_interval``);
+    a run of one replicate falls back to Wilson, whose binomial variance bounds every
+    method's (stratifying or integrating out never adds variance).
+
+    Parameters
+    ----------
+    replicate_counts : float[R, ...]
+        Each replicate's count of the event (a sum of probabilities when integrating).
+    sizes : float[R]
+        Each replicate's scenarios.
+    method : str
+        The run's sampling method (``Simulation.sampling``).
+    running : bool
+        The intervals on every prefix of replicates too (leading axis R).
+    """
+    from sim.analysis import wilson_interval
+
+    counts = np.asarray(replicate_counts, dtype=float)
+    if method != "mc" and (running or len(sizes) > 1):
+        return replicate_interval(counts, sizes, running=running)
+    if running:
+        counts = np.cumsum(counts, axis=0)
+        n = np.cumsum(sizes).reshape((-1,) + (1,) * (counts.ndim - 1))
+    else:
+        counts, n = counts.sum(axis=0), float(np.sum(sizes))
+    return (counts / n, *wilson_interval(counts, n))
+
+
+def headline_intervals(replicate_totals, replicate_beats, method, running=False):
     """95% intervals of P(beats prompting) at the horizon and of mean savings, per challenger.
 
     Parameters
     ----------
-    replicate_totals : float[R, len(sim.engine.REPLICATE_TOTALS)]
+    replicate_totals : float[R, len(REPLICATE_TOTALS)]
         Each replicate's totals (scenarios first, then the four cost sums).
     replicate_beats : float[R, 2, H]
         Each replicate's scenarios beating prompting by month (fine-tune, RAG).
     method : str
-        The sampling method: ``mc`` gives Wilson intervals of the probabilities (exact
-        counts of independent scenarios); any other, replicate intervals.
+        The sampling method (see ``probability_interval``).
+    running : bool
+        Arrays of every prefix of replicates instead of the final intervals.
 
     Returns
     -------
     dict
         ``{"p_beats": {k: (estimate, low, high)}, "savings": {k: (estimate, low, high)}}``,
-        probabilities and USD.
+        probabilities and USD; floats, or with ``running`` arrays float[R] and
+        ``"scenarios"``, the cumulative scenarios float[R].
     """
-    from sim.analysis import wilson_interval
-
     sizes = replicate_totals[:, 0]
-    n = float(sizes.sum())
-    beats = replicate_beats[:, :, -1]
-    if method == "mc" or len(sizes) < 2:  # as sim.results: Wilson bounds every method's variance
-        low, high = wilson_interval(beats.sum(axis=0), n)
-        p = (beats.sum(axis=0) / n, low, high)
-    else:
-        p = replicate_interval(beats, sizes)
+    p = probability_interval(replicate_beats[:, :, -1], sizes, method, running=running)
     savings = replicate_totals[:, 1:2] - replicate_totals[:, 2:4]  # prompting minus fine-tune, RAG
-    s = replicate_interval(savings, sizes)
-    return {
-        "p_beats": {k: tuple(float(v[i]) for v in p) for i, k in enumerate(CHALLENGERS)},
-        "savings": {k: tuple(float(v[i]) for v in s) for i, k in enumerate(CHALLENGERS)},
-    }
+    s = replicate_interval(savings, sizes, running=running)
+    shown = (lambda v: v) if running else float
+    out = {name: {k: tuple(shown(v[..., i]) for v in bounds) for i, k in enumerate(CHALLENGERS)}
+           for name, bounds in (("p_beats", p), ("savings", s))}
+    if running:
+        out["scenarios"] = np.cumsum(sizes)
+    return out
 
 
 def assess(replicate_totals, replicate_beats, targets, method):
@@ -123,50 +151,3 @@ def shortfall(verdict):
     advice = (f"raise scenarios (the cap) to about {needed:,.0f}" if needed > used
               else "a relative target cannot be met while the mean savings is near 0: set precision.savings=null")
     return f"Precision target not met in {used:,} scenarios: {'; '.join(missed)}; {advice}."
-
-
-def running_intervals(replicate_totals, replicate_beats, method, confidence=0.95):
-    """Headline estimates and 95% intervals after each replicate, for the convergence picture.
-
-    The same intervals as the run's own (``headline_intervals``) over the first ``r``
-    replicates, for every ``r``, from the replicate totals alone.
-
-    Returns
-    -------
-    dict
-        ``scenarios`` float[R] (cumulative); ``p_beats`` and ``savings``: arrays
-        float[3, R, 2] (estimate, low, high; challengers fine-tune and RAG), probability
-        and USD. Bounds are NaN for the first replicate.
-    """
-    from scipy.stats import t
-
-    from sim.analysis import wilson_interval
-
-    sizes = replicate_totals[:, 0]
-    n = np.cumsum(sizes)
-    count = np.arange(1, len(sizes) + 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        quantile = np.where(count > 1, t.ppf(0.5 + confidence / 2, np.maximum(count - 1, 1)), np.nan)
-
-    def ratio(sums):
-        # running ratio estimates with the variance of replicate_interval, by cumulative moments
-        s1 = np.cumsum(sums, axis=0)
-        s2 = np.cumsum(sums * sums, axis=0)
-        sn = np.cumsum(sums * sizes[:, None], axis=0)
-        n2 = np.cumsum(sizes * sizes)[:, None]
-        estimate = s1 / n[:, None]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            squares = np.maximum(s2 - 2 * estimate * sn + estimate**2 * n2, 0.0)
-            variance = count[:, None] / (count[:, None] - 1) * squares / n[:, None] ** 2
-        half = quantile[:, None] * np.sqrt(variance)
-        return np.stack([estimate, estimate - half, estimate + half])
-
-    beats = replicate_beats[:, :, -1]
-    if method == "mc":
-        estimate = np.cumsum(beats, axis=0) / n[:, None]
-        low, high = wilson_interval(np.cumsum(beats, axis=0), n[:, None])
-        p = np.stack([estimate, low, high])
-    else:
-        p = ratio(beats)
-    savings = ratio(replicate_totals[:, 1:2] - replicate_totals[:, 2:4])
-    return {"scenarios": n, "p_beats": p, "savings": savings}

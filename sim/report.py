@@ -10,6 +10,7 @@ from omegaconf import OmegaConf
 from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
 from sim.plots import calls, draw_all, usd
+from sim.sampling import REPLICATE
 from sim.storage import WriteError, atomic_path, read_results
 from sim.summary import STRATEGY_NAMES, summarize
 
@@ -31,7 +32,7 @@ def _precision_section(results, summary):
         "## Precision",
         "",
         f"Sampling: {method}; {sampling['replicates']} independently randomised replicates of up to "
-        "1,024 scenarios give the intervals of probabilities, expected costs and EVPI"
+        f"{REPLICATE:,} scenarios give the intervals of probabilities, expected costs and EVPI"
         + (" (Wilson intervals for the probabilities)" if sampling["method"] == "mc" else "")
         + ". Quantiles, CVaR, break-even volumes and drivers take distribution-free or asymptotic intervals"
         " of independent scenarios.",

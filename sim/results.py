@@ -12,14 +12,9 @@ import xarray as xr
 from omegaconf import OmegaConf
 
 from kernels.scenarios import STRATEGIES
-from sim.analysis import (
-    SAVINGS_QUANTILES,
-    savings_quantiles,
-    wilson_interval,
-)
+from sim.analysis import SAVINGS_QUANTILES, savings_quantiles
 from sim.config import input_metadata
-from sim.precision import REPLICATE_TOTALS
-from sim.intervals import replicate_interval
+from sim.precision import REPLICATE_TOTALS, probability_interval
 from sim.sampling import REPLICATE
 
 CHALLENGERS = ("finetune", "rag")
@@ -72,16 +67,11 @@ def to_dataset(settings, simulation, run_info=None):
     payback = np.where(simulation.payback > 0, simulation.payback, np.nan)
     shutdown = np.where(simulation.shutdown_month > 0, simulation.shutdown_month, np.nan)
     sizes = simulation.replicate_totals[:, 0]
-    if simulation.sampling == "mc" or len(sizes) < 2:
-        # Under the other methods too Wilson's binomial variance bounds the estimator's
-        # (stratifying or integrating out never adds variance): the fallback of a run
-        # too short for two replicates.
-        low, high = wilson_interval(simulation.beats, n)
-        interval_method = "Wilson score interval (independent scenarios)"
-    else:
-        _, low, high = replicate_interval(simulation.replicate_beats, sizes)
-        low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
-        interval_method = f"t interval over {len(sizes)} independently randomised replicates"
+    _, low, high = probability_interval(simulation.replicate_beats, sizes, simulation.sampling)
+    low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+    interval_method = ("Wilson score interval (independent scenarios)"
+                       if simulation.sampling == "mc" or len(sizes) < 2
+                       else f"t interval over {len(sizes)} independently randomised replicates")
     paid_back_by_month = np.cumsum(totals.paid_back, axis=1)
     variables.update(
         cost=_var(

@@ -30,7 +30,6 @@ from kernels.tables import fill_static
 from sim.correlation import impose
 from sim.tables import static_tables
 
-METHODS = ("mc", "lhs", "sobol")
 # Scenarios a replicate: a block (sim.engine.BLOCK_SIZE) holds 8, so that a run of
 # 10^4 scenarios has 10 replicates and one of 10^5 has 98, enough for a t interval;
 # a power of two keeps a Sobol net's balance.

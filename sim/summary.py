@@ -19,8 +19,8 @@ from sim.analysis import (
 )
 from sim.config import input_metadata
 from sim.drivers import rank
-from sim.precision import REPLICATE_TOTALS, shortfall
 from sim.intervals import cvar_interval, evpi_interval, mean_interval, quantile_intervals, replicate_interval
+from sim.precision import REPLICATE_TOTALS, shortfall
 
 STRATEGY_NAMES = {"prompt": "prompting", "finetune": "fine-tuning", "rag": "RAG"}
 

@@ -21,7 +21,7 @@ from scipy import stats
 from sim.config import ConfigError, validate
 from sim.engine import BLOCK_SIZE, simulate
 from sim.intervals import replicate_interval
-from sim.precision import Targets, assess, headline_intervals, running_intervals, shortfall
+from sim.precision import Targets, assess, headline_intervals, shortfall
 from sim.results import to_dataset
 from sim.summary import summarize
 from tests.conftest import configure, run_config
@@ -125,15 +125,18 @@ def test_replicate_interval_weights_a_short_last_replicate_as_a_ratio():
     assert (estimate, low, high) == pytest.approx((0.1, 0.1, 0.1))
 
 
-def test_running_intervals_end_at_the_run_s_own_intervals():
-    settings = validate(coverage_config("sobol", 1, scenarios=3 * BLOCK_SIZE + 100))
+@pytest.mark.parametrize("method", ["mc", "sobol"])
+def test_running_intervals_are_the_intervals_of_each_prefix_of_replicates(method):
+    settings = validate(coverage_config(method, 1, scenarios=3 * BLOCK_SIZE + 100))
     simulation = simulate(settings, progress=False)
-    running = running_intervals(simulation.replicate_totals, simulation.replicate_beats, simulation.sampling)
-    final = headline_intervals(simulation.replicate_totals, simulation.replicate_beats, simulation.sampling)
+    totals, beats = simulation.replicate_totals, simulation.replicate_beats
+    running = headline_intervals(totals, beats, simulation.sampling, running=True)
     assert running["scenarios"][-1] == simulation.scenarios
-    for name in ("p_beats", "savings"):
-        for i, k in enumerate(("finetune", "rag")):
-            assert running[name][:, -1, i] == pytest.approx(final[name][k], rel=1e-9, abs=1e-12)
+    for r in (2, 7, len(totals)):
+        prefix = headline_intervals(totals[:r], beats[:r], simulation.sampling)
+        for name in ("p_beats", "savings"):
+            for k in ("finetune", "rag"):
+                assert [v[r - 1] for v in running[name][k]] == pytest.approx(prefix[name][k], rel=1e-9, abs=1e-12)
 
 
 def test_a_met_target_stops_at_the_same_scenarios_for_any_thread_count():

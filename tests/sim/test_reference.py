@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from kernels.scenarios import TIE_USD
 from sim.config import validate
 from sim.engine import simulate
 from sim.reference import simulate_reference
@@ -125,12 +126,29 @@ def agreement(kernel, numpy_run, n):
     horizon = kernel.beats.shape[1]
     for j, k in enumerate(("finetune", "rag")):
         for m in (horizon // 2, horizon):
-            # Binomial standard errors: the kernel's estimate has at most that variance
-            # under any sampling method (less with volume integrated out or stratified)
             p, q = kernel.beats[j, m - 1] / n, numpy_run["beats"][j, m - 1] / n
-            se = math.sqrt((p * (1 - p) + q * (1 - q)) / n)
-            checks[f"P({k} beats prompting by month {m})"] = 0.0 if se == 0 else (p - q) / se
+            checks[f"P({k} beats prompting by month {m})"] = z_proportions(p, q, n)
+            # the kernel's totals: each scenario's own payback, or its probability when integrating
+            p = kernel.totals.paid_back[j, :m].sum() / n
+            q = np.mean((numpy_run["payback"][:, j] > 0) & (numpy_run["payback"][:, j] <= m))
+            checks[f"P({k} paid back by month {m})"] = z_proportions(p, q, n)
+    cost = numpy_run["cost"]
+    for j, k in enumerate(("prompt", "finetune", "rag")):
+        others = np.delete(cost, j, axis=1)
+        q = np.mean((cost[:, [j]] < others - TIE_USD).all(axis=1))
+        checks[f"P({k} cheapest)"] = z_proportions(kernel.totals.cheapest_count[j] / n, q, n)
+        # the kernel's total counts every scenario (a conditional mean when integrating),
+        # whose variance is at most the reference's: a two-sample bound
+        se = math.sqrt(2 * cost[:, j].var(ddof=1) / n)
+        checks[f"mean cost {k}, totals"] = 0.0 if se == 0 else (kernel.totals.cost_sum[j] / n - cost[:, j].mean()) / se
     return checks
+
+
+def z_proportions(p, q, n):
+    # Binomial standard errors: the kernel's estimate has at most that variance under
+    # any sampling method (less with volume integrated out or stratified)
+    se = math.sqrt((p * (1 - p) + q * (1 - q)) / n)
+    return 0.0 if se == 0 else (p - q) / se
 
 
 # With start 2027-01, a date in month m of 2027 falls in model month m.
