@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numba import njit
 
-from kernels.tables import volume_cdf
+from kernels.tables import grid_volume_cdf
 
 # Columns of the ``static`` input matrix (a row per scenario), named by config key.
 # New inputs go at the end: each column's random stream follows its position, so
@@ -295,13 +295,7 @@ def fill_environment(rng, shutdown_draw, shocks):
             shocks[i, m] = rng.standard_normal()
 
 
-@njit(cache=True, nogil=True)
-def _cdf(law, t):
-    # P(V_1 <= t) for ``law`` = (table, low, high, whole)
-    return volume_cdf(law[0], law[1], law[2], law[3], t)
-
-
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _p_above(gap, bar, law):
     """P(V_1 * gap > bar) over month-1 volume's law (calls/month).
 
@@ -309,13 +303,13 @@ def _p_above(gap, bar, law):
     have probability zero under the continuous inputs that form them.
     """
     if gap > 0.0:
-        return 1.0 - _cdf(law, bar / gap)
+        return 1.0 - grid_volume_cdf(law, bar / gap)
     if gap < 0.0:
-        return _cdf(law, bar / gap)
+        return grid_volume_cdf(law, bar / gap)
     return 1.0 if bar < 0.0 else 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _paid_back(gap, bar, lowest, highest, p_before, law):
     """Add month m's payback condition ``V_1 * gap >= bar`` to the union of months before.
 
@@ -338,9 +332,9 @@ def _paid_back(gap, bar, lowest, highest, p_before, law):
         return lowest, highest, 1.0
     p = 0.0
     if lowest < math.inf:
-        p += 1.0 - _cdf(law, lowest)
+        p += 1.0 - grid_volume_cdf(law, lowest)
     if highest > -math.inf:
-        p += _cdf(law, highest)
+        p += grid_volume_cdf(law, highest)
     return lowest, highest, min(p, 1.0)
 
 
@@ -398,9 +392,10 @@ def simulate_block(
     migrate_on_exit : bool
         True: at a platform exit the route moves to the successor (once); False: it
         serves by prompting from then on.
-    volume_law : (float64[T] or float64[0], float, float, bool)
-        Month-1 volume's quantile table (``kernels.tables``), clip range and
-        whole-number rounding. With a table, the accumulated probabilities and mean
+    volume_law : tuple
+        Month-1 volume's quantile table (``kernels.tables``), clip range, whole-number
+        rounding and CDF grid, as ``kernels.tables.grid_volume_cdf`` takes them. With
+        a table (not empty), the accumulated probabilities and mean
         costs integrate ``V_1`` out in closed form (every cost is ``A + V_1 B`` with
         ``A``, ``B`` independent of ``V_1``) instead of counting the scenario's own
         draw. An empty table: plain counts.
@@ -706,8 +701,8 @@ def simulate_block(
                     elif bar >= 0.0:
                         below = -math.inf  # never cheaper than this one
                 if below > above:
-                    p_below = 1.0 if below == math.inf else _cdf(volume_law, below)
-                    p_above = 0.0 if above == -math.inf else _cdf(volume_law, above)
+                    p_below = 1.0 if below == math.inf else grid_volume_cdf(volume_law, below)
+                    p_above = 0.0 if above == -math.inf else grid_volume_cdf(volume_law, above)
                     cheapest[row] += max(0.0, p_below - p_above)
         else:
             cost_sum[PROMPT] += c_p

@@ -204,3 +204,72 @@ def volume_cdf(x_nodes, low, high, whole, t):
         return 1.0
     return _segment_cdf(x_nodes, t, False)
 
+
+
+# Cells of the CDF grid of an input integrated out (``cdf_grid``): 128 KiB of values,
+# within 1.2e-6 of ``table_cdf`` (measured; the worst a PERT near its mode, the tests
+# bound it at 2e-6), itself within 3.4e-6 of the family: inside the 1e-5 budget.
+# 32,768 cells halve the error but ran the integrating kernel 1.7x slower here.
+CDF_CELLS = 16384
+
+
+@njit(cache=True, nogil=True)
+def cdf_grid(x_nodes):
+    """``table_cdf`` tabulated on equal cells, for lookups without a search.
+
+    A bisection over the table costs about 100 ns a value on the development machine
+    (its 13 dependent loads); the grid's lookup about 8. The cells are equal in
+    ``log(t)`` where the table is positive (a lognormal's body and tail alike), in
+    ``t`` otherwise, between the nodes inside the clamped ends.
+
+    Returns
+    -------
+    (float64[CDF_CELLS + 1], float, float, bool)
+        The CDF at the cells' edges, the first edge's coordinate, cells per unit of
+        the coordinate (0: a constant table, no grid) and whether it is ``log(t)``.
+    """
+    first, last = x_nodes[1], x_nodes[x_nodes.shape[0] - 2]
+    use_log = first > 0.0
+    origin, end = (math.log(first), math.log(last)) if use_log else (first, last)
+    values = np.empty(CDF_CELLS + 1)
+    if not end > origin:
+        values[:] = 0.0
+        return values, origin, 0.0, use_log
+    scale = CDF_CELLS / (end - origin)
+    for k in range(CDF_CELLS + 1):
+        y = origin + k / scale
+        values[k] = _segment_cdf(x_nodes, math.exp(y) if use_log else y, False)
+    return values, origin, scale, use_log
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _grid_cdf(x_nodes, grid, origin, scale, use_log, t):
+    # P(X <= t) from the grid inside its range, from the table beyond (tails of 1e-13)
+    if scale > 0.0 and (t > 0.0 or not use_log):
+        cell = ((math.log(t) if use_log else t) - origin) * scale
+        if 0.0 <= cell < CDF_CELLS:
+            k = int(cell)
+            return grid[k] + (cell - k) * (grid[k + 1] - grid[k])
+    return _segment_cdf(x_nodes, t, False)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def grid_volume_cdf(law, t):
+    """``volume_cdf`` through the input's ``cdf_grid``: within 2e-6 of it, some ten times faster.
+
+    ``law`` is ``(x_nodes, low, high, whole, *cdf_grid(x_nodes))``. Rounded inputs
+    take ``P(X < s)`` as ``P(X <= s)``: they differ only on a flat run of the table,
+    which the grid's range (the nodes inside the clamped ends) holds none of.
+    """
+    x_nodes, low, high, whole, grid, origin, scale, use_log = law
+    if whole:
+        t = math.floor(t) + 0.5
+        if t <= low:
+            return 0.0
+        if t > high:
+            return 1.0
+    elif t < low:
+        return 0.0
+    elif t >= high:
+        return 1.0
+    return _grid_cdf(x_nodes, grid, origin, scale, use_log, t)

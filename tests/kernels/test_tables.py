@@ -12,11 +12,14 @@ from numba import njit
 from scipy import stats
 
 from kernels.tables import (
+    CDF_CELLS,
     EDGE_U,
     GRID_SIZE,
     GRID_U,
     U_MIN,
+    cdf_grid,
     fill_static,
+    grid_volume_cdf,
     locate,
     table_cdf,
     table_quantile,
@@ -108,6 +111,33 @@ def test_whole_rounding_is_the_table_below_the_half():
         assert volume_cdf(x, -np.inf, np.inf, True, t) == table_cdf(x, math.floor(t) + 0.5)
     assert volume_cdf(x, 0.0, 5.0, True, -0.2) == 0.0 and volume_cdf(x, 0.0, 5.0, True, 5.0) == 1.0
     assert volume_cdf(x, 0.0, 5.0, True, 2.3) == pytest.approx(stats.norm(2, 1.5).cdf(2.5), abs=1e-5)
+
+
+@njit
+def _grid_minus_exact(law, t):
+    out = np.empty(t.shape[0])
+    for i in range(t.shape[0]):
+        out[i] = grid_volume_cdf(law, t[i]) - volume_cdf(law[0], law[1], law[2], law[3], t[i])
+    return out
+
+
+@pytest.mark.parametrize(
+    ("frozen", "low", "high", "whole"),
+    [(stats.norm(3, 2), -np.inf, np.inf, False), (stats.norm(3, 2), 0.0, np.inf, True),
+     (stats.lognorm(s=2.8, scale=5e4), 0.0, 1e12, False), (stats.lognorm(s=0.2, scale=50.0), 1.0, 60.0, True),
+     (stats.beta(1.0, 5.0, loc=0.0, scale=9.0), 0.0, np.inf, False),
+     (stats.beta(4.0, 2.0, loc=0.0, scale=9.0), 0.0, np.inf, False), (stats.triang(0.3, 2, 8), 3.0, 7.0, False)],
+    ids=["normal", "normal-whole-clipped", "lognormal-wide", "lognormal-whole-clipped", "pert-at-zero",
+         "pert-skewed", "triangular"],
+)
+def test_the_cdf_grid_is_within_2e_6_of_the_exact_cdf(frozen, low, high, whole):
+    x = _table(frozen)
+    grid, origin, scale, use_log = cdf_grid(x)
+    assert grid.shape == (CDF_CELLS + 1,) and use_log == (x[1] > 0) and scale > 0
+    law = (x, low, high, whole, grid, origin, scale, use_log)
+    # every node, points between them, and beyond both ends
+    t = np.concatenate([x, (x[1:] + x[:-1]) / 2, np.linspace(x[0] - 1.0, x[-1] + 1.0, 100_001)])
+    assert np.abs(_grid_minus_exact(law, t)).max() <= 2e-6
 
 
 def _reference(uniforms, tables, low, high, whole):
