@@ -1,5 +1,4 @@
-"""Numba kernels of payback: arrays in, arrays out; no config, no I/O."""
+"""Numba kernels of payback: arrays in, arrays out; no config, no I/O.
 
-from kernels.scenarios import STATIC_FIELDS, STRATEGIES, simulate_block
-
-__all__ = ["STATIC_FIELDS", "STRATEGIES", "simulate_block"]
+Shared names (columns, codes) are in ``kernels.layout``, which loads no compiler.
+"""

@@ -15,15 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kernels.scenarios import (
-    DRAW_SPEC_LEN,
-    FIXED,
-    LOGNORMAL,
-    NORMAL,
-    PERT,
-    TRIANGULAR,
-    UNIFORM,
-)
+from kernels.layout import DRAW_SPEC_LEN, FIXED, LOGNORMAL, NORMAL, PERT, TRIANGULAR, UNIFORM
 
 # scipy.stats.norm.ppf(0.95): a 90% interval spans 2 * Z95 standard deviations. A literal,
 # so that validating a configuration does not import scipy.stats (about 1.5 s).

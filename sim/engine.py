@@ -28,7 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from kernels.scenarios import N_STATIC, STATIC_FIELDS, STRATEGIES, simulate_block
+from kernels.layout import N_STATIC, STATIC_FIELDS, STRATEGIES
+
+from kernels.scenarios import simulate_block
 from kernels.tables import cdf_grid
 from sim.precision import MIN_BLOCKS, assess
 from sim.sampling import (

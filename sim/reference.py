@@ -8,7 +8,7 @@ Scenarios are the vector axis; months are a Python loop.
 
 import numpy as np
 
-from kernels.scenarios import STATIC_FIELDS, TIE_USD
+from kernels.layout import STATIC_FIELDS, TIE_USD
 
 _COLUMN = {key: i for i, key in enumerate(STATIC_FIELDS)}
 SHIPPING, PENDING, LIVE, FAILED, EXITED = 0, 1, 2, 3, 4

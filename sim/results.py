@@ -11,7 +11,7 @@ import numpy as np
 import xarray as xr
 from omegaconf import OmegaConf
 
-from kernels.scenarios import STRATEGIES
+from kernels.layout import STRATEGIES
 from sim.analysis import SAVINGS_QUANTILES, savings_quantiles
 from sim.config import input_metadata
 from sim.precision import REPLICATE_TOTALS, probability_interval

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from kernels.scenarios import TIE_USD
+from kernels.layout import TIE_USD
 
 from sim.analysis import (
     break_even_volume,

@@ -9,15 +9,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from kernels.scenarios import (
-    DRAW_SPEC_LEN,
-    draw,
-    draw_gamma,
-    draw_wald,
-    fill_draws,
-    fill_environment,
-    months_until,
-)
+from kernels.layout import DRAW_SPEC_LEN
+
+from kernels.scenarios import draw, draw_gamma, draw_wald, fill_draws, fill_environment, months_until
 from tests.conftest import (
     FINETUNED_MONTHLY,
     PROMPT_MONTHLY,

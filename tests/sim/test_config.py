@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from kernels.scenarios import STATIC_FIELDS
+from kernels.layout import STATIC_FIELDS
 from sim.cli import CONFIG_DIR
 from sim.config import EVENT_FIELDS, ConfigError, input_metadata, validate
 from tests.conftest import configure, write_sheet

@@ -71,7 +71,7 @@ def test_the_numbers_do_not_depend_on_the_thread_count():
 def test_without_correlations_each_input_is_drawn_from_its_own_stream_as_before():
     # Under plain sampling column j is its table's quantile of the block's stream 3 + j,
     # nothing reordered; the correlation stream is touched only when asked for.
-    from kernels.scenarios import STATIC_FIELDS
+    from kernels.layout import STATIC_FIELDS
     from kernels.tables import table_quantile
     from sim.sampling import _FIRST_STATIC_STREAM, _stream, block_seeds, draw_static
     from sim.tables import quantile_table

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from kernels.scenarios import TIE_USD
+from kernels.layout import TIE_USD
 from sim.config import validate
 from sim.engine import simulate
 from sim.reference import simulate_reference

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from kernels.scenarios import GROWTH_PER_MONTH, N_STATIC, VOLATILITY
+from kernels.layout import GROWTH_PER_MONTH, N_STATIC, VOLATILITY
 from sim.sampling import draw_environment
 
 
