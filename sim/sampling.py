@@ -14,8 +14,8 @@ matrix of uniforms, which the sampling method fills:
 ``lhs``
     a Latin hypercube per replicate of ``REPLICATE`` scenarios, a stream per input;
 ``sobol``
-    a scrambled Sobol net per replicate (``scipy.stats.qmc.Sobol``, LMS and digital
-    shift), each replicate scrambled independently.
+    a scrambled Sobol net per replicate (``sim.sobol``: ``scipy.stats.qmc.Sobol``'s
+    nets, LMS and digital shift), each replicate scrambled independently.
 
 Replicates are the unit of the intervals: each is an independent randomisation, so
 the spread of their totals gives a valid interval under every method (randomised QMC).
@@ -25,9 +25,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kernels.scenarios import GROWTH_PER_MONTH, N_STATIC, STATIC_FIELDS, VOLATILITY, fill_environment
+from kernels.layout import GROWTH_PER_MONTH, N_STATIC, STATIC_FIELDS, VOLATILITY
+
+from kernels.scenarios import fill_environment
 from kernels.tables import fill_static
 from sim.correlation import impose
+from sim.sobol import MAX_DIMENSIONS, scrambled_net
 from sim.tables import static_tables
 
 # Scenarios a replicate: a block (sim.engine.BLOCK_SIZE) holds 8, so that a run of
@@ -40,9 +43,10 @@ _FIRST_STATIC_STREAM = 3  # then one stream per column of STATIC_FIELDS
 # The scores Iman-Conover shuffles: far above the static streams, so that a new static
 # input never takes it (and adding it changed no other stream).
 CORRELATION = 1000
-# Sobol scrambles, one stream per replicate of the block from here on
+# Sobol scrambles, one stream per replicate of the block from here on; each is spawned
+# once more (key ..., SOBOL + r, 0), as scipy.stats.qmc.Sobol drew them before sim.sobol
 SOBOL = 2000
-assert _FIRST_STATIC_STREAM + N_STATIC <= CORRELATION < SOBOL
+assert _FIRST_STATIC_STREAM + N_STATIC <= CORRELATION < SOBOL and N_STATIC <= MAX_DIMENSIONS
 
 
 def block_seeds(seed, n_blocks):
@@ -50,11 +54,11 @@ def block_seeds(seed, n_blocks):
     return np.random.SeedSequence(seed).spawn(n_blocks)
 
 
-def _stream(block_seed, component):
+def _stream(block_seed, *component):
     # Built from the spawn key rather than with ``spawn()``, which is stateful: the
     # same component must get the same stream however often it is asked for.
     child = np.random.SeedSequence(
-        block_seed.entropy, spawn_key=(*block_seed.spawn_key, component)
+        block_seed.entropy, spawn_key=(*block_seed.spawn_key, *component)
     )
     return np.random.Generator(np.random.PCG64(child))
 
@@ -145,13 +149,10 @@ def fill_uniforms(method, block_seed, columns, out):
     if d == 0:
         return out
     if method == "sobol":
-        from scipy.stats import qmc  # scipy.stats costs about half a second: only when asked
-
         for r, (lo, hi) in enumerate(replicate_bounds(n)):
-            net = qmc.Sobol(d, scramble=True, seed=_stream(block_seed, SOBOL + r))
             # a run's last replicate may be no power of two: the first points of the
             # next power's net, each still uniform, the set less balanced
-            out[lo:hi] = net.random_base2(max(0, (hi - lo - 1).bit_length()))[: hi - lo]
+            out[lo:hi] = scrambled_net(d, hi - lo, _stream(block_seed, SOBOL + r, 0))
         return out
     for c, column in enumerate(columns):
         rng = _stream(block_seed, _FIRST_STATIC_STREAM + column)

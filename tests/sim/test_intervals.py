@@ -16,6 +16,7 @@ from scipy import stats
 
 from sim.analysis import cvar, evpi
 from sim.intervals import (
+    binomial_quantile,
     cvar_interval,
     evpi_interval,
     mean_interval,
@@ -73,6 +74,18 @@ def test_quantile_ranks_bracket_the_binomial_and_refuse_tiny_samples():
     coverage = stats.binom.cdf(high - 1, 2_000, 0.5) - stats.binom.cdf(low - 1, 2_000, 0.5)
     assert 0.95 <= coverage < 0.96
     assert quantile_ranks(20, 0.05) is None  # the 5% quantile's low rank would be 0
+
+
+@pytest.mark.parametrize("size", [1, 2, 19, 20, 1_000, 98_765])
+def test_binomial_quantile_is_scipy_stats_binom_ppf(size):
+    for p in (1e-4, 0.01, 0.05, 0.3, 0.5, 0.95, 0.999):
+        for level in (1e-6, 0.025, 0.3, 0.5, 0.975, 1 - 1e-9):
+            k = binomial_quantile(level, size, p)
+            if k != stats.binom.ppf(level, size, p):
+                # only where the CDF meets the level to rounding: binom(98765, 0.5) at 0.5
+                assert stats.binom.cdf(k, size, p) == pytest.approx(level, abs=1e-12), (level, size, p)
+            assert k == 0 or stats.binom.cdf(k - 1, size, p) < level + 1e-12
+            assert stats.binom.cdf(k, size, p) >= level - 1e-12
 
 
 def test_quantile_bounds_at_infinity_are_none():
