@@ -4,13 +4,18 @@ Monthly amounts are derived in tests/conftest.py; each test states its own sums.
 """
 
 import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 
+import kernels
 from kernels.layout import DRAW_SPEC_LEN
-
 from kernels.scenarios import draw, draw_gamma, draw_wald, fill_draws, fill_environment, months_until
 from tests.conftest import (
     FINETUNED_MONTHLY,
@@ -459,3 +464,31 @@ def test_an_exact_tie_pays_back_but_does_not_beat_whatever_the_rounding():
     assert abs(sim.paths[0, 1, 9] - sim.paths[0, 0, 9]) < 1e-6
     assert (sim.payback[:, 0] == 10).all()
     assert sim.beats[0, 9] == 0 and (sim.beats[0, 10:] == 4).all()  # 4 scenarios
+
+
+_CACHE_PROBE = """
+import kernels.scenarios as k
+k.months_until(-0.5, 0.5, 10)
+print("hits", sum(k.months_until.stats.cache_hits.values()), "misses", sum(k.months_until.stats.cache_misses.values()))
+"""
+
+
+def test_an_edit_to_layout_or_tables_drops_the_kernels_cache(tmp_path):
+    # Numba keys the cache on kernels/scenarios.py alone; its stamp of the files it
+    # compiles in must send an edit of theirs to a fresh compile, not to stale code.
+    shutil.copytree(Path(kernels.__file__).parent, tmp_path / "kernels", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+
+    def probe():
+        done = subprocess.run([sys.executable, "-c", _CACHE_PROBE], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert probe() == ["hits", "0", "misses", "1"]  # first compile
+    assert probe() == ["hits", "1", "misses", "0"]  # from the cache
+    for name in ("layout.py", "tables.py"):
+        with open(tmp_path / "kernels" / name, "a") as source:
+            source.write("\n# an edit\n")
+        assert probe() == ["hits", "0", "misses", "1"], name  # dropped, compiled anew
+        assert probe() == ["hits", "1", "misses", "0"], name

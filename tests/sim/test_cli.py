@@ -145,6 +145,28 @@ def test_help_says_what_the_tool_answers_and_lists_the_presets(tmp_path):
     assert "check each price sheet's as_of and source" in done.stdout
 
 
+# Runs the CLI and says, on exit, which heavy libraries it had imported.
+_IMPORTS_ON_EXIT = """
+import atexit, sys
+heavy = ("numba", "xarray", "pandas", "scipy", "matplotlib")
+atexit.register(lambda: print("IMPORTED", sorted({m.split(".")[0] for m in sys.modules} & set(heavy)), file=sys.stderr))
+sys.argv = ["payback", *sys.argv[1:]]
+from sim.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"], ["--cfg", "job"], ["scenarios=oops"], ["nosuchkey=1"], ["workload=nope"], ["horizon_months=0"],
+    ["workload.calls_per_month=lognormal(p05=9, p95=1)"],
+])
+def test_help_and_refusals_answer_without_numba_scipy_xarray_or_matplotlib(tmp_path, argv):
+    done = subprocess.run([sys.executable, "-c", _IMPORTS_ON_EXIT, f"hydra.run.dir={tmp_path}", *argv],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == (0 if argv[0].startswith("--") else 2), done.stderr
+    assert "IMPORTED []" in done.stderr
+
+
 @pytest.mark.parametrize("argv, probe", [
     (["scenarios=1000", "-m", "seed=1,2"], False),
     (["hydra.mode=MULTIRUN"], True),
