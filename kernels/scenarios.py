@@ -306,12 +306,11 @@ def simulate_block(
         True: at a platform exit the route moves to the successor (once); False: it
         serves by prompting from then on.
     volume_law : tuple
-        Month-1 volume's quantile table (``kernels.tables``), clip range, whole-number
-        rounding and CDF grid, as ``kernels.tables.grid_volume_cdf`` takes them. With
-        a table (not empty), the accumulated probabilities and mean
-        costs integrate ``V_1`` out in closed form (every cost is ``A + V_1 B`` with
-        ``A``, ``B`` independent of ``V_1``) instead of counting the scenario's own
-        draw. An empty table: plain counts.
+        Month-1 volume's clip range, whole-number rounding and CDF grid, as
+        ``kernels.tables.grid_volume_cdf`` takes them. With a grid (not empty), the
+        accumulated probabilities and mean costs integrate ``V_1`` out in closed form
+        (every cost is ``A + V_1 B`` with ``A``, ``B`` independent of ``V_1``) instead
+        of counting the scenario's own draw. An empty grid: plain counts.
     volume_mean : float
         ``E[V_1]``, calls/month (used when integrating).
     shutdown_draw : float64[n]
@@ -359,7 +358,7 @@ def simulate_block(
     """
     n = static.shape[0]
     store_paths = paths.shape[0] == n and n > 0
-    integrate = volume_law[0].shape[0] > 0
+    integrate = volume_law[3].shape[0] > 0  # a CDF grid
     discount = np.empty(horizon)
     for m in range(horizon):
         discount[m] = (1.0 + annual_discount_rate) ** (-m / 12.0)

@@ -163,11 +163,11 @@ def simulate(settings, *, threads=None, progress=True):
     n_strategies = len(STRATEGIES)
     method, integrated = settings.sampling, settings.integrate_volume
     tables = run_tables(settings.inputs)
-    if integrated:  # table, clip range, rounding, CDF grid and mean of V_1
+    if integrated:  # clip range, rounding, CDF grid and mean of V_1
         nodes, low, high, whole, mean = volume_law(settings.inputs["workload.calls_per_month"])
-        volume = ((nodes, low, high, whole, *cdf_grid(nodes)), mean)
+        volume = ((low, high, whole, *cdf_grid(nodes)), mean)
     else:
-        volume = ((np.empty(0), 0.0, 0.0, False, np.empty(0), 0.0, 0.0, False), 0.0)
+        volume = ((0.0, 0.0, False, np.empty(0), 0.0, 0.0, False), 0.0)
 
     kept = cap if settings.kept_scenarios is None else min(cap, settings.kept_scenarios)
     out = Simulation(
