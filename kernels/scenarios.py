@@ -549,8 +549,8 @@ def simulate_block(
                 gap_f = slope_p - slope_f
                 gap_r = slope_p - slope_r
                 # C_k < C_p - tie  <=>  V_1 (B_p - B_k) > A_k + tie
-                beats[0, m - 1] += _p_above(gap_f, fixed_f + TIE_USD, volume_law)
-                beats[1, m - 1] += _p_above(gap_r, fixed_r + TIE_USD, volume_law)
+                beats_f = _p_above(gap_f, fixed_f + TIE_USD, volume_law)
+                beats_r = _p_above(gap_r, fixed_r + TIE_USD, volume_law)
                 if p_paid_f < 1.0:
                     lowest_f, highest_f, p = _paid_back(gap_f, fixed_f - TIE_USD, lowest_f, highest_f, p_paid_f,
                                                         volume_law)
@@ -562,12 +562,26 @@ def simulate_block(
                     paid_back[1, m - 1] += p - p_paid_r
                     p_paid_r = p
             else:
-                beats[0, m - 1] += c_f < c_p - TIE_USD
-                beats[1, m - 1] += c_r < c_p - TIE_USD
+                beats_f = 1.0 if c_f < c_p - TIE_USD else 0.0
+                beats_r = 1.0 if c_r < c_p - TIE_USD else 0.0
                 if payback_f == m:
                     paid_back[0, m - 1] += 1
                 if payback_r == m:
                     paid_back[1, m - 1] += 1
+            if not alive:
+                # The use case has ended: every cost stays as it is from now on, and so
+                # does every comparison (no payback can come later); the months left
+                # repeat this one's, with no draw and no arithmetic.
+                for later in range(m - 1, horizon):
+                    beats[0, later] += beats_f
+                    beats[1, later] += beats_r
+                    if store_paths:
+                        paths[i, PROMPT, later] = c_p
+                        paths[i, FINETUNE, later] = c_f
+                        paths[i, RAG, later] = c_r
+                break
+            beats[0, m - 1] += beats_f
+            beats[1, m - 1] += beats_r
             if store_paths:
                 paths[i, PROMPT, m - 1] = c_p
                 paths[i, FINETUNE, m - 1] = c_f
