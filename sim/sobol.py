@@ -142,10 +142,13 @@ def scrambled_net(d, n, rng):
     rows = lower @ weights[::-1]  # [d, k]: row k, column c at bit BITS-1-c
     bits = _parity(rows[:, :, None] & direction_numbers(d)[:, None, :])  # [d, k, j]
     scrambled = (bits << (BITS - 1 - np.arange(BITS, dtype=_WORD))[None, :, None]).sum(axis=1, dtype=_WORD)
-    # point i is the shift XOR the direction numbers of the bits of i's Gray code
-    index = np.arange(n, dtype=np.int64)
-    gray = index ^ (index >> 1)
-    points = np.broadcast_to(shift, (n, d)).copy()
-    for b in range(max(int(n - 1).bit_length(), 0)):
-        points ^= np.where(((gray >> b) & 1)[:, None] == 1, scrambled[:, b], _WORD(0))
+    # Gray-code order: from point i - 1 to point i one bit flips, the lowest set bit of
+    # i, so each point is the previous one XOR that bit's direction number
+    index = np.arange(1, n, dtype=np.int64)
+    flips = np.log2(index & -index).astype(np.intp)  # exact: powers of two
+    points = np.empty((n, d), dtype=_WORD)
+    if n > 0:
+        points[0] = shift
+        np.bitwise_xor.accumulate(scrambled[:, flips].T, axis=0, out=points[1:])
+        points[1:] ^= shift
     return points * 2.0**-BITS
