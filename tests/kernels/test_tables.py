@@ -132,9 +132,9 @@ def _grid_minus_exact(x_nodes, law, t):
 )
 def test_the_cdf_grid_is_within_2e_6_of_the_exact_cdf(frozen, low, high, whole):
     x = _table(frozen)
-    grid, origin, scale, use_log = cdf_grid(x)
-    assert grid.shape == (CDF_CELLS + 1,) and use_log == (x[1] > 0) and scale > 0
-    law = (low, high, whole, grid, origin, scale, use_log)
+    grid, origin, scale, in_octaves = cdf_grid(x)
+    assert CDF_CELLS < grid.shape[0] <= 2 * CDF_CELLS + 1 and in_octaves == (x[1] > 0) and scale > 0
+    law = (low, high, whole, grid, origin, scale, in_octaves)
     # every node, points between them, and beyond both ends
     t = np.concatenate([x, (x[1:] + x[:-1]) / 2, np.linspace(x[0] - 1.0, x[-1] + 1.0, 100_001)])
     assert np.abs(_grid_minus_exact(x, law, t)).max() <= 2e-6
