@@ -236,6 +236,17 @@ def test_calendar_refusals_on_the_command_line(tmp_path, args, message):
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("value, message", [
+    ("-1", "saved_scenarios: -1 is not null or a whole number in [0, 10000000000]"),
+    ("1.5", "saved_scenarios: Value '1.5' of type 'float' could not be converted to Integer"),
+    ("abc", "saved_scenarios: Value 'abc' of type 'str' could not be converted to Integer"),
+])
+def test_saved_scenarios_is_refused_in_one_line_naming_it(tmp_path, value, message):
+    done = payback(f"saved_scenarios={value}", run_dir=tmp_path / "run")
+    assert done.returncode == 2 and done.stderr.strip() == f"payback: error: {message}", done.stderr
+    assert not (tmp_path / "run").exists()
+
+
 def test_a_refused_input_leaves_nothing_on_disk_and_keeps_what_was_there(tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
