@@ -224,7 +224,8 @@ class Config:
     confidence: float = MISSING
     threads: Optional[int] = None
     kept_scenarios: Optional[int] = 1_048_576
-    # per-scenario rows written to results.nc, the first of the kept ones; null: every kept row
+    # per-scenario rows written to results.nc, the first of the kept ones; null: every kept
+    # row. A sweep job writes none unless its overrides name this key (sim.cli).
     saved_scenarios: Optional[int] = SAVED_SCENARIOS
     # Any, not bool: OmegaConf would read save_paths=-1 as true; validate takes only true/false
     save_paths: Any = False
