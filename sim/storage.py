@@ -192,7 +192,7 @@ def write_dataset(results, path):
 
     Uncompressed: random mantissas barely compress. On a default run's results.nc
     (32,768 saved rows) zlib level 4 with shuffle, in NetCDF4, saved a fifth (3.4 MB
-    against 4.2 MB) for 0.43 s of writing against 0.02 s (2026-11-29, 2-core Intel
+    against 4.2 MB) for 0.26-0.43 s of writing against 0.02 s (2026-11-29, 2-core Intel
     Xeon VM). Any NetCDF reader opens either format; ``xarray.open_dataset(path)``
     picks the engine itself.
     """
