@@ -8,6 +8,7 @@ a second with one line, exit code 130 or 143, and nothing new published.
 """
 
 import atexit
+import dataclasses
 import fcntl
 import logging
 import os
@@ -99,10 +100,31 @@ def discard_refused_run(output_dir):
 
 def _validate_job(cfg, hydra_config):
     settings = validate(cfg, pricing_sheet=hydra_config.runtime.choices.get("pricing"))
+    if hydra_config.mode == RunMode.MULTIRUN:
+        settings = sweep_job_settings(settings, hydra_config.overrides.task)
     if hydra_config.output_subdir is not None:
         record_identity(Path(hydra_config.runtime.output_dir) / hydra_config.output_subdir, settings.start,
-                        settings.resolved["pricing"]["sheet"])
+                        settings.resolved["pricing"]["sheet"], settings.saved_scenarios)
     return settings
+
+
+SWEEP_SAVED_SCENARIOS = 0
+
+
+def sweep_job_settings(settings, overrides):
+    """A sweep job's settings: no per-scenario rows saved unless its overrides name ``saved_scenarios``.
+
+    The aggregate reads each job's ``summary.json`` only; a single run's 32,768 rows
+    would leave about 4 MB a job on disk that no one reads (4 GB for 1,000 jobs).
+    Given on the command line (``saved_scenarios=N``, fixed or swept), the value is
+    kept. Only the overrides can tell: ``conf/config.yaml`` sets the single run's
+    default itself, so the composed value is the same whether the user chose it or not
+    (and no preset can set it: config.yaml's own keys come after the presets').
+    """
+    if any(o.lstrip("+~").partition("=")[0] == "saved_scenarios" for o in overrides):
+        return settings
+    resolved = {**settings.resolved, "saved_scenarios": SWEEP_SAVED_SCENARIOS}
+    return dataclasses.replace(settings, saved_scenarios=SWEEP_SAVED_SCENARIOS, resolved=resolved)
 
 
 PRESET_GROUPS = ("pricing", "workload", "market", "finetune", "rag", "stress")
@@ -128,22 +150,25 @@ def describe_run(hydra_config):
     }
 
 
-def record_identity(hydra_dir, start, sheet):
+def record_identity(hydra_dir, start, sheet, saved_scenarios):
     """Write the resolved ``start``, the sheet's name and our hydra settings into ``.hydra/config.yaml``.
 
     Hydra saves the composed configuration before the job runs, with ``start: null``
     (or an interpolation such as ``${now:%Y-%m}``) and without the name of the
     ``pricing`` preset; a replay from that file must start in the same calendar month,
     not in the month of the replay, and know its sheet (a successor may not be it).
+    ``saved_scenarios`` is what the job writes: a sweep job's 0 is not in the
+    composed configuration.
     """
     path = Path(hydra_dir) / "config.yaml"
     if path.is_file():
         saved = OmegaConf.load(path)
         recorded = OmegaConf.to_container(saved, resolve=False)
         if (recorded.get("start") == start and (recorded.get("pricing") or {}).get("sheet") == sheet
-                and "hydra" in recorded):
+                and "hydra" in recorded and recorded.get("saved_scenarios") == saved_scenarios):
             return
         saved.start = start
+        saved.saved_scenarios = saved_scenarios
         if "pricing" in saved:
             saved.pricing.sheet = sheet
         # A replay composes from this file alone: without the project's own hydra

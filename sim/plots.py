@@ -547,15 +547,29 @@ PICTURES = {
 }
 
 
+# Pictures drawn from per-scenario rows: none of them without a row (saved_scenarios=0).
+ROW_PICTURES = ("savings_histogram.png", "savings_cdf.png", "line_crossing.png")
+
+
+def drawable(results):
+    """Names of the pictures ``results`` can give, in ``PICTURES`` order.
+
+    Those of distributions need per-scenario rows (a sweep job saves none by
+    default); convergence needs the replicate totals (absent from a results.nc
+    written before they were kept).
+    """
+    rows = results.sizes.get("scenario", 0)
+    return [name for name in PICTURES
+            if not (name in ROW_PICTURES and rows == 0)
+            and not (name == "convergence.png" and "replicate_totals" not in results)]
+
+
 def draw_all(results, summary, directory):
-    """Draw every picture into ``directory``; return the file names written."""
+    """Draw every picture ``results`` can give into ``directory``; return the names written."""
     directory.mkdir(parents=True, exist_ok=True)
-    drawn = []
-    for name, draw in PICTURES.items():
-        if name == "convergence.png" and "replicate_totals" not in results:
-            continue  # a results.nc written before replicates were kept
-        _save(draw(results, summary), directory / name)
-        drawn.append(name)
+    drawn = drawable(results)
+    for name in drawn:
+        _save(PICTURES[name](results, summary), directory / name)
     return drawn
 
 

@@ -1,7 +1,12 @@
 """``report.md`` of a run, and ``python -m sim.report RUN_DIR`` to redraw pictures and
-report from a saved ``results.nc`` without simulating again."""
+report from a saved ``results.nc`` without simulating again.
+
+Both are drawn from what ``results.nc`` holds (its saved rows and the summary in its
+attrs), so that the redrawn report and pictures are the run's own.
+"""
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -9,7 +14,7 @@ from omegaconf import OmegaConf
 
 from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
-from sim.plots import calls, draw_all, usd
+from sim.plots import ROW_PICTURES, calls, draw_all, drawable, usd
 from sim.sampling import REPLICATE
 from sim.storage import WriteError, atomic_path, read_results
 from sim.summary import STRATEGY_NAMES, summarize
@@ -52,8 +57,33 @@ def _precision_section(results, summary):
                   f" (half-widths achieved: {achieved}).", ""]
         if precision.get("note"):
             lines += [f"> {precision['note']}", ""]
-    if "replicate_totals" in results:
+    if "convergence.png" in drawable(results):
         lines += [f"![Convergence]({PLOTS}/convergence.png)", ""]
+    return lines
+
+
+# What each picture shows, in the order the report lists them (convergence is shown
+# under "Precision").
+PICTURE_TEXT = {
+    "payback_probability.png": "Probability of payback by month",
+    "savings_fan.png": "Cumulative savings by month",
+    "savings_histogram.png": "Savings at the horizon",
+    "savings_cdf.png": "Cumulative distribution of savings at the horizon",
+    "drivers.png": "Drivers",
+    "line_crossing.png": "Line crossing",
+}
+
+
+def _pictures(results):
+    drawn = drawable(results)
+    lines = []
+    for name, text in PICTURE_TEXT.items():
+        if name in drawn:
+            lines += [f"![{text}]({PLOTS}/{name})", ""]
+    if any(name not in drawn for name in ROW_PICTURES):
+        lines += ["results.nc holds no per-scenario rows (`saved_scenarios=0`, a sweep job's default), from which"
+                  " the savings histogram, its cumulative distribution and the line crossing are drawn: rerun with"
+                  " `saved_scenarios` set to draw them.", ""]
     return lines
 
 
@@ -76,7 +106,7 @@ def render(results, summary):
         *_calendar_lead(summary),
         f"{summary['scenarios']:,} scenarios over {h} months, seed {summary['seed']}, "
         f"discounted at {summary['discount_rate']:.1%} a year. Money is USD, discounted to month 1."
-        + _kept_note(summary),
+        + _sample_note(summary, results.sizes.get("scenario", 0)),
         "",
         "## Key numbers",
         "",
@@ -123,18 +153,7 @@ def render(results, summary):
         *_calendar_section(summary),
         "## Pictures",
         "",
-        f"![Probability of payback by month]({PLOTS}/payback_probability.png)",
-        "",
-        f"![Cumulative savings by month]({PLOTS}/savings_fan.png)",
-        "",
-        f"![Savings at the horizon]({PLOTS}/savings_histogram.png)",
-        "",
-        f"![Cumulative distribution of savings at the horizon]({PLOTS}/savings_cdf.png)",
-        "",
-        f"![Drivers]({PLOTS}/drivers.png)",
-        "",
-        f"![Line crossing]({PLOTS}/line_crossing.png)",
-        "",
+        *_pictures(results),
         *_precision_section(results, summary),
         "## Drivers",
         "",
@@ -276,12 +295,21 @@ def _amount(value, unit):
     return f"{shown} {unit}"
 
 
-def _kept_note(summary):
+def _sample_note(summary, rows):
+    """Which scenarios each kind of number counts: all, the kept ones, the saved ``rows``."""
     kept, n = summary["kept_scenarios"], summary["scenarios"]
-    if kept == n:
-        return ""
-    return (f" Probabilities, means and EVPI count all {n:,} scenarios; quantiles, CVaR,"
-            f" break-even volumes, drivers and the pictures of distributions use the first {kept:,}.")
+    if rows >= kept:
+        if kept == n:
+            return ""
+        return (f" Probabilities, means and EVPI count all {n:,} scenarios; quantiles, CVaR,"
+                f" break-even volumes, drivers and the pictures of distributions use the first {kept:,}.")
+    counted = (f" Quantiles, CVaR, break-even volumes and drivers count all {n:,} scenarios" if kept == n else
+               f" Probabilities, means and EVPI count all {n:,} scenarios; quantiles, CVaR, break-even volumes"
+               f" and drivers the first {kept:,}")
+    if rows == 0:
+        return counted + "; no per-scenario row is saved in results.nc (`saved_scenarios=0`)."
+    return (counted + f"; the pictures of distributions the first {rows:,}, those saved in results.nc"
+            " (`saved_scenarios`).")
 
 
 def write_report(results, summary, run_dir):
@@ -303,7 +331,9 @@ def main(argv=None):
         sys.exit(2)
     try:
         results = read_results(path)
-        summary = summarize(results)
+        # the run's own summary, from every kept row; a results.nc written before it was
+        # embedded holds every kept row, from which the same summary follows
+        summary = json.loads(results.attrs["summary"]) if "summary" in results.attrs else summarize(results)
     except Exception as error:  # truncated, empty or another program's file: any reader error
         if isinstance(error, KeyError):
             reason = f"no {error.args[0]!r}"

@@ -1,5 +1,10 @@
 """The results Dataset: every output of a run with named dims, units and meanings.
 
+``to_dataset`` assembles the run's whole Dataset in memory (every kept row, float64),
+from which the summary is computed; ``saved_dataset`` is what ``results.nc`` holds:
+every aggregate, the first ``saved_scenarios`` per-scenario rows in types no wider
+than their precision needs, and the summary itself.
+
 A reader of ``results.nc`` needs no code of ours: each variable says in its attrs
 what it is and in which unit, and the resolved configuration is in the Dataset's.
 """
@@ -16,6 +21,7 @@ from sim.analysis import SAVINGS_QUANTILES, savings_quantiles
 from sim.config import input_metadata
 from sim.precision import REPLICATE_TOTALS, probability_interval
 from sim.sampling import REPLICATE
+from sim.summary import drawn_inputs
 
 CHALLENGERS = ("finetune", "rag")
 MODEL_REFERENCE = "payback decision model (MODEL.md): prompting vs fine-tuning vs RAG"
@@ -252,3 +258,75 @@ def to_dataset(settings, simulation, run_info=None):
     }
     return xr.Dataset(variables, coords=coords, attrs=attrs)
 
+
+
+# On disk, drawn inputs and the cost lines' A and B are float32: rounding moves a value
+# by at most 2^-24 (6e-8) of itself, far below any interval of the run and any pixel of
+# its pictures. ``cost`` stays float64: tests check it to the cent in closed form, and
+# it is the savings every reader subtracts.
+FLOAT32_NOTE = "stored as float32: within 6e-8 of the computed value (relative), far below any interval of the run"
+NARROWED_COSTS = ("cost_fixed", "cost_slope")
+# Months with NaN for "never" are whole numbers up to horizon_months + 1 (at most 1201):
+# int16 on disk with the CF _FillValue -1, which xarray and netCDF readers turn back
+# into NaN (as float32, exact for whole months).
+MONTHS_WITH_NEVER = ("payback_month", "shutdown_month")
+MONTH_FILL = np.int16(-1)
+# Counts and exit_month (-1: no exit, as in memory): int16 where every value fits.
+SMALL_INTEGERS = ("retrains", "attempts", "exit_month")
+_INT16 = np.iinfo(np.int16)
+
+
+def saved_dataset(results, summary, rows=None):
+    """The Dataset ``results.nc`` holds: a run's aggregates, its first rows, its summary.
+
+    Parameters
+    ----------
+    results : xarray.Dataset
+        The run's whole Dataset (``to_dataset``), every kept row.
+    summary : dict
+        The summary computed from ``results`` (``sim.summary.summarize``), embedded as
+        JSON in the attr ``summary``: the file reproduces it, and the report, without
+        the rows it leaves out.
+    rows : int, optional
+        Per-scenario rows to keep, the first ones (a uniform sample, as the kept rows
+        are of all scenarios); None keeps every kept row.
+
+    Returns
+    -------
+    xarray.Dataset
+        Every variable without the ``scenario`` dim as in ``results``; per-scenario
+        variables cut to ``min(rows, kept)`` rows, drawn inputs, ``cost_fixed`` and
+        ``cost_slope`` as float32, ``payback_month`` and ``shutdown_month`` as float32
+        encoded int16 with ``_FillValue`` -1 (NaN: never), ``retrains``, ``attempts`` and
+        ``exit_month`` as int16 where they fit. Attrs ``saved_scenarios`` (rows),
+        ``kept_scenarios``, ``scenarios`` and ``summary`` (JSON).
+    """
+    kept = results.sizes["scenario"]
+    rows = kept if rows is None else min(rows, kept)
+    n = int(results.attrs["scenarios"])
+    saved = results.isel(scenario=slice(0, rows))
+    narrowed = {}
+    for name in (*drawn_inputs(results), *NARROWED_COSTS):
+        narrowed[name] = saved[name].variable.astype(np.float32)
+        narrowed[name].attrs["precision"] = FLOAT32_NOTE
+    for name in MONTHS_WITH_NEVER:
+        narrowed[name] = saved[name].variable.astype(np.float32)
+        narrowed[name].encoding = {"dtype": "int16", "_FillValue": MONTH_FILL}
+    for name in SMALL_INTEGERS:
+        values = saved[name].values
+        if not values.size or (_INT16.min <= values.min() and values.max() <= _INT16.max):
+            narrowed[name] = saved[name].variable.astype(np.int16)
+    scenario = saved["scenario"].variable.copy()
+    scenario.attrs["description"] = (
+        f"scenario index; per-scenario variables hold the first {rows:,} of the {kept:,} kept"
+        f" of {n:,} scenarios (a uniform sample: scenarios are independent), saved_scenarios;"
+        " the summary (attr summary) was computed from every kept one; variables without this dim count all"
+    )
+    saved = saved.assign(narrowed).assign_coords(scenario=scenario)
+    saved.attrs = {
+        **results.attrs,
+        "saved_scenarios": _integer_attribute(rows),
+        # JSON: summary.json's numbers, from every kept row; sim.report reads them from here
+        "summary": json.dumps(summary, allow_nan=False),
+    }
+    return saved

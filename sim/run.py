@@ -6,7 +6,7 @@ from pathlib import Path
 from sim.config import Settings, validate
 from sim.engine import simulate
 from sim.resources import check
-from sim.results import to_dataset
+from sim.results import saved_dataset, to_dataset
 from sim.storage import check_stop, write_dataset, write_json
 from sim.summary import summarize
 
@@ -23,7 +23,10 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
         already.
     output_dir : str or Path
         Run directory; receives ``results.nc``, ``summary.json``, ``plots/`` and
-        ``report.md``.
+        ``report.md``. The summary counts every kept row; ``results.nc`` holds the
+        first ``saved_scenarios`` of them and the summary, and the report and
+        pictures are drawn from what it holds, so ``python -m sim.report`` redraws
+        them exactly.
     progress : bool
         Show a progress bar on a terminal.
     run_info : dict, optional
@@ -46,16 +49,19 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
     check_stop()  # between phases too: a signal's exception can be lost in a C extension
     results = to_dataset(settings, simulation, run_info)
     summary = summarize(results)
+    saved = saved_dataset(results, summary, settings.saved_scenarios)
+    log.info("results.nc holds %s of the %s kept per-scenario rows (saved_scenarios)",
+             f"{saved.sizes['scenario']:,}", f"{results.sizes['scenario']:,}")
     check_stop()
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    write_dataset(results, output_dir / "results.nc")
+    write_dataset(saved, output_dir / "results.nc")
     write_json(summary, output_dir / "summary.json")
     if settings.report:
         # Imported here so that matplotlib loads only when pictures are drawn.
         from sim.report import write_report
 
-        write_report(results, summary, output_dir)
+        write_report(saved, summary, output_dir)
     check_stop()
     if summary["small_run"]:
         log.warning(summary["small_run"])

@@ -190,9 +190,11 @@ def _first_non_finite(data, prefix=""):
 def write_dataset(results, path):
     """Write a Dataset to NetCDF at ``path`` atomically: NetCDF3 if small, else NetCDF4.
 
-    Uncompressed: on drawn inputs and costs zlib saved about a quarter of the size
-    (10^6 scenarios: 185 MB against 233 MB) for about four times the write time. Any NetCDF reader opens either format;
-    ``xarray.open_dataset(path)`` picks the engine itself.
+    Uncompressed: random mantissas barely compress. On a default run's results.nc
+    (32,768 saved rows) zlib level 4 with shuffle, in NetCDF4, saved a fifth (3.4 MB
+    against 4.2 MB) for 0.26-0.43 s of writing against 0.02 s (2026-11-29, 2-core Intel
+    Xeon VM). Any NetCDF reader opens either format; ``xarray.open_dataset(path)``
+    picks the engine itself.
     """
     netcdf3 = _as_netcdf3(results)
     with atomic_path(path) as temporary:

@@ -6,10 +6,14 @@ import sys
 
 import numpy as np
 import pytest
+import yaml
 
+from sim.cli import sweep_job_settings
+from sim.config import validate
 from sim.storage import read_results, write_json
 from tests.conftest import (
     BASE,
+    configure,
     FINETUNED_MONTHLY,
     PROMPT_MONTHLY,
     RAG_FIRST_MONTH_FIXED,
@@ -234,6 +238,30 @@ def test_calendar_refusals_on_the_command_line(tmp_path, args, message):
     assert done.returncode == 2
     assert done.stderr.strip() == f"payback: error: {message}" or done.stderr.strip().startswith(f"payback: error: {message}")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("value, message", [
+    ("-1", "saved_scenarios: -1 is not null or a whole number in [0, 10000000000]"),
+    ("1.5", "saved_scenarios: Value '1.5' of type 'float' could not be converted to Integer"),
+    ("abc", "saved_scenarios: Value 'abc' of type 'str' could not be converted to Integer"),
+])
+def test_saved_scenarios_is_refused_in_one_line_naming_it(tmp_path, value, message):
+    done = payback(f"saved_scenarios={value}", run_dir=tmp_path / "run")
+    assert done.returncode == 2 and done.stderr.strip() == f"payback: error: {message}", done.stderr
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("overrides, saved", [
+    (["scenarios=10", "workload.calls_per_month=1e6"], 0),  # not asked: none
+    (["saved_scenarios=7"], 7),
+    (["scenarios=10", "+saved_scenarios=7"], 7),
+    (["saved_scenarios=null"], None),
+])
+def test_a_sweep_job_saves_no_row_unless_its_overrides_name_saved_scenarios(overrides, saved):
+    asked = [o for o in overrides if "saved_scenarios" in o]
+    value = yaml.safe_load(asked[0].partition("=")[2]) if asked else 32_768  # as composed
+    settings = sweep_job_settings(validate(configure(saved_scenarios=value)), overrides)
+    assert settings.saved_scenarios == saved == settings.resolved["saved_scenarios"]
 
 
 def test_a_refused_input_leaves_nothing_on_disk_and_keeps_what_was_there(tmp_path):

@@ -70,6 +70,9 @@ def test_distribution_mapping_from_the_shell():
         ({"confidence": 1.0}, "confidence", "is not a number in (0, 1)"),
         ({"threads": 0}, "threads", "is not null or a whole number in [1, 1024]"),
         ({"kept_scenarios": 0}, "kept_scenarios", "is not null or a whole number in [1, 10000000000]"),
+        ({"saved_scenarios": -1}, "saved_scenarios", "-1 is not null or a whole number in [0, 10000000000]"),
+        ({"saved_scenarios": 10**10 + 1}, "saved_scenarios", "is not null or a whole number in [0, 10000000000]"),
+        ({"saved_scenarios": 1.5}, "saved_scenarios", "1.5"),
         ({"pricing": {"base_input": -0.4}}, "pricing.base_input", "-0.4 is not a number in [0, 10000]"),
         ({"workload": {"prompt_tokens": -5}}, "workload.prompt_tokens", "-5 is not a number in [0, 1e+08]"),
         ({"workload": {"calls_per_month": -1}}, "workload.calls_per_month", "-1 is not a number in [0, 1e+12]"),
@@ -99,6 +102,13 @@ def test_bad_values_are_refused_with_one_line_naming_the_key(override, key, mess
         validate(configure(**override))
     text = str(error.value)
     assert text.startswith(f"{key}: ") and message in text and "\n" not in text
+
+
+def test_saved_scenarios_defaults_to_32768_and_takes_none_every_kept_row_or_a_count():
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        assert validate(compose(config_name="config")).saved_scenarios == 32_768
+    for value in (0, None, 5, 10**10):
+        assert validate(configure(saved_scenarios=value)).saved_scenarios == value
 
 
 MIGRATE = {"on_platform_exit": "migrate"}

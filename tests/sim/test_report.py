@@ -10,17 +10,19 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from sim.cli import CONFIG_DIR
-from sim.plots import PICTURES, payback_probability, usd
+from sim.plots import PICTURES, ROW_PICTURES, payback_probability, usd
 from sim.report import render
 from sim.run import run
 from sim.storage import read_results
+from sim.summary import summarize
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
+    # 2,000 of the 6,000 kept rows saved: the report must come from what results.nc holds
     directory = tmp_path_factory.mktemp("run")
     with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
-        cfg = compose(config_name="config", overrides=["scenarios=6000"])
+        cfg = compose(config_name="config", overrides=["scenarios=6000", "saved_scenarios=2000"])
     run(cfg, directory, progress=False)
     return directory
 
@@ -69,8 +71,51 @@ def test_sim_report_redraws_the_same_report_from_results_nc(run_dir, tmp_path):
     shutil.copy(run_dir / "results.nc", copy / "results.nc")
     done = subprocess.run([sys.executable, "-m", "sim.report", str(copy)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert (copy / "report.md").read_text() == (run_dir / "report.md").read_text()
+    assert (copy / "report.md").read_bytes() == (run_dir / "report.md").read_bytes()
     assert sorted(p.name for p in (copy / "plots").iterdir()) == sorted(PICTURES)
+    for name in PICTURES:  # byte for byte: drawn from the same rows and summary
+        assert (copy / "plots" / name).read_bytes() == (run_dir / "plots" / name).read_bytes(), name
+
+
+def test_results_nc_holds_the_saved_rows_and_the_summary_of_every_kept_one(run_dir):
+    results = read_results(run_dir / "results.nc")
+    assert results.sizes["scenario"] == 2000
+    assert (results.attrs["saved_scenarios"], results.attrs["kept_scenarios"], results.attrs["scenarios"]) == (
+        2000, 6000, 6000)
+    assert json.loads(results.attrs["summary"]) == json.loads((run_dir / "summary.json").read_text())
+    # the summary's quantiles are those of all 6,000 rows, not of the 2,000 saved
+    assert summarize(results)["cost"]["prompt"]["p50"] != json.loads(results.attrs["summary"])["cost"]["prompt"]["p50"]
+    assert ("the pictures of distributions the first 2,000, those saved in results.nc"
+            in (run_dir / "report.md").read_text())
+
+
+def test_a_run_saving_no_row_reports_without_the_pictures_of_distributions(tmp_path):
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        cfg = compose(config_name="config", overrides=["scenarios=2000", "saved_scenarios=0"])
+    run(cfg, tmp_path / "run", progress=False)
+    drawn = sorted(p.name for p in (tmp_path / "run" / "plots").iterdir())
+    assert drawn == sorted(set(PICTURES) - set(ROW_PICTURES))
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert all(name not in report for name in ROW_PICTURES) and "`saved_scenarios=0`" in report
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(tmp_path / "run" / "results.nc", copy / "results.nc")
+    done = subprocess.run([sys.executable, "-m", "sim.report", str(copy)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (copy / "report.md").read_bytes() == (tmp_path / "run" / "report.md").read_bytes()
+
+
+def test_sim_report_summarizes_a_results_nc_written_before_the_summary_was_in_it(run_dir, tmp_path):
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        cfg = compose(config_name="config", overrides=["scenarios=2000", "report=false"])
+    summary = run(cfg, tmp_path / "run", progress=False)  # every kept row saved, as before
+    older = read_results(tmp_path / "run" / "results.nc")
+    del older.attrs["summary"], older.attrs["saved_scenarios"]
+    (tmp_path / "older").mkdir()
+    older.to_netcdf(tmp_path / "older" / "results.nc", engine="scipy", format="NETCDF3_64BIT")
+    done = subprocess.run([sys.executable, "-m", "sim.report", str(tmp_path / "older")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert summary["headline"] in (tmp_path / "older" / "report.md").read_text()
 
 
 def test_sim_report_refuses_a_directory_without_results(tmp_path):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import xarray as xr
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from sim.cli import CONFIG_DIR
 from sim.run import run
@@ -65,6 +66,21 @@ def test_a_grid_sweep_has_the_swept_keys_as_dims_and_equals_single_runs(basic_sw
 
 
 @pytest.mark.slow
+def test_sweep_jobs_save_no_per_scenario_row_unless_saved_scenarios_is_given(basic_sweep, tmp_path):
+    for job in sorted(basic_sweep.glob("[0-9]*")):
+        results = read_results(job / "results.nc")
+        assert results.sizes["scenario"] == 0 and results.attrs["saved_scenarios"] == 0
+        assert results.attrs["kept_scenarios"] == 3000  # the summary still counts every kept row
+        assert json.loads(results.attrs["summary"]) == json.loads((job / "summary.json").read_text())
+        assert OmegaConf.load(job / ".hydra" / "config.yaml").saved_scenarios == 0  # as the job ran
+    done = multirun(tmp_path / "asked", "saved_scenarios=25", "seed=0,1")
+    assert done.returncode == 0, done.stderr
+    for job in ("0", "1"):
+        results = read_results(tmp_path / "asked" / job / "results.nc")
+        assert results.sizes["scenario"] == 25 and results.attrs["saved_scenarios"] == 25
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("launcher", ["joblib", "submitit_local"])
 def test_parallel_launchers_give_the_numbers_of_the_basic_one(basic_sweep, tmp_path, launcher):
     done = multirun(tmp_path / launcher, *GRID, f"hydra/launcher={launcher}")
@@ -79,7 +95,7 @@ def test_every_stress_moves_fine_tuning_the_way_its_story_says(tmp_path):
     sweep_dir = tmp_path / "stress"
     done = subprocess.run(
         [sys.executable, "-m", "sim", "--multirun", f"hydra.sweep.dir={sweep_dir}", "scenarios=20000",
-         "report=false", "start=2026-12", "stress=glob(*)",
+         "report=false", "start=2026-12", "stress=glob(*)", "saved_scenarios=null",  # rows compared below
          # a volume at which a working fine-tune pays for its dedicated endpoint: at the
          # default volume it rarely does, and a flop that saves the fee would look good
          "workload.calls_per_month={dist:lognormal,p05:2e6,p95:2e7}"],
