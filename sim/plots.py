@@ -374,7 +374,8 @@ def savings_histogram(results, summary):
     for ax, (k, values) in zip(axes, savings.items(), strict=True):
         stats = summary["savings_vs_prompt"][k]
         shown = (values >= lo) & (values <= hi)
-        ax.hist(values[shown], bins=bins, color=COLORS[k], alpha=0.75)
+        # one filled outline instead of 99 bars (a tenth of a second less to draw)
+        ax.stairs(np.histogram(values[shown], bins)[0], bins, fill=True, color=COLORS[k], alpha=0.75)
         if not shown.all():
             note = ax.text(1.02, 0.02, f"{np.mean(~shown):.1%} of scenarios beyond\nthe axis (cut at the 0.5% and\n"
                            "99.5% quantiles)", transform=ax.transAxes, ha="left", va="bottom", fontsize=8,
