@@ -79,6 +79,28 @@ def test_a_long_label_stays_inside_the_figure(small_run):
     assert fig.axes[0].get_window_extent().y1 < extent.y0
 
 
+def test_each_picture_keeps_its_labels_inside_the_figure_below_the_heading_and_apart(small_run):
+    # what constrained layout used to guarantee, now that the pictures are placed once
+    results, summary, _ = small_run
+    for name, draw in PICTURES.items():
+        fig = draw(results, summary)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        inside = fig.bbox.padded(1)  # a pixel of rounding
+        for text in fig.findobj(Text):
+            if text.get_visible() and text.get_text() and (text.get_clip_on() is False or text in fig.texts):
+                box = text.get_window_extent(renderer)
+                assert inside.containsx(box.x0) and inside.containsx(box.x1), (name, text.get_text())
+                assert inside.containsy(box.y0) and inside.containsy(box.y1), (name, text.get_text())
+        subtitle = next(t for t in fig.texts if t.get_gid() == "subtitle").get_window_extent(renderer)
+        boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+        for i, box in enumerate(boxes):
+            assert box.y1 <= subtitle.y0, name
+            assert fig.bbox.padded(1).contains(box.x0, box.y0) and fig.bbox.padded(1).contains(box.x1, box.y1), name
+            for other in boxes[i + 1:]:
+                assert not box.overlaps(other), name
+
+
 def test_line_crossing_spans_the_break_even_volumes_and_the_configured_one(small_run):
     results, summary, _ = small_run
     fig = line_crossing(results, summary)
