@@ -1,6 +1,7 @@
 """The pictures answer their titles: what each one shows, read back from its figure."""
 
 import copy
+import os
 import re
 
 import numpy as np
@@ -8,10 +9,13 @@ import pytest
 from hydra import compose, initialize_config_dir
 from matplotlib.text import Text
 
+from sim import forked
 from sim.cli import CONFIG_DIR
 from sim.plots import (
+    FORKED,
     PICTURES,
     calls,
+    draw_all,
     drivers_tornado,
     line_crossing,
     month1_volume,
@@ -99,6 +103,35 @@ def test_each_picture_keeps_its_labels_inside_the_figure_below_the_heading_and_a
             assert fig.bbox.padded(1).contains(box.x0, box.y0) and fig.bbox.padded(1).contains(box.x1, box.y1), name
             for other in boxes[i + 1:]:
                 assert not box.overlaps(other), name
+
+
+def _pictures(directory):
+    return {path.name: path.read_bytes() for path in directory.iterdir()}
+
+
+@pytest.mark.skipif(not forked.available(), reason="draws in one process here")
+def test_a_forked_child_draws_the_same_pictures_as_one_process(small_run, tmp_path, monkeypatch):
+    results, summary, _ = small_run
+    assert draw_all(results, summary, tmp_path / "forked") == list(PICTURES)
+    monkeypatch.setattr(forked, "available", lambda: False)
+    draw_all(results, summary, tmp_path / "serial")
+    assert _pictures(tmp_path / "forked") == _pictures(tmp_path / "serial")
+
+
+@pytest.mark.skipif(not forked.available(), reason="draws in one process here")
+def test_pictures_a_failed_child_did_not_send_are_drawn_here(small_run, tmp_path, monkeypatch):
+    results, summary, _ = small_run
+    parent, draw = os.getpid(), PICTURES[FORKED[0]]
+
+    def fails_in_the_child(results, summary):
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return draw(results, summary)
+
+    draw_all(results, summary, tmp_path / "serial")
+    monkeypatch.setitem(PICTURES, FORKED[0], fails_in_the_child)
+    draw_all(results, summary, tmp_path / "fallback")
+    assert _pictures(tmp_path / "fallback") == _pictures(tmp_path / "serial")
 
 
 def test_line_crossing_spans_the_break_even_volumes_and_the_configured_one(small_run):
