@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 
-from kernels.crossing import count_by_volume
 from sim.intervals import Z_975
 
 
@@ -201,6 +200,9 @@ def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), ban
         cost_band[:, :, g] = low + (ranks - below) * (high - low)
     # One compiled pass over the scenarios instead of NumPy passes per volume: at a
     # million scenarios and 80 volumes, 0.1 s instead of about 6 s on the development VM.
+    # Imported here: `python -m sim.report` loads Numba only where it draws this picture.
+    from kernels.crossing import count_by_volume
+
     beats = np.empty((2, volumes.size), dtype=np.int64)
     cheapest = np.empty((3, volumes.size), dtype=np.int64)
     count_by_volume(np.ascontiguousarray(cost_fixed, dtype=float), np.ascontiguousarray(cost_slope, dtype=float),
