@@ -1,10 +1,10 @@
-"""Work done by a forked child while this process does other work.
+"""Work shared with a forked child: two cores for CPU-bound Python that holds the GIL.
 
-For CPU-bound Python that holds the GIL, such as drawing with matplotlib, where
-threads do not help and a fresh interpreter would spend longer importing than it
-saves: a forked child starts in milliseconds with every module already loaded.
-The child only computes and sends its result back through a pipe; it writes no
-file and runs none of this process's exit handlers.
+For drawing with matplotlib, where threads do not help and a fresh interpreter
+would spend longer importing than it saves: a forked child starts in milliseconds
+with every module already loaded. The child only computes and sends its results
+back through a pipe; it writes no file and runs none of this process's exit
+handlers.
 """
 
 import os
@@ -22,6 +22,56 @@ from tqdm import TMonitor
 # A child that has not answered by then is killed (only a fault could make the
 # report's drawing, about a second, take this long).
 TIMEOUT = 60.0  # seconds
+
+
+def share(tasks, work, keep):
+    """Do ``work(task)`` for every task, here and in a forked child, each taking the next.
+
+    The tasks wait in a queue (a pipe holding their indices: a byte read goes to
+    one reader), so that when they come dearest first both processes finish near
+    together, whatever slows one of them.
+
+    Parameters
+    ----------
+    tasks : sequence
+        At most 255, dearest first.
+    work : callable
+        ``work(task)`` returns something picklable.
+    keep : callable
+        ``keep(task, result)`` is called in this process for every task: its own
+        results as they come, the child's once it has finished. A task the child
+        took but did not send (it failed, or did not answer in ``TIMEOUT``) is then
+        done here. Without a child (``available()`` is false) every task is done
+        here, in order.
+    """
+    if len(tasks) < 2 or not available():
+        for task in tasks:
+            keep(task, work(task))
+        return
+    queue, filling = os.pipe()
+    os.write(filling, bytes(range(len(tasks))))
+    os.close(filling)  # before the fork: an empty queue then reads as its end in both
+    done = set()
+    try:
+        with child(lambda: {i: work(tasks[i]) for i in _taken(queue)}) as result:
+            for i in _taken(queue):
+                keep(tasks[i], work(tasks[i]))
+                done.add(i)
+            received = result() or {}
+    finally:
+        os.close(queue)
+    for i, value in received.items():
+        keep(tasks[i], value)
+        done.add(i)
+    for i, task in enumerate(tasks):
+        if i not in done:
+            keep(task, work(task))
+
+
+def _taken(queue):
+    # the indices this process takes from the queue, until it is empty
+    while taken := os.read(queue, 1):
+        yield taken[0]
 
 
 def available():

@@ -55,6 +55,48 @@ def test_leaving_without_waiting_kills_the_child(monkeypatch):
     assert gone(pids[0])
 
 
+def slow_square(task):
+    time.sleep(0.05)  # long enough for the child to take its share
+    return task * task, os.getpid()
+
+
+def kept():
+    results = []
+    return results, lambda task, result: results.append((task, result, os.getpid()))
+
+
+@pytest.mark.skipif(not forked.available(), reason="no child here")
+def test_shared_tasks_are_each_done_once_by_either_and_all_kept_here():
+    results, keep = kept()
+    forked.share(list(range(8)), slow_square, keep)
+    assert sorted((task, square) for task, (square, _), _ in results) == [(t, t * t) for t in range(8)]
+    assert {keeper for *_, keeper in results} == {os.getpid()}
+    workers = {worker for _, (_, worker), _ in results}
+    assert os.getpid() in workers and len(workers) == 2
+
+
+@pytest.mark.skipif(not forked.available(), reason="no child here")
+def test_tasks_a_failed_child_took_are_done_here():
+    parent = os.getpid()
+
+    def fails_in_the_child(task):
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return slow_square(task)
+
+    results, keep = kept()
+    forked.share(list(range(8)), fails_in_the_child, keep)
+    assert sorted(task for task, *_ in results) == list(range(8))
+    assert {worker for _, (_, worker), _ in results} == {parent}
+
+
+def test_without_a_child_tasks_are_done_here_in_order(monkeypatch):
+    monkeypatch.setattr(forked, "available", lambda: False)
+    results, keep = kept()
+    forked.share([3, 1, 2], slow_square, keep)
+    assert [(task, square) for task, (square, _), _ in results] == [(3, 9), (1, 1), (2, 4)]
+
+
 def test_no_child_while_another_thread_runs():
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)

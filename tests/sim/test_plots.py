@@ -12,7 +12,6 @@ from matplotlib.text import Text
 from sim import forked
 from sim.cli import CONFIG_DIR
 from sim.plots import (
-    FORKED,
     PICTURES,
     calls,
     draw_all,
@@ -121,15 +120,18 @@ def test_a_forked_child_draws_the_same_pictures_as_one_process(small_run, tmp_pa
 @pytest.mark.skipif(not forked.available(), reason="draws in one process here")
 def test_pictures_a_failed_child_did_not_send_are_drawn_here(small_run, tmp_path, monkeypatch):
     results, summary, _ = small_run
-    parent, draw = os.getpid(), PICTURES[FORKED[0]]
-
-    def fails_in_the_child(results, summary):
-        if os.getpid() != parent:
-            raise RuntimeError("the child fails")
-        return draw(results, summary)
-
     draw_all(results, summary, tmp_path / "serial")
-    monkeypatch.setitem(PICTURES, FORKED[0], fails_in_the_child)
+    parent = os.getpid()
+
+    def failing_in_the_child(draw):
+        def drawn(results, summary):
+            if os.getpid() != parent:
+                raise RuntimeError("the child fails")
+            return draw(results, summary)
+        return drawn
+
+    for name, draw in list(PICTURES.items()):
+        monkeypatch.setitem(PICTURES, name, failing_in_the_child(draw))
     draw_all(results, summary, tmp_path / "fallback")
     assert _pictures(tmp_path / "fallback") == _pictures(tmp_path / "serial")
 
