@@ -191,18 +191,44 @@ def _place(fig, axes, heading, right=0.0, left=0.0):
         return max((n[side] for n, i in zip(needs, where, strict=True) if i == index), default=0.0)
 
     width, height = fig.get_size_inches()
-    margin_left = PAD + left + most("left", column, 0)
-    margin_right = PAD + max(right, most("right", column, columns - 1))
-    margin_top = heading + most("top", row, 0)
-    margin_bottom = PAD + most("bottom", row, rows - 1)
+    margin = {"left": PAD + left + most("left", column, 0),
+              "right": PAD + max(right, most("right", column, columns - 1)),
+              "top": heading + most("top", row, 0),
+              "bottom": PAD + most("bottom", row, rows - 1)}
     gap_x = max((most("right", column, j - 1) + most("left", column, j) + PAD for j in range(1, columns)),
                 default=0.0)
     gap_y = max((most("bottom", row, i - 1) + most("top", row, i) + PAD for i in range(1, rows)), default=0.0)
-    axes_width = (width - margin_left - margin_right - (columns - 1) * gap_x) / columns
-    axes_height = (height - margin_top - margin_bottom - (rows - 1) * gap_y) / rows
-    fig.subplots_adjust(left=margin_left / width, right=1 - margin_right / width,
-                        bottom=margin_bottom / height, top=1 - margin_top / height,
-                        wspace=gap_x / axes_width, hspace=gap_y / axes_height)
+    # The axes' own texts (an effect written right of a dot near 100%, say) can reach
+    # past the edge once the grid is placed: that side widens, and the grid is placed
+    # again. Each round leaves at most the text's distance from the axes' edge as a
+    # share of their width, so a few rounds settle it.
+    for _ in range(4):
+        axes_width = (width - margin["left"] - margin["right"] - (columns - 1) * gap_x) / columns
+        axes_height = (height - margin["top"] - margin["bottom"] - (rows - 1) * gap_y) / rows
+        fig.subplots_adjust(left=margin["left"] / width, right=1 - margin["right"] / width,
+                            bottom=margin["bottom"] / height, top=1 - margin["top"] / height,
+                            wspace=gap_x / axes_width, hspace=gap_y / axes_height)
+        beyond = _beyond(fig, axes, heading)
+        if max(beyond.values()) < 0.5 / fig.dpi:  # half a pixel
+            break
+        for side, inches in beyond.items():
+            margin[side] += max(inches, 0.0)
+
+
+def _beyond(fig, axes, heading):
+    """Inches the axes' texts reach past each edge: the figure's less PAD, the heading's above."""
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.get_size_inches() * fig.dpi
+    beyond = dict.fromkeys(("left", "right", "top", "bottom"), -np.inf)
+    for ax in axes:
+        for text in ax.texts:
+            if not (text.get_visible() and text.get_text()):
+                continue
+            box = text.get_window_extent(renderer)
+            for side, pixels in (("left", PAD * fig.dpi - box.x0), ("right", box.x1 - (width - PAD * fig.dpi)),
+                                 ("top", box.y1 - (height - heading * fig.dpi)), ("bottom", PAD * fig.dpi - box.y0)):
+                beyond[side] = max(beyond[side], pixels / fig.dpi)
+    return beyond
 
 
 def _beside(fig, legend):

@@ -82,26 +82,33 @@ def test_a_long_label_stays_inside_the_figure(small_run):
     assert fig.axes[0].get_window_extent().y1 < extent.y0
 
 
+def laid_out(fig):
+    """Every text and axes (with its labels, legends and texts) inside the figure,
+    the axes below the subtitle and apart: what constrained layout used to ensure."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    inside = fig.bbox.padded(1)  # a pixel of rounding
+    boxes = [t.get_window_extent(renderer) for t in fig.texts] + [ax.get_tightbbox(renderer) for ax in fig.axes]
+    subtitle = next(t for t in fig.texts if t.get_gid() == "subtitle").get_window_extent(renderer)
+    assert all(inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1) for box in boxes)
+    axes = boxes[len(fig.texts):]
+    assert all(box.y1 <= subtitle.y0 for box in axes)
+    assert not any(box.overlaps(other) for i, box in enumerate(axes) for other in axes[i + 1:])
+    return True
+
+
 def test_each_picture_keeps_its_labels_inside_the_figure_below_the_heading_and_apart(small_run):
-    # what constrained layout used to guarantee, now that the pictures are placed once
     results, summary, _ = small_run
     for name, draw in PICTURES.items():
-        fig = draw(results, summary)
-        fig.canvas.draw()
-        renderer = fig.canvas.get_renderer()
-        inside = fig.bbox.padded(1)  # a pixel of rounding
-        for text in fig.findobj(Text):
-            if text.get_visible() and text.get_text() and (text.get_clip_on() is False or text in fig.texts):
-                box = text.get_window_extent(renderer)
-                assert inside.containsx(box.x0) and inside.containsx(box.x1), (name, text.get_text())
-                assert inside.containsy(box.y0) and inside.containsy(box.y1), (name, text.get_text())
-        subtitle = next(t for t in fig.texts if t.get_gid() == "subtitle").get_window_extent(renderer)
-        boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
-        for i, box in enumerate(boxes):
-            assert box.y1 <= subtitle.y0, name
-            assert fig.bbox.padded(1).contains(box.x0, box.y0) and fig.bbox.padded(1).contains(box.x1, box.y1), name
-            for other in boxes[i + 1:]:
-                assert not box.overlaps(other), name
+        assert laid_out(draw(results, summary)), name
+
+
+def test_an_effect_written_beside_a_dot_near_100_percent_stays_inside(small_run):
+    _, summary, _ = small_run
+    summary = copy.deepcopy(summary)
+    row = summary["drivers"]["rag"]["ranked"][0]
+    row.update(p_low=0.04, p_high=0.99, effect=0.95, ci95=[0.94, 0.96])
+    assert laid_out(drivers_tornado(summary))
 
 
 def _pictures(directory):
