@@ -4,6 +4,7 @@
     python -m benchmarks.run --quick    # up to 10^6 scenarios, a minute or two
     python -m benchmarks.run --answer   # only the time-to-answer table
     python -m benchmarks.run --goals    # only the goals of issues #15 and #16 (benchmarks.goals)
+    python -m benchmarks.run --report   # only the report's speed (about a minute)
 
 Prints Markdown tables measured in this one run on this machine. Throughput is in
 scenario-months per second of the full three-strategy model: drawing the static
@@ -16,6 +17,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -129,6 +131,59 @@ def time_to_answer(cap=4_000_000):
           " (goal: at least 5x, and within 3 s).")
 
 
+# The report phase as it runs inside `python -m sim`: a process that has imported
+# what the run imports and holds its results, timed from importing sim.report
+# (matplotlib with it) to report.md written.
+_REPORT_PHASE = """
+import json, sys, time
+from pathlib import Path
+import sim.run
+from sim.storage import read_results
+run_dir = Path(sys.argv[1])
+results = read_results(run_dir / "results.nc")
+summary = json.loads((run_dir / "summary.json").read_text())
+start = time.perf_counter()
+from sim.report import write_report
+write_report(results, summary, run_dir)
+print(time.perf_counter() - start)
+"""
+
+
+def wall(command):
+    """Wall time of one command, seconds; raises with its stderr if it fails."""
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
+    return time.perf_counter() - start, done.stdout
+
+
+def report_speed(runs=5):
+    """The default run's report phase, and `python -m sim.report` against the run it redraws.
+
+    Medians of ``runs``, warm (Numba's cache filled, the files in the page cache); the
+    redraw and the run without report are timed in turns, so that the shared host's
+    drift weighs on both alike.
+    """
+    print("\nThe report, default run (100,000 scenarios x 24 months), medians of "
+          f"{runs} warm runs; load average {os.getloadavg()[0]:.2f} at the start\n")
+    print("| report | goal | measured |")
+    print("| --- | --- | ---: |")
+    with tempfile.TemporaryDirectory() as parent:
+        run_dir, scratch = Path(parent) / "run", Path(parent) / "scratch"
+        wall([sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", "report=false"])
+        phases = [float(wall([sys.executable, "-c", _REPORT_PHASE, str(run_dir)])[1]) for _ in range(runs)]
+        redraws, runs_without = [], []
+        for _ in range(runs):
+            redraws.append(wall([sys.executable, "-m", "sim.report", str(run_dir)])[0])
+            runs_without.append(wall([sys.executable, "-m", "sim", f"hydra.run.dir={scratch}", "report=false",
+                                      "overwrite=true"])[0])
+    print(f"| report phase of `python -m sim` (7 pictures + report.md, matplotlib's import included) "
+          f"| <= 1.5 s | {statistics.median(phases):.2f} s |")
+    print(f"| `python -m sim.report RUN_DIR` | <= `python -m sim report=false`: "
+          f"{statistics.median(runs_without):.2f} s | {statistics.median(redraws):.2f} s |", flush=True)
+
+
 def machine():
     cpu = "unknown CPU"
     if Path("/proc/cpuinfo").exists():
@@ -145,6 +200,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="stop at 10^6 scenarios")
     parser.add_argument("--answer", action="store_true", help="only the time-to-answer table")
     parser.add_argument("--goals", action="store_true", help="only the table of goals against measured values")
+    parser.add_argument("--report", action="store_true", help="only the report's speed")
     args = parser.parse_args(argv)
     from benchmarks import goals  # here: it imports this module's helpers
 
@@ -157,6 +213,11 @@ def main(argv=None):
         print(f"Machine: {machine()}")
         simulate(settings_for(1000, 12), progress=False)
         time_to_answer()
+        return
+    if args.report:
+        print(f"Machine: {machine()}")
+        simulate(settings_for(1000, 12), progress=False)
+        report_speed()
         return
     sizes = [10**4, 10**5, 10**6] + ([] if args.quick else [10**7])
     horizons = [12, 36, 120]
@@ -194,6 +255,7 @@ def main(argv=None):
         wall, memory = run_cli([f"scenarios={scenarios}", "horizon_months=36", "report=false"])
         print(f"| {scenarios:,} scenarios x 36 months | {wall:.1f} s | {memory:.0f} MiB |", flush=True)
     time_to_answer()
+    report_speed()
     goals.main()
 
 

@@ -15,7 +15,6 @@ from omegaconf import OmegaConf
 from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
 from sim.plots import ROW_PICTURES, calls, draw_all, drawable, usd
-from sim.sampling import REPLICATE
 from sim.storage import WriteError, atomic_path, read_results
 from sim.summary import STRATEGY_NAMES, summarize
 
@@ -33,11 +32,17 @@ def _precision_section(results, summary):
     }[sampling["method"]]
     if sampling["volume_integrated"]:
         method += ", with month-1 volume integrated out in closed form (probabilities and expected costs)"
+    # the largest replicate (sim.sampling.REPLICATE scenarios, unless the run is
+    # smaller) read from the run's totals: importing sim.sampling for the constant
+    # would load the simulation's kernels into `python -m sim.report`
+    size = ""
+    if "replicate_totals" in results:
+        size = f" of up to {int(results.replicate_totals.sel(total='scenarios').max()):,} scenarios"
     lines = [
         "## Precision",
         "",
-        f"Sampling: {method}; {sampling['replicates']} independently randomised replicates of up to "
-        f"{REPLICATE:,} scenarios give the intervals of probabilities, expected costs and EVPI"
+        f"Sampling: {method}; {sampling['replicates']} independently randomised replicates{size}"
+        " give the intervals of probabilities, expected costs and EVPI"
         + (" (Wilson intervals for the probabilities)" if sampling["method"] == "mc" else "")
         + ". Quantiles, CVaR, break-even volumes and drivers take distribution-free or asymptotic intervals"
         " of independent scenarios.",

@@ -90,6 +90,17 @@ def test_crossing_curves_count_scenarios_on_each_side_of_their_break_even():
     assert math.isclose(curves["cost_band"][1, 1, 2], 300.0)
 
 
+def test_crossing_bands_are_numpys_quantiles_of_the_costs_at_each_volume():
+    rng = np.random.default_rng(7)
+    fixed, slope = rng.lognormal(10, 1, (999, 3)), rng.lognormal(-4, 1, (999, 3))
+    volumes = np.array([1e3, 1e5, 1e7])
+    band = (0.05, 0.5, 0.95)
+    curves = crossing_curves(fixed, slope, volumes, band=band, band_sample=777)
+    for g, volume in enumerate(volumes):
+        expected = np.quantile(fixed[:777] + volume * slope[:777], band, axis=0).T
+        np.testing.assert_array_equal(curves["cost_band"][:, :, g], expected)
+
+
 def test_recommendation_needs_the_confidence_against_every_other_strategy():
     costs = np.array([[10.0, 5.0, 7.0]] * 9 + [[10.0, 12.0, 7.0]])
     mean_cost = costs.mean(axis=0)

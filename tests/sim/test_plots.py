@@ -1,6 +1,7 @@
 """The pictures answer their titles: what each one shows, read back from its figure."""
 
 import copy
+import os
 import re
 
 import numpy as np
@@ -8,10 +9,12 @@ import pytest
 from hydra import compose, initialize_config_dir
 from matplotlib.text import Text
 
+from sim import forked
 from sim.cli import CONFIG_DIR
 from sim.plots import (
     PICTURES,
     calls,
+    draw_all,
     drivers_tornado,
     line_crossing,
     month1_volume,
@@ -77,6 +80,67 @@ def test_a_long_label_stays_inside_the_figure(small_run):
     assert squeezed(subtitle.get_text()) == squeezed(label)
     # the axes begin below the subtitle
     assert fig.axes[0].get_window_extent().y1 < extent.y0
+
+
+def laid_out(fig):
+    """Every text and axes (with its labels, legends and texts) inside the figure,
+    the axes below the subtitle and apart: what constrained layout used to ensure."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    inside = fig.bbox.padded(1)  # a pixel of rounding
+    boxes = [t.get_window_extent(renderer) for t in fig.texts] + [ax.get_tightbbox(renderer) for ax in fig.axes]
+    subtitle = next(t for t in fig.texts if t.get_gid() == "subtitle").get_window_extent(renderer)
+    assert all(inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1) for box in boxes)
+    axes = boxes[len(fig.texts):]
+    assert all(box.y1 <= subtitle.y0 for box in axes)
+    assert not any(box.overlaps(other) for i, box in enumerate(axes) for other in axes[i + 1:])
+    return True
+
+
+def test_each_picture_keeps_its_labels_inside_the_figure_below_the_heading_and_apart(small_run):
+    results, summary, _ = small_run
+    for name, draw in PICTURES.items():
+        assert laid_out(draw(results, summary)), name
+
+
+def test_an_effect_written_beside_a_dot_near_100_percent_stays_inside(small_run):
+    _, summary, _ = small_run
+    summary = copy.deepcopy(summary)
+    row = summary["drivers"]["rag"]["ranked"][0]
+    row.update(p_low=0.04, p_high=0.99, effect=0.95, ci95=[0.94, 0.96])
+    assert laid_out(drivers_tornado(summary))
+
+
+def _pictures(directory):
+    return {path.name: path.read_bytes() for path in directory.iterdir()}
+
+
+@pytest.mark.skipif(not forked.available(), reason="draws in one process here")
+def test_a_forked_child_draws_the_same_pictures_as_one_process(small_run, tmp_path, monkeypatch):
+    results, summary, _ = small_run
+    assert draw_all(results, summary, tmp_path / "forked") == list(PICTURES)
+    monkeypatch.setattr(forked, "available", lambda: False)
+    draw_all(results, summary, tmp_path / "serial")
+    assert _pictures(tmp_path / "forked") == _pictures(tmp_path / "serial")
+
+
+@pytest.mark.skipif(not forked.available(), reason="draws in one process here")
+def test_pictures_a_failed_child_did_not_send_are_drawn_here(small_run, tmp_path, monkeypatch):
+    results, summary, _ = small_run
+    draw_all(results, summary, tmp_path / "serial")
+    parent = os.getpid()
+
+    def failing_in_the_child(draw):
+        def drawn(results, summary):
+            if os.getpid() != parent:
+                raise RuntimeError("the child fails")
+            return draw(results, summary)
+        return drawn
+
+    for name, draw in list(PICTURES.items()):
+        monkeypatch.setitem(PICTURES, name, failing_in_the_child(draw))
+    draw_all(results, summary, tmp_path / "fallback")
+    assert _pictures(tmp_path / "fallback") == _pictures(tmp_path / "serial")
 
 
 def test_line_crossing_spans_the_break_even_volumes_and_the_configured_one(small_run):
