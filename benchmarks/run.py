@@ -1,7 +1,7 @@
 """Benchmark: kernel against the NumPy reference, end-to-end runs, JIT cache, memory.
 
     python -m benchmarks.run            # the full table (about 10 minutes on 2 cores)
-    python -m benchmarks.run --quick    # up to 10^6 scenarios, a minute or two
+    python -m benchmarks.run --quick    # up to 10^6 scenarios, about 6 minutes with the last tables
     python -m benchmarks.run --answer   # only the time-to-answer table
     python -m benchmarks.run --goals    # only the goals of issues #15 and #16 (benchmarks.goals)
     python -m benchmarks.run --report   # only the report's speed (about a minute)
