@@ -20,7 +20,7 @@ from sim.analysis import (
 from sim.config import input_metadata
 from sim.drivers import rank
 from sim.intervals import cvar_interval, evpi_interval, mean_interval, quantile_intervals, replicate_interval
-from sim.precision import REPLICATE_TOTALS, shortfall
+from sim.precision import REPLICATE_TOTALS, probability_interval, shortfall
 
 STRATEGY_NAMES = {"prompt": "prompting", "finetune": "fine-tuning", "rag": "RAG"}
 
@@ -66,7 +66,19 @@ def summarize(results):
     value_of_information = evpi(mean_cost, float(results.expected_min_cost))
     finetune, rag = strategies.index("finetune"), strategies.index("rag")
     finetune_vs_rag = cost[:, rag] - cost[:, finetune]
-    cheapest_count = np.rint(results.p_cheapest.sel(strategy=strategies).values * n)
+    # Under any method but plain MC, mean-type statistics take their intervals from the
+    # replicates' spread; None: CLT and Wilson intervals of independent scenarios.
+    replicated = _replicate_intervals(results, strategies, challengers)
+    if replicated is None:
+        cheapest_count = np.rint(results.p_cheapest.sel(strategy=strategies).values * n)
+        replicated = {
+            "cost": dict.fromkeys(strategies, CLT),
+            "savings_vs_prompt": dict.fromkeys(challengers, CLT),
+            "savings_finetune_vs_rag": CLT,
+            "p_cheapest": {k: [float(b) for b in wilson_interval(cheapest_count[i], n)]
+                           for i, k in enumerate(strategies)},
+            "evpi": evpi_interval(cost, mean_cost, value_of_information, n),
+        }
     cost_fixed = results.cost_fixed.transpose("scenario", "strategy").values
     cost_slope = results.cost_slope.transpose("scenario", "strategy").values
     break_even = {
@@ -95,26 +107,27 @@ def summarize(results):
             for k in challengers
         },
         "cost": {
-            k: with_intervals(distribution_summary(cost[:, i], mean_cost[i]), cost[:, i], n)
+            k: with_intervals(distribution_summary(cost[:, i], mean_cost[i]), cost[:, i], n,
+                              replicated["cost"][k])
             for i, k in enumerate(strategies)
         },
         "savings_vs_prompt": {
-            k: with_intervals(savings_statistics(savings[k], mean=mean_savings[k]), savings[k], n)
+            k: with_intervals(savings_statistics(savings[k], mean=mean_savings[k]), savings[k], n,
+                              replicated["savings_vs_prompt"][k])
             for k in challengers
         },
         "savings_finetune_vs_rag": with_intervals(
-            savings_statistics(finetune_vs_rag, mean=mean_cost[rag] - mean_cost[finetune]), finetune_vs_rag, n
+            savings_statistics(finetune_vs_rag, mean=mean_cost[rag] - mean_cost[finetune]), finetune_vs_rag, n,
+            replicated["savings_finetune_vs_rag"],
         ),
         "payback_month": {
             k: _payback(results.paid_back_count.sel(challenger=k).values, n) for k in challengers
         },
         "p_cheapest": {k: float(results.p_cheapest.sel(strategy=k)) for k in strategies},
-        "p_cheapest_ci95": {
-            k: [float(b) for b in wilson_interval(cheapest_count[i], n)] for i, k in enumerate(strategies)
-        },
+        "p_cheapest_ci95": replicated["p_cheapest"],
         "break_even_calls_per_month": break_even,
         "evpi": value_of_information,
-        "evpi_ci95": evpi_interval(cost, mean_cost, value_of_information, n),
+        "evpi_ci95": replicated["evpi"],
         "drivers": ranked,
         "recommendation": recommend(
             mean_cost,
@@ -144,8 +157,6 @@ def summarize(results):
             "source": results.attrs["pricing_source"],
         },
     }
-    if results.attrs.get("sampling", "mc") != "mc":
-        _replicate_intervals(summary, results, strategies, challengers)
     summary["sampling"] = {
         "method": results.attrs.get("sampling", "mc"),
         "volume_integrated": bool(int(results.attrs.get("volume_integrated", 0))),
@@ -161,34 +172,35 @@ def summarize(results):
     return summary
 
 
-def _replicate_intervals(summary, results, strategies, challengers):
+def _replicate_intervals(results, strategies, challengers):
     # Under Latin hypercube or Sobol sampling, or with volume integrated out, scenarios
-    # are not independent: the mean-type statistics take their intervals from the
-    # spread of independently randomised replicates instead of the CLT or Wilson.
-    # Quantiles, CVaR, break-even volumes and drivers keep the independent-sample
-    # intervals, which the methods' stratification makes conservative.
+    # are not independent: the mean-type statistics (means, P(cheapest), EVPI) take
+    # their intervals from the spread of independently randomised replicates, keyed as
+    # in the summary. None under plain MC. Quantiles, CVaR, break-even volumes and
+    # drivers keep the independent-sample intervals, which the methods' stratification
+    # makes conservative.
+    method = results.attrs.get("sampling", "mc")
+    if method == "mc":
+        return None
     totals = results.replicate_totals.sel(total=list(REPLICATE_TOTALS)).values
     sizes = totals[:, 0]
     column = {name: i for i, name in enumerate(REPLICATE_TOTALS)}
     costs = totals[:, [column[f"cost_{k}"] for k in strategies]]
     _, low, high = replicate_interval(costs, sizes)
-    for i, k in enumerate(strategies):
-        summary["cost"][k]["mean_ci95"] = _pair(low[i], high[i])
     prompt = costs[:, strategies.index("prompt")]
-    for k in challengers:
-        _, lo, hi = replicate_interval(prompt - costs[:, strategies.index(k)], sizes)
-        summary["savings_vs_prompt"][k]["mean_ci95"] = _pair(lo, hi)
-    finetune_vs_rag = costs[:, strategies.index("rag")] - costs[:, strategies.index("finetune")]
-    _, lo, hi = replicate_interval(finetune_vs_rag, sizes)
-    summary["savings_finetune_vs_rag"]["mean_ci95"] = _pair(lo, hi)
+    savings = {k: replicate_interval(prompt - costs[:, strategies.index(k)], sizes) for k in challengers}
+    _, lo, hi = replicate_interval(costs[:, strategies.index("rag")] - costs[:, strategies.index("finetune")], sizes)
     cheapest = totals[:, [column[f"cheapest_{k}"] for k in strategies]]
-    _, low, high = replicate_interval(cheapest, sizes)
-    summary["p_cheapest_ci95"] = {
-        k: _pair(max(0.0, low[i]), min(1.0, high[i])) for i, k in enumerate(strategies)
+    _, p_low, p_high = probability_interval(cheapest, sizes, method)
+    best = int(np.argmin(results.mean_cost.sel(strategy=strategies).values))
+    _, e_lo, e_hi = replicate_interval(costs[:, best] - totals[:, column["cost_min"]], sizes)
+    return {
+        "cost": {k: _pair(low[i], high[i]) for i, k in enumerate(strategies)},
+        "savings_vs_prompt": {k: _pair(savings[k][1], savings[k][2]) for k in challengers},
+        "savings_finetune_vs_rag": _pair(lo, hi),
+        "p_cheapest": {k: _pair(max(0.0, p_low[i]), min(1.0, p_high[i])) for i, k in enumerate(strategies)},
+        "evpi": _pair(max(0.0, e_lo), e_hi),
     }
-    best = int(np.argmin([summary["cost"][k]["mean"] for k in strategies]))
-    _, lo, hi = replicate_interval(costs[:, best] - totals[:, column["cost_min"]], sizes)
-    summary["evpi_ci95"] = _pair(max(0.0, lo), hi)
 
 
 def _pair(low, high):
@@ -199,14 +211,20 @@ def _pair(low, high):
 QUANTILE_KEYS = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
 
 
-def with_intervals(stats, values, scenarios):
+CLT = object()  # a mean's interval from the kept sample's spread (sim.intervals.mean_interval)
+
+
+def with_intervals(stats, values, scenarios, mean_ci95=CLT):
     """``stats`` with a 95% interval beside each estimate (``KEY_ci95``, see ``sim.intervals``).
 
     ``values`` are the kept sample the quantiles and CVaR come from; the mean counts
-    every one of ``scenarios``.
+    every one of ``scenarios``. ``mean_ci95``: the mean's interval when it comes from
+    elsewhere (replicates), ``CLT`` to compute it from ``values``.
     """
     quantiles = dict(zip(QUANTILE_KEYS, quantile_intervals(values, list(QUANTILE_KEYS.values()))))
-    intervals = {"mean": mean_interval(values, stats["mean"], scenarios), **quantiles}
+    if mean_ci95 is CLT:
+        mean_ci95 = mean_interval(values, stats["mean"], scenarios)
+    intervals = {"mean": mean_ci95, **quantiles}
     if "cvar05" in stats:
         intervals["cvar05"] = cvar_interval(values, stats["cvar05"], 0.05)
     out = {}
