@@ -90,11 +90,16 @@ class Domain:
                 f" multiply by at most {math.exp(self.log_budget):.3g}")
         return replace(self, upper=self.log_budget / compounding, upper_open=False, note=note)
 
+    def clip_range(self):
+        """``(low, high, whole)`` as draws are clipped: ``high`` just below an open bound."""
+        upper = float(np.nextafter(self.upper, -np.inf)) if self.upper_open else float(self.upper)
+        return float(self.lower), upper, bool(self.integer)
+
     def clip(self, x):
         """Clip draws into the domain, rounding integer inputs half up."""
-        upper = np.nextafter(self.upper, -np.inf) if self.upper_open else self.upper
-        x = np.clip(x, self.lower, upper)
-        if self.integer:
+        low, high, whole = self.clip_range()
+        x = np.clip(x, low, high)
+        if whole:
             x = np.floor(x + 0.5)
         return x
 
@@ -245,10 +250,7 @@ class Distribution:
             spec[1:3] = _log_moments(*p)
         else:
             spec[1 : 1 + len(p)] = p
-        upper = self.domain.upper
-        spec[5] = self.domain.lower
-        spec[6] = np.nextafter(upper, -np.inf) if self.domain.upper_open else upper
-        spec[7] = float(self.domain.integer)
+        spec[5:8] = self.domain.clip_range()
         return spec
 
 

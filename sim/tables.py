@@ -116,12 +116,6 @@ def quantile_table(distribution):
     return np.maximum.accumulate(x)
 
 
-def _clip_range(domain):
-    """Clip range as ``Distribution.spec`` applies it: below an open upper bound."""
-    upper = np.nextafter(domain.upper, -np.inf) if domain.upper_open else domain.upper
-    return float(domain.lower), float(upper), bool(domain.integer)
-
-
 def static_tables(inputs, keys, columns):
     """The arrays ``kernels.tables.fill_static`` takes, for the inputs named in ``keys``.
 
@@ -153,7 +147,7 @@ def static_tables(inputs, keys, columns):
     for c, key in enumerate(keys):
         distribution = inputs[key]
         tables[c] = quantile_table(distribution)
-        low[c], high[c], whole[c] = _clip_range(distribution.domain)
+        low[c], high[c], whole[c] = distribution.domain.clip_range()
     return tables, columns, low, high, whole
 
 
@@ -186,7 +180,7 @@ def volume_law(distribution):
         (see ``_table_mean``).
     """
     x_nodes = quantile_table(distribution)
-    low, high, whole = _clip_range(distribution.domain)
+    low, high, whole = distribution.domain.clip_range()
     clipped = table_cdf(x_nodes, low) + 1.0 - table_cdf(x_nodes, high)
     if not whole and clipped < _NEGLIGIBLE_CLIP:
         return x_nodes, low, high, whole, distribution.mean()
