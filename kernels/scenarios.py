@@ -25,11 +25,11 @@ from kernels.layout import (  # compiled in as constants: see _SOURCES_STAMP
     RETRAIN_INTERVAL_CV, RETRAIN_COST, RETRAIN_MONTHS, MAINTENANCE_PER_MONTH, CORPUS_TOKENS,
     RAG_SETUP_COST, RAG_MONTHS_TO_SHIP, VECTOR_STORE_PER_MONTH, REINDEX_FRACTION_PER_MONTH,
     MIGRATION_COST, SUCCESSOR_FINETUNED_INPUT, SUCCESSOR_FINETUNED_OUTPUT,
-    SUCCESSOR_TRAINING, SUCCESSOR_HOSTING_PER_MONTH, N_STATIC, PROMPT, FINETUNE, RAG, FIXED,
-    UNIFORM, TRIANGULAR, PERT, NORMAL, DRAW_SPEC_LEN, TRAINING_UNTIL, SERVING_UNTIL,
-    CALENDAR_LEN, TIE_USD,
+    SUCCESSOR_TRAINING, SUCCESSOR_HOSTING_PER_MONTH, PROMPT, FINETUNE, RAG, FIXED,
+    UNIFORM, TRIANGULAR, PERT, NORMAL, TRAINING_UNTIL, SERVING_UNTIL,
+    TIE_USD,
 )
-from kernels.tables import grid_volume_cdf
+from kernels.tables import clip_and_round, grid_volume_cdf
 
 # Fine-tune phases. PENDING covers both "trained, waiting to go live" and "retraining":
 # in either the traffic is served by prompting. EXITED: the route left its platform
@@ -73,14 +73,6 @@ def draw_gamma(shape, rng):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _clip_and_round(x, low, high, whole):
-    x = min(max(x, low), high)
-    if whole:
-        x = math.floor(x + 0.5)
-    return x
-
-
-@njit(cache=True, nogil=True, inline="always")
 def _triangular(low, mode, high, left, u):
     # inversion; ``left = (mode - low) / (high - low)`` is the CDF at the mode
     if u < left:
@@ -116,7 +108,7 @@ def draw(spec, rng):
         x = spec[1] + spec[2] * rng.standard_normal()
     else:
         x = math.exp(spec[1] + spec[2] * rng.standard_normal())
-    return _clip_and_round(x, spec[5], spec[6], spec[7] != 0.0)
+    return clip_and_round(x, spec[5], spec[6], spec[7] != 0.0)
 
 
 @njit(cache=True, nogil=True)
@@ -133,25 +125,25 @@ def fill_draws(spec, rng, out):
     n = out.shape[0]
     if family == FIXED:
         for i in range(n):
-            out[i] = _clip_and_round(p1, low, high, whole)
+            out[i] = clip_and_round(p1, low, high, whole)
     elif family == UNIFORM:
         for i in range(n):
-            out[i] = _clip_and_round(p1 + (p2 - p1) * rng.random(), low, high, whole)
+            out[i] = clip_and_round(p1 + (p2 - p1) * rng.random(), low, high, whole)
     elif family == TRIANGULAR:
         left = (p2 - p1) / (p3 - p1)
         for i in range(n):
-            out[i] = _clip_and_round(_triangular(p1, p2, p3, left, rng.random()), low, high, whole)
+            out[i] = clip_and_round(_triangular(p1, p2, p3, left, rng.random()), low, high, whole)
     elif family == PERT:
         d_alpha, c_alpha = _gamma_constants(p3)
         d_beta, c_beta = _gamma_constants(p4)
         for i in range(n):
-            out[i] = _clip_and_round(_pert(p1, p2, d_alpha, c_alpha, d_beta, c_beta, rng), low, high, whole)
+            out[i] = clip_and_round(_pert(p1, p2, d_alpha, c_alpha, d_beta, c_beta, rng), low, high, whole)
     elif family == NORMAL:
         for i in range(n):
-            out[i] = _clip_and_round(p1 + p2 * rng.standard_normal(), low, high, whole)
+            out[i] = clip_and_round(p1 + p2 * rng.standard_normal(), low, high, whole)
     else:
         for i in range(n):
-            out[i] = _clip_and_round(math.exp(p1 + p2 * rng.standard_normal()), low, high, whole)
+            out[i] = clip_and_round(math.exp(p1 + p2 * rng.standard_normal()), low, high, whole)
 
 
 @njit(cache=True, nogil=True)

@@ -102,6 +102,15 @@ def table_quantile(x_nodes, u):
     return x_nodes[j] + w * (x_nodes[j + 1] - x_nodes[j])
 
 
+@njit(cache=True, nogil=True, inline="always")
+def clip_and_round(x, low, high, whole):
+    """``x`` clipped to ``[low, high]`` and, for a whole-number input, rounded half up."""
+    x = min(max(x, low), high)
+    if whole:
+        x = math.floor(x + 0.5)
+    return x
+
+
 @njit(cache=True, nogil=True)
 def fill_static(uniforms, tables, columns, low, high, whole, out):
     """Draw static inputs by their tables, clipped and rounded, in one pass over rows.
@@ -129,10 +138,7 @@ def fill_static(uniforms, tables, columns, low, high, whole, out):
         for c in range(d):
             j, w = locate(uniforms[i, c])
             x = tables[c, j] + w * (tables[c, j + 1] - tables[c, j])
-            x = min(max(x, low[c]), high[c])
-            if whole[c]:
-                x = math.floor(x + 0.5)
-            out[i, columns[c]] = x
+            out[i, columns[c]] = clip_and_round(x, low[c], high[c], whole[c])
 
 
 @njit(cache=True, nogil=True)
@@ -175,6 +181,25 @@ def table_cdf(x_nodes, t):
     return _segment_cdf(x_nodes, t, False)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _clipped_cdf(low, high, whole, t):
+    # P(V <= t) where clipping and rounding decide it alone: (0 or 1, t); otherwise
+    # (-1, s), and P(V <= t) is the table's at s: P(X <= t) with s = t, or for a
+    # rounded input P(X < s) with s = floor(t) + 0.5, as floor(c + 0.5) <= t <=> c < s
+    # for c = clip(X) in [low, high] (and c < s <=> X < s, as low < s <= high).
+    if whole:
+        t = math.floor(t) + 0.5
+        if t <= low:
+            return 0.0, t
+        if t > high:
+            return 1.0, t
+    elif t < low:
+        return 0.0, t
+    elif t >= high:
+        return 1.0, t
+    return -1.0, t
+
+
 @njit(cache=True, nogil=True)
 def volume_cdf(x_nodes, low, high, whole, t):
     """P(V <= t) for ``V`` drawn as ``fill_static`` draws: the table, clipped, rounded.
@@ -190,19 +215,10 @@ def volume_cdf(x_nodes, low, high, whole, t):
     t : float
         A value in the input's units.
     """
-    if whole:
-        # floor(c + 0.5) <= t  <=>  c < floor(t) + 0.5, with c = clip(X) in [low, high]
-        half = math.floor(t) + 0.5
-        if half <= low:
-            return 0.0
-        if half > high:
-            return 1.0
-        return _segment_cdf(x_nodes, half, True)  # c < half <=> X < half, as low < half <= high
-    if t < low:
-        return 0.0
-    if t >= high:
-        return 1.0
-    return _segment_cdf(x_nodes, t, False)
+    decided, s = _clipped_cdf(low, high, whole, t)
+    if decided >= 0.0:
+        return decided
+    return _segment_cdf(x_nodes, s, whole)  # rounded: P(X < s); else P(X <= s)
 
 
 
@@ -295,14 +311,7 @@ def grid_volume_cdf(law, t):
     the grid's range (the nodes inside the clamped ends) holds none of.
     """
     low, high, whole, grid, origin, scale, in_octaves = law
-    if whole:
-        t = math.floor(t) + 0.5
-        if t <= low:
-            return 0.0
-        if t > high:
-            return 1.0
-    elif t < low:
-        return 0.0
-    elif t >= high:
-        return 1.0
-    return _grid_cdf(grid, origin, scale, in_octaves, t)
+    decided, s = _clipped_cdf(low, high, whole, t)
+    if decided >= 0.0:
+        return decided
+    return _grid_cdf(grid, origin, scale, in_octaves, s)
