@@ -85,6 +85,11 @@ class Totals:
     exited: np.ndarray
 
 
+# The per-scenario arrays of a Simulation that the kernel fills, in its argument order.
+KERNEL_OUTPUTS = ("cost", "cost_fixed", "cost_slope", "payback", "retrains", "attempts", "failed",
+                  "shutdown_month", "exit_month", "migrated", "exited")
+
+
 @dataclass
 class Simulation:
     """Raw outputs of a run; shapes use k kept scenarios and H months.
@@ -203,8 +208,7 @@ def simulate(settings, *, threads=None, progress=True):
     exited = np.zeros((n_blocks, horizon + 1), dtype=np.int64)  # by exit month; column 0 unused
     no_paths = np.empty((0, n_strategies, horizon))
 
-    kept_outputs = (out.cost, out.cost_fixed, out.cost_slope, out.payback, out.retrains, out.attempts,
-                    out.failed, out.shutdown_month, out.exit_month, out.migrated, out.exited)
+    kept_outputs = tuple(getattr(out, name) for name in KERNEL_OUTPUTS)
     # Each worker thread allocates its block-sized arrays once and reuses them for every
     # block it runs: allocating them per block cost about a third of the run time on
     # the development VM, where freed memory goes back to the system and every fresh
@@ -360,8 +364,7 @@ def _replicates(blocks, cap):
 def _truncate(out, n, kept):
     # a run stopped at its precision target keeps the per-scenario rows it used
     keep = min(n, kept)
-    for name in ("drawn", "cost", "cost_fixed", "cost_slope", "payback", "retrains", "attempts", "failed",
-                 "shutdown_month", "exit_month", "migrated", "exited"):
+    for name in ("drawn", *KERNEL_OUTPUTS):
         setattr(out, name, getattr(out, name)[:keep])
     if len(out.paths) > n:
         out.paths = out.paths[:n]
