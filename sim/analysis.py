@@ -166,6 +166,40 @@ def break_even_volume(cost_fixed, cost_slope, challenger):
     return np.maximum(volume, 0.0)
 
 
+# Below this many scenario-volume cells NumPy counts faster than Numba can start:
+# 0.07 s for 32,768 saved rows x 120 volumes against 0.64 s for Numba's import and
+# cache load in `python -m sim.report` (CPU time, development VM). Both count with
+# the same comparisons, so the choice never changes a count (tested).
+NUMPY_COUNT_CELLS = 16_000_000
+
+
+def count_by_volume_numpy(cost_fixed, cost_slope, volumes, beats_prompt, cheapest, chunk=4096):
+    """``kernels.crossing.count_by_volume`` in NumPy: the same counts, the same outputs.
+
+    Parameters
+    ----------
+    cost_fixed, cost_slope : float64[n, 3]
+        ``A`` (USD) and ``B`` (USD per call/month) of prompt, fine-tune, RAG.
+    volumes : float64[G]
+        Month-1 volumes, calls per month.
+    beats_prompt : int64[2, G]
+        Out: scenarios with ``C_k(V) < C_prompt(V)``, fine-tune and RAG.
+    cheapest : int64[3, G]
+        Out: scenarios whose cheapest strategy at ``V`` is k (the first on ties).
+    """
+    beats_prompt[:] = 0
+    cheapest[:] = 0
+    for start in range(0, cost_fixed.shape[0], chunk):
+        fixed, slope = cost_fixed[start:start + chunk], cost_slope[start:start + chunk]
+        prompt, finetune, rag = (fixed[:, k, None] + volumes * slope[:, k, None] for k in range(3))
+        beats_prompt[0] += np.count_nonzero(finetune < prompt, axis=0)
+        beats_prompt[1] += np.count_nonzero(rag < prompt, axis=0)
+        prompt_cheapest = (prompt <= finetune) & (prompt <= rag)
+        cheapest[0] += np.count_nonzero(prompt_cheapest, axis=0)
+        cheapest[1] += np.count_nonzero(~prompt_cheapest & (finetune <= rag), axis=0)
+    cheapest[2] = cost_fixed.shape[0] - cheapest[0] - cheapest[1]
+
+
 def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), band_sample=20_000):
     """Costs and chances of winning as functions of month-1 volume, from one run.
 
@@ -200,15 +234,19 @@ def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), ban
         costs.partition(order, axis=1)
         low, high = costs[:, below], costs[:, above]
         cost_band[:, :, g] = low + (ranks - below) * (high - low)
-    # One compiled pass over the scenarios instead of NumPy passes per volume: at a
-    # million scenarios and 80 volumes, 0.1 s instead of about 6 s on the development VM.
-    # Imported here: `python -m sim.report` loads Numba only where it draws this picture.
-    from kernels.crossing import count_by_volume
-
+    fixed = np.ascontiguousarray(cost_fixed, dtype=float)
+    slope = np.ascontiguousarray(cost_slope, dtype=float)
     beats = np.empty((2, volumes.size), dtype=np.int64)
     cheapest = np.empty((3, volumes.size), dtype=np.int64)
-    count_by_volume(np.ascontiguousarray(cost_fixed, dtype=float), np.ascontiguousarray(cost_slope, dtype=float),
-                    volumes, beats, cheapest)
+    if n * volumes.size <= NUMPY_COUNT_CELLS:
+        count_by_volume_numpy(fixed, slope, volumes, beats, cheapest)
+    else:
+        # One compiled pass instead of NumPy passes per volume: at a million scenarios
+        # and 80 volumes, 0.1 s instead of about 6 s on the development VM. Imported
+        # here: Numba's start-up is paid only by runs this large.
+        from kernels.crossing import count_by_volume
+
+        count_by_volume(fixed, slope, volumes, beats, cheapest)
     return {"cost_band": cost_band, "p_beats_prompt": beats / n, "p_cheapest": cheapest / n}
 
 

@@ -7,6 +7,8 @@ import numpy as np
 from sim.analysis import (
     Z_975,
     break_even_volume,
+    NUMPY_COUNT_CELLS,
+    count_by_volume_numpy,
     crossing_curves,
     cvar,
     evpi,
@@ -99,6 +101,39 @@ def test_crossing_bands_are_numpys_quantiles_of_the_costs_at_each_volume():
     for g, volume in enumerate(volumes):
         expected = np.quantile(fixed[:777] + volume * slope[:777], band, axis=0).T
         np.testing.assert_array_equal(curves["cost_band"][:, :, g], expected)
+
+
+def test_numpy_counts_equal_the_kernels_with_ties_everywhere():
+    from kernels.crossing import count_by_volume
+
+    # small integers make exact ties between strategies common at integer volumes
+    rng = np.random.default_rng(11)
+    fixed = rng.integers(0, 6, (9_000, 3)).astype(float)
+    slope = rng.integers(0, 4, (9_000, 3)).astype(float)
+    volumes = np.arange(0.0, 9.0)
+    counts = []
+    for count in (count_by_volume, count_by_volume_numpy):
+        beats, cheapest = np.full((2, 9), -1, np.int64), np.full((3, 9), -1, np.int64)
+        count(fixed, slope, volumes, beats, cheapest)
+        counts.append((beats, cheapest))
+    (beats, cheapest), (numpy_beats, numpy_cheapest) = counts
+    np.testing.assert_array_equal(numpy_beats, beats)
+    np.testing.assert_array_equal(numpy_cheapest, cheapest)
+    cost = fixed[:, :, None] + volumes * slope[:, :, None]
+    assert (cost[:, 0] == cost[:, 1]).mean() > 0.05  # ties are really there (8%)
+
+
+def test_crossing_curves_are_the_same_whichever_implementation_counts(monkeypatch):
+    rng = np.random.default_rng(3)
+    fixed, slope = rng.lognormal(9, 1, (2_000, 3)), rng.lognormal(-5, 0.5, (2_000, 3))
+    volumes = np.geomspace(1e3, 1e7, 50)
+    assert 2_000 * volumes.size <= NUMPY_COUNT_CELLS  # NumPy counts these by default
+    by_numpy = crossing_curves(fixed, slope, volumes)
+    monkeypatch.setattr("sim.analysis.NUMPY_COUNT_CELLS", 0)  # now the kernel does
+    by_kernel = crossing_curves(fixed, slope, volumes)
+    for key in ("p_beats_prompt", "p_cheapest"):
+        np.testing.assert_array_equal(by_numpy[key], by_kernel[key])
+    assert 0 < by_numpy["p_beats_prompt"][0].mean() < 1  # the lines do cross here
 
 
 def test_recommendation_needs_the_confidence_against_every_other_strategy():
