@@ -20,7 +20,7 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, PercentFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 from PIL import Image, PngImagePlugin  # noqa: E402
 
@@ -324,6 +324,11 @@ def convergence(results, label=None):
         ax.set_xscale("log")
         if len(n) > 1:  # a run of one replicate is a single point
             ax.set_xlim(n[0], n[-1])
+        # labelled 1-2-5 steps and no minor ticks: a short run's axis gets plain
+        # numbers instead of mathtext minor labels, and the four panels' 150 minor
+        # tick objects cost 0.3 s of the picture's 0.8 s to draw
+        ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
         ax.set_xlabel("scenarios")
     method = results.attrs.get("sampling", "mc")
