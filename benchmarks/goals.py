@@ -8,6 +8,8 @@ Numba cache; its wall time is the median of five. Kernel throughputs are the
 fastest of three in this process (``sim.engine.simulate``, 2 threads on 2 cores).
 The report's rows and the time to answer are ``benchmarks.run``'s ``report_speed``
 and ``time_to_answer`` (one run of each sampling method), whose tables come first.
+After the table, ``benchmarks.profile`` shows where the start-up's and the report's
+time goes.
 """
 
 import os
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import profile
 from benchmarks.run import elapsed, report_speed, settings_for, time_to_answer
 from sim.engine import simulate
 
@@ -95,6 +98,7 @@ def main(answer=None, report=None):
     _row("time to answer, plain MC against the default", "≥ 5× less", f"{ratio:.1f}× ({answer['mc']:.2f} s)",
          ratio >= 5.0)
     print(f"\n(load average when done: {os.getloadavg()[0]:.2f})")
+    profile.main()
 
 
 if __name__ == "__main__":
