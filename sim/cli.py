@@ -26,7 +26,6 @@ import yaml
 from hydra._internal.callbacks import Callbacks  # private: see _guard_directories; pinned <1.4
 from hydra._internal.config_loader_impl import ConfigLoaderImpl  # private: see _one_repository_for_help
 from hydra._internal.hydra import Hydra  # private: see needs_mode_probe; hydra-core is pinned <1.4
-from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.object_type import ObjectType
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
@@ -34,6 +33,7 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim import hydra_compat
 from sim.callbacks import last_failed_jobs, record_failure
 from sim.config import CONF_DIR, ConfigError, describe_omegaconf_error, register, validate
 from sim.distributions import FAMILY_PARAMETERS
@@ -406,7 +406,7 @@ def check_preset_names(argv):
 
 def check_arguments(argv):
     """Hydra's own flags, checked first: an unknown one is one line, not the usage."""
-    parser = get_args_parser()
+    parser = hydra_compat.get_args_parser()
     parser.error = lambda message: _refuse(message)
     parser.parse_args(argv)
 
@@ -475,6 +475,7 @@ def main():
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
     sys.unraisablehook = _quiet_lost_interrupt
+    hydra_compat.install()
     check_arguments(sys.argv[1:])
     check_preset_names(sys.argv[1:])
     _probe_mode_only_when_needed()
