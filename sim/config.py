@@ -14,7 +14,6 @@ from typing import Any, Optional
 
 import numpy as np
 import yaml
-from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -277,8 +276,10 @@ if not OmegaConf.has_resolver("after_start"):
 
 def register():
     """Register the schema with Hydra: ``base_config`` for config.yaml's defaults list."""
-    store = ConfigStore.instance()
-    store.store(name="base_config", node=Config)
+    # imported here: `python -m sim.report` reads the schema's metadata without Hydra
+    from hydra.core.config_store import ConfigStore
+
+    ConfigStore.instance().store(name="base_config", node=Config)
 
 
 def input_metadata():
