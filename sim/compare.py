@@ -394,7 +394,10 @@ def usd(value):
 
 
 def signed_usd(value):
-    return ("+" if value >= 0 else "") + usd(value)
+    """A change in money to the dollar (-$10,893, +$99), to the cent below $10: an
+    interval of a paired change is often narrower than three digits can show."""
+    shown = f"${abs(value):,.0f}" if abs(value) >= 10 else f"${abs(value):.2f}".replace("$0.00", "$0")
+    return ("-" if value < 0 else "+") + shown
 
 
 def _points(p):
@@ -603,7 +606,9 @@ def picture(comparison):
     right.xaxis.set_major_locator(MaxNLocator(5, symmetric=True))
     right.set_ylim(-2.6, 0.7)
     how = "paired" if comparison["paired_all"] else "independent"
-    right.set_title(f"Change of mean cost, B − A (USD, discounted)\n{how} 95% intervals", fontsize=9.5)
+    widest = max((r["ci95"][1] - r["ci95"][0] for r in cost.values() if r["ci95"] is not None), default=0.0)
+    right.set_title(f"Change of mean cost, B − A (USD, discounted)\n{how} 95% intervals"
+                    + (", narrower than the dots" if widest < 0.02 * span else ""), fontsize=9.5)
     right.grid(axis="x", alpha=0.3)
     a, b = comparison["a"], comparison["b"]
     differing = ", ".join(f"{k}: {va} → {vb}" for k, va, vb in comparison["inputs"] if k not in NO_EFFECT)
