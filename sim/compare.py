@@ -135,8 +135,9 @@ def pairing(a, b):
     Scenarios run in blocks of 8,192 whose streams are children of the seed, one
     stream per random component (``sim.sampling``): scenario i's draws depend on
     the seed, the sampling method, the correlations (their shuffles) and, under a
-    Sobol net, on which inputs are drawn (the net's dimensions); a Latin hypercube's
-    or Sobol net's last replicate depends on its size too.
+    Sobol net, on which inputs are drawn (the net's dimensions). A Latin hypercube's
+    last replicate depends on its size too (its strata); a Sobol run's last replicate
+    is the first points of the whole replicate's net, the same in a longer run.
 
     Returns
     -------
@@ -162,8 +163,8 @@ def pairing(a, b):
     if rows < 2:
         return 0, "a run saved fewer than two per-scenario rows (saved_scenarios)"
     note = f"the first {rows:,} scenarios, the rows both results.nc hold"
-    if methods[0] != "mc" and a.scenarios != b.scenarios:
-        # a replicate cut short by the run's end is another design: keep whole ones
+    if methods[0] == "lhs" and a.scenarios != b.scenarios:
+        # a hypercube cut short by the run's end has other strata: keep whole replicates
         whole = min(a.scenarios, b.scenarios) // _replicate_size(a) * _replicate_size(a)
         if whole < rows:
             rows, note = whole, f"the first {whole:,} scenarios (whole replicates of both runs)"
@@ -377,7 +378,8 @@ def verdict(comparison):
                       else f"the recommendation changes from “{ra}” to “{rb}”")
     per = comparison["per_scenario"]
     if per is not None and all(s["p_unchanged"] == 1.0 for s in per["strategies"].values()):
-        return f"No difference: every strategy costs the same in B as in A in every scenario; {recommendation}."
+        return (f"No difference: every strategy costs the same in B as in A in each of the {per['rows']:,}"
+                f" scenarios compared; {recommendation}.")
     if not changed:
         return f"No detectable change in any strategy's mean cost; {recommendation}."
     sentence = "; ".join(changed) + f"; {recommendation}."

@@ -21,13 +21,13 @@ from sim.compare import CompareError, compare, load, main, run_comparison
 from sim.run import run
 from sim.storage import read_results, write_dataset
 
-BASE = ["pricing=serverless-lora-8b", "scenarios=3000", "report=false", "start=2026-12"]
+BASE = ["pricing=serverless-lora-8b", "report=false", "start=2026-12"]
 CHEAPER = ["pricing.finetuned_input=0.144"]
 
 
-def _run(directory, overrides):
+def _run(directory, overrides, scenarios=3000):
     with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
-        cfg = compose(config_name="config", overrides=[*BASE, *overrides])
+        cfg = compose(config_name="config", overrides=[*BASE, f"scenarios={scenarios}", *overrides])
     run(cfg, directory, progress=False)
     return directory
 
@@ -41,6 +41,7 @@ def runs(tmp_path_factory):
         "mc_again": _run(root / "mc_again", ["sampling=mc"]),
         "auto_a": _run(root / "auto_a", []),
         "auto_b": _run(root / "auto_b", CHEAPER),
+        "auto_longer": _run(root / "auto_longer", [], scenarios=5000),
     }
 
 
@@ -99,8 +100,21 @@ def test_runs_of_other_sampling_are_compared_unpaired_and_say_why(runs):
     assert ("sampling", "mc", "auto") in comparison["inputs"]
 
 
+def test_a_longer_run_shares_its_first_scenarios_but_compares_its_totals_unpaired(runs):
+    # 3,000 scenarios end in a replicate of 952: the first points of the 1,024 that
+    # the longer run draws with the same scramble
+    comparison = compare(load(runs["auto_a"]), load(runs["auto_longer"]))
+
+    assert comparison["paired"] and not comparison["paired_all"]
+    assert comparison["per_scenario"]["rows"] == 3000
+    for s in comparison["per_scenario"]["strategies"].values():
+        assert (s["differences"] == 0).all()
+    assert {r["interval"] for r in comparison["changes"]} == {"independent"}
+    assert comparison["inputs"] == [("scenarios", "3000", "5000")]
+
+
 def test_refuses_other_horizons_in_one_line(runs, tmp_path, capsys):
-    other = _run(tmp_path / "h12", ["scenarios=1000", "horizon_months=12"])
+    other = _run(tmp_path / "h12", ["horizon_months=12"], scenarios=1000)
     with pytest.raises(SystemExit) as stop:
         main([str(runs["mc_a"]), str(other), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
