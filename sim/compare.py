@@ -479,8 +479,8 @@ def _interval_note(comparison):
         method = ("the CLT on the saved rows' per-scenario differences over every scenario"
                   if comparison["per_scenario"]["rule"].startswith("plain") else
                   "the difference of the two runs' replicate totals, replicate by replicate (Student's t)")
-        return ("Interval *paired*: the runs share every scenario, so the change of a mean or probability takes"
-                f" {method}. Interval *independent*: each run's own interval combined as for independent"
+        return ("Interval **paired**: the runs share every scenario, so the change of a mean or probability takes"
+                f" {method}. Interval **independent**: each run's own interval combined as for independent"
                 " estimates (Newcombe/MOVER); for quantiles and CVaR this ignores the shared scenarios and"
                 " errs wide.")
     return ("Intervals combine each run's own 95% interval as for independent estimates (Newcombe/MOVER,"
