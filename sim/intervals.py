@@ -242,3 +242,36 @@ def replicate_interval(sums, sizes, confidence=0.95, running=False):
         estimate, half = estimate[0], half[0]
     estimate = estimate + centre
     return estimate, estimate - half, estimate + half
+
+
+def independent_difference_interval(estimate_a, interval_a, estimate_b, interval_b):
+    """Interval of ``b - a`` for two independent estimates, from each one's own interval.
+
+    Newcombe's construction (his hybrid score interval of a difference of proportions,
+    ``sim.drivers.difference_interval``, is the case of two Wilson intervals), which
+    Zou and Donner (2008, "MOVER") showed holds for any two independent estimates with
+    intervals of the same level, symmetric or not (a quantile's order statistics, a
+    t interval):
+    ``d - sqrt((b - l_b)^2 + (u_a - a)^2)``, ``d + sqrt((u_b - b)^2 + (a - l_a)^2)``.
+    For two runs that share their random numbers the estimates are positively
+    correlated and this interval is conservative (too wide).
+
+    Parameters
+    ----------
+    estimate_a, estimate_b : float
+        The two estimates, in one unit.
+    interval_a, interval_b : [low, high] or None
+        Their 95% intervals (a bound None where it is infinite).
+
+    Returns
+    -------
+    list of float or None
+        ``[low, high]`` of ``estimate_b - estimate_a``; None where either interval is
+        missing or open.
+    """
+    if interval_a is None or interval_b is None or None in (*interval_a, *interval_b):
+        return None
+    (low_a, high_a), (low_b, high_b) = interval_a, interval_b
+    a, b = float(estimate_a), float(estimate_b)
+    d = b - a
+    return [d - math.hypot(b - low_b, high_a - a), d + math.hypot(high_b - b, a - low_a)]

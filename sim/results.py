@@ -25,6 +25,10 @@ from sim.summary import drawn_inputs
 
 CHALLENGERS = ("finetune", "rag")
 MODEL_REFERENCE = "payback decision model (MODEL.md): prompting vs fine-tuning vs RAG"
+# The version of MODEL.md a run computes: the day it last changed what is computed
+# (commit cf690c3, the provider calendar). Bump it with every such change to MODEL.md;
+# ``python -m sim.compare`` refuses to compare runs of two versions.
+MODEL_VERSION = "2026-11-29"
 
 
 def _var(dims, data, units, description, **attrs):
@@ -235,6 +239,7 @@ def to_dataset(settings, simulation, run_info=None):
         "calendar_events": json.dumps(events),
         "title": "payback: Monte Carlo costs of prompting, fine-tuning and RAG",
         "model": MODEL_REFERENCE,
+        "model_version": MODEL_VERSION,
         "seed": _integer_attribute(settings.seed),
         "scenarios": _integer_attribute(n),
         "kept_scenarios": _integer_attribute(kept),

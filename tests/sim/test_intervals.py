@@ -16,6 +16,7 @@ from scipy import stats
 
 from sim.analysis import cvar, evpi
 from sim.intervals import (
+    independent_difference_interval,
     binomial_quantile,
     cvar_interval,
     evpi_interval,
@@ -147,3 +148,17 @@ def test_a_run_mean_prompting_cost_interval_covers_its_closed_form():
     ))
     assert settings.integrate_volume
     assert simulation.totals.cost_sum[0] / simulation.scenarios == pytest.approx(truth, rel=1e-12)
+
+
+def test_independent_difference_interval_is_newcombes_for_two_wilson_intervals():
+    from sim.analysis import wilson_interval
+    from sim.drivers import difference_interval
+
+    a, b, n = 0.3, 0.45, 400
+    ci_a = [float(v) for v in wilson_interval(a * n, n)]
+    ci_b = [float(v) for v in wilson_interval(b * n, n)]
+    assert independent_difference_interval(a, ci_a, b, ci_b) == pytest.approx(list(difference_interval(b, a, n, n)))
+    # symmetric intervals of half-widths 3 and 4: the difference's half-width is 5
+    assert independent_difference_interval(10.0, [7.0, 13.0], 12.0, [8.0, 16.0]) == pytest.approx([-3.0, 7.0])
+    assert independent_difference_interval(1.0, None, 2.0, [1.0, 3.0]) is None
+    assert independent_difference_interval(1.0, [0.0, None], 2.0, [1.0, 3.0]) is None
