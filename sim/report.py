@@ -96,12 +96,9 @@ def render(results, summary):
     """The report as Markdown text: headline, key numbers, pictures, assumptions."""
     h = summary["horizon_months"]
     rec = summary["recommendation"]
+    # the answer first, for the reader who stops there; then which run gave it
     lines = [
         "# payback report",
-        "",
-        f"Run: {summary['run']['label']}",
-        "",
-        f"Command: `{summary['run']['command'] or '(run from Python)'}`, started {summary['run']['start_time']}.",
         "",
         f"**{summary['headline']}**",
         "",
@@ -109,6 +106,10 @@ def render(results, summary):
         f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
         "",
         *_calendar_lead(summary),
+        f"Run: {summary['run']['label']}",
+        "",
+        f"Command: `{summary['run']['command'] or '(run from Python)'}`, started {summary['run']['start_time']}.",
+        "",
         f"{summary['scenarios']:,} scenarios over {h} months, seed {summary['seed']}, "
         f"discounted at {summary['discount_rate']:.1%} a year. Money is USD, discounted to month 1."
         + _sample_note(summary, results.sizes.get("scenario", 0)),
