@@ -50,8 +50,9 @@ li { margin: 0.2rem 0; }
   h1 + p, blockquote, th, tr:nth-child(even) td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   img, blockquote, tr, li { break-inside: avoid; page-break-inside: avoid; }
-  img { max-height: 120mm; width: auto; margin: 0.3rem auto 0.8rem; }
-  table { font-size: 7.5pt; }
+  /* full width (the tallest picture, drivers.png, is then 171 mm on A4), never taller than a page */
+  img { max-height: 250mm; margin: 0.3rem auto 0.8rem; }
+  table { font-size: 8.5pt; }
   th, td { padding: 0.12rem 0.3rem; }
   thead { display: table-header-group; }
 }
