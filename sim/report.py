@@ -1,5 +1,6 @@
-"""``report.md`` of a run, and ``python -m sim.report RUN_DIR`` to redraw pictures and
-report from a saved ``results.nc`` without simulating again.
+"""``report.md`` of a run (and from it ``report.html``, see ``sim.report_html``), and
+``python -m sim.report RUN_DIR`` to redraw pictures and reports from a saved
+``results.nc`` without simulating again.
 
 Both are drawn from what ``results.nc`` holds (its saved rows and the summary in its
 attrs), so that the redrawn report and pictures are the run's own.
@@ -15,6 +16,7 @@ from omegaconf import OmegaConf
 from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
 from sim.plots import ROW_PICTURES, calls, draw_all, drawable, usd
+from sim.report_html import write_html
 from sim.storage import WriteError, atomic_path, read_results
 from sim.summary import STRATEGY_NAMES, summarize
 
@@ -96,12 +98,9 @@ def render(results, summary):
     """The report as Markdown text: headline, key numbers, pictures, assumptions."""
     h = summary["horizon_months"]
     rec = summary["recommendation"]
+    # the answer first, for the reader who stops there; then which run gave it
     lines = [
         "# payback report",
-        "",
-        f"Run: {summary['run']['label']}",
-        "",
-        f"Command: `{summary['run']['command'] or '(run from Python)'}`, started {summary['run']['start_time']}.",
         "",
         f"**{summary['headline']}**",
         "",
@@ -109,6 +108,10 @@ def render(results, summary):
         f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
         "",
         *_calendar_lead(summary),
+        f"Run: {summary['run']['label']}",
+        "",
+        f"Command: `{summary['run']['command'] or '(run from Python)'}`, started {summary['run']['start_time']}.",
+        "",
         f"{summary['scenarios']:,} scenarios over {h} months, seed {summary['seed']}, "
         f"discounted at {summary['discount_rate']:.1%} a year. Money is USD, discounted to month 1."
         + _sample_note(summary, results.sizes.get("scenario", 0)),
@@ -318,15 +321,19 @@ def _sample_note(summary, rows):
 
 
 def write_report(results, summary, run_dir):
-    """Draw the pictures into ``run_dir/plots`` and write ``run_dir/report.md``."""
+    """Draw the pictures into ``run_dir/plots``, write ``run_dir/report.md`` and, from the
+    same text and pictures, the self-contained ``run_dir/report.html``."""
     run_dir = Path(run_dir)
     draw_all(results, summary, run_dir / PLOTS)
+    markdown = render(results, summary)
     with atomic_path(run_dir / "report.md") as temporary:
-        temporary.write_text(render(results, summary))
+        temporary.write_text(markdown)
+    write_html(markdown, run_dir, f"payback report: {summary['run']['label']}")
 
 
 def main(argv=None):
-    """``python -m sim.report RUN_DIR``: redraw pictures and report from ``results.nc``."""
+    """``python -m sim.report RUN_DIR``: redraw the pictures, report.md and report.html
+    (one self-contained page to forward or print) from ``results.nc``."""
     parser = argparse.ArgumentParser(prog="python -m sim.report", description=main.__doc__)
     parser.add_argument("run_dir", type=Path, help="a run directory holding results.nc")
     args = parser.parse_args(argv)
@@ -351,7 +358,7 @@ def main(argv=None):
     except WriteError as error:
         print(f"payback: error: {error}", file=sys.stderr)
         sys.exit(2)
-    print(f"wrote {args.run_dir / 'report.md'} and {args.run_dir / PLOTS}/")
+    print(f"wrote {args.run_dir / 'report.md'}, {args.run_dir / 'report.html'} and {args.run_dir / PLOTS}/")
 
 
 if __name__ == "__main__":

@@ -421,7 +421,7 @@ def test_a_run_directory_that_is_a_file_is_refused(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["results.nc", "summary.json", "report.md"])
+@pytest.mark.parametrize("name", ["results.nc", "summary.json", "report.md", "report.html"])
 def test_a_full_disk_is_one_line_naming_the_file_and_leaves_no_partial_or_mix(tmp_path, name):
     # no tmpfs to fill here: the rename of one file fails as on a full disk
     script = (

@@ -72,6 +72,7 @@ def test_sim_report_redraws_the_same_report_from_results_nc(run_dir, tmp_path):
     done = subprocess.run([sys.executable, "-m", "sim.report", str(copy)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (copy / "report.md").read_bytes() == (run_dir / "report.md").read_bytes()
+    assert (copy / "report.html").read_bytes() == (run_dir / "report.html").read_bytes()
     assert sorted(p.name for p in (copy / "plots").iterdir()) == sorted(PICTURES)
     for name in PICTURES:  # byte for byte: drawn from the same rows and summary
         assert (copy / "plots" / name).read_bytes() == (run_dir / "plots" / name).read_bytes(), name
@@ -103,6 +104,8 @@ def test_a_run_saving_no_row_reports_without_the_pictures_of_distributions(tmp_p
     done = subprocess.run([sys.executable, "-m", "sim.report", str(copy)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (copy / "report.md").read_bytes() == (tmp_path / "run" / "report.md").read_bytes()
+    assert (copy / "report.html").read_bytes() == (tmp_path / "run" / "report.html").read_bytes()
+    assert (copy / "report.html").read_text(encoding="utf-8").count("<img ") == len(drawn)
 
 
 def test_sim_report_summarizes_a_results_nc_written_before_the_summary_was_in_it(run_dir, tmp_path):
