@@ -16,10 +16,9 @@ each run's own intervals are combined as for independent estimates
 """
 
 import argparse
-import base64
-import html
 import json
 import math
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +29,9 @@ from omegaconf import OmegaConf
 from kernels.layout import TIE_USD
 from sim.analysis import wilson_interval
 from sim.intervals import independent_difference_interval, mean_interval, replicate_interval
-from sim.storage import WriteError, atomic_path, read_results
-from sim.summary import STRATEGY_NAMES, drawn_inputs, summarize
+from sim.report_html import render_html
+from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
+from sim.summary import STRATEGY_NAMES, drawn_inputs
 
 STRATEGIES = ("prompt", "finetune", "rag")
 CHALLENGERS = ("finetune", "rag")
@@ -70,23 +70,11 @@ def load(run_dir):
         When ``run_dir`` holds no ``results.nc`` or one that is not a readable
         payback results file (truncated, empty, another program's).
     """
-    run_dir = Path(run_dir)
-    path = run_dir / "results.nc"
-    if not path.is_file():
-        raise CompareError(f"{run_dir}: not a run directory (no results.nc)")
     try:
-        results = read_results(path)
-        for key in ("horizon_months", "seed", "scenarios", "config"):
-            results.attrs[key]  # noqa: B018 (a KeyError names what is missing)
-        # a results.nc written before the summary was embedded holds every kept row
-        summary = json.loads(results.attrs["summary"]) if "summary" in results.attrs else summarize(results)
-    except Exception as error:  # truncated, empty or another program's file: any reader error
-        if isinstance(error, KeyError):
-            reason = f"no {error.args[0]!r}"
-        else:
-            reason = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CompareError(f"{path}: not a readable payback results file ({reason})") from None
-    return Run(run_dir, results, summary)
+        results, summary = read_run(run_dir, required=("horizon_months", "seed", "scenarios", "config"))
+    except UnreadableRun as error:
+        raise CompareError(str(error)) from None
+    return Run(Path(run_dir), results, summary)
 
 
 def check_comparable(a, b):
@@ -510,43 +498,6 @@ def markdown(items):
     return "\n".join(lines)
 
 
-CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:72rem;
-margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}table{border-collapse:collapse;margin:0.5rem 0 1rem}
-th,td{border:1px solid #ccc;padding:0.25rem 0.6rem;text-align:left;vertical-align:top}th{background:#f3f3f3}
-td{font-variant-numeric:tabular-nums}code{background:#f5f5f5;padding:0 0.2rem}img{max-width:100%}"""
-
-
-def _inline(text):
-    # the few Markdown marks the blocks use: **bold** and `code`, after escaping
-    text = html.escape(text)
-    parts = text.split("`")
-    text = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
-    parts = text.split("**")
-    return "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
-
-
-def html_page(items, png):
-    """A self-contained page: inline CSS, the picture as base64 PNG, no script, no request."""
-    body = []
-    for kind, *content in items:
-        if kind in ("h1", "h2"):
-            body.append(f"<{kind}>{_inline(content[0])}</{kind}>")
-        elif kind == "p":
-            body.append(f"<p>{_inline(content[0])}</p>")
-        elif kind == "table":
-            header, rows = content
-            body.append("<table><thead><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in header)
-                        + "</tr></thead><tbody>")
-            body += ["<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in rows]
-            body.append("</tbody></table>")
-        elif kind == "img":
-            data = base64.b64encode(png).decode("ascii")
-            body.append(f'<p><img alt="{html.escape(content[0]["alt"])}" src="data:image/png;base64,{data}"></p>')
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<title>payback: comparison of two runs</title>"
-            f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
-
-
 # ---------------------------------------------------------------- picture
 
 def picture(comparison):
@@ -612,7 +563,7 @@ def picture(comparison):
     right.set_title(f"Change of mean cost, B − A (USD, discounted)\n{how} 95% intervals"
                     + (", narrower than the dots" if widest < 0.02 * span else ""), fontsize=9.5)
     right.grid(axis="x", alpha=0.3)
-    a, b = comparison["a"], comparison["b"]
+    a = comparison["a"]
     differing = ", ".join(f"{k}: {va} → {vb}" for k, va, vb in comparison["inputs"] if k not in NO_EFFECT)
     _heading(fig, comparison["verdict"], f"A → B: {differing or 'no input differs'}  ({a['label']})")
     return _png(fig)
@@ -644,7 +595,8 @@ def write(comparison, out_dir, *, overwrite=False):
     items = blocks(comparison, {"name": "compare.png", "alt": comparison["verdict"]})
     try:
         for name, data in (("compare.png", png), ("compare.md", markdown(items).encode()),
-                           ("compare.html", html_page(items, png).encode())):
+                           ("compare.html", render_html(markdown(items), {"compare.png": png},
+                                                        "payback: comparison of two runs").encode())):
             with atomic_path(out_dir / name) as temporary:
                 temporary.write_bytes(data)
     except WriteError as error:
@@ -659,6 +611,17 @@ def run_comparison(run_a, run_b):
 
 def main(argv=None):
     """``python -m sim.compare RUN_A RUN_B``: what changes from run A to run B."""
+    try:
+        _main(argv)
+    except KeyboardInterrupt:  # every file is written under a temporary name first
+        print("payback: interrupted; nothing half-written was left", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:  # `payback-compare A B | head`: the reader left, the files are written
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
+
+
+def _main(argv):
     parser = argparse.ArgumentParser(prog="payback-compare", description=main.__doc__)
     parser.add_argument("run_a", type=Path, help="the first run directory (A)")
     parser.add_argument("run_b", type=Path, help="the second run directory (B)")
@@ -686,8 +649,4 @@ def _refuse(message):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:  # every file is written under a temporary name first
-        print("payback: interrupted; nothing half-written was left", file=sys.stderr)
-        sys.exit(130)
+    main()

@@ -7,7 +7,6 @@ attrs), so that the redrawn report and pictures are the run's own.
 """
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -17,8 +16,8 @@ from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
 from sim.plots import ROW_PICTURES, calls, draw_all, drawable, usd
 from sim.report_html import write_html
-from sim.storage import WriteError, atomic_path, read_results
-from sim.summary import STRATEGY_NAMES, summarize
+from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
+from sim.summary import STRATEGY_NAMES
 
 PLOTS = "plots"
 
@@ -337,21 +336,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m sim.report", description=main.__doc__)
     parser.add_argument("run_dir", type=Path, help="a run directory holding results.nc")
     args = parser.parse_args(argv)
-    path = args.run_dir / "results.nc"
-    if not path.is_file():
-        print(f"payback: error: run_dir: no results.nc in {args.run_dir}", file=sys.stderr)
-        sys.exit(2)
     try:
-        results = read_results(path)
-        # the run's own summary, from every kept row; a results.nc written before it was
-        # embedded holds every kept row, from which the same summary follows
-        summary = json.loads(results.attrs["summary"]) if "summary" in results.attrs else summarize(results)
-    except Exception as error:  # truncated, empty or another program's file: any reader error
-        if isinstance(error, KeyError):
-            reason = f"no {error.args[0]!r}"
-        else:
-            reason = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
-        print(f"payback: error: {path}: not a readable payback results file ({reason})", file=sys.stderr)
+        results, summary = read_run(args.run_dir)
+    except UnreadableRun as error:
+        print(f"payback: error: {error}", file=sys.stderr)
         sys.exit(2)
     try:
         write_report(results, summary, args.run_dir)

@@ -218,6 +218,49 @@ def _as_netcdf3(results):
     return results.assign(converted) if converted else results
 
 
+class UnreadableRun(ValueError):
+    """A directory without a readable payback ``results.nc``; the message is one line."""
+
+
+def read_run(run_dir, required=()):
+    """A run directory's ``results.nc``, fully in memory, and the run's summary.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        A run directory.
+    required : sequence of str
+        Attributes the caller needs; a file without one is refused.
+
+    Raises
+    ------
+    UnreadableRun
+        When ``run_dir`` holds no ``results.nc``, or one that is not a readable payback
+        results file (truncated, empty, another program's, or missing ``required``).
+    """
+    run_dir = Path(run_dir)
+    path = run_dir / "results.nc"
+    if not path.is_file():
+        raise UnreadableRun(f"{run_dir}: not a run directory (no results.nc)")
+    try:
+        results = read_results(path)
+        for key in required:
+            results.attrs[key]  # noqa: B018 (a KeyError names what is missing)
+        if "summary" in results.attrs:
+            summary = json.loads(results.attrs["summary"])
+        else:  # written before the summary was embedded: it holds every kept row, which give it
+            from sim.summary import summarize
+
+            summary = summarize(results)
+    except Exception as error:  # truncated, empty or another program's file: any reader error
+        if isinstance(error, KeyError):
+            reason = f"no {error.args[0]!r}"
+        else:
+            reason = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UnreadableRun(f"{path}: not a readable payback results file ({reason})") from None
+    return results, summary
+
+
 def read_results(path):
     """Open a run's ``results.nc`` (NetCDF3 or NetCDF4) fully into memory."""
     import xarray as xr  # here: the CLI imports this module before it knows it needs xarray
