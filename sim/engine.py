@@ -23,6 +23,7 @@ import os
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as ResultTimeout  # not the built-in before Python 3.11
 from dataclasses import dataclass
 
 import numpy as np
@@ -307,7 +308,7 @@ def simulate(settings, *, threads=None, progress=True):
                     try:
                         bar.update(future.result(timeout=STOP_POLL))
                         break
-                    except TimeoutError:
+                    except ResultTimeout:
                         check_stop()
                 check_stop()
                 if targets is not None and (block + 1 >= MIN_BLOCKS or block + 1 == n_blocks):

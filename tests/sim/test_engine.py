@@ -133,6 +133,18 @@ def test_same_numbers_for_one_and_two_threads(default_settings):
     assert one.beats[0].max() > 0  # the comparison is not vacuous: some scenarios pay back
 
 
+def test_blocks_slower_than_the_stop_poll_give_the_same_numbers(default_settings, monkeypatch):
+    # every wait for a block times out several times: the engine must take the
+    # futures' timeout for "not yet" (on Python 3.10 it is not the built-in
+    # TimeoutError, and a first run compiling the kernel ended in an internal error)
+    from sim import engine
+
+    polled = engine.simulate(default_settings, threads=2, progress=False)
+    monkeypatch.setattr(engine, "STOP_POLL", 1e-6)
+    impatient = engine.simulate(default_settings, threads=2, progress=False)
+    np.testing.assert_array_equal(impatient.cost, polled.cost)
+
+
 def test_streamed_totals_equal_the_statistics_of_every_scenario(default_settings):
     from dataclasses import replace
 
