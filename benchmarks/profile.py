@@ -75,7 +75,7 @@ def timed(what, work):
     return out
 timed("import xarray (and pandas)", lambda: __import__("xarray"))
 timed("import matplotlib.pyplot", lambda: __import__("matplotlib.pyplot"))
-timed("import sim.config (Hydra, OmegaConf)", lambda: __import__("sim.config"))
+timed("import sim.config (OmegaConf, the schema)", lambda: __import__("sim.config"))
 from sim import plots, report
 from sim.storage import read_results
 run_dir = Path(sys.argv[1])
@@ -104,7 +104,8 @@ def main():
     print("| step | seconds |")
     print("| --- | ---: |")
     for package, seconds in sorted(imports.items(), key=lambda item: -item[1]):
-        print(f"| executing {package}'s modules on import | {seconds:.2f} |")
+        who = "other packages'" if package == "other" else f"{package}'s"
+        print(f"| executing {who} modules on import | {seconds:.2f} |")
     print(f"| everything else (interpreter, composing, Numba's cache, simulating, writing) "
           f"| {wall - sum(imports.values()):.2f} |")
     print(f"| **wall time** | **{wall:.2f}** |")
