@@ -15,6 +15,7 @@ from omegaconf import OmegaConf
 from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
 from sim.plots import ROW_PICTURES, calls, draw_all, drawable, usd
+from sim.progress import phase
 from sim.storage import WriteError, atomic_path, read_results
 from sim.summary import STRATEGY_NAMES, summarize
 
@@ -320,9 +321,10 @@ def _sample_note(summary, rows):
 def write_report(results, summary, run_dir):
     """Draw the pictures into ``run_dir/plots`` and write ``run_dir/report.md``."""
     run_dir = Path(run_dir)
-    draw_all(results, summary, run_dir / PLOTS)
-    with atomic_path(run_dir / "report.md") as temporary:
-        temporary.write_text(render(results, summary))
+    with phase("report", f"drawing {len(drawable(results))} pictures into {PLOTS}/, and report.md"):
+        draw_all(results, summary, run_dir / PLOTS)
+        with atomic_path(run_dir / "report.md") as temporary:
+            temporary.write_text(render(results, summary))
 
 
 def main(argv=None):
