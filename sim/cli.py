@@ -295,18 +295,28 @@ def _task(cfg):
             abandon_run()
             _refuse(error)
         _single_runs_done.append(output_dir)
+        _job_finished()
         return summary
     try:
         from sim.run import run
 
-        return run(_validate_job(cfg, hydra_config), output_dir, run_info=describe_run(hydra_config))
+        summary = run(_validate_job(cfg, hydra_config), output_dir, run_info=describe_run(hydra_config))
     except Exception as error:  # one failed job must not take the rest of the sweep down
         record_failure(output_dir, error)
         if isinstance(error, ConfigError):
             log.error("job failed: %s", error)
         else:
             log.exception("job failed")
-        return None
+        summary = None
+    _job_finished()
+    return summary
+
+
+def _job_finished():
+    # A finished job is kept whole: a signal from now on (between two jobs of a sweep,
+    # or while the process ends) takes back nothing of it. Until this, a signal that
+    # came while Hydra set up the next job took back the last finished one's files.
+    _active_job.update(run_dir=None, mark=len(published()))
 
 
 def describe_hydra_error(error):
