@@ -24,6 +24,7 @@ of a sweep still running, or a second resume, is refused.
 
 import logging
 import shutil
+import sys
 from pathlib import Path
 from types import MethodType
 
@@ -132,6 +133,7 @@ def _sweep_only(todo, sweep_dir, plan):
 
     def instantiate_sweeper(self, **kwargs):
         sweeper = instantiate(self, **kwargs)
+        # a plan is recorded under the basic sweeper only (sim.plan.expand), so this is it
         assert isinstance(sweeper, Sweeper) and hasattr(sweeper, "validate_batch_is_legal"), type(sweeper)
         sweeper.sweep = MethodType(_launch_only(todo, sweep_dir, plan), sweeper)
         return sweeper
@@ -152,8 +154,6 @@ def resume(sweep_dir):
     sim.plan.PlanError
         When the sweep has no readable plan, or its jobs are not named by number.
     """
-    import sys
-
     from sim import cli
     from sim.sweep import aggregate
 

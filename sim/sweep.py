@@ -362,7 +362,7 @@ def main(argv=None):
 
         try:
             sys.exit(resume(args.sweep_dir))
-        except PlanError as error:
+        except (PlanError, WriteError) as error:
             _refuse(error)
     try:
         failed = aggregate(args.sweep_dir)
