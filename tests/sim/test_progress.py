@@ -54,7 +54,8 @@ def test_a_run_off_a_terminal_logs_progress_and_phases_to_its_log(tmp_path):
     assert "\r" not in done.stderr and "simulating" not in done.stderr  # no bar off a terminal
     found = [LINE.search(line) for line in log.splitlines()]
     counts = [int(m[1].replace(",", "")) for m in found if m]
-    assert len(counts) >= 3 and counts == sorted(counts) and len(set(counts)) == len(counts), counts
+    # monotone; a count may repeat when a block outlasts the interval (the elapsed time moved on)
+    assert len(set(counts)) >= 3 and counts == sorted(counts), counts
     assert counts[-1] == 120_000 and all(m[2] == "120,000" for m in found if m)
     *before, last = [m for m in found if m]
     assert last[3] == "100" and last[5] is None  # all done: no ETA
