@@ -8,7 +8,9 @@ import sys
 import pytest
 
 from sim import progress
+from sim.config import ConfigError, validate
 from sim.progress import ProgressLog, duration, phase
+from tests.conftest import configure
 
 LINE = re.compile(r"simulated ([\d,]+) of ([\d,]+) scenarios \((\d+)%\), ([\d.]+ s|\d+ min \d+ s) elapsed(, ETA .+)?$")
 
@@ -66,3 +68,10 @@ def test_a_run_off_a_terminal_logs_progress_and_phases_to_its_log(tmp_path):
         assert fragment in log, fragment
     assert log.index("simulated 120,000 of 120,000") < log.index("analysis:") < log.index("report: done")
     assert "simulated 120,000 of 120,000 scenarios (100%)" in done.stdout  # and on the console
+
+
+@pytest.mark.parametrize("seconds", [0, -1, 86_401])
+def test_progress_seconds_is_a_positive_number_of_seconds(seconds):
+    with pytest.raises(ConfigError, match=r"^progress_seconds: .* is not a number of seconds in \(0, 86400\]$"):
+        validate(configure(progress_seconds=seconds))
+    assert validate(configure(progress_seconds=0.5)).progress_seconds == 0.5

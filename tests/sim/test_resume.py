@@ -12,9 +12,10 @@ import pytest
 import yaml
 
 from sim.plan import PLAN_FILE, read_plan
-from sim.resume import consecutive
+from sim.resume import clear, consecutive, pending
 from sim.storage import read_results
 from sim.sweep import main, read_jobs
+from tests.conftest import fake_summary
 
 # 4 points, jobs of about a second each here: long enough for a signal to land inside one
 POINTS = ["seed=1,2", "workload.calls_per_month=1e6,3e6"]
@@ -161,3 +162,28 @@ def test_missing_jobs_run_in_batches_of_consecutive_numbers():
     jobs = [{"job": n} for n in (1, 2, 3, 5, 7, 8)]
     assert [(first, [j["job"] for j in batch]) for first, batch in consecutive(jobs)] == [
         (1, [1, 2, 3]), (5, [5]), (7, [7, 8])]
+
+
+def test_only_a_job_with_its_summary_is_done_and_a_retry_starts_from_its_log_only(tmp_path):
+    write_plan(tmp_path, jobs=[{"job": n, "overrides": [f"seed={n}"]} for n in range(4)])
+
+    def job(number, *files):
+        directory = tmp_path / str(number)
+        (directory / ".hydra").mkdir(parents=True)
+        (directory / ".hydra" / "overrides.yaml").write_text(f"- seed={number}\n")
+        (directory / "payback.log").write_text("the first attempt\n")
+        for name in files:
+            content = {"summary.json": fake_summary(0.5), "failure.json": {"error": "ValueError: no"}}.get(name)
+            (directory / name).write_text(json.dumps(content) if content else "x")
+        return directory
+
+    job(0, "results.nc", "summary.json")  # finished: summary.json is written last
+    killed = job(1, "results.nc", ".report.md.999999999.partial")  # killed -9 while writing its report
+    job(2, "failure.json")
+    todo = pending(tmp_path, read_plan(tmp_path))
+    assert [(j["job"], j["status"]) for j in todo] == [(1, "failed"), (2, "failed"), (3, "not started")]
+    assert todo[0]["overrides"] == ["seed=1"]
+    clear(killed)
+    assert sorted(p.name for p in killed.iterdir()) == ["payback.log"]
+    assert (killed / "payback.log").read_text() == "the first attempt\n"
+    clear(tmp_path / "3")  # never started: nothing to clear
