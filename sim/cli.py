@@ -38,6 +38,7 @@ from sim.callbacks import last_failed_jobs, record_failure
 from sim.config import CONF_DIR, ConfigError, describe_omegaconf_error, register, validate
 from sim.distributions import FAMILY_PARAMETERS
 from sim.overrides import clear_before_mappings, register_distribution_functions
+from sim.plan import resuming
 from sim.storage import (
     Interrupted,
     WriteError,
@@ -195,20 +196,7 @@ def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
     run_dir = Path(str(run_dir))
     if run_dir.exists() and not run_dir.is_dir():
         _refuse(f"hydra.run.dir: {run_dir} is a file, not a directory")
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(run_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as error:  # a file on the way, read-only, full: the user must choose
-        _refuse(f"hydra.run.dir: cannot write in {run_dir} ({error.strerror or error})")
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:  # another run holds it until it ends
-        holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "?"
-        os.close(descriptor)
-        _refuse(f"hydra.run.dir: {run_dir} is in use by another run (process {holder})")
-    os.ftruncate(descriptor, 0)
-    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
-    _held_locks.append(descriptor)
+    lock_directory(run_dir, "hydra.run.dir", "another run")
     remove_partials(run_dir)
     finished = [name for name in FINISHED_MARKS if (run_dir / name).exists()]
     if finished and not overwrite:
@@ -229,8 +217,36 @@ def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
     return run_dir
 
 
+def lock_directory(directory, key, holder_kind):
+    """Hold an exclusive ``flock`` on ``directory/.payback.lock`` until this process ends.
+
+    Refused in one line when the directory cannot be written or another live process
+    holds the lock (its process id is in the file).
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:  # a file on the way, read-only, full: the user must choose
+        _refuse(f"{key}: cannot write in {directory} ({error.strerror or error})")
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # another run holds it until it ends
+        holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "?"
+        os.close(descriptor)
+        _refuse(f"{key}: {directory} is in use by {holder_kind} (process {holder})")
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+    _held_locks.append(descriptor)
+
+
 def check_sweep_dir(config):
-    """Refuse a multirun whose aggregate could not be made or would mix two sweeps."""
+    """Refuse a multirun whose aggregate could not be made or would mix two sweeps.
+
+    The launching process then holds the sweep directory's lock until it ends: a
+    resume (``python -m sim.sweep DIR --resume``) is refused while the sweep runs,
+    and two resumes never run the same point. A resume passes the check for an
+    earlier sweep: finishing that sweep is what it is for.
+    """
     if config.hydra.output_subdir is None:
         _refuse("hydra.output_subdir: null in a --multirun leaves the jobs without .hydra/overrides.yaml,"
                 " which the sweep's aggregate reads; leave it at .hydra")
@@ -241,9 +257,11 @@ def check_sweep_dir(config):
     if sweep_dir.exists() and not sweep_dir.is_dir():
         _refuse(f"hydra.sweep.dir: {sweep_dir} is a file, not a directory")
     earlier = [p for p in (sweep_dir / "sweep.csv", *sweep_dir.glob("*/summary.json")) if p.exists()]
-    if earlier:
-        _refuse(f"hydra.sweep.dir: {sweep_dir} holds an earlier sweep ({earlier[0].relative_to(sweep_dir)});"
-                " name another directory")
+    if earlier and not resuming():
+        _refuse(f"hydra.sweep.dir: {sweep_dir} holds an earlier sweep ({earlier[0].relative_to(sweep_dir)};"
+                f" python -m sim.sweep {sweep_dir} --resume finishes it); name another directory")
+    if not resuming():  # a resume took the lock before it chose the jobs to run
+        lock_directory(sweep_dir, "hydra.sweep.dir", "a running sweep")
 
 
 def _guard_directories():
@@ -295,18 +313,28 @@ def _task(cfg):
             abandon_run()
             _refuse(error)
         _single_runs_done.append(output_dir)
+        _job_finished()
         return summary
     try:
         from sim.run import run
 
-        return run(_validate_job(cfg, hydra_config), output_dir, run_info=describe_run(hydra_config))
+        summary = run(_validate_job(cfg, hydra_config), output_dir, run_info=describe_run(hydra_config))
     except Exception as error:  # one failed job must not take the rest of the sweep down
         record_failure(output_dir, error)
         if isinstance(error, ConfigError):
             log.error("job failed: %s", error)
         else:
             log.exception("job failed")
-        return None
+        summary = None
+    _job_finished()
+    return summary
+
+
+def _job_finished():
+    # A finished job is kept whole: a signal from now on (between two jobs of a sweep,
+    # or while the process ends) takes back nothing of it. Until this, a signal that
+    # came while Hydra set up the next job took back the last finished one's files.
+    _active_job.update(run_dir=None, mark=len(published()))
 
 
 def describe_hydra_error(error):
@@ -382,7 +410,7 @@ def _end_interrupted(code):
     sweep_dir = _active_job.get("sweep_dir")
     if sweep_dir is not None:
         message = (f"interrupted; the sweep's finished jobs are kept in {sweep_dir}"
-                   f" (python -m sim.sweep {sweep_dir} aggregates them)")
+                   f" (python -m sim.sweep {sweep_dir} --resume runs the rest)")
     else:
         message = "interrupted; nothing written"
     print(f"payback: {message}", file=sys.stderr)

@@ -229,6 +229,8 @@ class Config:
     # Any, not bool: OmegaConf would read save_paths=-1 as true; validate takes only true/false
     save_paths: Any = False
     report: Any = True
+    # seconds between progress lines off a terminal (a terminal shows a bar instead)
+    progress_seconds: float = 10.0
     memory_limit_gb: Optional[float] = None  # null: 90% of the memory available when the run starts
     overwrite: Any = False  # true: a run into a finished run directory replaces that run whole
     # [{inputs: [KEY_A, KEY_B], rank: r}, ...]: Spearman rank correlations between uncertain
@@ -258,6 +260,7 @@ MAX_SEED = 2**63 - 1
 MAX_SCENARIOS = 10**10
 MAX_THREADS = 1024
 MAX_DISCOUNT_RATE = 1.0
+MAX_PROGRESS_SECONDS = 86_400  # a day
 _SHEET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*", re.ASCII)
 
 
@@ -335,6 +338,7 @@ class Settings:
     integrate_volume: bool = False
     sampling_note: Optional[str] = None
     precision: Optional[Targets] = None
+    progress_seconds: float = 10.0
 
 
 class ConfigError(ValueError):
@@ -392,6 +396,9 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     save_paths, report = _boolean(resolved, "save_paths"), _boolean(resolved, "report")
     _boolean(resolved, "overwrite")
     reprice_on_retrain = _boolean(resolved["finetune"], "reprice_on_retrain", "finetune.")
+    progress_seconds = resolved["progress_seconds"]
+    if isinstance(progress_seconds, bool) or not 0 < progress_seconds <= MAX_PROGRESS_SECONDS:
+        raise ConfigError(f"progress_seconds: {progress_seconds!r} is not a number of seconds in (0, 86400]")
     limit = resolved["memory_limit_gb"]
     if limit is not None and not (math.isfinite(limit) and limit > 0):
         raise ConfigError(f"memory_limit_gb: {limit!r} is not null or a number of GiB > 0")
@@ -453,6 +460,7 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         integrate_volume=integrate_volume,
         sampling_note=sampling_note,
         precision=precision,
+        progress_seconds=float(progress_seconds),
     )
 
 

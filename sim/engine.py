@@ -34,6 +34,7 @@ from kernels.layout import N_STATIC, STATIC_FIELDS, STRATEGIES
 from kernels.scenarios import simulate_block
 from kernels.tables import cdf_grid
 from sim.precision import MIN_BLOCKS, assess
+from sim.progress import ProgressLog
 from sim.sampling import (
     REPLICATE,
     block_seeds,
@@ -151,7 +152,9 @@ def simulate(settings, *, threads=None, progress=True):
         Worker threads; default ``settings.threads`` or one per core. The numbers
         do not depend on it.
     progress : bool
-        Show a progress bar on a terminal for runs longer than two seconds.
+        Show a progress bar on a terminal for runs longer than two seconds; off a
+        terminal, log a progress line every ``settings.progress_seconds`` and at the
+        end (``sim.progress.ProgressLog``). Neither changes a number.
 
     Returns
     -------
@@ -288,6 +291,10 @@ def simulate(settings, *, threads=None, progress=True):
         total=cap, unit="scenario", unit_scale=True, desc="simulating", delay=2.0,
         disable=None if progress else True,
     )
+    # off a terminal tqdm disables itself: lines in the log instead, from this thread
+    lines = ProgressLog(cap, interval=settings.progress_seconds) if (
+        progress and bar.disable) else None
+    done = 0
     pool = ThreadPoolExecutor(max_workers=workers)
     used_blocks = n_blocks
     verdict = None
@@ -306,17 +313,25 @@ def simulate(settings, *, threads=None, progress=True):
                 # exception was lost is seen within STOP_POLL, even during a long block.
                 while True:
                     try:
-                        bar.update(future.result(timeout=STOP_POLL))
+                        rows = future.result(timeout=STOP_POLL)
                         break
                     except ResultTimeout:
                         check_stop()
+                        if lines is not None:  # a long block: elapsed and ETA still move
+                            lines.update()
                 check_stop()
+                bar.update(rows)
+                done += rows
+                if lines is not None:
+                    lines.update(done)
                 if targets is not None and (block + 1 >= MIN_BLOCKS or block + 1 == n_blocks):
                     verdict = assess(replicate_totals(block + 1), replicate_beats[: _replicates(block + 1, cap)],
                                      targets, method=method)
                     if verdict["met"]:
                         used_blocks = block + 1
                         break
+            if lines is not None:
+                lines.close(done, note="precision targets met" if used_blocks < n_blocks else "")
     except BaseException as error:
         # On Ctrl-C or SIGTERM drop the queued blocks and do not wait for those
         # running: a block in the nogil kernel cannot be interrupted, and one may run

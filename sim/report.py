@@ -15,6 +15,7 @@ from omegaconf import OmegaConf
 from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
 from sim.plots import ROW_PICTURES, calls, draw_all, drawable, usd
+from sim.progress import phase
 from sim.report_html import write_html
 from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
 from sim.summary import STRATEGY_NAMES
@@ -323,11 +324,12 @@ def write_report(results, summary, run_dir):
     """Draw the pictures into ``run_dir/plots``, write ``run_dir/report.md`` and, from the
     same text and pictures, the self-contained ``run_dir/report.html``."""
     run_dir = Path(run_dir)
-    draw_all(results, summary, run_dir / PLOTS)
-    markdown = render(results, summary)
-    with atomic_path(run_dir / "report.md") as temporary:
-        temporary.write_text(markdown)
-    write_html(markdown, run_dir, f"payback report: {summary['run']['label']}")
+    with phase("report", f"drawing {len(drawable(results))} pictures into {PLOTS}/, report.md and report.html"):
+        draw_all(results, summary, run_dir / PLOTS)
+        markdown = render(results, summary)
+        with atomic_path(run_dir / "report.md") as temporary:
+            temporary.write_text(markdown)
+        write_html(markdown, run_dir, f"payback report: {summary['run']['label']}")
 
 
 def main(argv=None):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sim.config import Settings, validate
 from sim.engine import simulate
+from sim.progress import phase
 from sim.resources import check
 from sim.results import saved_dataset, to_dataset
 from sim.storage import check_stop, write_dataset, write_json
@@ -22,13 +23,13 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
         The composed configuration (see ``conf/config.yaml``), or one validated
         already.
     output_dir : str or Path
-        Run directory; receives ``results.nc``, ``summary.json``, ``plots/`` and
-        ``report.md``. The summary counts every kept row; ``results.nc`` holds the
+        Run directory; receives ``results.nc``, ``plots/``, ``report.md`` and,
+        last, ``summary.json``. The summary counts every kept row; ``results.nc`` holds the
         first ``saved_scenarios`` of them and the summary, and the report and
         pictures are drawn from what it holds, so ``python -m sim.report`` redraws
         them exactly.
     progress : bool
-        Show a progress bar on a terminal.
+        Show a progress bar on a terminal, progress lines in the log off one.
     run_info : dict, optional
         What the run is (presets, overrides, command, start time), for its label.
 
@@ -47,21 +48,26 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
     log.info("%s scenario-months; estimated peak memory %.2f GiB", f"{size.scenario_months:,}", size.total / 2**30)
     simulation = simulate(settings, progress=progress)
     check_stop()  # between phases too: a signal's exception can be lost in a C extension
-    results = to_dataset(settings, simulation, run_info)
-    summary = summarize(results)
-    saved = saved_dataset(results, summary, settings.saved_scenarios)
+    with phase("analysis", f"results, summary, intervals and drivers of {simulation.scenarios:,} scenarios"):
+        results = to_dataset(settings, simulation, run_info)
+        summary = summarize(results)
+        saved = saved_dataset(results, summary, settings.saved_scenarios)
     log.info("results.nc holds %s of the %s kept per-scenario rows (saved_scenarios)",
              f"{saved.sizes['scenario']:,}", f"{results.sizes['scenario']:,}")
     check_stop()
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    write_dataset(saved, output_dir / "results.nc")
-    write_json(summary, output_dir / "summary.json")
+    with phase("writing", "results.nc"):
+        write_dataset(saved, output_dir / "results.nc")
     if settings.report:
         # Imported here so that matplotlib loads only when pictures are drawn.
         from sim.report import write_report
 
         write_report(saved, summary, output_dir)
+    # summary.json last: a run directory that holds it holds the whole run (a run
+    # interrupted takes back what it wrote; one killed outright never got this far),
+    # which is how a sweep's resume tells a finished job (sim.resume)
+    write_json(summary, output_dir / "summary.json")
     check_stop()
     if summary["small_run"]:
         log.warning(summary["small_run"])

@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 import yaml
 
-from sim.callbacks import FAILURE_FILE
+from sim.plan import FAILURE_FILE, NUMBERED, PlanError, read_plan
 from sim.plots import SWEEP_PICTURES, sweep_chart, usd
 from sim.storage import WriteError, atomic_path, remove_partials, write_dataset
 
@@ -49,16 +49,24 @@ STRATEGY_METRICS = (
      lambda s, k: s.get("p_cheapest", {}).get(k)),
 )
 
-def read_jobs(sweep_dir):
-    """Every job under a sweep directory, in job order.
+def read_jobs(sweep_dir, plan=None):
+    """Every job under a sweep directory, in job order, and every planned one not started.
+
+    Parameters
+    ----------
+    sweep_dir : str or Path
+    plan : dict, optional
+        The sweep's plan (``sim.plan.read_plan``): a planned job without a directory
+        holding ``.hydra/overrides.yaml`` is listed as ``not started``, with its
+        planned overrides.
 
     Returns
     -------
     list of dict
         ``job`` (int), ``dir``, ``overrides`` (dict of key to the value as typed),
         ``summary`` (dict or None), ``error`` (str or None) and ``status``: ``ok``,
-        ``failed`` (it failed or did not finish) or ``damaged`` (a file of it cannot
-        be read: truncated, not JSON, not a summary).
+        ``failed`` (it failed or did not finish), ``damaged`` (a file of it cannot
+        be read: truncated, not JSON, not a summary) or ``not started``.
     """
     jobs = []
     for overrides_file in Path(sweep_dir).glob("*/.hydra/overrides.yaml"):
@@ -71,15 +79,27 @@ def read_jobs(sweep_dir):
             # a file cut short or not ours: the job is listed as damaged, the rest aggregated
             job.update(status="damaged", summary=None, error=_damage(error))
         jobs.append(job)
+    if plan is not None and plan.get("subdir") == NUMBERED:
+        seen = {job["job"] for job in jobs}
+        jobs += [{"job": planned["job"], "dir": None, "overrides": _overrides(planned["overrides"]),
+                  "summary": None, "status": NOT_STARTED, "error": "never started"}
+                 for planned in plan["jobs"] if planned["job"] not in seen]
     return sorted(jobs, key=lambda j: j["job"])
 
 
-def _read_overrides(overrides_file):
+NOT_STARTED = "not started"
+
+
+def _overrides(items):
     overrides = {}
-    for item in yaml.safe_load(overrides_file.read_text()) or []:
+    for item in items:
         key, _, value = item.partition("=")
         overrides[key.lstrip("+~")] = value
     return overrides
+
+
+def _read_overrides(overrides_file):
+    return _overrides(yaml.safe_load(overrides_file.read_text()) or [])
 
 
 def _read_job(job_dir):
@@ -112,7 +132,7 @@ def _damage(error):
 
 
 def status_of(job):
-    """``ok``, ``failed`` or ``damaged``."""
+    """``ok``, ``failed``, ``damaged`` or ``not started``."""
     return job.get("status") or ("ok" if job["summary"] is not None else "failed")
 
 
@@ -200,7 +220,8 @@ def to_dataset(jobs):
     variables.update(
         evpi=(dims, evpi, {"units": "USD", "description": "expected value of perfect information"}),
         recommendation=(dims, recommendation.astype(str), {"description": "recommended strategy"}),
-        status=(dims, status.astype(str), {"description": "ok, failed or damaged (a file cannot be read)"}),
+        status=(dims, status.astype(str),
+                {"description": "ok, failed, damaged (a file cannot be read) or not started"}),
         error=(dims, error.astype(str), {"description": "why the job failed, empty if it did not"}),
         job_number=(dims, job_number, {"description": "Hydra job number (subdirectory)"}),
     )
@@ -214,6 +235,7 @@ def to_dataset(jobs):
         "jobs": len(jobs),
         "failed_jobs": int(sum(status_of(job) == "failed" for job in jobs)),
         "damaged_jobs": int(sum(status_of(job) == "damaged" for job in jobs)),
+        "not_started_jobs": int(sum(status_of(job) == NOT_STARTED for job in jobs)),
         **_shared(jobs, "horizon_months", int),
         **_shared(jobs, "confidence", float),
     })
@@ -266,11 +288,16 @@ def aggregate(sweep_dir):
     Returns
     -------
     list of dict
-        The jobs that failed or are damaged (``job``, ``status``, ``error``); empty
-        when every job ran.
+        The jobs that failed, are damaged or never started (``job``, ``status``,
+        ``error``); empty when every job ran.
+
+    Raises
+    ------
+    sim.plan.PlanError
+        If the sweep's ``sweep_plan.json`` cannot be read.
     """
     sweep_dir = Path(sweep_dir)
-    jobs = read_jobs(sweep_dir)
+    jobs = read_jobs(sweep_dir, read_plan(sweep_dir))
     if not jobs:
         raise FileNotFoundError(f"no job directories with .hydra/overrides.yaml in {sweep_dir}")
     dataset = to_dataset(jobs)
@@ -288,7 +315,8 @@ def aggregate(sweep_dir):
         (sweep_dir / stale).unlink(missing_ok=True)
     sweep_chart(dataset, sweep_dir)
     failed = [{"job": j["job"], "status": status_of(j), "error": j["error"]} for j in jobs if j["summary"] is None]
-    log.info("sweep of %d jobs aggregated in %s (%d failed or damaged)", len(jobs), sweep_dir, len(failed))
+    log.info("sweep of %d jobs aggregated in %s (%d failed, damaged or not started)", len(jobs), sweep_dir,
+             len(failed))
     return failed
 
 
@@ -316,26 +344,40 @@ def markdown_table(jobs):
 
 
 def main(argv=None):
-    """``python -m sim.sweep SWEEP_DIR``: rebuild a sweep's aggregate from its job directories."""
+    """``python -m sim.sweep SWEEP_DIR [--resume]``: rebuild a sweep's aggregate from its job
+    directories; with ``--resume``, first run the points that never started or failed."""
     parser = argparse.ArgumentParser(prog="python -m sim.sweep", description=main.__doc__)
     parser.add_argument("sweep_dir", type=Path, help="a multirun directory (outputs/multirun/...)")
+    parser.add_argument("--resume", action="store_true",
+                        help="run the planned points that never started, failed or did not finish, with their"
+                             " recorded overrides and the sweep's launcher, then aggregate")
+    parser.error = lambda message: _refuse(message)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if not args.sweep_dir.is_dir():
-        print(f"payback: error: sweep_dir: {args.sweep_dir} is not a directory", file=sys.stderr)
-        sys.exit(2)
+        _refuse(f"sweep_dir: {args.sweep_dir} is not a directory")
     remove_partials(args.sweep_dir)  # left by an aggregate killed with kill -9
+    if args.resume:
+        from sim.resume import resume
+
+        try:
+            sys.exit(resume(args.sweep_dir))
+        except (PlanError, WriteError) as error:
+            _refuse(error)
     try:
         failed = aggregate(args.sweep_dir)
     except FileNotFoundError as error:
-        print(f"payback: error: sweep_dir: {error}", file=sys.stderr)
-        sys.exit(2)
-    except WriteError as error:
-        print(f"payback: error: {error}", file=sys.stderr)
-        sys.exit(2)
+        _refuse(f"sweep_dir: {error}")
+    except (WriteError, PlanError) as error:
+        _refuse(error)
     for job in failed:
         print(f"job {job['job']} {job.get('status', 'failed')}: {job['error']}", file=sys.stderr)
     sys.exit(1 if failed else 0)
+
+
+def _refuse(message):
+    print(f"payback: error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

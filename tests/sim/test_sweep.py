@@ -2,12 +2,14 @@
 
 import csv
 import json
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import xarray as xr
+import yaml
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
@@ -34,7 +36,31 @@ def basic_sweep(tmp_path_factory):
     sweep_dir = tmp_path_factory.mktemp("basic")
     done = multirun(sweep_dir, *GRID)
     assert done.returncode == 0, done.stderr
+    (sweep_dir.parent / "basic.stdout").write_text(done.stdout)
     return sweep_dir
+
+
+PROGRESS = re.compile(r"sweep: (\d) of 4 jobs done \(job (\d) ok\), [^,]+ elapsed(, ETA .+ s)?$")
+
+
+def sweep_progress(lines):
+    """(k, job, has an ETA) of each ``sweep: k of 4 jobs done`` line."""
+    found = [PROGRESS.search(line) for line in lines if "jobs done" in line]
+    assert all(found), lines
+    return [(int(m[1]), int(m[2]), m[3] is not None) for m in found]
+
+
+@pytest.mark.slow
+def test_a_sweep_logs_its_plan_and_each_job_done_with_an_eta(basic_sweep):
+    plan = json.loads((basic_sweep / "sweep_plan.json").read_text())
+    assert [job["job"] for job in plan["jobs"]] == [0, 1, 2, 3]
+    for job in plan["jobs"]:  # Hydra's own expansion, recorded before the first job ran
+        assert yaml.safe_load((basic_sweep / str(job["job"]) / ".hydra" / "overrides.yaml").read_text()) == \
+            job["overrides"]
+    expected = [(1, 0, True), (2, 1, True), (3, 2, True), (4, 3, False)]  # the last: done, no ETA
+    console = (basic_sweep.parent / "basic.stdout").read_text().splitlines()
+    assert sweep_progress(console) == expected
+    assert sweep_progress((basic_sweep / "sweep.log").read_text().splitlines()) == expected
 
 
 @pytest.mark.slow
@@ -85,6 +111,11 @@ def test_sweep_jobs_save_no_per_scenario_row_unless_saved_scenarios_is_given(bas
 def test_parallel_launchers_give_the_numbers_of_the_basic_one(basic_sweep, tmp_path, launcher):
     done = multirun(tmp_path / launcher, *GRID, f"hydra/launcher={launcher}")
     assert done.returncode == 0, done.stderr
+    # each worker counts the jobs done from the sweep directory: 1 to 4, whatever the order
+    lines = sweep_progress((tmp_path / launcher / "sweep.log").read_text().splitlines())
+    assert sorted(k for k, _, _ in lines) == [1, 2, 3, 4] and sorted(j for _, j, _ in lines) == [0, 1, 2, 3]
+    if launcher == "joblib":  # its workers write to this console; submitit's to their own files
+        assert sorted(k for k, _, _ in sweep_progress(done.stdout.splitlines())) == [1, 2, 3, 4]
     basic = read_results(basic_sweep / "sweep.nc")
     parallel = read_results(tmp_path / launcher / "sweep.nc")
     xr.testing.assert_equal(basic.drop_vars("job_number"), parallel.drop_vars("job_number"))
