@@ -65,7 +65,8 @@ class ProgressLog:
         if done is not None:
             self.done = done
         now = _clock()
-        if now - self.last >= self.interval:
+        # all done: the closing line says so, once
+        if now - self.last >= self.interval and self.done < self.total:
             self.last = now
             self._line(now)
 

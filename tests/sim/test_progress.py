@@ -75,3 +75,14 @@ def test_progress_seconds_is_a_positive_number_of_seconds(seconds):
     with pytest.raises(ConfigError, match=r"^progress_seconds: .* is not a number of seconds in \(0, 86400\]$"):
         validate(configure(progress_seconds=seconds))
     assert validate(configure(progress_seconds=0.5)).progress_seconds == 0.5
+
+
+def test_the_end_is_said_once_even_when_the_last_block_lands_after_the_interval(monkeypatch, caplog):
+    now = [0.0]
+    monkeypatch.setattr(progress, "_clock", lambda: now[0])
+    caplog.set_level(logging.INFO, logger="payback")
+    lines = ProgressLog(1_000, interval=1.0)
+    now[0] = 5.0
+    lines.update(1_000)  # the interval has passed, but the closing line will say it
+    lines.close()
+    assert [r.getMessage() for r in caplog.records] == ["simulated 1,000 of 1,000 scenarios (100%), 5.0 s elapsed"]
