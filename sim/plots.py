@@ -44,18 +44,18 @@ RECOMMENDATION_COLORS = {"prompting": "#999999", "fine-tuning": "#0072B2", "RAG"
 BASELINE = "none"  # the stress preset every other stress is read against
 
 
-def _three_digits(magnitude, prefix=""):
+def _three_digits(magnitude, prefix="", digits=3):
     # rounded first, so that 999.7 reads 1k, not 1e+03
-    rounded = float(f"{magnitude:.3g}")
+    rounded = float(f"{magnitude:.{digits}g}")
     for scale, suffix in ((1e6, "M"), (1e3, "k")):
         if rounded >= scale:
-            return f"{prefix}{rounded / scale:.3g}{suffix}"
-    return f"{prefix}{rounded:.3g}"
+            return f"{prefix}{rounded / scale:.{digits}g}{suffix}"
+    return f"{prefix}{rounded:.{digits}g}"
 
 
-def usd(value, _position=None):
+def usd(value, _position=None, digits=3):
     """Money for axes and labels: $950, $12.3k, $4.5M (three significant digits)."""
-    return ("-" if value < 0 else "") + _three_digits(abs(float(value)), "$")
+    return ("-" if value < 0 else "") + _three_digits(abs(float(value)), "$", digits)
 
 
 def signed_usd(value):

@@ -127,7 +127,7 @@ def render(results, summary):
 
     rows = [
         (f"P(cheaper than prompting at month {h}) [95% CI]",
-         lambda k: f"{p[k]['estimate']:.3f} [{p[k]['ci95'][0]:.3f}, {p[k]['ci95'][1]:.3f}]"),
+         lambda k: _resolved(p[k]["estimate"], p[k]["ci95"], lambda x, d: f"{x:.{d}f}")),
         ("expected savings vs prompting [95% CI]", lambda k: _usd_ci(sv[k], "mean")),
         ("median savings [95% CI]", lambda k: _usd_ci(sv[k], "p50")),
         ("5% quantile of savings [95% CI]", lambda k: _usd_ci(sv[k], "p05")),
@@ -274,7 +274,19 @@ def _drivers_table(name, drivers):
 
 def _usd_ci(stats, key):
     """An amount with its 95% interval, compactly: -$22k [-$22.3k, -$21.7k]."""
-    return usd(stats[key]) + _interval(stats.get(f"{key}_ci95"), usd)
+    return _resolved(stats[key], stats.get(f"{key}_ci95"), lambda x, d: usd(x, digits=d))
+
+
+def _resolved(value, bounds, form, digits=3, most=6):
+    """``value [low, high]`` with ``digits`` or more, until the three read apart.
+
+    ``form(x, d)`` writes x with d digits. A narrow interval of a large run would
+    otherwise read as none: 0.039 [0.039, 0.039] for 0.0388 [0.0385, 0.0391].
+    """
+    if bounds is not None and None not in bounds and bounds[0] < value < bounds[1]:
+        while digits < most and len({form(x, digits) for x in (bounds[0], value, bounds[1])}) < 3:
+            digits += 1
+    return form(value, digits) + _interval(bounds, lambda x: form(x, digits))
 
 
 def _interval(bounds, fmt):
