@@ -58,6 +58,20 @@ def usd(value, _position=None, digits=3):
     return ("-" if value < 0 else "") + _three_digits(abs(float(value)), "$", digits)
 
 
+def digits_apart(value, bounds, form, digits=3, most=6):
+    """The fewest digits from ``digits`` (at most ``most``) at which ``form(x, d)`` writes
+    ``bounds[0]``, ``value`` and ``bounds[1]`` apart.
+
+    A narrow interval of a large run would otherwise read as none: 0.039 [0.039,
+    0.039] for 0.0388 [0.0385, 0.0391]. An interval without both ends, or not around
+    ``value``, keeps ``digits``.
+    """
+    if bounds is not None and None not in bounds and bounds[0] < value < bounds[1]:
+        while digits < most and len({form(x, digits) for x in (bounds[0], value, bounds[1])}) < 3:
+            digits += 1
+    return digits
+
+
 def signed_usd(value):
     """A change in money: +$3.1k, -$12k."""
     return ("+" if value >= 0 else "") + usd(value)
@@ -830,8 +844,13 @@ def sweep_heatmap(sweep, dims, label=""):
     high = sweep.p_beats_prompt_high.sel(challenger="finetune").transpose(rows, columns).values
     fig, ax = _figure(*_grid_size(p.shape))
     image = ax.imshow(p.values, cmap=_probability_map(), vmin=0, vmax=1, aspect="auto")
-    texts = [[f"{p.values[i, j]:.0%}\n[{low[i, j] * 100:.0f}–{high[i, j] * 100:.0f}%]"
-              for j in range(p.shape[1])] for i in range(p.shape[0])]
+    percent = lambda x, d: f"{x * 100:.{d}f}"  # noqa: E731
+    texts = []
+    for i in range(p.shape[0]):
+        texts.append([])
+        for j in range(p.shape[1]):
+            d = digits_apart(p.values[i, j], (low[i, j], high[i, j]), percent, digits=0, most=2)
+            texts[i].append(f"{percent(p.values[i, j], d)}%\n[{percent(low[i, j], d)}–{percent(high[i, j], d)}%]")
     _cell_text(ax, image, p.values, texts)
     _axes_of_grid(ax, p, dims)
     bar = fig.colorbar(image, ax=ax, format=PercentFormatter(1.0))

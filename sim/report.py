@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 
 from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
-from sim.plots import ROW_PICTURES, calls, draw_all, drawable, usd
+from sim.plots import ROW_PICTURES, calls, digits_apart, draw_all, drawable, usd
 from sim.progress import phase
 from sim.report_html import write_html
 from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
@@ -277,15 +277,9 @@ def _usd_ci(stats, key):
     return _resolved(stats[key], stats.get(f"{key}_ci95"), lambda x, d: usd(x, digits=d))
 
 
-def _resolved(value, bounds, form, digits=3, most=6):
-    """``value [low, high]`` with ``digits`` or more, until the three read apart.
-
-    ``form(x, d)`` writes x with d digits. A narrow interval of a large run would
-    otherwise read as none: 0.039 [0.039, 0.039] for 0.0388 [0.0385, 0.0391].
-    """
-    if bounds is not None and None not in bounds and bounds[0] < value < bounds[1]:
-        while digits < most and len({form(x, digits) for x in (bounds[0], value, bounds[1])}) < 3:
-            digits += 1
+def _resolved(value, bounds, form):
+    """``value [low, high]``, with the digits the three need to read apart (``digits_apart``)."""
+    digits = digits_apart(value, bounds, form)
     return form(value, digits) + _interval(bounds, lambda x: form(x, digits))
 
 

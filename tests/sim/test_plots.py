@@ -212,6 +212,18 @@ def test_the_sweep_heatmap_writes_each_cell_in_percent_with_the_horizon(tmp_path
     assert {"prompting", "not yet", "RAG", "fine-tuning"} <= set(texts(chosen))
 
 
+def test_a_narrow_interval_in_a_heatmap_cell_takes_the_digits_to_read_apart():
+    # 0.372 [0.368, 0.376] reads 37% [37-38%] in whole percents: one decimal then;
+    # the others' intervals (one point each side) read apart in whole percents
+    narrow = fake_summary(0.372)
+    narrow["p_beats_prompt"]["finetune"]["ci95"] = [0.368, 0.376]
+    jobs = [{**job(0, 0.372, v="1e6", pricing="a"), "summary": narrow}, job(1, 0.5, v="1e6", pricing="b"),
+            job(2, 0.81, v="1e7", pricing="a"), job(3, 0.9, v="1e7", pricing="b")]
+    cells = [t.get_text() for t in sweep_heatmap(to_dataset(jobs), ["v", "pricing"]).axes[0].texts
+             if t.get_gid() == "cell"]
+    assert cells == ["37.2%\n[36.8–37.6%]", "50%\n[49–51%]", "81%\n[80–82%]", "90%\n[89–91%]"]
+
+
 def test_every_sweep_picture_names_the_sweep(tmp_path):
     sweep = grid()
     label = sweep_label(sweep, tmp_path / "my-sweep")
