@@ -29,6 +29,7 @@ import io
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -39,7 +40,9 @@ from sim.plots import drivers_tornado, line_crossing, payback_probability
 from sim.run import run
 from sim.storage import read_results
 
-OUT = Path("outputs") / "walkthrough"
+# a new directory each time the notebook runs, as Hydra's outputs/DATE/TIME: running it
+# again never meets (nor overwrites) the runs and the sweep of an earlier pass
+OUT = Path("outputs") / "walkthrough" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
 SCENARIOS = 20_000  # enough for intervals of about +-0.01; raise it for the final answer
 
 

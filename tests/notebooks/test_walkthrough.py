@@ -20,10 +20,11 @@ def test_walkthrough_runs_and_prints_its_runs_numbers(tmp_path, monkeypatch):
         output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
         for output in cell.get("outputs", []) if output.get("output_type") == "stream"
     )
-    summary = json.loads((tmp_path / "outputs" / "walkthrough" / "ours" / "summary.json").read_text())
+    (out,) = (tmp_path / "outputs" / "walkthrough").iterdir()  # this pass's own directory
+    summary = json.loads((out / "ours" / "summary.json").read_text())
     assert summary["headline"] in printed
     assert summary["recommendation"]["reason"] in printed
-    assert summary["scenarios"] == 20_000 and (tmp_path / "outputs" / "walkthrough" / "sweep" / "sweep.nc").exists()
+    assert summary["scenarios"] == 20_000 and (out / "sweep" / "sweep.nc").exists()
     images = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
               if "image/png" in o.get("data", {})]
     assert len(images) == 4  # payback, line crossing, drivers, sweep
