@@ -38,7 +38,7 @@ from sim.callbacks import last_failed_jobs, record_failure
 from sim.config import CONF_DIR, ConfigError, describe_omegaconf_error, register, validate
 from sim.distributions import FAMILY_PARAMETERS
 from sim.overrides import clear_before_mappings, register_distribution_functions
-from sim.plan import resuming
+from sim.plan import PLAN_FILE, resuming
 from sim.storage import (
     Interrupted,
     WriteError,
@@ -284,6 +284,9 @@ def _guard_directories():
     def on_multirun_start(self, config, **kwargs):
         check_sweep_dir(config)
         multirun_start(self, config=config, **kwargs)
+        sweep_dir = str(config.hydra.sweep.dir)
+        if (Path(sweep_dir) / PLAN_FILE).is_file():  # a signal before the first job can point to --resume
+            _active_job.update(sweep_dir=sweep_dir)
 
     Callbacks.on_run_start, Callbacks.on_multirun_start = on_run_start, on_multirun_start
 

@@ -193,7 +193,9 @@ def _append(path, line):
 
 
 def _write(plan, sweep_dir):
-    with atomic_path(sweep_dir / PLAN_FILE) as temporary:
+    # never taken back: an interrupted sweep or resume keeps its plan, which is what
+    # a resume needs (taken back with the running job, it left the sweep unresumable)
+    with atomic_path(sweep_dir / PLAN_FILE, take_back=False) as temporary:
         temporary.write_text(json.dumps(plan, indent=1) + "\n")
 
 

@@ -72,8 +72,12 @@ def partial_path(path, pid=None):
 
 
 @contextmanager
-def atomic_path(path):
+def atomic_path(path, *, take_back=True):
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    With ``take_back`` (the default) the file is remembered (``published``) and
+    removed again if the run is interrupted (``discard_published``); a file that
+    outlives the run (a sweep's plan) passes ``take_back=False``.
 
     Raises
     ------
@@ -94,7 +98,8 @@ def atomic_path(path):
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
             try:
                 os.replace(temporary, path)
-                _published.append(path)
+                if take_back:
+                    _published.append(path)
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         except OSError as error:

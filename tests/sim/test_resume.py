@@ -187,3 +187,16 @@ def test_only_a_job_with_its_summary_is_done_and_a_retry_starts_from_its_log_onl
     assert sorted(p.name for p in killed.iterdir()) == ["payback.log"]
     assert (killed / "payback.log").read_text() == "the first attempt\n"
     clear(tmp_path / "3")  # never started: nothing to clear
+
+
+@pytest.mark.slow
+def test_a_sweep_interrupted_as_its_plan_is_written_keeps_the_plan_and_says_resume(tmp_path):
+    # The plan was taken back with the first job's files: a signal between the plan and
+    # the first job's end (or early in a resume) left a sweep that could not be resumed.
+    process = sweep(tmp_path, start_new_session=True)
+    wait_for(process, lambda: (tmp_path / PLAN_FILE).exists())
+    code, stderr = kill_group(process, signal.SIGTERM)
+    assert code == 128 + signal.SIGTERM
+    assert len(read_plan(tmp_path)["jobs"]) == 4
+    assert stderr.strip().splitlines()[-1] == (f"payback: interrupted; the sweep's finished jobs are kept in {tmp_path}"
+                                               f" (python -m sim.sweep {tmp_path} --resume runs the rest)")
