@@ -161,6 +161,10 @@ def resume(sweep_dir):
     plan = load(sweep_dir)
     cli.lock_directory(sweep_dir, "sweep_dir", "a running sweep")  # held until this process ends
     todo = pending(sweep_dir, plan)
+    for job in todo:  # a file where a job's directory goes: the user's, not ours to remove
+        directory = plans.job_dir(sweep_dir, plan, job["job"])
+        if directory.exists() and not directory.is_dir():
+            raise PlanError(f"{directory} is a file where job {job['job']}'s directory goes; move it away to resume")
     total = len(plan["jobs"])
     if not todo:
         log.info("sweep: all %d jobs are done; nothing to resume", total)

@@ -200,3 +200,12 @@ def test_a_sweep_interrupted_as_its_plan_is_written_keeps_the_plan_and_says_resu
     assert len(read_plan(tmp_path)["jobs"]) == 4
     assert stderr.strip().splitlines()[-1] == (f"payback: interrupted; the sweep's finished jobs are kept in {tmp_path}"
                                                f" (python -m sim.sweep {tmp_path} --resume runs the rest)")
+
+
+def test_a_file_where_a_job_directory_goes_is_refused_and_kept(tmp_path, capsys):
+    # it ended in an internal error (NotADirectoryError) once the multirun had begun
+    write_plan(tmp_path)
+    (tmp_path / "1").write_text("my notes\n")
+    assert refused([str(tmp_path), "--resume"], capsys) == (
+        f"payback: error: {tmp_path.resolve() / '1'} is a file where job 1's directory goes; move it away to resume")
+    assert (tmp_path / "1").read_text() == "my notes\n"
