@@ -358,7 +358,7 @@ def verdict(comparison):
             continue
         if _excludes_zero(row["ci95"]):
             word = "less" if row["change"] < 0 else "more"
-            changed.append(f"{STRATEGY_NAMES[row['strategy']].capitalize()} costs {word} in B ({signed_usd(row['change'])}"
+            changed.append(f"{STRATEGY_NAMES[row['strategy']]} costs {word} in B ({signed_usd(row['change'])}"
                            " on average)")
     rec = comparison["recommendation"]
     ra, rb = rec["a"]["strategy"], rec["b"]["strategy"]

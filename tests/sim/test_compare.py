@@ -153,3 +153,15 @@ def test_command_line_writes_the_three_files_and_never_overwrites_unasked(runs, 
     assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1 and "--overwrite" in again.stderr
     assert (tmp_path / "compare.md").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.html", "compare.md", "compare.png"]
+
+
+def test_the_verdict_names_each_strategy_as_the_report_does():
+    # str.capitalize() wrote "Rag costs less in B" and capitalised every clause
+    from sim.compare import verdict
+
+    rows = [{"statistic": "mean_cost", "strategy": k, "change": -v, "ci95": [-v - 1, -v + 1]}
+            for k, v in (("prompt", 15725), ("rag", 4371))]
+    comparison = {"changes": rows, "per_scenario": None,
+                  "recommendation": {"a": {"strategy": "not yet"}, "b": {"strategy": "prompting"}}}
+    assert verdict(comparison) == ("Prompting costs less in B (-$15,725 on average); RAG costs less in B"
+                                   " (-$4,371 on average); the recommendation changes from “not yet” to “prompting”.")
