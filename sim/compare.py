@@ -29,7 +29,7 @@ from omegaconf import OmegaConf
 from kernels.layout import TIE_USD
 from sim.analysis import wilson_interval
 from sim.intervals import independent_difference_interval, mean_interval, replicate_interval
-from sim.report_html import render_html
+from sim.report_html import code, literal, render_html
 from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
 from sim.summary import STRATEGY_NAMES, drawn_inputs
 
@@ -423,13 +423,13 @@ def blocks(comparison, picture):
     out = [
         ("h1", "payback: comparison of two runs"),
         ("p", f"**{comparison['verdict']}**"),
-        ("p", f"A: `{a['path']}` — {a['label']}"),
-        ("p", f"B: `{b['path']}` — {b['label']}"),
+        ("p", f"A: {code(a['path'])} — {literal(a['label'])}"),  # a user's text, shown as typed
+        ("p", f"B: {code(b['path'])} — {literal(b['label'])}"),
         ("h2", "Inputs that differ (A → B)"),
     ]
     if comparison["inputs"]:
         out.append(("table", ["key", "A", "B"],
-                    [[f"`{k}`" + (" (does not change the numbers)" if k in NO_EFFECT else ""), va, vb]
+                    [[code(k) + (" (does not change the numbers)" if k in NO_EFFECT else ""), literal(va), literal(vb)]
                      for k, va, vb in comparison["inputs"]]))
     else:
         out.append(("p", "None: the two runs' resolved configurations are the same."))

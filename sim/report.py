@@ -16,7 +16,7 @@ from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
 from sim.plots import ROW_PICTURES, calls, draw_all, drawable, usd
 from sim.progress import phase
-from sim.report_html import write_html
+from sim.report_html import code, literal, write_html
 from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
 from sim.summary import STRATEGY_NAMES
 
@@ -108,9 +108,9 @@ def render(results, summary):
         f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
         "",
         *_calendar_lead(summary),
-        f"Run: {summary['run']['label']}",
+        f"Run: {literal(summary['run']['label'])}",  # a user's text, shown as typed
         "",
-        f"Command: `{summary['run']['command'] or '(run from Python)'}`, started {summary['run']['start_time']}.",
+        f"Command: {code(summary['run']['command'] or '(run from Python)')}, started {summary['run']['start_time']}.",
         "",
         f"{summary['scenarios']:,} scenarios over {h} months, seed {summary['seed']}, "
         f"discounted at {summary['discount_rate']:.1%} a year. Money is USD, discounted to month 1."
@@ -194,13 +194,13 @@ def render(results, summary):
     pricing = summary["pricing"]
     lines += [
         "",
-        f"Price sheet as of **{pricing['as_of']}**; source: {pricing['source']}. "
+        f"Price sheet as of **{literal(pricing['as_of'])}**; source: {literal(pricing['source'])}. "
         "Prices drift: check them before you commit budget.",
         "",
     ]
     if successor:
-        lines[-1:] = ["", f"Successor sheet `{config['finetune']['successor']}` as of **{successor['as_of']}**;"
-                          f" source: {successor['source']}.", ""]
+        lines[-1:] = ["", f"Successor sheet {code(config['finetune']['successor'])} as of"
+                          f" **{literal(successor['as_of'])}**; source: {literal(successor['source'])}.", ""]
     return "\n".join(lines)
 
 
