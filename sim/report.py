@@ -336,6 +336,13 @@ def write_report(results, summary, run_dir):
     """Draw the pictures into ``run_dir/plots``, write ``run_dir/report.md`` and, from the
     same text and pictures, the self-contained ``run_dir/report.html``."""
     run_dir = Path(run_dir)
+    plots = run_dir / PLOTS
+    try:  # refused here in one line, before anything is drawn (it ended in a traceback)
+        if plots.exists() and not plots.is_dir():
+            raise WriteError(f"{plots}: a file, not a directory; move it away to draw the pictures")
+        plots.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WriteError(f"{plots}: cannot write ({error.strerror or error})") from None
     with phase("report", f"drawing {len(drawable(results))} pictures into {PLOTS}/, report.md and report.html"):
         draw_all(results, summary, run_dir / PLOTS)
         markdown = render(results, summary)
@@ -349,18 +356,22 @@ def main(argv=None):
     (one self-contained page to forward or print) from ``results.nc``."""
     parser = argparse.ArgumentParser(prog="python -m sim.report", description=main.__doc__)
     parser.add_argument("run_dir", type=Path, help="a run directory holding results.nc")
+    parser.error = lambda message: _refuse(message)  # one line, as every refusal: not the usage
     args = parser.parse_args(argv)
     try:
         results, summary = read_run(args.run_dir)
     except UnreadableRun as error:
-        print(f"payback: error: {error}", file=sys.stderr)
-        sys.exit(2)
+        _refuse(error)
     try:
         write_report(results, summary, args.run_dir)
     except WriteError as error:
-        print(f"payback: error: {error}", file=sys.stderr)
-        sys.exit(2)
+        _refuse(error)
     print(f"wrote {args.run_dir / 'report.md'}, {args.run_dir / 'report.html'} and {args.run_dir / PLOTS}/")
+
+
+def _refuse(message):
+    print(f"payback: error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 if __name__ == "__main__":
