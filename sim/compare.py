@@ -593,14 +593,21 @@ def write(comparison, out_dir, *, overwrite=False):
         raise CompareError(f"--out: cannot write in {out_dir} ({error.strerror or error})") from None
     png = picture(comparison)
     items = blocks(comparison, {"name": "compare.png", "alt": comparison["verdict"]})
+    written = []
     try:
         for name, data in (("compare.png", png), ("compare.md", markdown(items).encode()),
                            ("compare.html", render_html(markdown(items), {"compare.png": png},
                                                         "payback: comparison of two runs").encode())):
             with atomic_path(out_dir / name) as temporary:
                 temporary.write_bytes(data)
-    except WriteError as error:
-        raise CompareError(str(error)) from None
+            written.append(out_dir / name)
+    except BaseException as error:  # a failed write or Ctrl-C: no half set that the next try would refuse over
+        for path in written:
+            if path not in existing:
+                path.unlink(missing_ok=True)
+        if isinstance(error, WriteError):
+            raise CompareError(str(error)) from None
+        raise
     return existing
 
 

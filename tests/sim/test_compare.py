@@ -19,7 +19,7 @@ from hydra import compose, initialize_config_dir
 from sim.cli import CONFIG_DIR
 from sim.compare import CompareError, compare, load, main, run_comparison
 from sim.run import run
-from sim.storage import read_results, write_dataset
+from sim.storage import atomic_path, read_results, write_dataset
 
 BASE = ["pricing=serverless-lora-8b", "report=false", "start=2026-12"]
 CHEAPER = ["pricing.finetuned_input=0.144"]
@@ -165,3 +165,29 @@ def test_the_verdict_names_each_strategy_as_the_report_does():
                   "recommendation": {"a": {"strategy": "not yet"}, "b": {"strategy": "prompting"}}}
     assert verdict(comparison) == ("Prompting costs less in B (-$15,725 on average); RAG costs less in B"
                                    " (-$4,371 on average); the recommendation changes from “not yet” to “prompting”.")
+
+
+def test_a_comparison_cut_short_while_writing_leaves_none_of_its_files(runs, tmp_path, monkeypatch):
+    # compare.png stayed alone, and the next try was refused over it (--overwrite)
+    import sim.compare
+    from sim.compare import write
+
+    comparison = run_comparison(runs["mc_a"], runs["mc_b"])
+
+    calls = []
+
+    def interrupted(path):  # Ctrl-C once compare.png is written, before compare.md
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return atomic_path(path)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sim.compare, "atomic_path", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            write(comparison, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "compare.md").mkdir()  # the user's, in the way of the second file
+    with pytest.raises(CompareError, match=r"compare\.md: cannot write \(Is a directory\)$"):
+        write(comparison, tmp_path, overwrite=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["compare.md"] and (tmp_path / "compare.md").is_dir()
