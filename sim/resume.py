@@ -53,6 +53,10 @@ def pending(sweep_dir, plan):
 def load(sweep_dir):
     """The plan of the sweep in ``sweep_dir``; PlanError (one line) if it cannot be resumed."""
     plan = plans.read_plan(sweep_dir)
+    if plan is None and (Path(sweep_dir) / "multirun.yaml").is_file() and not any(
+            path.is_dir() for path in Path(sweep_dir).iterdir()):  # stopped in Hydra's start-up
+        raise PlanError(f"{sweep_dir}: no {PLAN_FILE}: the sweep was stopped before it planned its jobs, and"
+                        " none ran; start it again")
     if plan is None:
         raise PlanError(f"{sweep_dir}: no {PLAN_FILE}: the sweep was started before payback recorded sweep"
                         " plans (or this is not a sweep directory), so the points that never started are not"

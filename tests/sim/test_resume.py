@@ -209,3 +209,11 @@ def test_a_file_where_a_job_directory_goes_is_refused_and_kept(tmp_path, capsys)
     assert refused([str(tmp_path), "--resume"], capsys) == (
         f"payback: error: {tmp_path.resolve() / '1'} is a file where job 1's directory goes; move it away to resume")
     assert (tmp_path / "1").read_text() == "my notes\n"
+
+
+def test_a_sweep_stopped_before_its_plan_says_so(tmp_path, capsys):
+    # it was told it had been "started before payback recorded sweep plans"
+    (tmp_path / "multirun.yaml").write_text("hydra: {}\n")
+    assert refused([str(tmp_path), "--resume"], capsys) == (
+        f"payback: error: {tmp_path.resolve()}: no {PLAN_FILE}: the sweep was stopped before it planned its jobs,"
+        " and none ran; start it again")
