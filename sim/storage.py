@@ -105,7 +105,10 @@ def atomic_path(path, *, take_back=True):
         except OSError as error:
             raise WriteError(f"{path}: cannot write ({error.strerror or error})") from None
     finally:
-        temporary.unlink(missing_ok=True)
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:  # a read-only file system refuses even this; its error replaced the WriteError
+            pass
 
 
 def published():

@@ -99,3 +99,21 @@ def test_summary_json_is_strict_json(tmp_path):
     with pytest.raises(WriteError, match=r"^summary.json: a number is not finite \(drivers.rag.ranked.0.effect\)$"):
         write_json({"drivers": {"rag": {"ranked": [{"effect": float("inf")}]}}}, tmp_path / "summary.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_file_system_is_a_write_error_naming_the_file(tmp_path, monkeypatch):
+    # removing the temporary name failed too, and its OSError replaced the WriteError:
+    # python -m sim.sweep on a read-only mount ended in a traceback
+    import errno
+    import os
+    from pathlib import Path
+
+    from sim import storage
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(Path, "write_text", read_only)
+    monkeypatch.setattr(Path, "unlink", read_only)
+    with pytest.raises(storage.WriteError, match=r"summary.json: cannot write \(Read-only file system\)$"):
+        write_json({"run": 1}, tmp_path / "summary.json")
