@@ -61,6 +61,10 @@ def load(sweep_dir):
         raise PlanError(f"{sweep_dir}: no {PLAN_FILE}: the sweep was started before payback recorded sweep"
                         " plans (or this is not a sweep directory), so the points that never started are not"
                         " known; run them as a new sweep")
+    for directory in plan.get("config_dirs", []):  # Hydra's own refusal did not say where the directory came from
+        if "://" not in directory and not Path(directory).is_dir():
+            raise PlanError(f"{sweep_dir / PLAN_FILE}: the sweep's --config-dir {directory} is not a directory"
+                            " (moved?); put it back to resume")
     if plan.get("subdir") != NUMBERED:
         raise PlanError(f"{sweep_dir}: its jobs are not named by number (hydra.sweep.subdir={plan.get('subdir')});"
                         f" a resume finds them by number ({NUMBERED})")

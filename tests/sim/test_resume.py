@@ -217,3 +217,11 @@ def test_a_sweep_stopped_before_its_plan_says_so(tmp_path, capsys):
     assert refused([str(tmp_path), "--resume"], capsys) == (
         f"payback: error: {tmp_path.resolve()}: no {PLAN_FILE}: the sweep was stopped before it planned its jobs,"
         " and none ran; start it again")
+
+
+def test_a_config_dir_of_the_sweep_that_is_gone_is_named_with_the_plan(tmp_path, capsys):
+    # Hydra's "Additional config directory '...' not found" did not say the plan asked for it
+    write_plan(tmp_path, config_dirs=[str(tmp_path / "my conf")])
+    assert refused([str(tmp_path), "--resume"], capsys) == (
+        f"payback: error: {tmp_path.resolve() / PLAN_FILE}: the sweep's --config-dir {tmp_path / 'my conf'} is not a"
+        " directory (moved?); put it back to resume")
