@@ -239,6 +239,21 @@ def lock_directory(directory, key, holder_kind):
     _held_locks.append(descriptor)
 
 
+def lock_holder(directory):
+    """The process id (text) that holds ``directory``'s lock now, or None; nothing is held after."""
+    try:
+        descriptor = os.open(Path(directory) / LOCK_FILE, os.O_RDONLY)
+    except OSError:  # no lock file: nothing ever ran there, or it cannot be read
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "?"
+    finally:
+        os.close(descriptor)  # and with it the shared lock just taken
+    return None
+
+
 def check_sweep_dir(config):
     """Refuse a multirun whose aggregate could not be made or would mix two sweeps.
 
