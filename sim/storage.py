@@ -248,6 +248,8 @@ def read_run(run_dir, required=()):
     """
     run_dir = Path(run_dir)
     path = run_dir / "results.nc"
+    if run_dir.is_file():  # runs/a/results.nc for runs/a, say
+        raise UnreadableRun(f"{run_dir}: a file, not a run directory; name the directory that holds results.nc")
     if not path.is_file():
         raise UnreadableRun(f"{run_dir}: not a run directory (no results.nc)")
     try:

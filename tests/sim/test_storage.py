@@ -117,3 +117,14 @@ def test_a_read_only_file_system_is_a_write_error_naming_the_file(tmp_path, monk
     monkeypatch.setattr(Path, "unlink", read_only)
     with pytest.raises(storage.WriteError, match=r"summary.json: cannot write \(Read-only file system\)$"):
         write_json({"run": 1}, tmp_path / "summary.json")
+
+
+def test_a_run_named_by_its_results_file_is_told_to_name_the_directory(tmp_path):
+    # "runs/a/results.nc: not a run directory (no results.nc)" read as if the file were missing
+    from sim.storage import UnreadableRun, read_run
+
+    (tmp_path / "results.nc").write_bytes(b"CDF")
+    with pytest.raises(UnreadableRun) as refused:
+        read_run(tmp_path / "results.nc")
+    assert str(refused.value) == (f"{tmp_path / 'results.nc'}: a file, not a run directory; name the directory that"
+                                  " holds results.nc")
