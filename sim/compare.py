@@ -20,6 +20,7 @@ import json
 import math
 import os
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -593,18 +594,19 @@ def write(comparison, out_dir, *, overwrite=False):
         raise CompareError(f"--out: cannot write in {out_dir} ({error.strerror or error})") from None
     png = picture(comparison)
     items = blocks(comparison, {"name": "compare.png", "alt": comparison["verdict"]})
-    written = []
+    files = (("compare.png", png), ("compare.md", markdown(items).encode()),
+             ("compare.html", render_html(markdown(items), {"compare.png": png},
+                                          "payback: comparison of two runs").encode()))
     try:
-        for name, data in (("compare.png", png), ("compare.md", markdown(items).encode()),
-                           ("compare.html", render_html(markdown(items), {"compare.png": png},
-                                                        "payback: comparison of two runs").encode())):
-            with atomic_path(out_dir / name) as temporary:
-                temporary.write_bytes(data)
-            written.append(out_dir / name)
-    except BaseException as error:  # a failed write or Ctrl-C: no half set that the next try would refuse over
-        for path in written:
-            if path not in existing:
-                path.unlink(missing_ok=True)
+        # all three written under temporary names first, then renamed: a full disk leaves
+        # the files of an earlier comparison (--overwrite) whole, not mixed with this one's
+        with ExitStack() as renames:
+            for name, data in files:
+                renames.enter_context(atomic_path(out_dir / name)).write_bytes(data)
+    except BaseException as error:  # a failed rename or Ctrl-C: no half set that the next try would refuse over
+        for name, _ in files:
+            if out_dir / name not in existing:  # so ours, if there
+                (out_dir / name).unlink(missing_ok=True)
         if isinstance(error, WriteError):
             raise CompareError(str(error)) from None
         raise

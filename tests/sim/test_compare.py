@@ -191,3 +191,26 @@ def test_a_comparison_cut_short_while_writing_leaves_none_of_its_files(runs, tmp
     with pytest.raises(CompareError, match=r"compare\.md: cannot write \(Is a directory\)$"):
         write(comparison, tmp_path, overwrite=True)
     assert [p.name for p in tmp_path.iterdir()] == ["compare.md"] and (tmp_path / "compare.md").is_dir()
+
+
+def test_a_full_disk_while_overwriting_leaves_the_earlier_comparison_whole(runs, tmp_path, monkeypatch):
+    # compare.png was replaced before compare.html failed: a new picture beside the old text
+    import errno
+    import os
+    from pathlib import Path
+
+    from sim.compare import write
+
+    write(run_comparison(runs["mc_a"], runs["mc_b"]), tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    write_bytes = Path.write_bytes
+
+    def full_at_the_page(path, data):
+        if ".compare.html." in path.name:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_at_the_page)
+    with pytest.raises(CompareError, match=r"compare\.html: cannot write \(No space left on device\)$"):
+        write(run_comparison(runs["mc_a"], runs["mc_a"]), tmp_path, overwrite=True)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
