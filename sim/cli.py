@@ -38,7 +38,7 @@ from sim.callbacks import last_failed_jobs, record_failure
 from sim.config import CONF_DIR, ConfigError, describe_omegaconf_error, register, validate
 from sim.distributions import FAMILY_PARAMETERS
 from sim.overrides import clear_before_mappings, register_distribution_functions
-from sim.plan import resuming
+from sim.plan import PLAN_FILE, resuming
 from sim.storage import (
     Interrupted,
     WriteError,
@@ -239,6 +239,21 @@ def lock_directory(directory, key, holder_kind):
     _held_locks.append(descriptor)
 
 
+def lock_holder(directory):
+    """The process id (text) that holds ``directory``'s lock now, or None; nothing is held after."""
+    try:
+        descriptor = os.open(Path(directory) / LOCK_FILE, os.O_RDONLY)
+    except OSError:  # no lock file: nothing ever ran there, or it cannot be read
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "?"
+    finally:
+        os.close(descriptor)  # and with it the shared lock just taken
+    return None
+
+
 def check_sweep_dir(config):
     """Refuse a multirun whose aggregate could not be made or would mix two sweeps.
 
@@ -284,6 +299,9 @@ def _guard_directories():
     def on_multirun_start(self, config, **kwargs):
         check_sweep_dir(config)
         multirun_start(self, config=config, **kwargs)
+        sweep_dir = str(config.hydra.sweep.dir)
+        if (Path(sweep_dir) / PLAN_FILE).is_file():  # a signal before the first job can point to --resume
+            _active_job.update(sweep_dir=sweep_dir)
 
     Callbacks.on_run_start, Callbacks.on_multirun_start = on_run_start, on_multirun_start
 

@@ -20,6 +20,7 @@ import json
 import math
 import os
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from omegaconf import OmegaConf
 from kernels.layout import TIE_USD
 from sim.analysis import wilson_interval
 from sim.intervals import independent_difference_interval, mean_interval, replicate_interval
-from sim.report_html import render_html
+from sim.report_html import code, literal, render_html
 from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
 from sim.summary import STRATEGY_NAMES, drawn_inputs
 
@@ -358,7 +359,7 @@ def verdict(comparison):
             continue
         if _excludes_zero(row["ci95"]):
             word = "less" if row["change"] < 0 else "more"
-            changed.append(f"{STRATEGY_NAMES[row['strategy']].capitalize()} costs {word} in B ({signed_usd(row['change'])}"
+            changed.append(f"{STRATEGY_NAMES[row['strategy']]} costs {word} in B ({signed_usd(row['change'])}"
                            " on average)")
     rec = comparison["recommendation"]
     ra, rb = rec["a"]["strategy"], rec["b"]["strategy"]
@@ -423,13 +424,13 @@ def blocks(comparison, picture):
     out = [
         ("h1", "payback: comparison of two runs"),
         ("p", f"**{comparison['verdict']}**"),
-        ("p", f"A: `{a['path']}` — {a['label']}"),
-        ("p", f"B: `{b['path']}` — {b['label']}"),
+        ("p", f"A: {code(a['path'])} — {literal(a['label'])}"),  # a user's text, shown as typed
+        ("p", f"B: {code(b['path'])} — {literal(b['label'])}"),
         ("h2", "Inputs that differ (A → B)"),
     ]
     if comparison["inputs"]:
         out.append(("table", ["key", "A", "B"],
-                    [[f"`{k}`" + (" (does not change the numbers)" if k in NO_EFFECT else ""), va, vb]
+                    [[code(k) + (" (does not change the numbers)" if k in NO_EFFECT else ""), literal(va), literal(vb)]
                      for k, va, vb in comparison["inputs"]]))
     else:
         out.append(("p", "None: the two runs' resolved configurations are the same."))
@@ -593,14 +594,22 @@ def write(comparison, out_dir, *, overwrite=False):
         raise CompareError(f"--out: cannot write in {out_dir} ({error.strerror or error})") from None
     png = picture(comparison)
     items = blocks(comparison, {"name": "compare.png", "alt": comparison["verdict"]})
+    files = (("compare.png", png), ("compare.md", markdown(items).encode()),
+             ("compare.html", render_html(markdown(items), {"compare.png": png},
+                                          "payback: comparison of two runs").encode()))
     try:
-        for name, data in (("compare.png", png), ("compare.md", markdown(items).encode()),
-                           ("compare.html", render_html(markdown(items), {"compare.png": png},
-                                                        "payback: comparison of two runs").encode())):
-            with atomic_path(out_dir / name) as temporary:
-                temporary.write_bytes(data)
-    except WriteError as error:
-        raise CompareError(str(error)) from None
+        # all three written under temporary names first, then renamed: a full disk leaves
+        # the files of an earlier comparison (--overwrite) whole, not mixed with this one's
+        with ExitStack() as renames:
+            for name, data in files:
+                renames.enter_context(atomic_path(out_dir / name)).write_bytes(data)
+    except BaseException as error:  # a failed rename or Ctrl-C: no half set that the next try would refuse over
+        for name, _ in files:
+            if out_dir / name not in existing:  # so ours, if there
+                (out_dir / name).unlink(missing_ok=True)
+        if isinstance(error, WriteError):
+            raise CompareError(str(error)) from None
+        raise
     return existing
 
 

@@ -123,6 +123,13 @@ def read_plan(sweep_dir):
         jobs = [(int(job["job"]), [str(o) for o in job["overrides"]]) for job in plan["jobs"]]
         if plan["version"] != PLAN_VERSION or not plan["sessions"]:
             raise ValueError("not a plan of this version")
+        # a plan edited by hand: a resume would run jobs elsewhere, or twice, or none
+        if [number for number, _ in jobs] != list(range(len(jobs))) or not jobs:
+            raise ValueError(f"its jobs are not numbered 0 to {len(jobs) - 1} in order" if jobs else "no job")
+        for number, overrides in jobs:
+            for override in overrides:
+                if override.lstrip("+~").startswith("hydra."):
+                    raise ValueError(f"job {number}'s override {override} is a Hydra setting, not the job's")
     except (OSError, ValueError, TypeError, KeyError) as error:
         reason = f"no {error.args[0]!r}" if isinstance(error, KeyError) else str(error).splitlines()[0]
         raise PlanError(f"{path}: not a readable sweep plan ({reason})") from None
@@ -193,7 +200,9 @@ def _append(path, line):
 
 
 def _write(plan, sweep_dir):
-    with atomic_path(sweep_dir / PLAN_FILE) as temporary:
+    # never taken back: an interrupted sweep or resume keeps its plan, which is what
+    # a resume needs (taken back with the running job, it left the sweep unresumable)
+    with atomic_path(sweep_dir / PLAN_FILE, take_back=False) as temporary:
         temporary.write_text(json.dumps(plan, indent=1) + "\n")
 
 

@@ -16,7 +16,7 @@ from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
 from sim.plots import ROW_PICTURES, calls, digits_apart, draw_all, drawable, usd
 from sim.progress import phase
-from sim.report_html import write_html
+from sim.report_html import code, literal, write_html
 from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
 from sim.summary import STRATEGY_NAMES
 
@@ -108,9 +108,9 @@ def render(results, summary):
         f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
         "",
         *_calendar_lead(summary),
-        f"Run: {summary['run']['label']}",
+        f"Run: {literal(summary['run']['label'])}",  # a user's text, shown as typed
         "",
-        f"Command: `{summary['run']['command'] or '(run from Python)'}`, started {summary['run']['start_time']}.",
+        f"Command: {code(summary['run']['command'] or '(run from Python)')}, started {summary['run']['start_time']}.",
         "",
         f"{summary['scenarios']:,} scenarios over {h} months, seed {summary['seed']}, "
         f"discounted at {summary['discount_rate']:.1%} a year. Money is USD, discounted to month 1."
@@ -194,13 +194,13 @@ def render(results, summary):
     pricing = summary["pricing"]
     lines += [
         "",
-        f"Price sheet as of **{pricing['as_of']}**; source: {pricing['source']}. "
+        f"Price sheet as of **{literal(pricing['as_of'])}**; source: {literal(pricing['source'])}. "
         "Prices drift: check them before you commit budget.",
         "",
     ]
     if successor:
-        lines[-1:] = ["", f"Successor sheet `{config['finetune']['successor']}` as of **{successor['as_of']}**;"
-                          f" source: {successor['source']}.", ""]
+        lines[-1:] = ["", f"Successor sheet {code(config['finetune']['successor'])} as of"
+                          f" **{literal(successor['as_of'])}**; source: {literal(successor['source'])}.", ""]
     return "\n".join(lines)
 
 
@@ -330,6 +330,13 @@ def write_report(results, summary, run_dir):
     """Draw the pictures into ``run_dir/plots``, write ``run_dir/report.md`` and, from the
     same text and pictures, the self-contained ``run_dir/report.html``."""
     run_dir = Path(run_dir)
+    plots = run_dir / PLOTS
+    try:  # refused here in one line, before anything is drawn (it ended in a traceback)
+        if plots.exists() and not plots.is_dir():
+            raise WriteError(f"{plots}: a file, not a directory; move it away to draw the pictures")
+        plots.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WriteError(f"{plots}: cannot write ({error.strerror or error})") from None
     with phase("report", f"drawing {len(drawable(results))} pictures into {PLOTS}/, report.md and report.html"):
         draw_all(results, summary, run_dir / PLOTS)
         markdown = render(results, summary)
@@ -343,18 +350,22 @@ def main(argv=None):
     (one self-contained page to forward or print) from ``results.nc``."""
     parser = argparse.ArgumentParser(prog="python -m sim.report", description=main.__doc__)
     parser.add_argument("run_dir", type=Path, help="a run directory holding results.nc")
+    parser.error = lambda message: _refuse(message)  # one line, as every refusal: not the usage
     args = parser.parse_args(argv)
     try:
         results, summary = read_run(args.run_dir)
     except UnreadableRun as error:
-        print(f"payback: error: {error}", file=sys.stderr)
-        sys.exit(2)
+        _refuse(error)
     try:
         write_report(results, summary, args.run_dir)
     except WriteError as error:
-        print(f"payback: error: {error}", file=sys.stderr)
-        sys.exit(2)
+        _refuse(error)
     print(f"wrote {args.run_dir / 'report.md'}, {args.run_dir / 'report.html'} and {args.run_dir / PLOTS}/")
+
+
+def _refuse(message):
+    print(f"payback: error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

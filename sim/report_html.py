@@ -59,6 +59,32 @@ li { margin: 0.2rem 0; }
 """
 
 
+# What would turn a user's text (a label, an override, a sheet's source) into markup:
+# emphasis, code, links and autolinks, entities, escapes. An underscore only at a word's
+# edge: inside a word (calls_per_month) it is text already.
+_MARKUP = re.compile(r"[\\`*\[\]<&~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+
+
+def _one_line(text):
+    # a line break would end the paragraph (or the table row) and start whatever the
+    # next line reads as: "# heading", "| table |", a list
+    return re.sub(r"\r\n|\r|\n", " ", str(text))
+
+
+def literal(text):
+    """``text`` for report.md and compare.md, backslash-escaped so that it renders as
+    typed, on one line (a line break becomes a space)."""
+    return _MARKUP.sub(lambda match: "\\" + match.group(), _one_line(text))
+
+
+def code(text):
+    """``text`` as a Markdown code span that a backtick inside it does not end, on one line."""
+    text = _one_line(text)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def render_html(markdown, pictures, title):
     """A report's Markdown as one self-contained HTML page.
 

@@ -53,10 +53,18 @@ def pending(sweep_dir, plan):
 def load(sweep_dir):
     """The plan of the sweep in ``sweep_dir``; PlanError (one line) if it cannot be resumed."""
     plan = plans.read_plan(sweep_dir)
+    if plan is None and (Path(sweep_dir) / "multirun.yaml").is_file() and not any(
+            path.is_dir() for path in Path(sweep_dir).iterdir()):  # stopped in Hydra's start-up
+        raise PlanError(f"{sweep_dir}: no {PLAN_FILE}: the sweep was stopped before it planned its jobs, and"
+                        " none ran; start it again")
     if plan is None:
         raise PlanError(f"{sweep_dir}: no {PLAN_FILE}: the sweep was started before payback recorded sweep"
                         " plans (or this is not a sweep directory), so the points that never started are not"
                         " known; run them as a new sweep")
+    for directory in plan.get("config_dirs", []):  # Hydra's own refusal did not say where the directory came from
+        if "://" not in directory and not Path(directory).is_dir():
+            raise PlanError(f"{sweep_dir / PLAN_FILE}: the sweep's --config-dir {directory} is not a directory"
+                            " (moved?); put it back to resume")
     if plan.get("subdir") != NUMBERED:
         raise PlanError(f"{sweep_dir}: its jobs are not named by number (hydra.sweep.subdir={plan.get('subdir')});"
                         f" a resume finds them by number ({NUMBERED})")
@@ -161,6 +169,10 @@ def resume(sweep_dir):
     plan = load(sweep_dir)
     cli.lock_directory(sweep_dir, "sweep_dir", "a running sweep")  # held until this process ends
     todo = pending(sweep_dir, plan)
+    for job in todo:  # a file where a job's directory goes: the user's, not ours to remove
+        directory = plans.job_dir(sweep_dir, plan, job["job"])
+        if directory.exists() and not directory.is_dir():
+            raise PlanError(f"{directory} is a file where job {job['job']}'s directory goes; move it away to resume")
     total = len(plan["jobs"])
     if not todo:
         log.info("sweep: all %d jobs are done; nothing to resume", total)

@@ -72,8 +72,12 @@ def partial_path(path, pid=None):
 
 
 @contextmanager
-def atomic_path(path):
+def atomic_path(path, *, take_back=True):
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    With ``take_back`` (the default) the file is remembered (``published``) and
+    removed again if the run is interrupted (``discard_published``); a file that
+    outlives the run (a sweep's plan) passes ``take_back=False``.
 
     Raises
     ------
@@ -94,13 +98,17 @@ def atomic_path(path):
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
             try:
                 os.replace(temporary, path)
-                _published.append(path)
+                if take_back:
+                    _published.append(path)
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         except OSError as error:
             raise WriteError(f"{path}: cannot write ({error.strerror or error})") from None
     finally:
-        temporary.unlink(missing_ok=True)
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:  # a read-only file system refuses even this; its error replaced the WriteError
+            pass
 
 
 def published():
@@ -240,6 +248,8 @@ def read_run(run_dir, required=()):
     """
     run_dir = Path(run_dir)
     path = run_dir / "results.nc"
+    if run_dir.is_file():  # runs/a/results.nc for runs/a, say
+        raise UnreadableRun(f"{run_dir}: a file, not a run directory; name the directory that holds results.nc")
     if not path.is_file():
         raise UnreadableRun(f"{run_dir}: not a run directory (no results.nc)")
     try:

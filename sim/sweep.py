@@ -371,6 +371,12 @@ def main(argv=None):
             sys.exit(resume(args.sweep_dir))
         except (PlanError, WriteError) as error:
             _refuse(error)
+    from sim.cli import lock_holder
+
+    holder = lock_holder(args.sweep_dir)
+    if holder is not None:  # its running job is not failed, and it aggregates when it ends
+        _refuse(f"sweep_dir: {args.sweep_dir} is in use by a running sweep (process {holder}); it aggregates when"
+                " it ends, and sweep.log says how far it is")
     try:
         failed = aggregate(args.sweep_dir)
     except FileNotFoundError as error:

@@ -19,7 +19,7 @@ from hydra import compose, initialize_config_dir
 from sim.cli import CONFIG_DIR
 from sim.compare import CompareError, compare, load, main, run_comparison
 from sim.run import run
-from sim.storage import read_results, write_dataset
+from sim.storage import atomic_path, read_results, write_dataset
 
 BASE = ["pricing=serverless-lora-8b", "report=false", "start=2026-12"]
 CHEAPER = ["pricing.finetuned_input=0.144"]
@@ -153,3 +153,64 @@ def test_command_line_writes_the_three_files_and_never_overwrites_unasked(runs, 
     assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1 and "--overwrite" in again.stderr
     assert (tmp_path / "compare.md").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.html", "compare.md", "compare.png"]
+
+
+def test_the_verdict_names_each_strategy_as_the_report_does():
+    # str.capitalize() wrote "Rag costs less in B" and capitalised every clause
+    from sim.compare import verdict
+
+    rows = [{"statistic": "mean_cost", "strategy": k, "change": -v, "ci95": [-v - 1, -v + 1]}
+            for k, v in (("prompt", 15725), ("rag", 4371))]
+    comparison = {"changes": rows, "per_scenario": None,
+                  "recommendation": {"a": {"strategy": "not yet"}, "b": {"strategy": "prompting"}}}
+    assert verdict(comparison) == ("Prompting costs less in B (-$15,725 on average); RAG costs less in B"
+                                   " (-$4,371 on average); the recommendation changes from “not yet” to “prompting”.")
+
+
+def test_a_comparison_cut_short_while_writing_leaves_none_of_its_files(runs, tmp_path, monkeypatch):
+    # compare.png stayed alone, and the next try was refused over it (--overwrite)
+    import sim.compare
+    from sim.compare import write
+
+    comparison = run_comparison(runs["mc_a"], runs["mc_b"])
+
+    calls = []
+
+    def interrupted(path):  # Ctrl-C once compare.png is written, before compare.md
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return atomic_path(path)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sim.compare, "atomic_path", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            write(comparison, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "compare.md").mkdir()  # the user's, in the way of the second file
+    with pytest.raises(CompareError, match=r"compare\.md: cannot write \(Is a directory\)$"):
+        write(comparison, tmp_path, overwrite=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["compare.md"] and (tmp_path / "compare.md").is_dir()
+
+
+def test_a_full_disk_while_overwriting_leaves_the_earlier_comparison_whole(runs, tmp_path, monkeypatch):
+    # compare.png was replaced before compare.html failed: a new picture beside the old text
+    import errno
+    import os
+    from pathlib import Path
+
+    from sim.compare import write
+
+    write(run_comparison(runs["mc_a"], runs["mc_b"]), tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    write_bytes = Path.write_bytes
+
+    def full_at_the_page(path, data):
+        if ".compare.html." in path.name:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_at_the_page)
+    with pytest.raises(CompareError, match=r"compare\.html: cannot write \(No space left on device\)$"):
+        write(run_comparison(runs["mc_a"], runs["mc_a"]), tmp_path, overwrite=True)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

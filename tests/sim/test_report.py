@@ -199,3 +199,21 @@ def test_key_numbers_take_the_digits_their_interval_needs_to_read_apart():
     assert _resolved(0.5, None, probability) == "0.500"  # a small run's missing interval
     money = lambda x, d: usd(x, digits=d)  # noqa: E731
     assert _resolved(-111_289.9, [-111_509.9, -111_095.5], money) == "-$111.3k [-$111.5k, -$111.1k]"
+
+
+def test_sim_report_refuses_a_plots_file_and_bad_arguments_in_one_line(run_dir, tmp_path, capsys):
+    # a file named plots ended in a FileExistsError traceback; argparse's refusals took two lines
+    from sim.report import main
+
+    shutil.copy(run_dir / "results.nc", tmp_path / "results.nc")
+    (tmp_path / "plots").write_text("my notes\n")
+    for argv, message in [([str(tmp_path)], f"{tmp_path / 'plots'}: a file, not a directory; move it away to draw"
+                                             " the pictures"),
+                          ([], "the following arguments are required: run_dir"),
+                          ([str(tmp_path), "extra"], "unrecognized arguments: extra")]:
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert stop.value.code == 2
+        assert capsys.readouterr().err == f"payback: error: {message}\n"
+    assert (tmp_path / "plots").read_text() == "my notes\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plots", "results.nc"]

@@ -136,3 +136,21 @@ def test_render_html_inlines_the_pictures_it_is_given():
     with pytest.raises(KeyError):
         render_html("![A picture](plots/b.png)", {"plots/a.png": png}, "t")
 
+
+
+@pytest.mark.parametrize("text", [
+    "pricing.source='<script>alert(1)</script> a|b *bold* `tick` _x_ [link](http://e.com) <http://e.com> AT&amp;T ~~s~~ \\n'",
+    "`starts and ends with a backtick`", "x" * 5000 + " **" + "y" * 5000,
+    "line one\n# a heading of its own\r\n| a | table |\n- a list",
+])
+def test_a_users_text_renders_as_typed_in_prose_and_in_a_code_span(text):
+    # labels, commands and sheet sources went into report.md and compare.md as Markdown:
+    # *bold* turned to emphasis, a backtick ended the command's code span, [a](b) was a link
+    from html import escape
+
+    from sim.report_html import code, literal
+
+    page = render_html(f"Run: {literal(text)}\n\nCommand: {code(text)}\n", {}, "t")
+    body = page.split("<body>\n", 1)[1]
+    shown = escape(text.replace("\r\n", " ").replace("\n", " "), quote=False)  # on one line: no heading, table or list
+    assert body == f"<p>Run: {shown}</p>\n<p>Command: <code>{shown}</code></p>\n</body>\n</html>\n"

@@ -187,3 +187,41 @@ def test_only_a_job_with_its_summary_is_done_and_a_retry_starts_from_its_log_onl
     assert sorted(p.name for p in killed.iterdir()) == ["payback.log"]
     assert (killed / "payback.log").read_text() == "the first attempt\n"
     clear(tmp_path / "3")  # never started: nothing to clear
+
+
+@pytest.mark.slow
+def test_a_sweep_interrupted_as_its_plan_is_written_keeps_the_plan_and_says_resume(tmp_path):
+    # The plan was taken back with the first job's files: a signal between the plan and
+    # the first job's end (or early in a resume) left a sweep that could not be resumed.
+    process = sweep(tmp_path, start_new_session=True)
+    wait_for(process, lambda: (tmp_path / PLAN_FILE).exists())
+    code, stderr = kill_group(process, signal.SIGTERM)
+    assert code == 128 + signal.SIGTERM
+    assert len(read_plan(tmp_path)["jobs"]) == 4
+    assert stderr.strip().splitlines()[-1] == (f"payback: interrupted; the sweep's finished jobs are kept in {tmp_path}"
+                                               f" (python -m sim.sweep {tmp_path} --resume runs the rest)")
+
+
+def test_a_file_where_a_job_directory_goes_is_refused_and_kept(tmp_path, capsys):
+    # it ended in an internal error (NotADirectoryError) once the multirun had begun
+    write_plan(tmp_path)
+    (tmp_path / "1").write_text("my notes\n")
+    assert refused([str(tmp_path), "--resume"], capsys) == (
+        f"payback: error: {tmp_path.resolve() / '1'} is a file where job 1's directory goes; move it away to resume")
+    assert (tmp_path / "1").read_text() == "my notes\n"
+
+
+def test_a_sweep_stopped_before_its_plan_says_so(tmp_path, capsys):
+    # it was told it had been "started before payback recorded sweep plans"
+    (tmp_path / "multirun.yaml").write_text("hydra: {}\n")
+    assert refused([str(tmp_path), "--resume"], capsys) == (
+        f"payback: error: {tmp_path.resolve()}: no {PLAN_FILE}: the sweep was stopped before it planned its jobs,"
+        " and none ran; start it again")
+
+
+def test_a_config_dir_of_the_sweep_that_is_gone_is_named_with_the_plan(tmp_path, capsys):
+    # Hydra's "Additional config directory '...' not found" did not say the plan asked for it
+    write_plan(tmp_path, config_dirs=[str(tmp_path / "my conf")])
+    assert refused([str(tmp_path), "--resume"], capsys) == (
+        f"payback: error: {tmp_path.resolve() / PLAN_FILE}: the sweep's --config-dir {tmp_path / 'my conf'} is not a"
+        " directory (moved?); put it back to resume")

@@ -99,3 +99,32 @@ def test_summary_json_is_strict_json(tmp_path):
     with pytest.raises(WriteError, match=r"^summary.json: a number is not finite \(drivers.rag.ranked.0.effect\)$"):
         write_json({"drivers": {"rag": {"ranked": [{"effect": float("inf")}]}}}, tmp_path / "summary.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_file_system_is_a_write_error_naming_the_file(tmp_path, monkeypatch):
+    # removing the temporary name failed too, and its OSError replaced the WriteError:
+    # python -m sim.sweep on a read-only mount ended in a traceback
+    import errno
+    import os
+    from pathlib import Path
+
+    from sim import storage
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(Path, "write_text", read_only)
+    monkeypatch.setattr(Path, "unlink", read_only)
+    with pytest.raises(storage.WriteError, match=r"summary.json: cannot write \(Read-only file system\)$"):
+        write_json({"run": 1}, tmp_path / "summary.json")
+
+
+def test_a_run_named_by_its_results_file_is_told_to_name_the_directory(tmp_path):
+    # "runs/a/results.nc: not a run directory (no results.nc)" read as if the file were missing
+    from sim.storage import UnreadableRun, read_run
+
+    (tmp_path / "results.nc").write_bytes(b"CDF")
+    with pytest.raises(UnreadableRun) as refused:
+        read_run(tmp_path / "results.nc")
+    assert str(refused.value) == (f"{tmp_path / 'results.nc'}: a file, not a run directory; name the directory that"
+                                  " holds results.nc")

@@ -1,0 +1,29 @@
+import json
+
+import pytest
+
+from sim import plan, storage
+from sim.plan import PLAN_FILE, PlanError, read_plan
+
+
+def test_the_plan_is_not_taken_back_with_an_interrupted_job(tmp_path):
+    mark = len(storage.published())
+    plan._write({"version": 1, "jobs": [{"job": 0, "overrides": ["seed=1"]}], "sessions": [{"started": 0.0}]},
+                tmp_path)
+    storage.discard_published(mark)  # what an interrupted run or resume does (sim.cli.abandon_run)
+    assert read_plan(tmp_path)["jobs"] == [{"job": 0, "overrides": ["seed=1"]}]
+
+
+@pytest.mark.parametrize("jobs, reason", [
+    ([], "no job"),
+    ([{"job": 0, "overrides": []}, {"job": 0, "overrides": []}], "its jobs are not numbered 0 to 1 in order"),
+    ([{"job": 1, "overrides": []}], "its jobs are not numbered 0 to 0 in order"),
+    ([{"job": 0, "overrides": ["seed=1", "hydra.sweep.dir=/elsewhere"]}],
+     "job 0's override hydra.sweep.dir=/elsewhere is a Hydra setting, not the job's"),
+])
+def test_a_plan_edited_into_jobs_elsewhere_twice_or_none_is_refused_in_one_line(tmp_path, jobs, reason):
+    # a job's hydra.sweep.dir=... ran it outside the sweep; no job resumed "all 0 jobs"
+    (tmp_path / PLAN_FILE).write_text(json.dumps({"version": 1, "jobs": jobs, "sessions": [{"started": 0.0}]}))
+    with pytest.raises(PlanError) as refused:
+        read_plan(tmp_path)
+    assert str(refused.value) == f"{tmp_path / PLAN_FILE}: not a readable sweep plan ({reason})"
