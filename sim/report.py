@@ -150,7 +150,8 @@ def render(results, summary):
           + ", ".join(f"{q} {_calls(be[k][q])}{_interval(be[k].get(f'{q}_ci95'), _calls)}"
                       for q in ("p10", "p50", "p90")) + "." for k in ("finetune", "rag")),
         "- P(cheapest of the three) [95% CI]: " + ", ".join(
-            f"{STRATEGY_NAMES[k]} {p:.1%}" + _interval(summary.get("p_cheapest_ci95", {}).get(k), "{:.1%}")
+            f"{STRATEGY_NAMES[k]} " + _resolved(p, summary.get("p_cheapest_ci95", {}).get(k),
+                                                lambda x, d: f"{x:.{d}%}", digits=1)
             for k, p in summary["p_cheapest"].items()) + ".",
         "- Expected value of perfect information on the choice (EVPI) [95% CI]: "
         f"{usd(summary['evpi'])}{_interval(summary.get('evpi_ci95'), usd)}.",
@@ -277,9 +278,10 @@ def _usd_ci(stats, key):
     return _resolved(stats[key], stats.get(f"{key}_ci95"), lambda x, d: usd(x, digits=d))
 
 
-def _resolved(value, bounds, form):
-    """``value [low, high]``, with the digits the three need to read apart (``digits_apart``)."""
-    digits = digits_apart(value, bounds, form)
+def _resolved(value, bounds, form, digits=3):
+    """``value [low, high]``, with ``digits`` or as many more as the three need to read
+    apart (``digits_apart``)."""
+    digits = digits_apart(value, bounds, form, digits=digits)
     return form(value, digits) + _interval(bounds, lambda x: form(x, digits))
 
 

@@ -199,6 +199,9 @@ def test_key_numbers_take_the_digits_their_interval_needs_to_read_apart():
     assert _resolved(0.5, None, probability) == "0.500"  # a small run's missing interval
     money = lambda x, d: usd(x, digits=d)  # noqa: E731
     assert _resolved(-111_289.9, [-111_509.9, -111_095.5], money) == "-$111.3k [-$111.5k, -$111.1k]"
+    percent = lambda x, d: f"{x:.{d}%}"  # noqa: E731
+    # P(fine-tuning cheapest) of a default run, from one decimal: 0.3% [0.3%, 0.3%] before
+    assert _resolved(0.00289, [0.00284, 0.00293], percent, digits=1) == "0.289% [0.284%, 0.293%]"
 
 
 def test_sim_report_refuses_a_plots_file_and_bad_arguments_in_one_line(run_dir, tmp_path, capsys):
