@@ -174,19 +174,8 @@ NUMPY_COUNT_CELLS = 16_000_000
 
 
 def count_by_volume_numpy(cost_fixed, cost_slope, volumes, beats_prompt, cheapest, chunk=4096):
-    """``kernels.crossing.count_by_volume`` in NumPy: the same counts, the same outputs.
-
-    Parameters
-    ----------
-    cost_fixed, cost_slope : float64[n, 3]
-        ``A`` (USD) and ``B`` (USD per call/month) of prompt, fine-tune, RAG.
-    volumes : float64[G]
-        Month-1 volumes, calls per month.
-    beats_prompt : int64[2, G]
-        Out: scenarios with ``C_k(V) < C_prompt(V)``, fine-tune and RAG.
-    cheapest : int64[3, G]
-        Out: scenarios whose cheapest strategy at ``V`` is k (the first on ties).
-    """
+    """``kernels.crossing.count_by_volume`` in NumPy, ``chunk`` scenarios at a time:
+    the same arguments (USD, USD per call/month, calls/month), the same counts."""
     beats_prompt[:] = 0
     cheapest[:] = 0
     for start in range(0, cost_fixed.shape[0], chunk):

@@ -9,7 +9,10 @@ With BASE (horizon 24 months, no discounting, no randomness):
 """
 
 import copy
+import fcntl
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -136,3 +139,16 @@ def fake_summary(p, recommendation="not yet"):
         "confidence": 0.8,
         "recommendation": {"strategy": recommendation},
     }
+
+
+@contextmanager
+def holding_the_lock(directory, pid=4242):
+    """Hold ``directory/.payback.lock`` as a running sweep's launching process does,
+    with ``pid`` written in it."""
+    descriptor = os.open(Path(directory) / ".payback.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        os.write(descriptor, f"{pid}\n".encode())
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+    finally:
+        os.close(descriptor)

@@ -1,6 +1,5 @@
 """Sweeps that resume: killed mid-way, resumed, killed again, resumed: the same aggregate."""
 
-import fcntl
 import json
 import os
 import signal
@@ -15,7 +14,7 @@ from sim.plan import PLAN_FILE, read_plan
 from sim.resume import clear, consecutive, pending
 from sim.storage import read_results
 from sim.sweep import main, read_jobs
-from tests.conftest import fake_summary
+from tests.conftest import fake_summary, holding_the_lock
 
 # 4 points, jobs of about a second each here: long enough for a signal to land inside one
 POINTS = ["seed=1,2", "workload.calls_per_month=1e6,3e6"]
@@ -140,13 +139,8 @@ def test_a_sweep_that_cannot_be_resumed_is_one_line_and_exit_2(tmp_path, capsys)
 
 def test_a_running_sweep_is_not_resumed_under_it(tmp_path, capsys):
     write_plan(tmp_path)
-    descriptor = os.open(tmp_path / ".payback.lock", os.O_RDWR | os.O_CREAT)
-    os.write(descriptor, b"4242\n")
-    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as the sweep's launching process holds it
-    try:
+    with holding_the_lock(tmp_path, pid=4242):
         line = refused([str(tmp_path), "--resume"], capsys)
-    finally:
-        os.close(descriptor)
     assert line == f"payback: error: sweep_dir: {tmp_path.resolve()} is in use by a running sweep (process 4242)"
 
 

@@ -229,20 +229,13 @@ def test_a_damaged_job_is_listed_and_the_good_ones_aggregated(tmp_path):
 
 def test_a_running_sweep_is_not_aggregated_under_it(tmp_path, capsys):
     # its running job was listed as failed ("the job did not finish"), exit 1
-    import fcntl
-    import os
-
     from sim.plan import PLAN_FILE
+    from tests.conftest import holding_the_lock
     from tests.sim.test_resume import refused, write_plan
 
     write_plan(tmp_path)
-    descriptor = os.open(tmp_path / ".payback.lock", os.O_RDWR | os.O_CREAT)
-    os.write(descriptor, b"4242\n")
-    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as the sweep's launching process holds it
-    try:
+    with holding_the_lock(tmp_path, pid=4242):
         line = refused([str(tmp_path)], capsys)
-    finally:
-        os.close(descriptor)
     assert line == (f"payback: error: sweep_dir: {tmp_path} is in use by a running sweep (process 4242); it aggregates"
                     " when it ends, and sweep.log says how far it is")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".payback.lock", PLAN_FILE]
