@@ -28,8 +28,8 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from kernels.layout import TIE_USD
-from sim.analysis import wilson_interval
 from sim.intervals import independent_difference_interval, mean_interval, replicate_interval
+from sim.precision import probability_interval
 from sim.report_html import code, literal, render_html
 from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
 from sim.summary import STRATEGY_NAMES, drawn_inputs
@@ -160,6 +160,11 @@ def pairing(a, b):
     return rows, note
 
 
+def _costs(run, rows):
+    """float[rows, 3]: the first ``rows`` scenarios' horizon costs (USD), in ``STRATEGIES`` order."""
+    return run.results.cost.transpose("scenario", "strategy").sel(strategy=list(STRATEGIES)).values[:rows]
+
+
 def _replicate_size(run):
     # the run's replicate (sim.sampling.REPLICATE, read from its totals: importing
     # sim.sampling would load the kernels)
@@ -200,9 +205,7 @@ def per_scenario(a, b, rows):
         ``p_b_cheaper``, ``p_b_cheaper_ci95``, ``p_b_dearer``, ``p_unchanged``,
         ``min``, ``max`` (USD), ``differences`` (float[rows], USD).
     """
-    cost = [r.results.cost.transpose("scenario", "strategy").sel(strategy=list(STRATEGIES)).values[:rows]
-            for r in (a, b)]
-    difference = cost[1] - cost[0]
+    difference = _costs(b, rows) - _costs(a, rows)
     method = a.results.attrs.get("sampling", "mc")
     group, groups = _replicate_groups(a, rows) if method != "mc" else (None, 0)
     replicated = groups >= 2
@@ -222,12 +225,13 @@ def per_scenario(a, b, rows):
         cheaper = (d < -TIE_USD).astype(float)
         if replicated:
             mean, mean_ci = _ratio_interval(d, group, groups)
-            p, p_ci = _ratio_interval(cheaper, group, groups)
-            p_ci = [max(0.0, p_ci[0]), min(1.0, p_ci[1])]
         else:
             mean, mean_ci = float(d.mean()), mean_interval(d)
-            p = float(cheaper.mean())
-            p_ci = [float(v) for v in wilson_interval(cheaper.sum(), rows)]
+        # the project's one rule for probabilities: Wilson, or the replicates' spread
+        counts, sizes = ((np.bincount(group, weights=cheaper, minlength=groups),
+                          np.bincount(group, minlength=groups)) if replicated else ([cheaper.sum()], [rows]))
+        p, low, high = probability_interval(counts, sizes, method)
+        p, p_ci = float(p), [max(0.0, float(low)), min(1.0, float(high))]
         out["strategies"][k] = {
             "mean": mean, "mean_ci95": mean_ci, "p_b_cheaper": p, "p_b_cheaper_ci95": p_ci,
             "p_b_dearer": float(np.mean(d > TIE_USD)), "p_unchanged": float(np.mean(np.abs(d) <= TIE_USD)),
@@ -255,8 +259,7 @@ def _paired_all(a, b, rows):
     method = a.results.attrs.get("sampling", "mc")
     out = {}
     if method == "mc":
-        cost = [r.results.cost.transpose("scenario", "strategy").sel(strategy=list(STRATEGIES)).values[:rows]
-                for r in (a, b)]
+        cost = [_costs(r, rows) for r in (a, b)]
         for i, k in enumerate(STRATEGIES):
             out[("mean_cost", k)] = lambda delta, d=cost[1][:, i] - cost[0][:, i]: mean_interval(d, delta, n)
         for k in CHALLENGERS:
@@ -303,8 +306,7 @@ def compare(a, b):
     # quantiles and CVaR of savings are then equal exactly, with no sampling error.
     identical = set()
     if paired_all and rows == int(a.results.attrs["kept_scenarios"]) == int(b.results.attrs["kept_scenarios"]):
-        savings = [r.results.cost.transpose("scenario", "strategy").sel(strategy=list(STRATEGIES)).values[:rows]
-                   for r in (a, b)]
+        savings = [_costs(r, rows) for r in (a, b)]
         identical = {k for k in CHALLENGERS if np.array_equal(savings[0][:, 0] - savings[0][:, STRATEGIES.index(k)],
                                                               savings[1][:, 0] - savings[1][:, STRATEGIES.index(k)])}
 
