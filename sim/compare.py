@@ -595,10 +595,9 @@ def write(comparison, out_dir, *, overwrite=False):
     except OSError as error:
         raise CompareError(f"--out: cannot write in {out_dir} ({error.strerror or error})") from None
     png = picture(comparison)
-    items = blocks(comparison, {"name": "compare.png", "alt": comparison["verdict"]})
-    files = (("compare.png", png), ("compare.md", markdown(items).encode()),
-             ("compare.html", render_html(markdown(items), {"compare.png": png},
-                                          "payback: comparison of two runs").encode()))
+    text = markdown(blocks(comparison, {"name": "compare.png", "alt": comparison["verdict"]}))
+    files = (("compare.png", png), ("compare.md", text.encode()),
+             ("compare.html", render_html(text, {"compare.png": png}, "payback: comparison of two runs").encode()))
     try:
         # all three written under temporary names first, then renamed: a full disk leaves
         # the files of an earlier comparison (--overwrite) whole, not mixed with this one's
