@@ -26,7 +26,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from sim.progress import duration, eta
-from sim.storage import atomic_path
+from sim.storage import atomic_path, error_reason
 
 PLAN_FILE = "sweep_plan.json"
 SWEEP_LOG = "sweep.log"
@@ -131,8 +131,7 @@ def read_plan(sweep_dir):
                 if override.lstrip("+~").startswith("hydra."):
                     raise ValueError(f"job {number}'s override {override} is a Hydra setting, not the job's")
     except (OSError, ValueError, TypeError, KeyError) as error:
-        reason = f"no {error.args[0]!r}" if isinstance(error, KeyError) else str(error).splitlines()[0]
-        raise PlanError(f"{path}: not a readable sweep plan ({reason})") from None
+        raise PlanError(f"{path}: not a readable sweep plan ({error_reason(error)})") from None
     plan["jobs"] = [{"job": number, "overrides": overrides} for number, overrides in jobs]
     return plan
 

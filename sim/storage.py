@@ -226,6 +226,14 @@ def _as_netcdf3(results):
     return results.assign(converted) if converted else results
 
 
+def error_reason(error):
+    """Why a file could not be read, in one line: ``no 'KEY'`` for a missing key, else
+    the error's first line, else its type's name."""
+    if isinstance(error, KeyError):
+        return f"no {error.args[0]!r}"
+    return str(error).splitlines()[0] if str(error).strip() else type(error).__name__
+
+
 class UnreadableRun(ValueError):
     """A directory without a readable payback ``results.nc``; the message is one line."""
 
@@ -263,11 +271,7 @@ def read_run(run_dir, required=()):
 
             summary = summarize(results)
     except Exception as error:  # truncated, empty or another program's file: any reader error
-        if isinstance(error, KeyError):
-            reason = f"no {error.args[0]!r}"
-        else:
-            reason = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UnreadableRun(f"{path}: not a readable payback results file ({reason})") from None
+        raise UnreadableRun(f"{path}: not a readable payback results file ({error_reason(error)})") from None
     return results, summary
 
 

@@ -20,7 +20,7 @@ import yaml
 
 from sim.plan import FAILURE_FILE, NUMBERED, PlanError, read_plan
 from sim.plots import SWEEP_PICTURES, digits_apart, sweep_chart, usd
-from sim.storage import WriteError, atomic_path, remove_partials, write_dataset
+from sim.storage import WriteError, atomic_path, error_reason, remove_partials, write_dataset
 
 log = logging.getLogger("payback")
 
@@ -126,9 +126,8 @@ def _load_json(path):
 
 
 def _damage(error):
-    if isinstance(error, KeyError):
-        return f"summary.json: no {error.args[0]!r}"
-    return str(error).splitlines()[0] if str(error).strip() else type(error).__name__
+    reason = error_reason(error)
+    return f"summary.json: {reason}" if isinstance(error, KeyError) else reason
 
 
 def status_of(job):
