@@ -72,6 +72,16 @@ def digits_apart(value, bounds, form, digits=3, most=6):
     return digits
 
 
+def with_interval(value, bounds, form, digits=3):
+    """``value [low, high]`` written by ``form(x, d)`` with ``digits`` or as many more as
+    the three need to read apart (``digits_apart``); an open end reads ``never``."""
+    digits = digits_apart(value, bounds, form, digits=digits)
+    if bounds is None:  # a small run's missing interval
+        return form(value, digits)
+    low, high = ("never" if b is None else form(b, digits) for b in bounds)
+    return f"{form(value, digits)} [{low}, {high}]"
+
+
 def signed_usd(value):
     """A change in money: +$3.1k, -$12k."""
     return ("+" if value >= 0 else "") + usd(value)

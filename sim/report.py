@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 
 from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
-from sim.plots import ROW_PICTURES, calls, digits_apart, draw_all, drawable, usd
+from sim.plots import ROW_PICTURES, calls, draw_all, drawable, usd, with_interval
 from sim.progress import phase
 from sim.report_html import code, literal, write_html
 from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
@@ -127,7 +127,7 @@ def render(results, summary):
 
     rows = [
         (f"P(cheaper than prompting at month {h}) [95% CI]",
-         lambda k: _resolved(p[k]["estimate"], p[k]["ci95"], lambda x, d: f"{x:.{d}f}")),
+         lambda k: with_interval(p[k]["estimate"], p[k]["ci95"], lambda x, d: f"{x:.{d}f}")),
         ("expected savings vs prompting [95% CI]", lambda k: _usd_ci(sv[k], "mean")),
         ("median savings [95% CI]", lambda k: _usd_ci(sv[k], "p50")),
         ("5% quantile of savings [95% CI]", lambda k: _usd_ci(sv[k], "p05")),
@@ -150,7 +150,7 @@ def render(results, summary):
           + ", ".join(f"{q} {_calls(be[k][q])}{_interval(be[k].get(f'{q}_ci95'), _calls)}"
                       for q in ("p10", "p50", "p90")) + "." for k in ("finetune", "rag")),
         "- P(cheapest of the three) [95% CI]: " + ", ".join(
-            f"{STRATEGY_NAMES[k]} " + _resolved(p, summary.get("p_cheapest_ci95", {}).get(k),
+            f"{STRATEGY_NAMES[k]} " + with_interval(p, summary.get("p_cheapest_ci95", {}).get(k),
                                                 lambda x, d: f"{x:.{d}%}", digits=1)
             for k, p in summary["p_cheapest"].items()) + ".",
         "- Expected value of perfect information on the choice (EVPI) [95% CI]: "
@@ -275,14 +275,7 @@ def _drivers_table(name, drivers):
 
 def _usd_ci(stats, key):
     """An amount with its 95% interval, compactly: -$22k [-$22.3k, -$21.7k]."""
-    return _resolved(stats[key], stats.get(f"{key}_ci95"), lambda x, d: usd(x, digits=d))
-
-
-def _resolved(value, bounds, form, digits=3):
-    """``value [low, high]``, with ``digits`` or as many more as the three need to read
-    apart (``digits_apart``)."""
-    digits = digits_apart(value, bounds, form, digits=digits)
-    return form(value, digits) + _interval(bounds, lambda x: form(x, digits))
+    return with_interval(stats[key], stats.get(f"{key}_ci95"), lambda x, d: usd(x, digits=d))
 
 
 def _interval(bounds, fmt):

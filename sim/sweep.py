@@ -19,7 +19,7 @@ import xarray as xr
 import yaml
 
 from sim.plan import FAILURE_FILE, NUMBERED, PlanError, read_plan
-from sim.plots import SWEEP_PICTURES, digits_apart, sweep_chart, usd
+from sim.plots import SWEEP_PICTURES, sweep_chart, usd, with_interval
 from sim.storage import WriteError, atomic_path, error_reason, remove_partials, write_dataset
 
 log = logging.getLogger("payback")
@@ -319,13 +319,6 @@ def aggregate(sweep_dir):
     return failed
 
 
-def _probability_interval(estimate, bounds):
-    # as many decimals as the interval needs to read apart: 0.0388 [0.0385, 0.0391]
-    form = lambda x, d: f"{x:.{d}f}"  # noqa: E731
-    digits = digits_apart(estimate, bounds, form)
-    return f"{form(estimate, digits)} [{form(bounds[0], digits)}, {form(bounds[1], digits)}]"
-
-
 def markdown_table(jobs):
     """P(win), expected savings and CVaR per job, as a Markdown table."""
     keys = swept_keys(jobs)
@@ -340,7 +333,7 @@ def markdown_table(jobs):
         else:
             p, sv = s["p_beats_prompt"], s["savings_vs_prompt"]
             cells += [
-                _probability_interval(p["finetune"]["estimate"], p["finetune"]["ci95"]),
+                with_interval(p["finetune"]["estimate"], p["finetune"]["ci95"], lambda x, d: f"{x:.{d}f}"),
                 usd(sv["finetune"]["mean"]), usd(sv["finetune"]["cvar05"]),
                 f"{p['rag']['estimate']:.3f}", usd(sv["rag"]["mean"]),
                 s["recommendation"]["strategy"],

@@ -23,6 +23,7 @@ from sim.plots import (
     sweep_chart,
     sweep_cheapest,
     sweep_heatmap,
+    with_interval,
     sweep_label,
     sweep_profile,
     sweep_recommendation,
@@ -245,3 +246,16 @@ def test_the_stress_profile_reads_every_stress_against_none_first():
     assert changes == ["-15.0 pts", "-5.0 pts"]
     assert "-$150" in texts(fig)  # expected savings 200 against 350
     assert carries(fig, "stresses")
+
+
+def test_key_numbers_take_the_digits_their_interval_needs_to_read_apart():
+    probability = lambda x, d: f"{x:.{d}f}"  # noqa: E731
+    # a default run's headline: at 3 decimals all three read 0.039
+    assert with_interval(0.03878, [0.03851, 0.03906], probability) == "0.0388 [0.0385, 0.0391]"
+    assert with_interval(0.5, [0.4, 0.6], probability) == "0.500 [0.400, 0.600]"  # wide: 3 digits do
+    assert with_interval(0.5, None, probability) == "0.500"  # a small run's missing interval
+    money = lambda x, d: usd(x, digits=d)  # noqa: E731
+    assert with_interval(-111_289.9, [-111_509.9, -111_095.5], money) == "-$111.3k [-$111.5k, -$111.1k]"
+    percent = lambda x, d: f"{x:.{d}%}"  # noqa: E731
+    # P(fine-tuning cheapest) of a default run, from one decimal: 0.3% [0.3%, 0.3%] before
+    assert with_interval(0.00289, [0.00284, 0.00293], percent, digits=1) == "0.289% [0.284%, 0.293%]"

@@ -188,22 +188,6 @@ def test_every_estimate_has_its_interval_in_summary_and_report(run_dir):
     assert f"{usd(summary['evpi'])} [{usd(low)}, {usd(high)}]" in report
 
 
-def test_key_numbers_take_the_digits_their_interval_needs_to_read_apart():
-    from sim.plots import usd
-    from sim.report import _resolved
-
-    probability = lambda x, d: f"{x:.{d}f}"  # noqa: E731
-    # a default run's headline: at 3 decimals all three read 0.039
-    assert _resolved(0.03878, [0.03851, 0.03906], probability) == "0.0388 [0.0385, 0.0391]"
-    assert _resolved(0.5, [0.4, 0.6], probability) == "0.500 [0.400, 0.600]"  # wide: 3 digits do
-    assert _resolved(0.5, None, probability) == "0.500"  # a small run's missing interval
-    money = lambda x, d: usd(x, digits=d)  # noqa: E731
-    assert _resolved(-111_289.9, [-111_509.9, -111_095.5], money) == "-$111.3k [-$111.5k, -$111.1k]"
-    percent = lambda x, d: f"{x:.{d}%}"  # noqa: E731
-    # P(fine-tuning cheapest) of a default run, from one decimal: 0.3% [0.3%, 0.3%] before
-    assert _resolved(0.00289, [0.00284, 0.00293], percent, digits=1) == "0.289% [0.284%, 0.293%]"
-
-
 def test_sim_report_refuses_a_plots_file_and_bad_arguments_in_one_line(run_dir, tmp_path, capsys):
     # a file named plots ended in a FileExistsError traceback; argparse's refusals took two lines
     from sim.report import main
