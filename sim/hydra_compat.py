@@ -51,15 +51,11 @@ def lenient_parser(build):
     return get_args_parser
 
 
-def get_args_parser():
-    """Hydra's own command-line parser, built on any Python."""
-    return _lenient_get_args_parser()
-
-
-_lenient_get_args_parser = lenient_parser(hydra._internal.utils.get_args_parser)
+# Hydra's own command-line parser, built on any Python
+get_args_parser = lenient_parser(hydra._internal.utils.get_args_parser)
 
 
 def install():
     """Make ``@hydra.main`` build its parser through ``lenient_parser`` (idempotent)."""
     if not getattr(_hydra_main_module.get_args_parser, "lenient", False):
-        _hydra_main_module.get_args_parser = _lenient_get_args_parser
+        _hydra_main_module.get_args_parser = get_args_parser
