@@ -333,7 +333,7 @@ def write_report(results, summary, run_dir):
     except OSError as error:
         raise WriteError(f"{plots}: cannot write ({error.strerror or error})") from None
     with phase("report", f"drawing {len(drawable(results))} pictures into {PLOTS}/, report.md and report.html"):
-        draw_all(results, summary, run_dir / PLOTS)
+        draw_all(results, summary, plots)
         markdown = render(results, summary)
         with atomic_path(run_dir / "report.md") as temporary:
             temporary.write_text(markdown)
