@@ -1,0 +1,93 @@
+"""Numbers that a change of the code's shape must not move.
+
+Each case below was run at commit 1d7c803 (before the house was reorganised into
+wings around one registry of strategies) and its ``summary.json`` recorded in
+``tests/sim/invariance/``; the default case's ``report.md`` too. A refactor that
+changes any recorded number, or a byte of the report, fails here. A change of the
+model itself (MODEL.md) that moves numbers on purpose records them again:
+``python -m tests.sim.test_invariance`` (and says why in its commit).
+
+Run identity (command, start time) is fixed, so that the report is reproducible.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from sim.cli import CONFIG_DIR
+from sim.run import run
+
+RECORDED = Path(__file__).with_name("invariance")
+SCENARIOS = 8192
+COMMON = [f"scenarios={SCENARIOS}", "start=2026-12", "seed=7"]
+CASES = {
+    "default": ["report=true"],
+    "mc": ["sampling=mc", "report=false"],
+    "lhs": ["sampling=lhs", "report=false"],
+    "sobol": ["sampling=sobol", "report=false"],
+    "stress": ["stress=price-war", "report=false"],
+    "correlations": ["report=false",
+                     "correlations=[{inputs:[workload.calls_per_month,workload.growth_per_month],rank:0.6},"
+                     "{inputs:[finetune.success_probability,finetune.setup_cost],rank:-0.4}]"],
+    "migration": ["report=false", "pricing=openai-gpt-4.1-mini", "finetune.on_platform_exit=migrate",
+                  "finetune.successor=azure-openai-gpt-4.1-mini"],
+    "precision": ["report=false", "sampling=mc", "scenarios=200000", "precision.p_beats=0.01"],
+}
+
+
+def _run_info(case):
+    return {"presets": {}, "overrides": CASES[case], "command": f"payback (invariance case {case})",
+            "start_time": "2026-12-06T00:00:00+00:00"}
+
+
+def run_case(case, directory):
+    """Run one case into ``directory``; return its summary."""
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        cfg = compose(config_name="config", overrides=[*COMMON, *CASES[case]])
+    return run(cfg, directory, progress=False, run_info=_run_info(case))
+
+
+def _recorded(case):
+    return json.loads((RECORDED / f"{case}.json").read_text())
+
+
+def _subset_differences(recorded, current, prefix=""):
+    """Keys of ``recorded`` whose value ``current`` does not hold exactly (new keys may be added)."""
+    if isinstance(recorded, dict):
+        if not isinstance(current, dict):
+            return [prefix or "(top)"]
+        found = []
+        for key, value in recorded.items():
+            where = f"{prefix}.{key}" if prefix else key
+            found += [where] if key not in current else _subset_differences(value, current[key], where)
+        return found
+    return [] if recorded == current else [prefix or "(top)"]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_summary_unchanged(case, tmp_path):
+    summary = json.loads(json.dumps(run_case(case, tmp_path)))  # as summary.json holds it
+    assert _subset_differences(_recorded(case), summary) == []
+    if case == "default":
+        assert (tmp_path / "report.md").read_text() == (RECORDED / "default_report.md").read_text()
+
+
+def record():
+    """Run every case and write what it gives into ``tests/sim/invariance/``."""
+    import tempfile
+
+    RECORDED.mkdir(exist_ok=True)
+    for case in CASES:
+        with tempfile.TemporaryDirectory() as directory:
+            summary = run_case(case, directory)
+            (RECORDED / f"{case}.json").write_text(json.dumps(summary, indent=1, allow_nan=False) + "\n")
+            if case == "default":
+                (RECORDED / "default_report.md").write_text((Path(directory) / "report.md").read_text())
+        print(f"recorded {case}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    record()
