@@ -17,7 +17,7 @@ import numpy as np
 
 from benchmarks.run import elapsed, machine, settings_for
 from kernels.layout import CUTS_PER_YEAR, N_STATIC
-from kernels.scenarios import fill_draws, fill_environment
+from kernels.variates import fill_draws, fill_environment
 from sim.engine import BLOCK_SIZE
 from sim.sampling import block_seeds, draw_static, run_tables
 

@@ -1,8 +1,8 @@
 """The layout the kernels and ``sim/`` share: columns, codes and tolerances.
 
 Plain Python, no Numba: validating a configuration (and ``payback --help``) reads
-these names without loading a compiler. ``kernels.scenarios`` compiles them in as
-constants, and its cache is stamped with this file (see ``kernels.scenarios``).
+these names without loading a compiler. The kernel modules compile them in as
+constants, and their caches are stamped with this file (see ``kernels.cache``).
 """
 
 # Columns of the ``static`` input matrix (a row per scenario), named by config key.
@@ -90,8 +90,76 @@ SUCCESSOR_TRAINING = _COLUMN["successor.training"]
 SUCCESSOR_HOSTING_PER_MONTH = _COLUMN["successor.hosting_per_month"]
 N_STATIC = len(STATIC_FIELDS)
 
-STRATEGIES = ("prompt", "finetune", "rag")
-PROMPT, FINETUNE, RAG = 0, 1, 2
+# Kinds of route (MODEL.md, "Routes"): how a route serves its traffic. The routes of a
+# run, their names and order are in ``sim.routes``; the kernel knows only their kinds.
+KINDS = ("prompt", "finetune", "rag")
+PROMPT, FINETUNE, RAG = range(len(KINDS))
+
+# What the kernel reads of each route, a column of the ``static`` matrix per route and
+# field (``sim.routes`` maps them to config keys by kind; -1 where the kind reads none).
+# ``input_tokens`` is the prompt of the route's kind: the long prompt, the fine-tune's
+# short one, or RAG's tight prompt with its chunks; ``setup_cost`` and ``months_to_ship``
+# are the fine-tune's or RAG's by kind; ``successor_*`` are finetune.successor's prices.
+ROUTE_FIELDS = (
+    "input_tokens",
+    "output_tokens",
+    "base_input",
+    "base_output",
+    "finetuned_input",
+    "finetuned_output",
+    "training",
+    "hosting_per_month",
+    "embedding",
+    "query_embedding_tokens",
+    "training_tokens",
+    "setup_cost",
+    "months_to_ship",
+    "success_probability",
+    "max_attempts",
+    "mean_months_between_retrains",
+    "retrain_interval_cv",
+    "retrain_cost",
+    "retrain_months",
+    "maintenance_per_month",
+    "migration_cost",
+    "successor_finetuned_input",
+    "successor_finetuned_output",
+    "successor_training",
+    "successor_hosting_per_month",
+    "corpus_tokens",
+    "vector_store_per_month",
+    "reindex_fraction_per_month",
+)
+_FIELD = {name: position for position, name in enumerate(ROUTE_FIELDS)}
+R_INPUT_TOKENS = _FIELD["input_tokens"]
+R_OUTPUT_TOKENS = _FIELD["output_tokens"]
+R_BASE_INPUT = _FIELD["base_input"]
+R_BASE_OUTPUT = _FIELD["base_output"]
+R_FINETUNED_INPUT = _FIELD["finetuned_input"]
+R_FINETUNED_OUTPUT = _FIELD["finetuned_output"]
+R_TRAINING = _FIELD["training"]
+R_HOSTING_PER_MONTH = _FIELD["hosting_per_month"]
+R_EMBEDDING = _FIELD["embedding"]
+R_QUERY_EMBEDDING_TOKENS = _FIELD["query_embedding_tokens"]
+R_TRAINING_TOKENS = _FIELD["training_tokens"]
+R_SETUP_COST = _FIELD["setup_cost"]
+R_MONTHS_TO_SHIP = _FIELD["months_to_ship"]
+R_SUCCESS_PROBABILITY = _FIELD["success_probability"]
+R_MAX_ATTEMPTS = _FIELD["max_attempts"]
+R_MEAN_MONTHS_BETWEEN_RETRAINS = _FIELD["mean_months_between_retrains"]
+R_RETRAIN_INTERVAL_CV = _FIELD["retrain_interval_cv"]
+R_RETRAIN_COST = _FIELD["retrain_cost"]
+R_RETRAIN_MONTHS = _FIELD["retrain_months"]
+R_MAINTENANCE_PER_MONTH = _FIELD["maintenance_per_month"]
+R_MIGRATION_COST = _FIELD["migration_cost"]
+R_SUCCESSOR_FINETUNED_INPUT = _FIELD["successor_finetuned_input"]
+R_SUCCESSOR_FINETUNED_OUTPUT = _FIELD["successor_finetuned_output"]
+R_SUCCESSOR_TRAINING = _FIELD["successor_training"]
+R_SUCCESSOR_HOSTING_PER_MONTH = _FIELD["successor_hosting_per_month"]
+R_CORPUS_TOKENS = _FIELD["corpus_tokens"]
+R_VECTOR_STORE_PER_MONTH = _FIELD["vector_store_per_month"]
+R_REINDEX_FRACTION_PER_MONTH = _FIELD["reindex_fraction_per_month"]
+N_ROUTE_FIELDS = len(ROUTE_FIELDS)
 
 # An uncertain input is passed as a spec of DRAW_SPEC_LEN floats: family code, four
 # parameters, the clip range, and 1.0 where the input is a whole number (rounded half up).

@@ -68,23 +68,26 @@ def payback_quantiles(paid_back_count, scenarios, probabilities):
 SAVINGS_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
-def savings_quantiles(cumulative_cost, quantiles=SAVINGS_QUANTILES):
-    """Quantile bands of cumulative savings against prompting, by month.
+def savings_quantiles(cumulative_cost, baseline=0, quantiles=SAVINGS_QUANTILES):
+    """Quantile bands of cumulative savings against the baseline, by month.
 
     Parameters
     ----------
-    cumulative_cost : float[n, 3, H]
-        Cumulative discounted cost by month (USD) of prompt, fine-tune, RAG.
+    cumulative_cost : float[n, R, H]
+        Cumulative discounted cost by month (USD) of each route.
+    baseline : int
+        The baseline route's position.
     quantiles : sequence of float
         Levels in [0, 1].
 
     Returns
     -------
     numpy.ndarray
-        float[2, len(quantiles), H]: savings ``C_prompt - C_k`` (USD) of fine-tune and
-        RAG; positive means cheaper than prompting.
+        float[R - 1, len(quantiles), H]: savings ``C_baseline - C_k`` (USD) of every
+        other route, in order; positive means cheaper than the baseline.
     """
-    savings = cumulative_cost[:, :1, :] - cumulative_cost[:, 1:, :]
+    others = [k for k in range(cumulative_cost.shape[1]) if k != baseline]
+    savings = cumulative_cost[:, [baseline], :] - cumulative_cost[:, others, :]
     # along the last axis each (challenger, month) pair is partitioned as one
     # stretch of memory: about 3x faster than along the first
     return np.moveaxis(np.quantile(np.moveaxis(savings, 0, -1), quantiles, axis=-1), 0, 1)

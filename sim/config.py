@@ -29,6 +29,7 @@ from sim.distributions import (
 )
 from sim.precision import Targets
 from sim.provider_calendar import current_month, last_day_of_month, parse_month, sheet_calendar
+from sim.routes import BASELINE, DEFAULT_ROUTES
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
@@ -312,7 +313,9 @@ class Settings:
     ``kernels.scenarios.TRAINING_UNTIL``); ``sheets`` the run's sheet's calendar and,
     with ``migrate``, the successor's; ``successor_sheet`` that sheet as read.
     ``correlation`` is the target rank correlation of ``correlations`` (a
-    ``sim.correlation.RankCorrelation``), None without any.
+    ``sim.correlation.RankCorrelation``), None without any. ``routes`` are the run's
+    routes (``sim.routes.Route``), ``baseline`` the position of the one every other is
+    compared with.
     """
 
     start: str
@@ -339,6 +342,8 @@ class Settings:
     sampling_note: Optional[str] = None
     precision: Optional[Targets] = None
     progress_seconds: float = 10.0
+    routes: tuple = DEFAULT_ROUTES
+    baseline: int = BASELINE
 
 
 class ConfigError(ValueError):

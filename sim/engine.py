@@ -29,12 +29,13 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from kernels.layout import N_STATIC, STATIC_FIELDS, STRATEGIES
+from kernels.layout import N_STATIC, STATIC_FIELDS
 
 from kernels.scenarios import simulate_block
 from kernels.tables import cdf_grid
 from sim.precision import MIN_BLOCKS, assess
 from sim.progress import ProgressLog
+from sim.routes import kernel_routes
 from sim.sampling import (
     REPLICATE,
     block_seeds,
@@ -60,17 +61,18 @@ STOP_POLL = 0.1
 
 @dataclass
 class Totals:
-    """Exact reductions over every scenario of a run (strategies prompt, fine-tune, RAG).
+    """Exact reductions over every scenario of a run, R routes in ``settings.routes`` order.
 
-    ``cost_sum`` USD float[3]; ``min_cost_sum`` USD, the sum of each scenario's cheapest
-    strategy; ``cheaper_count`` float[3, 3], scenarios with ``C_row < C_column``;
-    ``cheapest_count`` float[3], scenarios in which a strategy is cheaper than both others;
-    ``paid_back`` float[2, H], scenarios whose payback month is m (fine-tune, RAG). The
-    counts are whole unless month-1 volume is integrated out (``Simulation.integrated``),
-    when they sum each scenario's probability;
-    ``retrains``, ``attempts``: sums; ``failed``, ``shutdown``, ``migrated``,
-    ``exited_for_good`` (prompting for good at the horizon after an exit): scenario counts; ``exited`` int64[H], scenarios whose fine-tune route left its platform in
-    month m.
+    ``cost_sum`` USD float[R]; ``min_cost_sum`` USD, the sum of each scenario's cheapest
+    route; ``cheaper_count`` float[R, R], scenarios with ``C_row < C_column``;
+    ``cheapest_count`` float[R], scenarios in which a route is cheaper than every other;
+    ``paid_back`` float[R, H], scenarios whose payback month against the baseline is m
+    (the baseline's row 0). The counts are whole unless month-1 volume is integrated out
+    (``Simulation.integrated``), when they sum each scenario's probability;
+    ``retrains``, ``attempts`` int64[R]: sums; ``failed``, ``migrated``,
+    ``exited_for_good`` (prompting for good at the horizon after an exit) int64[R]:
+    scenario counts; ``shutdown``: scenarios whose use case ended; ``exited`` int64[R, H],
+    scenarios whose route left its platform in month m.
     """
 
     cost_sum: np.ndarray
@@ -78,12 +80,12 @@ class Totals:
     cheaper_count: np.ndarray
     cheapest_count: np.ndarray
     paid_back: np.ndarray
-    retrains: int
-    attempts: int
-    failed: int
+    retrains: np.ndarray
+    attempts: np.ndarray
+    failed: np.ndarray
     shutdown: int
-    migrated: int
-    exited_for_good: int
+    migrated: np.ndarray
+    exited_for_good: np.ndarray
     exited: np.ndarray
 
 
@@ -94,7 +96,7 @@ KERNEL_OUTPUTS = ("cost", "cost_fixed", "cost_slope", "payback", "retrains", "at
 
 @dataclass
 class Simulation:
-    """Raw outputs of a run; shapes use k kept scenarios and H months.
+    """Raw outputs of a run; shapes use k kept scenarios, R routes and H months.
 
     ``scenarios`` is the run's count n; per-scenario arrays hold the first
     ``k = min(n, settings.kept_scenarios)`` (all n when it is None); ``beats`` and
@@ -103,31 +105,31 @@ class Simulation:
     ``paths`` holds the monthly cumulative costs of the leading scenarios (the k kept
     ones with ``save_paths``). Costs are USD, discounted, cumulative at the horizon;
     ``cost_slope`` is USD per call/month of month-1 volume; ``payback`` is -1 where a
-    strategy never pays back. Counts and months are int64, as the kernel writes
-    them (int32 once recorded 3e9 attempts as -1294967296).
+    route never pays back (and in the baseline's column). Counts and months are int64, as
+    the kernel writes them (int32 once recorded 3e9 attempts as -1294967296).
     """
 
     scenarios: int
     drawn_keys: list
     drawn: np.ndarray  # float64[k, len(drawn_keys)]
-    cost: np.ndarray  # float64[k, 3]
-    cost_fixed: np.ndarray  # float64[k, 3]
-    cost_slope: np.ndarray  # float64[k, 3]
-    payback: np.ndarray  # int64[k, 2]
-    retrains: np.ndarray  # int64[k]
-    attempts: np.ndarray  # int64[k]
-    failed: np.ndarray  # bool[k]
+    cost: np.ndarray  # float64[k, R]
+    cost_fixed: np.ndarray  # float64[k, R]
+    cost_slope: np.ndarray  # float64[k, R]
+    payback: np.ndarray  # int64[k, R]
+    retrains: np.ndarray  # int64[k, R]
+    attempts: np.ndarray  # int64[k, R]
+    failed: np.ndarray  # bool[k, R]
     shutdown_month: np.ndarray  # int64[k]
-    exit_month: np.ndarray  # int64[k], -1 where the route stayed on its platform
-    migrated: np.ndarray  # bool[k]
-    exited: np.ndarray  # bool[k], prompting for good at the horizon after an exit
-    beats: np.ndarray  # float64[2, H]
-    paths: np.ndarray  # float64[min(n, PATH_SAMPLE), or k with save_paths, 3, H]
+    exit_month: np.ndarray  # int64[k, R], -1 where the route stayed on its platform
+    migrated: np.ndarray  # bool[k, R]
+    exited: np.ndarray  # bool[k, R], prompting for good at the horizon after an exit
+    beats: np.ndarray  # float64[R, H], the baseline's row 0
+    paths: np.ndarray  # float64[min(n, PATH_SAMPLE), or k with save_paths, R, H]
     totals: Totals = None
     sampling: str = "mc"  # the method of the static inputs' uniforms (sim.sampling)
     integrated: bool = False  # month-1 volume integrated out of the probabilities and means
-    replicate_beats: np.ndarray = None  # float64[R, 2, H]: ``beats`` by replicate
-    replicate_totals: np.ndarray = None  # float64[R, len(REPLICATE_TOTALS)]
+    replicate_beats: np.ndarray = None  # float64[replicates, R, H]: ``beats`` by replicate
+    replicate_totals: np.ndarray = None  # float64[replicates, len(replicate_total_names(routes))]
     precision: dict = None  # targets, achieved half-widths, met (sim.precision.assess)
 
 
@@ -167,9 +169,15 @@ def simulate(settings, *, threads=None, progress=True):
     seeds = block_seeds(settings.seed, n_blocks)
     drawn_keys = [key for key in STATIC_FIELDS if not settings.inputs[key].is_fixed]
     drawn_columns = [STATIC_FIELDS.index(key) for key in drawn_keys]
-    cut_spec = settings.inputs["market.cut_size"].spec()
-    lifetime_spec = settings.inputs["finetune.base_lifetime_months"].spec()
-    n_strategies = len(STRATEGIES)
+    routes = settings.routes
+    route_names = [route.name for route in routes]
+    challengers = [k for k in range(len(routes)) if k != settings.baseline]
+    n_routes = len(routes)
+    route_table = kernel_routes(routes, settings.baseline, calendar=settings.calendar,
+                                base_lifetime=settings.inputs["finetune.base_lifetime_months"].spec(),
+                                reprice_on_retrain=settings.reprice_on_retrain,
+                                migrate_on_exit=settings.migrate_on_exit)
+    run_constants = (horizon, settings.discount_rate, settings.inputs["market.cut_size"].spec())
     method, integrated = settings.sampling, settings.integrate_volume
     tables = run_tables(settings.inputs)
     if integrated:  # clip range, rounding, CDF grid and mean of V_1
@@ -183,34 +191,35 @@ def simulate(settings, *, threads=None, progress=True):
         scenarios=cap,
         drawn_keys=drawn_keys,
         drawn=np.empty((kept, len(drawn_keys))),
-        cost=np.empty((kept, n_strategies)),
-        cost_fixed=np.empty((kept, n_strategies)),
-        cost_slope=np.empty((kept, n_strategies)),
-        payback=np.empty((kept, 2), dtype=np.int64),
-        retrains=np.empty(kept, dtype=np.int64),
-        attempts=np.empty(kept, dtype=np.int64),
-        failed=np.empty(kept, dtype=np.bool_),
+        cost=np.empty((kept, n_routes)),
+        cost_fixed=np.empty((kept, n_routes)),
+        cost_slope=np.empty((kept, n_routes)),
+        payback=np.empty((kept, n_routes), dtype=np.int64),
+        retrains=np.empty((kept, n_routes), dtype=np.int64),
+        attempts=np.empty((kept, n_routes), dtype=np.int64),
+        failed=np.empty((kept, n_routes), dtype=np.bool_),
         shutdown_month=np.empty(kept, dtype=np.int64),
-        exit_month=np.empty(kept, dtype=np.int64),
-        migrated=np.empty(kept, dtype=np.bool_),
-        exited=np.empty(kept, dtype=np.bool_),
-        beats=np.zeros((2, horizon)),
-        paths=np.empty((kept if settings.save_paths else min(cap, PATH_SAMPLE), n_strategies, horizon)),
+        exit_month=np.empty((kept, n_routes), dtype=np.int64),
+        migrated=np.empty((kept, n_routes), dtype=np.bool_),
+        exited=np.empty((kept, n_routes), dtype=np.bool_),
+        beats=np.zeros((n_routes, horizon)),
+        paths=np.empty((kept if settings.save_paths else min(cap, PATH_SAMPLE), n_routes, horizon)),
         sampling=method,
         integrated=integrated,
     )
     # One row per replicate or block, summed in order at the end: the same totals for
     # any thread count, to the last bit.
     n_replicates = -(-cap // REPLICATE)
-    replicate_beats = np.zeros((n_replicates, 2, horizon))
-    replicate_cost = np.zeros((n_replicates, n_strategies + 1))  # each strategy's, then the cheapest's
-    replicate_cheapest = np.zeros((n_replicates, n_strategies))
+    replicate_beats = np.zeros((n_replicates, n_routes, horizon))
+    replicate_cost = np.zeros((n_replicates, n_routes + 1))  # each route's, then the cheapest's
+    replicate_cheapest = np.zeros((n_replicates, n_routes))
     replicate_size = np.zeros(n_replicates)
-    cheaper_count = np.zeros((n_blocks, n_strategies, n_strategies))
-    paid_back = np.zeros((n_blocks, 2, horizon))
-    counts = np.zeros((n_blocks, 6), dtype=np.int64)  # retrains, attempts, failed, shutdown, migrated, exited
-    exited = np.zeros((n_blocks, horizon + 1), dtype=np.int64)  # by exit month; column 0 unused
-    no_paths = np.empty((0, n_strategies, horizon))
+    cheaper_count = np.zeros((n_blocks, n_routes, n_routes))
+    paid_back = np.zeros((n_blocks, n_routes, horizon))
+    route_counts = np.zeros((n_blocks, 5, n_routes), dtype=np.int64)  # retrains, attempts, failed, migrated, exited
+    shutdowns = np.zeros(n_blocks, dtype=np.int64)
+    exited = np.zeros((n_blocks, n_routes, horizon + 1), dtype=np.int64)  # by exit month; column 0 unused
+    no_paths = np.empty((0, n_routes, horizon))
 
     kept_outputs = tuple(getattr(out, name) for name in KERNEL_OUTPUTS)
     # Each worker thread allocates its block-sized arrays once and reuses them for every
@@ -247,12 +256,13 @@ def simulate(settings, *, threads=None, progress=True):
         if hi <= len(out.paths):
             block_paths = out.paths[lo:hi]
         elif lo < len(out.paths):
-            block_paths = np.empty((rows, n_strategies, horizon))
+            block_paths = np.empty((rows, n_routes, horizon))
         else:
             block_paths = no_paths
         shutdown_draw, growth = draw_environment(static, seeds[block], horizon,
                                                  out=(scratch.shutdown_draw[:rows], scratch.growth[:rows]))
-        event_rng, lifecycle_rng = kernel_generators(seeds[block])
+        rngs = kernel_generators(seeds[block], routes)
+        scenario_arrays = (static, shutdown_draw, growth)
         first = block * (BLOCK_SIZE // REPLICATE)
         # replicate by replicate on the block's streams, which carry over from one call
         # to the next: the same draws as one call over the block
@@ -260,12 +270,10 @@ def simulate(settings, *, threads=None, progress=True):
             g = first + r
             replicate_size[g] = b - a
             simulate_block(
-                static[a:b], cut_spec, lifetime_spec, horizon, settings.discount_rate,
-                settings.reprice_on_retrain, settings.calendar, settings.migrate_on_exit, *volume,
-                shutdown_draw[a:b], growth[a:b], event_rng, lifecycle_rng,
-                *(array[a:b] for array in outputs),
-                replicate_beats[g], paid_back[block], replicate_cost[g], cheaper_count[block],
-                replicate_cheapest[g],
+                tuple(array[a:b] for array in scenario_arrays), route_table, run_constants, volume, rngs,
+                tuple(array[a:b] for array in outputs),
+                (replicate_beats[g], paid_back[block], replicate_cost[g], cheaper_count[block],
+                 replicate_cheapest[g]),
                 block_paths[a:b] if len(block_paths) else no_paths,
             )
         if lo < len(out.paths) < hi:  # a block across the end of the kept paths
@@ -274,11 +282,13 @@ def simulate(settings, *, threads=None, progress=True):
             for kept_array, block_array in zip(kept_outputs, outputs, strict=True):
                 kept_array[lo : lo + kept_rows] = block_array[:kept_rows]
         *_, retrains, attempts, failed, shutdown_month, exit_month, migrated, exited_for_good = outputs
-        counts[block] = (retrains.sum(), attempts.sum(), failed.sum(), np.count_nonzero(shutdown_month),
-                         migrated.sum(), exited_for_good.sum())
-        exits = exit_month[exit_month > 0]
-        if exits.size:
-            exited[block] = np.bincount(exits, minlength=horizon + 1)
+        route_counts[block] = (retrains.sum(axis=0), attempts.sum(axis=0), failed.sum(axis=0),
+                               migrated.sum(axis=0), exited_for_good.sum(axis=0))
+        shutdowns[block] = np.count_nonzero(shutdown_month)
+        for r in range(n_routes):
+            exits = exit_month[:, r][exit_month[:, r] > 0]
+            if exits.size:
+                exited[block, r] = np.bincount(exits, minlength=horizon + 1)
         return rows
 
     def replicate_totals(blocks):
@@ -325,8 +335,9 @@ def simulate(settings, *, threads=None, progress=True):
                 if lines is not None:
                     lines.update(done)
                 if targets is not None and (block + 1 >= MIN_BLOCKS or block + 1 == n_blocks):
-                    verdict = assess(replicate_totals(block + 1), replicate_beats[: _replicates(block + 1, cap)],
-                                     targets, method=method)
+                    verdict = assess(replicate_totals(block + 1),
+                                     replicate_beats[: _replicates(block + 1, cap), challengers],
+                                     targets, method, route_names, settings.baseline)
                     if verdict["met"]:
                         used_blocks = block + 1
                         break
@@ -351,23 +362,21 @@ def simulate(settings, *, threads=None, progress=True):
     out.replicate_totals = replicate_totals(used_blocks)
     out.precision = verdict
     out.beats[:] = out.replicate_beats.sum(axis=0)
-    retrains, attempts, failed, shutdown, migrated, exited_for_good = (
-        int(c) for c in counts[:used_blocks].sum(axis=0)
-    )
+    retrains, attempts, failed, migrated, exited_for_good = route_counts[:used_blocks].sum(axis=0)
     sums = replicate_cost[:used_replicates].sum(axis=0)
     out.totals = Totals(
-        cost_sum=sums[:n_strategies],
-        min_cost_sum=float(sums[n_strategies]),
+        cost_sum=sums[:n_routes],
+        min_cost_sum=float(sums[n_routes]),
         cheaper_count=cheaper_count[:used_blocks].sum(axis=0),
         cheapest_count=replicate_cheapest[:used_replicates].sum(axis=0),
         paid_back=paid_back[:used_blocks].sum(axis=0),
         retrains=retrains,
         attempts=attempts,
         failed=failed,
-        shutdown=shutdown,
+        shutdown=int(shutdowns[:used_blocks].sum()),
         migrated=migrated,
         exited_for_good=exited_for_good,
-        exited=exited[:used_blocks].sum(axis=0)[1:],
+        exited=exited[:used_blocks].sum(axis=0)[:, 1:],
     )
     return out
 

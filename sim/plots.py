@@ -320,8 +320,10 @@ def convergence(results, label=None):
     """
     from sim.precision import headline_intervals
 
+    routes = [str(k) for k in results.strategy.values]
+    baseline = next(i for i, k in enumerate(routes) if k not in results.challenger.values)
     running = headline_intervals(results.replicate_totals.values, results.replicate_beats.values,
-                                 results.attrs.get("sampling", "mc"), running=True)
+                                 results.attrs.get("sampling", "mc"), routes, baseline, running=True)
     n = running["scenarios"]
     fig, axes = _figure(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.3, layout=None, nrows=2, ncols=2, sharex=True)
     panels = (("p_beats", "P(cheaper than prompting)", lambda v: f"{v:.4f}", PercentFormatter(1.0, decimals=1)),

@@ -15,15 +15,17 @@ from sim.intervals import replicate_interval
 # The first check comes after this many blocks (32,768 scenarios, 32 replicates):
 # a variance from fewer replicates is itself too uncertain to stop on.
 MIN_BLOCKS = 4
-CHALLENGERS = ("finetune", "rag")
-# Totals of each replicate, the unit of the intervals (see sim.sampling): columns of
-# ``sim.engine.Simulation.replicate_totals``. Probabilities are sums of indicators, or of each
-# scenario's conditional probability when month-1 volume is integrated out.
-REPLICATE_TOTALS = (
-    "scenarios",
-    "cost_prompt", "cost_finetune", "cost_rag", "cost_min",
-    "cheapest_prompt", "cheapest_finetune", "cheapest_rag",
-)
+
+
+def replicate_total_names(routes):
+    """Totals of each replicate, the unit of the intervals (see sim.sampling): columns of
+    ``sim.engine.Simulation.replicate_totals`` for the route names ``routes``.
+
+    The scenarios, each route's summed cost, the cheapest's, and each route's scenarios
+    in which it is cheapest. Probabilities are sums of indicators, or of each scenario's
+    conditional probability when month-1 volume is integrated out.
+    """
+    return ("scenarios", *(f"cost_{k}" for k in routes), "cost_min", *(f"cheapest_{k}" for k in routes))
 
 
 @dataclass(frozen=True)
@@ -66,15 +68,20 @@ def probability_interval(replicate_counts, sizes, method, running=False):
     return (counts / n, *wilson_interval(counts, n))
 
 
-def headline_intervals(replicate_totals, replicate_beats, method, running=False):
-    """95% intervals of P(beats prompting) at the horizon and of mean savings, per challenger.
+def headline_intervals(replicate_totals, replicate_beats, method, routes, baseline, running=False):
+    """95% intervals of P(beats the baseline) at the horizon and of mean savings, per challenger.
 
     Parameters
     ----------
-    replicate_totals : float[R, len(REPLICATE_TOTALS)]
-        Each replicate's totals (scenarios first, then the four cost sums).
-    replicate_beats : float[R, 2, H]
-        Each replicate's scenarios beating prompting by month (fine-tune, RAG).
+    replicate_totals : float[R, len(replicate_total_names(routes))]
+        Each replicate's totals (scenarios first, then each route's cost sum).
+    replicate_beats : float[R, challengers, H]
+        Each replicate's scenarios beating the baseline by month, by challenger (every
+        route but the baseline, in order).
+    routes : sequence of str
+        The route names, in the columns' order.
+    baseline : int
+        The baseline's position; every other route is a challenger.
     method : str
         The sampling method (see ``probability_interval``).
     running : bool
@@ -88,19 +95,23 @@ def headline_intervals(replicate_totals, replicate_beats, method, running=False)
         ``"scenarios"``, the cumulative scenarios float[R].
     """
     sizes = replicate_totals[:, 0]
+    challengers = [i for i in range(len(routes)) if i != baseline]
     p = probability_interval(replicate_beats[:, :, -1], sizes, method, running=running)
-    savings = replicate_totals[:, 1:2] - replicate_totals[:, 2:4]  # prompting minus fine-tune, RAG
+    costs = replicate_totals[:, 1:1 + len(routes)]
+    savings = costs[:, [baseline]] - costs[:, challengers]  # the baseline's minus each challenger's
     s = replicate_interval(savings, sizes, running=running)
     shown = (lambda v: v) if running else float
-    out = {name: {k: tuple(shown(v[..., i]) for v in bounds) for i, k in enumerate(CHALLENGERS)}
+    out = {name: {routes[k]: tuple(shown(v[..., i]) for v in bounds) for i, k in enumerate(challengers)}
            for name, bounds in (("p_beats", p), ("savings", s))}
     if running:
         out["scenarios"] = np.cumsum(sizes)
     return out
 
 
-def assess(replicate_totals, replicate_beats, targets, method):
+def assess(replicate_totals, replicate_beats, targets, method, routes, baseline):
     """Whether the replicates so far meet the targets, and the half-widths they achieve.
+
+    ``routes`` (names) and ``baseline`` (position) as in ``headline_intervals``.
 
     Returns
     -------
@@ -109,9 +120,9 @@ def assess(replicate_totals, replicate_beats, targets, method):
         challenger; ``savings``: half-width over |mean|, per challenger), ``met``,
         ``scenarios_used``.
     """
-    intervals = headline_intervals(replicate_totals, replicate_beats, method)
+    intervals = headline_intervals(replicate_totals, replicate_beats, method, routes, baseline)
     achieved = {"p_beats": {}, "savings": {}}
-    for k in CHALLENGERS:
+    for k in intervals["p_beats"]:
         _, low, high = intervals["p_beats"][k]
         achieved["p_beats"][k] = (high - low) / 2
         mean, low, high = intervals["savings"][k]

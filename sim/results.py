@@ -16,14 +16,11 @@ import numpy as np
 import xarray as xr
 from omegaconf import OmegaConf
 
-from kernels.layout import STRATEGIES
 from sim.analysis import SAVINGS_QUANTILES, savings_quantiles
 from sim.config import input_metadata
-from sim.precision import REPLICATE_TOTALS, probability_interval
+from sim.precision import probability_interval, replicate_total_names
 from sim.sampling import REPLICATE
 from sim.summary import drawn_inputs
-
-CHALLENGERS = ("finetune", "rag")
 MODEL_REFERENCE = "payback decision model (MODEL.md): prompting vs fine-tuning vs RAG"
 # The version of MODEL.md a run computes: the day it last changed what is computed
 # (commit cf690c3, the provider calendar). Bump it with every such change to MODEL.md;
@@ -63,6 +60,10 @@ def to_dataset(settings, simulation, run_info=None):
     n, horizon = simulation.scenarios, settings.horizon_months
     kept = len(simulation.cost)
     totals = simulation.totals
+    names = [route.name for route in settings.routes]
+    challengers = [i for i in range(len(names)) if i != settings.baseline]
+    # the run's one fine-tune route, whose lifecycle the per-scenario variables describe
+    (finetune,) = [i for i, route in enumerate(settings.routes) if route.kind == "finetune"]
     metadata = input_metadata()
     variables = {}
     for column, key in enumerate(simulation.drawn_keys):
@@ -74,15 +75,16 @@ def to_dataset(settings, simulation, run_info=None):
         )
 
     discounted = f"discounted at {settings.discount_rate:g}/year to month 1"
-    payback = np.where(simulation.payback > 0, simulation.payback, np.nan)
+    payback = np.where(simulation.payback > 0, simulation.payback, np.nan)[:, challengers]
     shutdown = np.where(simulation.shutdown_month > 0, simulation.shutdown_month, np.nan)
     sizes = simulation.replicate_totals[:, 0]
-    _, low, high = probability_interval(simulation.replicate_beats, sizes, simulation.sampling)
+    replicate_beats = simulation.replicate_beats[:, challengers]
+    _, low, high = probability_interval(replicate_beats, sizes, simulation.sampling)
     low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
     interval_method = ("Wilson score interval (independent scenarios)"
                        if simulation.sampling == "mc" or len(sizes) < 2
                        else f"t interval over {len(sizes)} independently randomised replicates")
-    paid_back_by_month = np.cumsum(totals.paid_back, axis=1)
+    paid_back_by_month = np.cumsum(totals.paid_back[challengers], axis=1)
     variables.update(
         cost=_var(
             ("scenario", "strategy"), simulation.cost, "USD",
@@ -121,54 +123,55 @@ def to_dataset(settings, simulation, run_info=None):
             "strategy", totals.cheapest_count / n, "probability",
             "P(the strategy is cheaper than both others at the horizon); ties count for none",
         ),
-        mean_retrains=_var((), totals.retrains / n, "count", "mean drift- or deprecation-triggered retrains"),
-        mean_attempts=_var((), totals.attempts / n, "count", "mean fine-tune training attempts paid"),
-        p_finetune_failed=_var((), totals.failed / n, "probability", "P(every training attempt failed)"),
+        mean_retrains=_var((), totals.retrains[finetune] / n, "count", "mean drift- or deprecation-triggered retrains"),
+        mean_attempts=_var((), totals.attempts[finetune] / n, "count", "mean fine-tune training attempts paid"),
+        p_finetune_failed=_var((), totals.failed[finetune] / n, "probability", "P(every training attempt failed)"),
         p_shutdown=_var((), totals.shutdown / n, "probability", "P(the use case ended within the horizon)"),
         retrains=_var(
-            "scenario", simulation.retrains, "count",
+            "scenario", simulation.retrains[:, finetune], "count",
             "drift- or deprecation-triggered retrains paid within the horizon",
         ),
-        attempts=_var("scenario", simulation.attempts, "count", "fine-tune training attempts paid"),
+        attempts=_var("scenario", simulation.attempts[:, finetune], "count", "fine-tune training attempts paid"),
         finetune_failed=_var(
-            "scenario", simulation.failed, "1",
+            "scenario", simulation.failed[:, finetune], "1",
             "every training attempt failed the quality bar; served by prompting",
         ),
         shutdown_month=_var(
             "scenario", shutdown, "month", "month the use case ended; NaN: it did not"
         ),
         exit_month=_var(
-            "scenario", simulation.exit_month, "month",
+            "scenario", simulation.exit_month[:, finetune], "month",
             "month the fine-tune route first left its platform (a training or serving end"
             " of the provider calendar); -1: it did not",
         ),
         migrated=_var(
-            "scenario", simulation.migrated, "1", "the fine-tune route moved to finetune.successor's sheet"
+            "scenario", simulation.migrated[:, finetune], "1", "the fine-tune route moved to finetune.successor's sheet"
         ),
         exited_for_good=_var(
-            "scenario", simulation.exited, "1",
+            "scenario", simulation.exited[:, finetune], "1",
             "at the horizon the fine-tune route serves by prompting for good after a platform exit"
             " (without migration, or the successor's own exit)",
         ),
         exit_count=_var(
-            "month", totals.exited, "scenarios",
+            "month", totals.exited[finetune], "scenarios",
             "scenarios whose fine-tune route left its platform in month m",
         ),
         p_platform_exit=_var(
-            (), totals.exited.sum() / n, "probability",
+            (), totals.exited[finetune].sum() / n, "probability",
             "P(the fine-tune route left its platform within the horizon)",
         ),
-        p_migrated=_var((), totals.migrated / n, "probability", "P(the fine-tune route migrated to the successor)"),
+        p_migrated=_var((), totals.migrated[finetune] / n, "probability",
+                        "P(the fine-tune route migrated to the successor)"),
         p_exited_for_good=_var(
-            (), totals.exited_for_good / n, "probability",
+            (), totals.exited_for_good[finetune] / n, "probability",
             "P(at the horizon the calendar has left the fine-tune route prompting for good)",
         ),
         beats_prompt_count=_var(
-            ("challenger", "month"), simulation.beats, "scenarios",
+            ("challenger", "month"), simulation.beats[challengers], "scenarios",
             "scenarios with C_k(m) < C_prompt(m)",
         ),
         p_beats_prompt=_var(
-            ("challenger", "month"), simulation.beats / n, "probability",
+            ("challenger", "month"), simulation.beats[challengers] / n, "probability",
             "P(strategy is cheaper than prompting by month m), cumulative discounted cost",
         ),
         p_beats_prompt_low=_var(
@@ -180,7 +183,7 @@ def to_dataset(settings, simulation, run_info=None):
             f"upper bound of the 95% interval of p_beats_prompt: {interval_method}",
         ),
         replicate_beats=_var(
-            ("replicate", "challenger", "month"), simulation.replicate_beats, "scenarios",
+            ("replicate", "challenger", "month"), replicate_beats, "scenarios",
             "beats_prompt_count of each replicate (a probability summed over its scenarios"
             " when month-1 volume is integrated out)",
         ),
@@ -193,7 +196,7 @@ def to_dataset(settings, simulation, run_info=None):
     )
     band_sample = len(simulation.paths)
     variables["savings_quantile"] = _var(
-        ("challenger", "quantile", "month"), savings_quantiles(simulation.paths), "USD",
+        ("challenger", "quantile", "month"), savings_quantiles(simulation.paths, settings.baseline), "USD",
         f"quantiles of cumulative savings C_prompt(m) - C_k(m), {discounted}"
         f" (positive: cheaper than prompting), over the first {band_sample} scenarios",
         scenarios=band_sample,
@@ -210,9 +213,9 @@ def to_dataset(settings, simulation, run_info=None):
             f"scenario index; per-scenario variables keep the first {kept:,} of {n:,} scenarios"
             " (a uniform sample: scenarios are independent); variables without this dim count all",
         ),
-        "strategy": _var("strategy", list(STRATEGIES), "1", "prompt, fine-tune or RAG"),
-        "versus": _var("versus", list(STRATEGIES), "1", "the strategy compared with"),
-        "challenger": _var("challenger", list(CHALLENGERS), "1", "strategies compared with prompting"),
+        "strategy": _var("strategy", names, "1", "prompt, fine-tune or RAG"),
+        "versus": _var("versus", names, "1", "the strategy compared with"),
+        "challenger": _var("challenger", [names[i] for i in challengers], "1", "strategies compared with prompting"),
         "month": _var(
             "month", np.arange(1, horizon + 1), "month",
             f"month 1 is the first of the decision, calendar month {settings.start}",
@@ -222,7 +225,7 @@ def to_dataset(settings, simulation, run_info=None):
             "replicate", np.arange(len(sizes)), "1",
             f"replicate index: consecutive groups of up to {REPLICATE} scenarios, in order",
         ),
-        "total": _var("total", list(REPLICATE_TOTALS), "1", "a replicate's total"),
+        "total": _var("total", list(replicate_total_names(names)), "1", "a replicate's total"),
     }
     pricing = settings.resolved["pricing"]
     events = [

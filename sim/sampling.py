@@ -27,7 +27,7 @@ import numpy as np
 
 from kernels.layout import GROWTH_PER_MONTH, N_STATIC, STATIC_FIELDS, VOLATILITY
 
-from kernels.scenarios import fill_environment
+from kernels.variates import fill_environment
 from kernels.tables import fill_static
 from sim.correlation import impose
 from sim.sobol import MAX_DIMENSIONS, scrambled_net
@@ -63,9 +63,12 @@ def _stream(block_seed, *component):
     return np.random.Generator(np.random.PCG64(child))
 
 
-def kernel_generators(block_seed):
-    """Generators for the kernel: price cut times and sizes, fine-tune lifecycle."""
-    return tuple(_stream(block_seed, c) for c in (EVENTS, LIFECYCLE))
+def kernel_generators(block_seed, routes):
+    """Generators for the kernel: price cut times and sizes, then one per route for its
+    lifecycle (training outcomes, drift times, base lifetimes)."""
+    # A run has one fine-tune route, whose stream this is; the other routes draw nothing.
+    lifecycle = _stream(block_seed, LIFECYCLE)
+    return _stream(block_seed, EVENTS), tuple(lifecycle for _ in routes)
 
 
 def draw_environment(static, block_seed, horizon, out=None):

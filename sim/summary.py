@@ -20,7 +20,7 @@ from sim.analysis import (
 from sim.config import input_metadata
 from sim.drivers import rank
 from sim.intervals import cvar_interval, evpi_interval, mean_interval, quantile_intervals, replicate_interval
-from sim.precision import REPLICATE_TOTALS, probability_interval, shortfall
+from sim.precision import probability_interval, replicate_total_names, shortfall
 
 STRATEGY_NAMES = {"prompt": "prompting", "finetune": "fine-tuning", "rag": "RAG"}
 
@@ -182,9 +182,10 @@ def _replicate_intervals(results, strategies, challengers):
     method = results.attrs.get("sampling", "mc")
     if method == "mc":
         return None
-    totals = results.replicate_totals.sel(total=list(REPLICATE_TOTALS)).values
+    names = replicate_total_names(strategies)
+    totals = results.replicate_totals.sel(total=list(names)).values
     sizes = totals[:, 0]
-    column = {name: i for i, name in enumerate(REPLICATE_TOTALS)}
+    column = {name: i for i, name in enumerate(names)}
     costs = totals[:, [column[f"cost_{k}"] for k in strategies]]
     _, low, high = replicate_interval(costs, sizes)
     prompt = costs[:, strategies.index("prompt")]

@@ -78,6 +78,10 @@ BASE = {
     },
 }
 
+# Positions of the default routes (sim.routes.DEFAULT_ROUTES) in a Simulation's route axis
+PROMPT, FT, RAG = 0, 1, 2
+CHALLENGERS = [FT, RAG]
+
 PROMPT_MONTHLY = 150.0
 FINETUNED_MONTHLY = 70.0
 TRAINING_RUN = 50.0

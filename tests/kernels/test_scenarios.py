@@ -16,12 +16,15 @@ from scipy import stats
 
 import kernels
 from kernels.layout import DRAW_SPEC_LEN
-from kernels.scenarios import draw, draw_gamma, draw_wald, fill_draws, fill_environment, months_until
+from kernels.variates import draw, draw_gamma, draw_wald, fill_draws, fill_environment, months_until
 from tests.conftest import (
+    CHALLENGERS,
     FINETUNED_MONTHLY,
+    FT,
     PROMPT_MONTHLY,
     RAG_FIRST_MONTH_FIXED,
     RAG_LATER_FIXED,
+    RAG,
     RAG_MONTHLY,
     TRAINING_RUN,
     configure,
@@ -61,11 +64,11 @@ def test_plain_case_costs_payback_and_monthly_counts():
     # 760 + 90 (m - 1) <= 150 m first at m = 12; 502 + 125.7 (m - 1) <= 150 m first at m = 16
     assert first_month_where(finetune, prompt, lambda a, b: a <= b) == 12
     assert first_month_where(rag, prompt, lambda a, b: a <= b) == 16
-    assert (sim.payback == [12, 16]).all()
+    assert (sim.payback[:, CHALLENGERS] == [12, 16]).all()
     n = settings.scenarios
-    assert sim.beats[0].tolist() == [0] * 11 + [n] * 13
-    assert sim.beats[1].tolist() == [0] * 15 + [n] * 9
-    assert (sim.retrains == 0).all() and (sim.attempts == 1).all() and not sim.failed.any()
+    assert sim.beats[FT].tolist() == [0] * 11 + [n] * 13
+    assert sim.beats[RAG].tolist() == [0] * 15 + [n] * 9
+    assert (sim.retrains[:, FT] == 0).all() and (sim.attempts[:, FT] == 1).all() and not sim.failed.any()
     # cost = A + V_1 * B, A holding exactly the volume-free part
     np.testing.assert_allclose(
         sim.cost_fixed[0], [0.0, FIRST_ATTEMPT + MAINTENANCE * (H - 1), RAG_FIRST_MONTH_FIXED + RAG_LATER_FIXED * (H - 1)], atol=CENT
@@ -93,8 +96,8 @@ def test_failed_attempts_are_sunk_and_the_strategy_keeps_prompting():
     # attempts at months 1 and 3; the repeat costs training plus retrain_cost; no maintenance
     finetune = PROMPT_MONTHLY * H + FIRST_ATTEMPT + TRAINING_RUN + 1000.0
     assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
-    assert sim.failed.all() and (sim.attempts == 2).all()
-    assert (sim.payback[:, 0] == -1).all() and (sim.beats[0] == 0).all()
+    assert sim.failed[:, FT].all() and (sim.attempts[:, FT] == 2).all()
+    assert (sim.payback[:, FT] == -1).all() and (sim.beats[FT] == 0).all()
 
 
 @pytest.mark.parametrize(
@@ -119,7 +122,7 @@ def test_deterministic_retrain_cycles(drift, lifetime):
         + FINETUNED_MONTHLY * (H - prompting_months)
     )
     assert_costs(sim, PROMPT_MONTHLY * H, finetune, sim.cost[0, 2])
-    assert (sim.retrains == 3).all()
+    assert (sim.retrains[:, FT] == 3).all()
 
 
 @pytest.mark.parametrize("reprice_on_retrain", [True, False])
@@ -153,7 +156,7 @@ def test_pinned_against_repriced_prices_under_a_trend(reprice_on_retrain):
         + PROMPT_MONTHLY + RAG_MONTHLY * index[1:].sum()
     )
     assert_costs(sim, prompt, finetune, rag)
-    assert (sim.retrains == 3).all()
+    assert (sim.retrains[:, FT] == 3).all()
 
 
 def test_a_cut_every_month_is_captured_only_by_a_retrain():
@@ -309,11 +312,11 @@ def dated(training_until=None, serving_until=None, start="2027-01", **sections):
 
 
 def assert_route(sim, exit_month, migrated=False, attempts=1, retrains=0, failed=False, for_good=None):
-    assert (sim.exit_month == exit_month).all() and (sim.migrated == migrated).all()
+    assert (sim.exit_month[:, FT] == exit_month).all() and (sim.migrated[:, FT] == migrated).all()
     # without a migration an exit is for good; a migrated route is prompting at the end only if it left again
-    assert (sim.exited == (not migrated if for_good is None else for_good)).all()
-    assert (sim.attempts == attempts).all() and (sim.retrains == retrains).all()
-    assert (sim.failed == failed).all()
+    assert (sim.exited[:, FT] == (not migrated if for_good is None else for_good)).all()
+    assert (sim.attempts[:, FT] == attempts).all() and (sim.retrains[:, FT] == retrains).all()
+    assert (sim.failed[:, FT] == failed).all()
 
 
 def test_serving_end_sends_the_route_back_to_prompting_without_fee_or_maintenance():
@@ -400,7 +403,7 @@ def test_exit_in_month_one_with_prompt_never_trains():
     # both dates lie before month 1: no training can be made, the route is prompting
     assert_costs(sim, PROMPT_MONTHLY * H, PROMPT_MONTHLY * H, sim.cost[0, 2])
     assert_route(sim, exit_month=1, attempts=0)
-    assert (sim.payback[:, 0] == 1).all() and (sim.beats[0] == 0).all()  # a tie pays back, never beats
+    assert (sim.payback[:, FT] == 1).all() and (sim.beats[FT] == 0).all()  # a tie pays back, never beats
 
 
 def test_exit_in_month_one_with_migrate_starts_on_the_successor_with_the_setup_cost(tmp_path):
@@ -451,10 +454,10 @@ def test_the_calendar_binds_only_the_fine_tune_route():
                               "retrain_interval_cv": 0.5})
     _, undated = run_config({**cfg, "start": "2027-01"})
     _, exits = run_config(dated("2027-02-28", "2027-04-30", **{k: cfg[k] for k in ("scenarios", "workload", "finetune", "market")}))
-    assert (exits.exit_month > 0).mean() > 0.5
+    assert (exits.exit_month[:, FT] > 0).mean() > 0.5
     np.testing.assert_array_equal(undated.cost[:, [0, 2]], exits.cost[:, [0, 2]])
     np.testing.assert_array_equal(undated.shutdown_month, exits.shutdown_month)
-    np.testing.assert_array_equal(undated.beats[1], exits.beats[1])
+    np.testing.assert_array_equal(undated.beats[RAG], exits.beats[RAG])
 
 
 def test_an_exact_tie_pays_back_but_does_not_beat_whatever_the_rounding():
@@ -462,20 +465,26 @@ def test_an_exact_tie_pays_back_but_does_not_beat_whatever_the_rounding():
     # a tie that sums of floating-point monthly bills need not hit exactly
     _, sim = run_config(configure(finetune={"setup_cost": 490.0}, save_paths=True))
     assert abs(sim.paths[0, 1, 9] - sim.paths[0, 0, 9]) < 1e-6
-    assert (sim.payback[:, 0] == 10).all()
-    assert sim.beats[0, 9] == 0 and (sim.beats[0, 10:] == 4).all()  # 4 scenarios
+    assert (sim.payback[:, FT] == 10).all()
+    assert sim.beats[FT, 9] == 0 and (sim.beats[FT, 10:] == 4).all()  # 4 scenarios
 
 
 _CACHE_PROBE = """
-import kernels.scenarios as k
-k.months_until(-0.5, 0.5, 10)
-print("hits", sum(k.months_until.stats.cache_hits.values()), "misses", sum(k.months_until.stats.cache_misses.values()))
+import numpy as np
+import kernels.scenarios as scenarios
+import kernels.variates as variates
+variates.months_until(-0.5, 0.5, 10)
+scenarios._p_above(0.0, 1.0, (0.0, 0.0, False, np.empty(0), 0.0, 0.0, False))
+for kernel in (variates.months_until, scenarios._p_above):
+    print(sum(kernel.stats.cache_hits.values()), sum(kernel.stats.cache_misses.values()))
 """
+FRESH, CACHED = ["0", "1"] * 2, ["1", "0"] * 2  # (hits, misses) of a variates and a scenarios kernel
 
 
-def test_an_edit_to_layout_or_tables_drops_the_kernels_cache(tmp_path):
-    # Numba keys the cache on kernels/scenarios.py alone; its stamp of the files it
-    # compiles in must send an edit of theirs to a fresh compile, not to stale code.
+def test_an_edit_to_a_kernel_file_drops_the_caches_that_compile_it_in(tmp_path):
+    # Numba keys a cache on its own module's file alone; each kernel module's stamp of
+    # the files it compiles in (layout.py's constants, the callees of tables.py and
+    # variates.py) must send an edit of theirs to a fresh compile, not to stale code.
     shutil.copytree(Path(kernels.__file__).parent, tmp_path / "kernels", ignore=shutil.ignore_patterns("__pycache__"))
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
 
@@ -485,10 +494,14 @@ def test_an_edit_to_layout_or_tables_drops_the_kernels_cache(tmp_path):
         assert done.returncode == 0, done.stderr
         return done.stdout.split()
 
-    assert probe() == ["hits", "0", "misses", "1"]  # first compile
-    assert probe() == ["hits", "1", "misses", "0"]  # from the cache
+    assert probe() == FRESH  # first compile
+    assert probe() == CACHED  # from the cache
     for name in ("layout.py", "tables.py"):
         with open(tmp_path / "kernels" / name, "a") as source:
             source.write("\n# an edit\n")
-        assert probe() == ["hits", "0", "misses", "1"], name  # dropped, compiled anew
-        assert probe() == ["hits", "1", "misses", "0"], name
+        assert probe() == FRESH, name  # dropped, compiled anew
+        assert probe() == CACHED, name
+    with open(tmp_path / "kernels" / "variates.py", "a") as source:
+        source.write("\n# an edit\n")
+    assert probe() == FRESH  # variates' own cache by Numba's rule, scenarios' by its stamp
+    assert probe() == CACHED

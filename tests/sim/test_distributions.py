@@ -76,7 +76,7 @@ def test_draws_are_clipped_and_integers_rounded_half_up():
     ids=["uniform", "triangular", "normal", "lognormal", "whole-months"],
 )
 def test_the_kernels_draws_equal_numpys_from_the_same_stream(spec, domain):
-    from kernels.scenarios import fill_draws
+    from kernels.variates import fill_draws
 
     distribution = parse("k", spec, domain)
     compiled = np.empty(5000)
@@ -85,7 +85,7 @@ def test_the_kernels_draws_equal_numpys_from_the_same_stream(spec, domain):
 
 
 def test_the_kernels_pert_draws_match_the_beta_distribution():
-    from kernels.scenarios import fill_draws
+    from kernels.variates import fill_draws
     from scipy import stats
 
     distribution = parse("k", {"dist": "pert", "low": 1.0, "mode": 2.0, "high": 9.0}, NONNEGATIVE)

@@ -24,7 +24,9 @@ from sim.intervals import replicate_interval
 from sim.precision import Targets, assess, headline_intervals, shortfall
 from sim.results import to_dataset
 from sim.summary import summarize
-from tests.conftest import configure, run_config
+from tests.conftest import CHALLENGERS, FT, configure, run_config
+
+ROUTES = ("prompt", "finetune", "rag")
 
 HORIZON = 12
 P05, P95 = 2e4, 2e5
@@ -69,7 +71,7 @@ def test_the_closed_form_case_is_what_the_engine_computes():
     settings, simulation = run_config(configure(
         scenarios=64, horizon_months=HORIZON, sampling="mc", finetune={"success_probability": SUCCESS,
                                                                       "max_attempts": 50}))
-    for attempts, cost in zip(simulation.attempts, simulation.cost[:, 1]):
+    for attempts, cost in zip(simulation.attempts[:, FT], simulation.cost[:, FT]):
         made = min(attempts, HORIZON)
         live = max(HORIZON - attempts, 0)
         expected = 50 * made + 560 + 1000 * (made - 1) + 20 * live + 1e5 * (made * 1.5e-3 + live * 7e-4)
@@ -84,8 +86,8 @@ def test_intervals_cover_the_truth_under_every_sampling_method(method):
     for seed in range(REPLICATIONS):
         settings = validate(coverage_config(method, seed))
         simulation = simulate(settings, progress=False)
-        intervals = headline_intervals(simulation.replicate_totals, simulation.replicate_beats,
-                                       simulation.sampling)
+        intervals = headline_intervals(simulation.replicate_totals, simulation.replicate_beats[:, CHALLENGERS],
+                                       simulation.sampling, ROUTES, 0)
         _, low, high = intervals["p_beats"]["finetune"]
         covered[0] += low <= p_true <= high
         _, low, high = intervals["savings"]["finetune"]
@@ -103,7 +105,8 @@ def test_integrating_volume_out_narrows_the_interval_of_p():
     for method in ("mc", "auto"):
         settings = validate(coverage_config(method, 3, scenarios=8 * BLOCK_SIZE))
         simulation = simulate(settings, progress=False)
-        intervals = headline_intervals(simulation.replicate_totals, simulation.replicate_beats, simulation.sampling)
+        intervals = headline_intervals(simulation.replicate_totals, simulation.replicate_beats[:, CHALLENGERS],
+                                       simulation.sampling, ROUTES, 0)
         widths[method] = [intervals[name]["finetune"][2] - intervals[name]["finetune"][1]
                           for name in ("p_beats", "savings")]
     assert settings.integrate_volume
@@ -129,11 +132,11 @@ def test_replicate_interval_weights_a_short_last_replicate_as_a_ratio():
 def test_running_intervals_are_the_intervals_of_each_prefix_of_replicates(method):
     settings = validate(coverage_config(method, 1, scenarios=3 * BLOCK_SIZE + 100))
     simulation = simulate(settings, progress=False)
-    totals, beats = simulation.replicate_totals, simulation.replicate_beats
-    running = headline_intervals(totals, beats, simulation.sampling, running=True)
+    totals, beats = simulation.replicate_totals, simulation.replicate_beats[:, CHALLENGERS]
+    running = headline_intervals(totals, beats, simulation.sampling, ROUTES, 0, running=True)
     assert running["scenarios"][-1] == simulation.scenarios
     for r in (2, 7, len(totals)):
-        prefix = headline_intervals(totals[:r], beats[:r], simulation.sampling)
+        prefix = headline_intervals(totals[:r], beats[:r], simulation.sampling, ROUTES, 0)
         for name in ("p_beats", "savings"):
             for k in ("finetune", "rag"):
                 assert [v[r - 1] for v in running[name][k]] == pytest.approx(prefix[name][k], rel=1e-9, abs=1e-12)
@@ -169,7 +172,7 @@ def test_assess_reports_relative_savings_half_width():
     # two replicates of 10 scenarios, savings sums 100 and 300: mean 20, half t(1) * 10 / 2 ... over 20
     totals = np.array([[10, 200, 100, 150, 0, 0, 0, 0], [10, 400, 100, 250, 0, 0, 0, 0]], dtype=float)
     beats = np.zeros((2, 2, 1))
-    verdict = assess(totals, beats, Targets(savings=0.5), method="sobol")
+    verdict = assess(totals, beats, Targets(savings=0.5), "sobol", ROUTES, 0)
     sd = np.std([10.0, 30.0], ddof=1) / math.sqrt(2)
     assert verdict["achieved"]["savings"]["finetune"] == pytest.approx(stats.t.ppf(0.975, 1) * sd / 20)
 

@@ -11,7 +11,7 @@ from sim.config import validate
 from sim.engine import simulate
 from sim.reference import simulate_reference
 from sim.sampling import draw_static
-from tests.conftest import BASE, configure, write_sheet
+from tests.conftest import BASE, CHALLENGERS, FT, configure, write_sheet
 
 
 def reference(settings, seed):
@@ -47,10 +47,10 @@ def test_kernel_equals_reference_with_every_input_fixed(case):
     kernel = simulate(settings, progress=False)
     numpy_run = reference(settings, 0)
     np.testing.assert_allclose(kernel.cost, numpy_run["cost"], rtol=1e-12, atol=0.005)
-    np.testing.assert_array_equal(kernel.payback, numpy_run["payback"])
-    np.testing.assert_array_equal(kernel.beats, numpy_run["beats"])
+    np.testing.assert_array_equal(kernel.payback[:, CHALLENGERS], numpy_run["payback"])
+    np.testing.assert_array_equal(kernel.beats[CHALLENGERS], numpy_run["beats"])
     for name in ("retrains", "attempts", "failed"):
-        np.testing.assert_array_equal(getattr(kernel, name), numpy_run[name], err_msg=name)
+        np.testing.assert_array_equal(getattr(kernel, name)[:, FT], numpy_run[name], err_msg=name)
 
 
 def random_configuration(seed, scenarios):
@@ -109,7 +109,7 @@ def test_kernel_agrees_with_reference_within_monte_carlo_error(seed):
     settings = validate({**random_configuration(seed, n), "sampling": SAMPLING[seed]})
     kernel = simulate(settings, progress=False)
     numpy_run = reference(settings, seed + 1000)
-    assert kernel.retrains.mean() > 0 and 0 < kernel.beats[0, -1] < n  # nothing degenerate
+    assert kernel.retrains[:, FT].mean() > 0 and 0 < kernel.beats[FT, -1] < n  # nothing degenerate
     failing = {name: round(z, 2) for name, z in agreement(kernel, numpy_run, n).items() if abs(z) > 4.5}
     assert not failing, failing
 
@@ -119,17 +119,18 @@ def agreement(kernel, numpy_run, n):
     checks = {
         **{f"mean cost {k}": z_means(kernel.cost[:, j], numpy_run["cost"][:, j])
            for j, k in enumerate(("prompt", "finetune", "rag"))},
-        "mean retrains": z_means(kernel.retrains, numpy_run["retrains"]),
-        "mean attempts": z_means(kernel.attempts, numpy_run["attempts"]),
-        "P(failed)": z_means(kernel.failed, numpy_run["failed"]),
+        "mean retrains": z_means(kernel.retrains[:, FT], numpy_run["retrains"]),
+        "mean attempts": z_means(kernel.attempts[:, FT], numpy_run["attempts"]),
+        "P(failed)": z_means(kernel.failed[:, FT], numpy_run["failed"]),
     }
     horizon = kernel.beats.shape[1]
     for j, k in enumerate(("finetune", "rag")):
+        route = CHALLENGERS[j]
         for m in (horizon // 2, horizon):
-            p, q = kernel.beats[j, m - 1] / n, numpy_run["beats"][j, m - 1] / n
+            p, q = kernel.beats[route, m - 1] / n, numpy_run["beats"][j, m - 1] / n
             checks[f"P({k} beats prompting by month {m})"] = z_proportions(p, q, n)
             # the kernel's totals: each scenario's own payback, or its probability when integrating
-            p = kernel.totals.paid_back[j, :m].sum() / n
+            p = kernel.totals.paid_back[route, :m].sum() / n
             q = np.mean((numpy_run["payback"][:, j] > 0) & (numpy_run["payback"][:, j] <= m))
             checks[f"P({k} paid back by month {m})"] = z_proportions(p, q, n)
     cost = numpy_run["cost"]
@@ -181,11 +182,11 @@ def test_kernel_equals_reference_on_the_provider_calendar(case, tmp_path):
                         conf_dir=successor_sheets(tmp_path))
     kernel = simulate(settings, progress=False)
     numpy_run = reference(settings, 0)
-    assert (kernel.exit_month > 0).all()
+    assert (kernel.exit_month[:, FT] > 0).all()
     np.testing.assert_allclose(kernel.cost, numpy_run["cost"], rtol=1e-12, atol=0.005)
-    np.testing.assert_array_equal(kernel.payback, numpy_run["payback"])
+    np.testing.assert_array_equal(kernel.payback[:, CHALLENGERS], numpy_run["payback"])
     for name in ("retrains", "attempts", "failed", "exit_month", "migrated", "exited"):
-        np.testing.assert_array_equal(getattr(kernel, name), numpy_run[name], err_msg=name)
+        np.testing.assert_array_equal(getattr(kernel, name)[:, FT], numpy_run[name], err_msg=name)
 
 
 @pytest.mark.parametrize("seed", [21, 22, 23])
@@ -205,14 +206,15 @@ def test_kernel_agrees_with_reference_on_random_dated_configurations(seed, tmp_p
     settings = validate(cfg, conf_dir=conf_dir)
     kernel = simulate(settings, progress=False)
     numpy_run = reference(settings, seed + 1000)
+    exit_month = kernel.exit_month[:, FT]
     checks = {
         **agreement(kernel, numpy_run, n),
-        "P(exit)": z_means(kernel.exit_month > 0, numpy_run["exit_month"] > 0),
-        "mean exit month": z_means(kernel.exit_month[kernel.exit_month > 0], numpy_run["exit_month"][numpy_run["exit_month"] > 0]),
-        "P(migrated)": z_means(kernel.migrated, numpy_run["migrated"]),
-        "P(prompting for good)": z_means(kernel.exited, numpy_run["exited"]),
+        "P(exit)": z_means(exit_month > 0, numpy_run["exit_month"] > 0),
+        "mean exit month": z_means(exit_month[exit_month > 0], numpy_run["exit_month"][numpy_run["exit_month"] > 0]),
+        "P(migrated)": z_means(kernel.migrated[:, FT], numpy_run["migrated"]),
+        "P(prompting for good)": z_means(kernel.exited[:, FT], numpy_run["exited"]),
     }
-    assert 0 < (kernel.exit_month > 0).mean() < 1  # the calendar binds in some scenarios, not all
-    assert kernel.migrated.any() == migrate
+    assert 0 < (exit_month > 0).mean() < 1  # the calendar binds in some scenarios, not all
+    assert kernel.migrated[:, FT].any() == migrate
     failing = {name: round(z, 2) for name, z in checks.items() if abs(z) > 4.5}
     assert not failing, failing
