@@ -15,38 +15,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kernels.layout import DRAW_SPEC_LEN, FIXED, LOGNORMAL, NORMAL, PERT, TRIANGULAR, UNIFORM
+from kernels.layout import DRAW_SPEC_LEN
+from sim.families import FAMILIES, FAMILY_PARAMETERS, InputError, Z95, Z999, family
 
-# scipy.stats.norm.ppf(0.95): a 90% interval spans 2 * Z95 standard deviations. A literal,
-# so that validating a configuration does not import scipy.stats (about 1.5 s).
-Z95 = 1.6448536269514722
-# scipy.stats.norm.ppf(0.999): the central 99.8% that must lie in a key's valid range.
-Z999 = 3.090232306167813
 CENTRAL_LEVELS = (0.001, 0.999)
-
-FAMILY_PARAMETERS = {
-    "uniform": ("low", "high"),
-    "triangular": ("low", "mode", "high"),
-    "pert": ("low", "mode", "high"),
-    "normal": ("p05", "p95"),
-    "lognormal": ("p05", "p95"),
-}
-_FAMILY_CODES = {
-    "fixed": FIXED,
-    "uniform": UNIFORM,
-    "triangular": TRIANGULAR,
-    "pert": PERT,
-    "normal": NORMAL,
-    "lognormal": LOGNORMAL,
-}
-
-
-class InputError(ValueError):
-    """An input value that the model cannot take; ``key`` names it."""
-
-    def __init__(self, key, message):
-        super().__init__(f"{key}: {message}")
-        self.key = key
+__all__ = ["CENTRAL_LEVELS", "Distribution", "Domain", "FAMILY_PARAMETERS", "InputError", "Z95", "Z999", "parse"]
 
 
 @dataclass(frozen=True)
@@ -135,47 +108,22 @@ class Distribution:
     def is_fixed(self):
         return self.family == "fixed"
 
+    @property
+    def kind(self):
+        """The family object (``sim.families``)."""
+        return family(self.family)
+
     def describe(self):
         """Readable form, e.g. ``pert(low=1, mode=2, high=5)`` or ``3``."""
-        if self.is_fixed:
-            return f"{self.params[0]:g}"
-        pairs = zip(FAMILY_PARAMETERS[self.family], self.params, strict=True)
-        return f"{self.family}({', '.join(f'{k}={v:g}' for k, v in pairs)})"
+        return self.kind.describe(self.params)
 
     def frozen(self):
         """The scipy.stats distribution before clipping (None when fixed)."""
-        from scipy import stats
-
-        p = self.params
-        if self.family == "uniform":
-            return stats.uniform(loc=p[0], scale=p[1] - p[0])
-        if self.family == "triangular":
-            return stats.triang(c=(p[1] - p[0]) / (p[2] - p[0]), loc=p[0], scale=p[2] - p[0])
-        if self.family == "pert":
-            alpha, beta = _pert_shapes(*p)
-            return stats.beta(alpha, beta, loc=p[0], scale=p[2] - p[0])
-        if self.family == "normal":
-            return stats.norm(loc=(p[0] + p[1]) / 2, scale=(p[1] - p[0]) / (2 * Z95))
-        if self.family == "lognormal":
-            mu, sigma = _log_moments(*p)
-            return stats.lognorm(s=sigma, scale=math.exp(mu))
-        return None
+        return self.kind.frozen(self.params)
 
     def mean(self):
         """The mean before clipping and rounding, in closed form (no scipy)."""
-        p = self.params
-        if self.is_fixed:
-            return p[0]
-        if self.family == "uniform":
-            return (p[0] + p[1]) / 2
-        if self.family == "triangular":
-            return sum(p) / 3
-        if self.family == "pert":
-            return (p[0] + 4 * p[1] + p[2]) / 6
-        if self.family == "normal":
-            return (p[0] + p[1]) / 2
-        mu, sigma = _log_moments(*p)
-        return math.exp(mu + sigma * sigma / 2)
+        return self.kind.mean(self.params)
 
     def quantile(self, q):
         """The ``q`` quantile before clipping, in closed form (no scipy).
@@ -184,23 +132,7 @@ class Distribution:
         (``q <= 0.5`` or above): the bounds of a beta, which lie in the valid range
         whenever its parameters do.
         """
-        p = self.params
-        if self.is_fixed:
-            return p[0]
-        if self.family in ("normal", "lognormal"):
-            z = _standard_normal_quantile(q)
-            if self.family == "normal":
-                return (p[0] + p[1]) / 2 + (p[1] - p[0]) / (2 * Z95) * z
-            mu, sigma = _log_moments(*p)
-            return math.exp(mu + sigma * z)
-        if self.family == "uniform":
-            return p[0] + q * (p[1] - p[0])
-        if self.family == "triangular":
-            low, mode, high = p
-            if q < (mode - low) / (high - low):
-                return low + math.sqrt(q * (high - low) * (mode - low))
-            return high - math.sqrt((1 - q) * (high - low) * (high - mode))
-        return p[0] if q <= 0.5 else p[2]  # PERT
+        return self.kind.quantile(self.params, q)
 
     def sample(self, rng, n):
         """``n`` draws from ``rng``, clipped and rounded, with NumPy's own samplers.
@@ -214,60 +146,18 @@ class Distribution:
         exception: its beta variate comes from a rejection sampler, as the beta
         quantile function costs about 4 us a value.
         """
-        p = self.params
         if self.is_fixed:
-            return np.full(n, float(self.domain.clip(p[0])))
-        if self.family == "pert":
-            x = p[0] + (p[2] - p[0]) * rng.beta(*_pert_shapes(*p), n)
-        elif self.family == "normal":
-            x = (p[0] + p[1]) / 2 + (p[1] - p[0]) / (2 * Z95) * rng.standard_normal(n)
-        elif self.family == "lognormal":
-            mu, sigma = _log_moments(*p)
-            x = np.exp(mu + sigma * rng.standard_normal(n))
-        elif self.family == "uniform":
-            x = p[0] + (p[1] - p[0]) * rng.random(n)
-        else:  # triangular, by its closed-form quantile function
-            low, mode, high = p
-            u = rng.random(n)
-            split = (mode - low) / (high - low)
-            x = np.where(
-                u < split,
-                low + np.sqrt(u * (high - low) * (mode - low)),
-                high - np.sqrt((1 - u) * (high - low) * (high - mode)),
-            )
-        return self.domain.clip(x)
+            return np.full(n, float(self.domain.clip(self.params[0])))
+        return self.domain.clip(self.kind.sample(self.params, rng, n))
 
     def spec(self):
         """The kernel's spec: family code, four parameters, clip range, whole-number flag."""
         spec = np.zeros(DRAW_SPEC_LEN)
-        spec[0] = _FAMILY_CODES[self.family]
-        p = self.params
-        if self.family == "pert":
-            spec[1:5] = (p[0], p[2], *_pert_shapes(*p))
-        elif self.family == "normal":
-            spec[1:3] = ((p[0] + p[1]) / 2, (p[1] - p[0]) / (2 * Z95))
-        elif self.family == "lognormal":
-            spec[1:3] = _log_moments(*p)
-        else:
-            spec[1 : 1 + len(p)] = p
+        spec[0] = self.kind.code
+        parameters = self.kind.kernel_parameters(self.params)
+        spec[1 : 1 + len(parameters)] = parameters
         spec[5:8] = self.domain.clip_range()
         return spec
-
-
-def _standard_normal_quantile(q):
-    # only the levels that validation uses: a literal each keeps scipy off its path
-    known = {0.001: -Z999, 0.05: -Z95, 0.5: 0.0, 0.95: Z95, 0.999: Z999}
-    if q not in known:
-        raise ValueError(f"no closed-form standard normal quantile for {q!r}")
-    return known[q]
-
-
-def _pert_shapes(low, mode, high):
-    return 1 + 4 * (mode - low) / (high - low), 1 + 4 * (high - mode) / (high - low)
-
-
-def _log_moments(p05, p95):
-    return (math.log(p05) + math.log(p95)) / 2, (math.log(p95) - math.log(p05)) / (2 * Z95)
 
 
 def parse(key, value, domain):
@@ -346,18 +236,7 @@ def _parse_mapping(key, spec, domain):
     for name, x in zip(names, params, strict=True):
         if not domain.contains(x):
             raise InputError(key, f"{name} ({x:g}) is not {domain.describe()}")
-    if family in ("normal", "lognormal") and not params[0] < params[1]:
-        raise InputError(key, f"p05 ({params[0]:g}) must be below p95 ({params[1]:g})")
-    if family == "lognormal" and params[0] <= 0:
-        raise InputError(key, f"lognormal needs p05 > 0, got {params[0]:g}")
-    if family == "uniform" and not params[0] < params[1]:
-        raise InputError(key, f"low ({params[0]:g}) must be below high ({params[1]:g})")
-    if family in ("triangular", "pert"):
-        low, mode, high = params
-        if not (low <= mode <= high and low < high):
-            raise InputError(
-                key, f"needs low <= mode <= high and low < high, got {low:g}, {mode:g}, {high:g}"
-            )
+    FAMILIES[family].check(key, params)
     distribution = Distribution(family, params, domain)
     _check_central_range(key, distribution)
     return distribution

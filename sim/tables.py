@@ -2,68 +2,18 @@
 
 Each input's quantile function is tabulated at the nodes ``GRID_U`` (see
 ``kernels/tables.py`` for the grid) before clipping; the kernel interpolates it, clips
-and rounds. Built with NumPy and ``scipy.special`` only: ``scipy.stats`` costs about
-1.5 s to import.
+and rounds. Built with NumPy and ``scipy.special`` only (``sim.families``, ``sim.beta_table``):
+``scipy.stats`` costs about 1.5 s to import.
 """
 
 import math
 
 import numpy as np
-from scipy.special import betaincinv, betaln, ndtri
 
 from kernels.tables import GRID_SIZE, GRID_U, table_cdf
-from sim.distributions import Z95, _log_moments, _pert_shapes
+from sim.families import family
 
 __all__ = ["GRID_U", "quantile_table", "static_tables", "volume_law"]
-
-
-def _pert_anchors(scale=3.0, tolerance=1e-8):
-    """Indices of the nodes where a PERT's quantile is computed by ``betaincinv``.
-
-    ``betaincinv`` costs 1 to 2 us a value, 10 ms for the whole grid: too slow for a
-    dozen inputs. It runs at these anchors only; the nodes between come from a cubic
-    Hermite interpolation with the exact slope ``1 / pdf``. Its error in ``u`` is
-    about ``v (step / v)^4`` up to a factor of order 1e-3 to 1e-2, ``v`` the distance
-    to the nearer end; so anchors are at most ``v * min(1, scale (tolerance / v)^(1/4))``
-    apart: dense near the middle's edges, one an octave in the deep tails. Measured:
-    237 anchors, 0.8 ms an input, and at most 1.5e-7 in ``u`` (the table's own budget
-    is 1e-5) over PERT shapes alpha = 1 ... 5, beta = 6 - alpha.
-    """
-    half = GRID_SIZE // 2  # the node u = 0.5
-    chosen, last = [0, 1], GRID_U[1]  # [0, U_MIN] has no node inside: its ends are exact
-    for i in range(2, half):
-        v = GRID_U[i]
-        if GRID_U[i + 1] - last > v * min(1.0, scale * (tolerance / v) ** 0.25):
-            chosen.append(i)
-            last = v
-    chosen = np.array([*chosen, half])
-    return np.unique(np.concatenate([chosen, GRID_SIZE - 1 - chosen]))
-
-
-_PERT_ANCHORS = _pert_anchors()
-_BETWEEN = np.setdiff1d(np.arange(GRID_SIZE), _PERT_ANCHORS)
-# for each node between anchors, the anchor interval it lies in, and its position there
-_SEGMENT = np.searchsorted(_PERT_ANCHORS, _BETWEEN) - 1
-_STEP = GRID_U[_PERT_ANCHORS[_SEGMENT + 1]] - GRID_U[_PERT_ANCHORS[_SEGMENT]]
-_T = (GRID_U[_BETWEEN] - GRID_U[_PERT_ANCHORS[_SEGMENT]]) / _STEP
-
-
-def _beta_quantiles(alpha, beta):
-    """The beta(alpha, beta) quantile at every node of ``GRID_U``, in [0, 1]."""
-    x = np.empty(GRID_SIZE)
-    anchors = betaincinv(alpha, beta, GRID_U[_PERT_ANCHORS])
-    x[_PERT_ANCHORS] = anchors
-    # dQ/du = 1 / pdf(Q); every anchor used here lies strictly inside (0, 1)
-    inner = anchors[1:-1]
-    slope = np.empty_like(anchors)
-    slope[1:-1] = np.exp(betaln(alpha, beta) - (alpha - 1) * np.log(inner) - (beta - 1) * np.log1p(-inner))
-    x0, x1 = anchors[_SEGMENT], anchors[_SEGMENT + 1]
-    d0, d1 = slope[_SEGMENT] * _STEP, slope[_SEGMENT + 1] * _STEP
-    t = _T
-    x[_BETWEEN] = (
-        x0 * (1 + 2 * t) * (1 - t) ** 2 + d0 * t * (1 - t) ** 2 + x1 * t * t * (3 - 2 * t) - d1 * t * t * (1 - t)
-    )
-    return x
 
 
 def quantile_table(distribution):
@@ -81,36 +31,9 @@ def quantile_table(distribution):
         lognormal has no finite quantile at ``u = 0`` or ``u = 1``: the end nodes take
         their neighbour's value (``u = 1.1e-13`` and ``1 - 1.1e-13``), so the table
         clamps the two tails beyond, a mass of 1.1e-13 each. PERT: exact at a few
-        hundred nodes, cubic Hermite between (see ``_pert_anchors``).
+        hundred nodes, cubic Hermite between (see ``sim.beta_table``).
     """
-    p = distribution.params
-    family = distribution.family
-    u = GRID_U
-    if family == "fixed":
-        return np.full(GRID_SIZE, float(p[0]))
-    if family == "uniform":
-        x = p[0] + u * (p[1] - p[0])
-    elif family == "triangular":
-        low, mode, high = p
-        # 1 - u is exact at every node of the grid
-        x = np.where(
-            u < (mode - low) / (high - low),
-            low + np.sqrt(u * (high - low) * (mode - low)),
-            high - np.sqrt((1.0 - u) * (high - low) * (high - mode)),
-        )
-    elif family == "pert":
-        x = p[0] + (p[2] - p[0]) * _beta_quantiles(*_pert_shapes(*p))
-    elif family in ("normal", "lognormal"):
-        z = np.empty(GRID_SIZE)
-        z[1:-1] = ndtri(u[1:-1])
-        z[0], z[-1] = z[1], z[-2]  # the clamp: no finite quantile at 0 or 1
-        if family == "normal":
-            x = (p[0] + p[1]) / 2 + (p[1] - p[0]) / (2 * Z95) * z
-        else:
-            mu, sigma = _log_moments(*p)
-            x = np.exp(mu + sigma * z)
-    else:
-        raise ValueError(f"unknown family {family!r}")
+    x = family(distribution.family).table(distribution.params)
     # roundoff (betaincinv, the Hermite steps) may step back by an ulp; table_cdf
     # needs a non-decreasing table
     return np.maximum.accumulate(x)
