@@ -76,14 +76,14 @@ def timed(what, work):
 timed("import xarray (and pandas)", lambda: __import__("xarray"))
 timed("import matplotlib.pyplot", lambda: __import__("matplotlib.pyplot"))
 timed("import sim.config (OmegaConf, the schema)", lambda: __import__("sim.config"))
-from sim import plots, report
+from sim import figures, plots, report
 from sim.storage import read_results
 run_dir = Path(sys.argv[1])
 results = timed("read results.nc", lambda: read_results(run_dir / "results.nc"))
 summary = json.loads(results.attrs["summary"])
 for name in plots.drawable(results):
     figure = timed(f"{name}: build", lambda: plots.PICTURES[name](results, summary))
-    timed(f"{name}: draw and encode", lambda: plots._png(figure))
+    timed(f"{name}: draw and encode", lambda: figures.png_bytes(figure))
 timed("report.md", lambda: report.render(results, summary))
 print(json.dumps(steps))
 """

@@ -28,6 +28,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from kernels.layout import TIE_USD
+from sim.formats import usd, usd_change
 from sim.intervals import independent_difference_interval, mean_interval, replicate_interval
 from sim.precision import probability_interval
 from sim.report_html import code, literal, render_html
@@ -361,7 +362,7 @@ def verdict(comparison):
             continue
         if _excludes_zero(row["ci95"]):
             word = "less" if row["change"] < 0 else "more"
-            changed.append(f"{STRATEGY_NAMES[row['strategy']]} costs {word} in B ({signed_usd(row['change'])}"
+            changed.append(f"{STRATEGY_NAMES[row['strategy']]} costs {word} in B ({usd_change(row['change'])}"
                            " on average)")
     rec = comparison["recommendation"]
     ra, rb = rec["a"]["strategy"], rec["b"]["strategy"]
@@ -378,20 +379,6 @@ def verdict(comparison):
 
 
 # ---------------------------------------------------------------- text and HTML
-
-def usd(value):
-    """Money as the run's pictures write it: $950, $12.3k, -$4.5M."""
-    from sim.plots import usd as plot_usd  # matplotlib loads only once a picture is drawn
-
-    return plot_usd(value)
-
-
-def signed_usd(value):
-    """A change in money to the dollar (-$10,893, +$99), to the cent below $10: an
-    interval of a paired change is often narrower than three digits can show."""
-    shown = f"${abs(value):,.0f}" if abs(value) >= 10 else f"${abs(value):.2f}".replace("$0.00", "$0")
-    return ("-" if value < 0 else "+") + shown
-
 
 def _points(p):
     return f"{100 * p:+.2f} pts"
@@ -410,7 +397,7 @@ def _value(statistic, value):
 
 
 def _change(statistic, value, interval):
-    form = _points if statistic == "p_beats" else signed_usd
+    form = _points if statistic == "p_beats" else usd_change
     shown = form(value)
     if value == 0 and interval is not None and interval[0] == interval[1] == 0:
         return "no change"
@@ -510,9 +497,10 @@ def picture(comparison):
     """
     from matplotlib.ticker import MaxNLocator
 
-    from sim.plots import COLORS, _figure, _heading, _png
+    from sim.figures import add_heading, new_figure, png_bytes
+    from sim.plots import COLORS
 
-    fig, (left, right) = _figure(10.0, 4.6, ncols=2, width_ratios=(1, 1.25))
+    fig, (left, right) = new_figure(10.0, 4.6, ncols=2, width_ratios=(1, 1.25))
     p = {(r["strategy"]): r for r in comparison["changes"] if r["statistic"] == "p_beats"}
     rows = {"a": 0.15, "b": -0.15}
     for y, k in enumerate(CHALLENGERS):
@@ -557,7 +545,7 @@ def picture(comparison):
     right.axvline(0, color="black", linewidth=1)
     span = max([abs(v) for r in cost.values() for v in ([r["change"]] + list(r["ci95"] or []))] + [1.0])
     right.set_xlim(-1.15 * span, 1.15 * span)
-    right.xaxis.set_major_formatter(lambda v, _: signed_usd(v) if v else "0")
+    right.xaxis.set_major_formatter(lambda v, _: usd_change(v) if v else "0")
     right.set_yticks([0, -1, -2], labels, fontsize=8.5)
     right.xaxis.set_major_locator(MaxNLocator(5, symmetric=True))
     right.set_ylim(-2.6, 0.7)
@@ -568,8 +556,8 @@ def picture(comparison):
     right.grid(axis="x", alpha=0.3)
     a = comparison["a"]
     differing = ", ".join(f"{k}: {va} → {vb}" for k, va, vb in comparison["inputs"] if k not in NO_EFFECT)
-    _heading(fig, comparison["verdict"], f"A → B: {differing or 'no input differs'}  ({a['label']})")
-    return _png(fig)
+    add_heading(fig, comparison["verdict"], f"A → B: {differing or 'no input differs'}  ({a['label']})")
+    return png_bytes(fig)
 
 
 # ---------------------------------------------------------------- files and CLI

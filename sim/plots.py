@@ -1,278 +1,36 @@
 """Pictures of a run, drawn from its Dataset and summary (matplotlib, Agg backend).
 
 Each function returns a Figure whose title states the question it answers and whose
-grey subtitle says which run (or sweep) it shows; money is USD, discounted to
-month 1, written by ``usd`` wherever it appears.
+grey subtitle says which run it shows; money is USD, discounted to month 1, written
+by ``sim.formats.usd`` wherever it appears. Figures, headings and placement come from
+``sim.figures``.
 """
 
-import io
 import textwrap
 
-import matplotlib
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
+from omegaconf import OmegaConf
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib import rcParams  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.font_manager import FontProperties  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter  # noqa: E402
-from omegaconf import OmegaConf  # noqa: E402
-from PIL import Image, PngImagePlugin  # noqa: E402
-
-from sim import forked  # noqa: E402
-from sim.analysis import break_even_volume, crossing_curves  # noqa: E402
-from sim.storage import atomic_path  # noqa: E402
-from sim.summary import STRATEGY_NAMES, calendar_events, run_label  # noqa: E402
+from sim import forked
+from sim.analysis import break_even_volume, crossing_curves
+from sim.figures import (
+    FIGSIZE,
+    PAD,
+    add_heading,
+    legend_width,
+    new_figure,
+    place_axes,
+    png_bytes,
+    size_inches,
+    write_png,
+)
+from sim.formats import amount, calls, usd
+from sim.summary import STRATEGY_NAMES, calendar_events, run_label
 
 COLORS = {"prompt": "#555555", "finetune": "#1f77b4", "rag": "#d62728"}
 CHALLENGE_ORDER = ("finetune", "rag")
-FIGSIZE = (8.0, 4.8)
-DPI = 130
-TITLE_SIZE = 12
-SUBTITLE_SIZE = 8.5
-SUBTITLE_COLOR = "#666666"
-# maps of probabilities: perceptually uniform and readable with any colour vision
-PROBABILITY_MAP = "cividis"
-# the recommendation per sweep cell (Okabe-Ito colours, safe for colour-blind readers)
-RECOMMENDATION_COLORS = {"prompting": "#999999", "fine-tuning": "#0072B2", "RAG": "#D55E00",
-                         "not yet": "#F0E442"}
-BASELINE = "none"  # the stress preset every other stress is read against
-
-
-def _three_digits(magnitude, prefix="", digits=3):
-    # rounded first, so that 999.7 reads 1k, not 1e+03
-    rounded = float(f"{magnitude:.{digits}g}")
-    for scale, suffix in ((1e6, "M"), (1e3, "k")):
-        if rounded >= scale:
-            return f"{prefix}{rounded / scale:.{digits}g}{suffix}"
-    return f"{prefix}{rounded:.{digits}g}"
-
-
-def usd(value, _position=None, digits=3):
-    """Money for axes and labels: $950, $12.3k, $4.5M (three significant digits)."""
-    return ("-" if value < 0 else "") + _three_digits(abs(float(value)), "$", digits)
-
-
-def digits_apart(value, bounds, form, digits=3, most=6):
-    """The fewest digits from ``digits`` (at most ``most``) at which ``form(x, d)`` writes
-    ``bounds[0]``, ``value`` and ``bounds[1]`` apart.
-
-    A narrow interval of a large run would otherwise read as none: 0.039 [0.039,
-    0.039] for 0.0388 [0.0385, 0.0391]. An interval without both ends, or not around
-    ``value``, keeps ``digits``.
-    """
-    if bounds is not None and None not in bounds and bounds[0] < value < bounds[1]:
-        while digits < most and len({form(x, digits) for x in (bounds[0], value, bounds[1])}) < 3:
-            digits += 1
-    return digits
-
-
-def with_interval(value, bounds, form, digits=3):
-    """``value [low, high]`` written by ``form(x, d)`` with ``digits`` or as many more as
-    the three need to read apart (``digits_apart``); an open end reads ``never``."""
-    digits = digits_apart(value, bounds, form, digits=digits)
-    if bounds is None:  # a small run's missing interval
-        return form(value, digits)
-    low, high = ("never" if b is None else form(b, digits) for b in bounds)
-    return f"{form(value, digits)} [{low}, {high}]"
-
-
-def signed_usd(value):
-    """A change in money: +$3.1k, -$12k."""
-    return ("+" if value >= 0 else "") + usd(value)
-
-
-def calls(value, _position=None):
-    """Volumes for axes: 50k, 2M calls/month."""
-    return _three_digits(float(value))
-
-
-def _figure(width, height, layout="constrained", **subplots):
-    # drawn at the DPI it is saved at, so that the texts measured to place it are
-    # measured once, at the size they are drawn
-    fig = plt.figure(figsize=(width, height), dpi=DPI, layout=layout)
-    axes = fig.subplots(**subplots) if subplots else fig.add_subplot()
-    return fig, axes
-
-
-def _heading(fig, title, subtitle):
-    """Title and a grey one-line subtitle above the axes, fitted to the figure's width.
-
-    The subtitle shrinks down to 6.5 pt, then wraps, rather than run past the edge.
-
-    Returns
-    -------
-    float
-        Inches the heading takes from the top of the figure, which the axes and
-        their titles must stay below (a layout engine, if any, is told so).
-    """
-    renderer = fig.canvas.get_renderer()
-    width = fig.get_figwidth() * fig.dpi * 0.98
-    height = fig.get_figheight()
-    top = 1 - 0.08 / height
-    title_text = fig.text(0.01, top, title, fontsize=TITLE_SIZE, ha="left", va="top", gid="title")
-    _fit(title_text, renderer, width, TITLE_SIZE, 10)
-    below = title_text.get_window_extent(renderer).height / fig.dpi
-    subtitle_text = fig.text(0.01, top - (below + 0.04) / height, subtitle, fontsize=SUBTITLE_SIZE,
-                             color=SUBTITLE_COLOR, ha="left", va="top", gid="subtitle")
-    _fit(subtitle_text, renderer, width, SUBTITLE_SIZE, 6.5)
-    below += 0.04 + subtitle_text.get_window_extent(renderer).height / fig.dpi
-    taken = 0.08 + below + 0.06
-    if fig.get_layout_engine() is not None:  # the sweep's pictures keep constrained layout
-        fig.get_layout_engine().set(rect=(0, 0, 1, 1 - taken / height))
-    return taken
-
-
-# The run's pictures are placed once, in inches, without a layout engine. Constrained
-# layout measured every tick of every axes twice a picture before drawing it: 0.75 s
-# of the report's 3.3 s on the development VM. What varies from run to run (tick
-# labels, axis labels, titles, legends beside the axes) is measured as text instead,
-# never drawing a tick: the same margins at a fraction of the cost.
-PAD = 0.06  # inches between the figure's edge, or two neighbours, and what they hold
-_POINT = 1 / 72  # inches
-
-
-def _inches(fig, artist):
-    """Width and height of a text or legend as drawn, inches (0 for an empty text)."""
-    if isinstance(artist, Text) and not (artist.get_visible() and artist.get_text()):
-        return 0.0, 0.0
-    box = artist.get_window_extent(fig.canvas.get_renderer())
-    return box.width / fig.dpi, box.height / fig.dpi
-
-
-def _tick_labels(fig, axis, name):
-    """Visible tick labels of an axis as (position in the view 0-1, width, height in inches).
-
-    From its locator and formatter, as the axis will draw them, without making ticks.
-    """
-    params = axis.get_tick_params()
-    if not params.get("labelbottom" if name == "x" else "labelleft", True):
-        return []
-    font = FontProperties(size=params.get("labelsize", rcParams[f"{name}tick.labelsize"]))
-    low, high = axis.get_view_interval()
-    scale = axis.get_transform()
-    ends = scale.transform([min(low, high), max(low, high)])
-    labels = []
-    for locator, formatter in ((axis.get_major_locator(), axis.get_major_formatter()),
-                               (axis.get_minor_locator(), axis.get_minor_formatter())):
-        locations = np.asarray(locator(), dtype=float)
-        span = ends[1] - ends[0] or 1.0
-        where = (scale.transform(locations) - ends[0]) / span if locations.size else locations
-        inside = (where > -1e-9) & (where < 1 + 1e-9)
-        texts = formatter.format_ticks(list(locations[inside]))
-        for position, text in zip(where[inside], texts, strict=True):
-            if text:
-                width, height = _inches(fig, Text(text=text, fontproperties=font, figure=fig))
-                labels.append((float(position), width, height))
-    return labels
-
-
-def _needs(fig, ax):
-    """Inches an axes' own labels reach beyond its left, bottom, top and right edges."""
-    tick = (rcParams["xtick.major.size"] + rcParams["xtick.major.pad"]) * _POINT
-    x_labels, y_labels = _tick_labels(fig, ax.xaxis, "x"), _tick_labels(fig, ax.yaxis, "y")
-    left = tick + max((w for _, w, _ in y_labels), default=0.0)
-    ylabel = _inches(fig, ax.yaxis.label)[0]
-    if ylabel:
-        left += ax.yaxis.labelpad * _POINT + ylabel
-    bottom = tick + max((h for _, _, h in x_labels), default=0.0)
-    xlabel = _inches(fig, ax.xaxis.label)[1]
-    if xlabel:
-        bottom += ax.xaxis.labelpad * _POINT + xlabel
-    titles = [_inches(fig, t)[1] for t in ax.get_children() if isinstance(t, Text)
-              and t.get_text() in {ax.get_title(loc) for loc in ("left", "center", "right")} - {""}]
-    # the highest y tick label is centred on the axes' top edge: half of it stands above
-    top = max([rcParams["axes.titlepad"] * _POINT + max(titles, default=0.0) if titles else 0.0,
-               *(h / 2 for _, _, h in y_labels)])
-    # a label centred on the right end of the x axis stands half outside it
-    right = max((w / 2 for position, w, _ in x_labels if position > 0.97), default=0.0)
-    return {"left": left, "bottom": bottom, "top": top, "right": right}
-
-
-def _place(fig, axes, heading, right=0.0, left=0.0):
-    """Fix the grid of ``axes`` in the figure from its labels' sizes, in inches.
-
-    Parameters
-    ----------
-    heading : float
-        Inches taken from the top (by ``_heading`` and anything above the axes).
-    right, left : float
-        Inches needed beside the grid (legends or notes outside the axes), in
-        addition to the axes' own labels.
-    """
-    axes = list(np.ravel(axes))
-    rows, columns = axes[0].get_subplotspec().get_geometry()[:2]
-    needs = [_needs(fig, ax) for ax in axes]
-    row = [ax.get_subplotspec().rowspan.start for ax in axes]
-    column = [ax.get_subplotspec().colspan.start for ax in axes]
-
-    def most(side, where, index):
-        return max((n[side] for n, i in zip(needs, where, strict=True) if i == index), default=0.0)
-
-    width, height = fig.get_size_inches()
-    margin = {"left": PAD + left + most("left", column, 0),
-              "right": PAD + max(right, most("right", column, columns - 1)),
-              "top": heading + most("top", row, 0),
-              "bottom": PAD + most("bottom", row, rows - 1)}
-    gap_x = max((most("right", column, j - 1) + most("left", column, j) + PAD for j in range(1, columns)),
-                default=0.0)
-    gap_y = max((most("bottom", row, i - 1) + most("top", row, i) + PAD for i in range(1, rows)), default=0.0)
-    # The axes' own texts (an effect written right of a dot near 100%, say) can reach
-    # past the edge once the grid is placed: that side widens, and the grid is placed
-    # again. Each round leaves at most the text's distance from the axes' edge as a
-    # share of their width, so a few rounds settle it.
-    for _ in range(4):
-        axes_width = (width - margin["left"] - margin["right"] - (columns - 1) * gap_x) / columns
-        axes_height = (height - margin["top"] - margin["bottom"] - (rows - 1) * gap_y) / rows
-        fig.subplots_adjust(left=margin["left"] / width, right=1 - margin["right"] / width,
-                            bottom=margin["bottom"] / height, top=1 - margin["top"] / height,
-                            wspace=gap_x / axes_width, hspace=gap_y / axes_height)
-        beyond = _beyond(fig, axes, heading)
-        if max(beyond.values()) < 0.5 / fig.dpi:  # half a pixel
-            break
-        for side, inches in beyond.items():
-            margin[side] += max(inches, 0.0)
-
-
-def _beyond(fig, axes, heading):
-    """Inches the axes' texts reach past each edge: the figure's less PAD, the heading's above."""
-    renderer = fig.canvas.get_renderer()
-    width, height = fig.get_size_inches() * fig.dpi
-    beyond = dict.fromkeys(("left", "right", "top", "bottom"), -np.inf)
-    for ax in axes:
-        for text in ax.texts:
-            if not (text.get_visible() and text.get_text()):
-                continue
-            box = text.get_window_extent(renderer)
-            for side, pixels in (("left", PAD * fig.dpi - box.x0), ("right", box.x1 - (width - PAD * fig.dpi)),
-                                 ("top", box.y1 - (height - heading * fig.dpi)), ("bottom", PAD * fig.dpi - box.y0)):
-                beyond[side] = max(beyond[side], pixels / fig.dpi)
-    return beyond
-
-
-def _beside(fig, legend):
-    """Inches a legend anchored at (1.01, 1) of its axes takes right of them.
-
-    The 1% of the axes' width is counted as 1% of the figure's, a little more.
-    """
-    return 0.01 * fig.get_figwidth() + legend.borderaxespad * legend.prop.get_size_in_points() * _POINT \
-        + _inches(fig, legend)[0]
-
-
-def _fit(text, renderer, width, size, smallest):
-    while text.get_window_extent(renderer).width > width and size > smallest:
-        size -= 0.5
-        text.set_fontsize(size)
-    extent = text.get_window_extent(renderer).width
-    if extent > width:
-        content = text.get_text()
-        characters = max(20, int(len(content) * width / extent) - 2)
-        text.set_text("\n".join(textwrap.wrap(content, characters)))
 
 
 def _label(results):
@@ -281,7 +39,7 @@ def _label(results):
 
 def payback_probability(results, confidence, label=None):
     """P(fine-tuning / RAG cheaper than prompting by month m), with 95% bands."""
-    fig, ax = _figure(*FIGSIZE, layout=None)
+    fig, ax = new_figure(*FIGSIZE, layout=None)
     months = results.month.values
     for k in results.challenger.values:
         k = str(k)
@@ -305,7 +63,7 @@ def payback_probability(results, confidence, label=None):
     ax.set_ylabel("P(cumulative cost below prompting)")
     ax.grid(alpha=0.3)
     ax.legend(loc="best")
-    _place(fig, ax, _heading(fig, "By month m, how likely is each strategy to be cheaper than prompting?",
+    place_axes(fig, ax, add_heading(fig, "By month m, how likely is each strategy to be cheaper than prompting?",
                              label or _label(results)))
     return fig
 
@@ -325,7 +83,7 @@ def convergence(results, label=None):
     running = headline_intervals(results.replicate_totals.values, results.replicate_beats.values,
                                  results.attrs.get("sampling", "mc"), routes, baseline, running=True)
     n = running["scenarios"]
-    fig, axes = _figure(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.3, layout=None, nrows=2, ncols=2, sharex=True)
+    fig, axes = new_figure(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.3, layout=None, nrows=2, ncols=2, sharex=True)
     panels = (("p_beats", "P(cheaper than prompting)", lambda v: f"{v:.4f}", PercentFormatter(1.0, decimals=1)),
               ("savings", "expected savings (USD)", lambda v: usd(v).replace("$", r"\$"), FuncFormatter(usd)))
     # the first replicates' bands are wide: the scale follows the band from the 4th on
@@ -359,7 +117,7 @@ def convergence(results, label=None):
         ax.set_xlabel("scenarios")
     method = results.attrs.get("sampling", "mc")
     integrated = " with month-1 volume integrated out" if int(results.attrs.get("volume_integrated", 0)) else ""
-    _place(fig, axes, _heading(fig, "Has each headline number settled? Estimate and 95% interval as scenarios grow",
+    place_axes(fig, axes, add_heading(fig, "Has each headline number settled? Estimate and 95% interval as scenarios grow",
                                f"{label or _label(results)} | sampling={method}{integrated}, {len(n)} replicates"))
     return fig
 
@@ -388,7 +146,7 @@ def _mark_calendar(ax, results):
 
 def savings_fan(results, label=None):
     """Quantile bands of cumulative savings against prompting, by month."""
-    fig, axes = _figure(FIGSIZE[0] * 1.4, FIGSIZE[1], layout=None, ncols=2, sharey=True)
+    fig, axes = new_figure(FIGSIZE[0] * 1.4, FIGSIZE[1], layout=None, ncols=2, sharey=True)
     months = results.month.values
     for ax, k in zip(axes, results.challenger.values, strict=True):
         k = str(k)
@@ -406,7 +164,7 @@ def savings_fan(results, label=None):
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left")
     axes[0].set_ylabel("cumulative savings (USD, discounted)")
-    _place(fig, axes, _heading(fig, "How much does each strategy save against prompting over time? (above 0: saves)",
+    place_axes(fig, axes, add_heading(fig, "How much does each strategy save against prompting over time? (above 0: saves)",
                                label or _label(results)))
     return fig
 
@@ -428,7 +186,7 @@ def savings_histogram(results, summary):
     """Distribution of savings at the horizon with the 5% quantile and CVaR marked."""
     savings = _horizon_savings(results)
     lo, hi = _shown_range(savings)
-    fig, axes = _figure(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.25, layout=None, nrows=2, sharex=True)
+    fig, axes = new_figure(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.25, layout=None, nrows=2, sharex=True)
     bins = np.linspace(lo, hi, 100)
     beside = []  # inches right of the axes: legends and notes
     for ax, (k, values) in zip(axes, savings.items(), strict=True):
@@ -440,7 +198,7 @@ def savings_histogram(results, summary):
             note = ax.text(1.02, 0.02, f"{np.mean(~shown):.1%} of scenarios beyond\nthe axis (cut at the 0.5% and\n"
                            "99.5% quantiles)", transform=ax.transAxes, ha="left", va="bottom", fontsize=8,
                            color="#444444")
-            beside.append(0.02 * fig.get_figwidth() + _inches(fig, note)[0])
+            beside.append(0.02 * fig.get_figwidth() + size_inches(fig, note)[0])
         for value, style, name in (
             (stats["mean"], "-", "mean"),
             (stats["p05"], "--", "5% quantile"),
@@ -452,12 +210,12 @@ def savings_histogram(results, summary):
         ax.set_title(f"{STRATEGY_NAMES[k]} vs prompting", fontsize=11, loc="left")
         ax.grid(alpha=0.3)
         legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
-        beside.append(_beside(fig, legend))
+        beside.append(legend_width(fig, legend))
     axes[-1].set_xlim(lo, hi)
     axes[-1].xaxis.set_major_formatter(FuncFormatter(usd))
     axes[-1].set_xlabel(f"savings against prompting at month {summary['horizon_months']} "
                         "(USD, discounted; above 0: cheaper than prompting)")
-    _place(fig, axes, _heading(fig, "How much could each strategy save, and how bad is the worst 5%?",
+    place_axes(fig, axes, add_heading(fig, "How much could each strategy save, and how bad is the worst 5%?",
                                summary["run"]["label"]), right=max(beside))
     return fig
 
@@ -466,7 +224,7 @@ def savings_cdf(results, summary):
     """Cumulative distribution of savings at the horizon, both challengers on one axis."""
     savings = _horizon_savings(results)
     lo, hi = _shown_range(savings)
-    fig, ax = _figure(FIGSIZE[0] * 1.3, FIGSIZE[1], layout=None)
+    fig, ax = new_figure(FIGSIZE[0] * 1.3, FIGSIZE[1], layout=None)
     for k, values in savings.items():
         ordered = np.sort(values)
         share = np.arange(1, ordered.size + 1) / ordered.size
@@ -492,21 +250,9 @@ def savings_cdf(results, summary):
     ax.legend(loc="upper left", fontsize=9)
     ax.text(0.99, 0.02, "axis cut at the 0.5% and 99.5% quantiles", transform=ax.transAxes,
             ha="right", va="bottom", fontsize=7.5, color="#444444")
-    _place(fig, ax, _heading(fig, "What are the chances of saving (or losing) a given amount by month "
+    place_axes(fig, ax, add_heading(fig, "What are the chances of saving (or losing) a given amount by month "
                                   f"{summary['horizon_months']}?", summary["run"]["label"]))
     return fig
-
-
-def amount(value, unit):
-    """An input's value in its unit, compactly: $15k, $0.2 per 1M tokens, 4.5k tokens/call, 30%."""
-    if unit in ("probability", "fraction"):
-        return f"{value:.0%}"
-    if unit.startswith("USD"):
-        rest = unit[3:].strip()
-        return usd(value) + ("" if not rest else rest if rest.startswith("/") else f" {rest}")
-    if unit in ("1/month", "1/year", "1/sqrt(month)", "ratio", "fraction/month"):
-        return f"{value:.2g} {unit}"
-    return f"{calls(value)} {unit}"
 
 
 def _driver_label(row):
@@ -522,7 +268,7 @@ def drivers_tornado(summary, top=8):
     """P(win) in each input's lowest and highest tenth, one panel per challenger."""
     shown = {k: summary["drivers"][k]["ranked"][:top] for k in CHALLENGE_ORDER}
     heights = [max(len(rows), 2) + 1.2 for rows in shown.values()]
-    fig, axes = _figure(FIGSIZE[0] * 1.45, 0.55 * sum(heights) + 2.2, layout=None, nrows=2,
+    fig, axes = new_figure(FIGSIZE[0] * 1.45, 0.55 * sum(heights) + 2.2, layout=None, nrows=2,
                         gridspec_kw={"height_ratios": heights})
     for ax, k in zip(axes, CHALLENGE_ORDER, strict=True):
         drivers, rows = summary["drivers"][k], shown[k]
@@ -560,10 +306,10 @@ def drivers_tornado(summary, top=8):
     # between the heading and the first panel's title, aligned with the panels
     legend = axes[0].legend(handles=handles, loc="upper left", ncols=2, fontsize=8, frameon=False,
                             borderaxespad=0)
-    heading = _heading(fig, "Which uncertain inputs move each strategy's chance of beating prompting?",
+    heading = add_heading(fig, "Which uncertain inputs move each strategy's chance of beating prompting?",
                        summary["run"]["label"])
-    labels = [_inches(fig, t)[0] for ax in axes for t in ax.texts if t.get_gid() == "driver"]
-    _place(fig, axes, heading + _inches(fig, legend)[1] + PAD,
+    labels = [size_inches(fig, t)[0] for ax in axes for t in ax.texts if t.get_gid() == "driver"]
+    place_axes(fig, axes, heading + size_inches(fig, legend)[1] + PAD,
            left=max(labels, default=0.0) + 0.015 * fig.get_figwidth())
     legend.set_bbox_to_anchor((axes[0].get_position().x0, 1 - heading / fig.get_figheight()),
                               transform=fig.transFigure)
@@ -641,7 +387,7 @@ def line_crossing(results, summary, points=120):
         grid,
     )
     confidence = summary["confidence"]
-    fig, (cost_ax, p_ax) = _figure(FIGSIZE[0] * 1.45, FIGSIZE[1] * 1.75, layout=None, nrows=2, sharex=True,
+    fig, (cost_ax, p_ax) = new_figure(FIGSIZE[0] * 1.45, FIGSIZE[1] * 1.75, layout=None, nrows=2, sharex=True,
                                    gridspec_kw={"height_ratios": [1, 1.1]})
     strategies = [str(s) for s in results.strategy.values]
     for i, k in enumerate(strategies):
@@ -689,9 +435,9 @@ def line_crossing(results, summary, points=120):
     labels.append("break-even volume p50 (p10, p90 dotted),\nin the challenger's colour")
     legends.append(p_ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8,
                                frameon=False))
-    _place(fig, (cost_ax, p_ax), _heading(fig, "At which month-1 volume do fine-tuning and RAG start to pay?",
+    place_axes(fig, (cost_ax, p_ax), add_heading(fig, "At which month-1 volume do fine-tuning and RAG start to pay?",
                                           summary["run"]["label"]),
-           right=max(_beside(fig, legend) for legend in legends))
+           right=max(legend_width(fig, legend) for legend in legends))
     return fig
 
 
@@ -776,285 +522,8 @@ def draw_all(results, summary, directory):
     """
     directory.mkdir(parents=True, exist_ok=True)
     names = drawable(results)
-    forked.share(names, lambda name: _png(PICTURES[name](results, summary)),
-                 lambda name, png: _write(png, directory / name))
+    forked.share(names, lambda name: png_bytes(PICTURES[name](results, summary)),
+                 lambda name, png: write_png(png, directory / name))
     return names
 
 
-def _save(fig, path):
-    _write(_png(fig), path)
-
-
-def _write(png, path):
-    with atomic_path(path) as temporary:
-        temporary.write_bytes(png)
-
-
-# zlib level 3 on the three colour channels: a run's seven pictures encode in 0.20 s
-# of CPU instead of 0.36 s (matplotlib's level 6 with alpha) on the development VM,
-# and take 8% less space
-PNG_COMPRESSION = 3
-
-
-def _png(fig):
-    """The figure drawn at ``DPI`` as PNG bytes (the figure is closed).
-
-    An opaque picture is written without its alpha channel; with the dpi and
-    software matplotlib itself writes.
-    """
-    fig.set_dpi(DPI)
-    fig.canvas.draw()
-    pixels = np.asarray(fig.canvas.buffer_rgba())
-    if (pixels[..., 3] == 255).all():
-        pixels = np.ascontiguousarray(pixels[..., :3])
-    plt.close(fig)
-    info = PngImagePlugin.PngInfo()
-    info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
-    out = io.BytesIO()
-    Image.fromarray(pixels).save(out, format="png", compress_level=PNG_COMPRESSION, dpi=(DPI, DPI), pnginfo=info)
-    return out.getvalue()
-
-
-def _horizon(sweep):
-    horizon = sweep.attrs.get("horizon_months")
-    return f"within {horizon} months" if horizon not in (None, "", "varies") else "within the horizon"
-
-
-def _grid_size(shape, panels=1):
-    rows, columns = shape
-    return max(6.0, (1.5 * columns + 1.2) * panels + 2.6), max(3.8, 0.85 * rows + 2.6)
-
-
-def _cell_text(ax, image, values, texts):
-    for i, j in np.ndindex(values.shape):
-        if np.isnan(values[i, j]):
-            ax.text(j, i, "failed", ha="center", va="center", fontsize=9, color="black")
-            continue
-        red, green, blue, _ = image.cmap(image.norm(values[i, j]))
-        dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
-        ax.text(j, i, texts[i][j], ha="center", va="center", fontsize=9,
-                color="white" if dark else "black", gid="cell")
-
-
-def _axes_of_grid(ax, values, dims):
-    rows, columns = dims
-    ax.set_xticks(range(values.shape[1]), [_tick(v) for v in values[columns].values])
-    ax.set_yticks(range(values.shape[0]), [_tick(v) for v in values[rows].values])
-    ax.set_xlabel(columns)
-    ax.set_ylabel(rows)
-
-
-def _probability_map():
-    return plt.get_cmap(PROBABILITY_MAP).with_extremes(bad="#dddddd")
-
-
-def sweep_heatmap(sweep, dims, label=""):
-    """P(fine-tuning wins) over a two-key grid, each cell in % with its 95% interval."""
-    rows, columns = dims
-    p = sweep.p_beats_prompt.sel(challenger="finetune").transpose(rows, columns)
-    low = sweep.p_beats_prompt_low.sel(challenger="finetune").transpose(rows, columns).values
-    high = sweep.p_beats_prompt_high.sel(challenger="finetune").transpose(rows, columns).values
-    fig, ax = _figure(*_grid_size(p.shape))
-    image = ax.imshow(p.values, cmap=_probability_map(), vmin=0, vmax=1, aspect="auto")
-    percent = lambda x, d: f"{x * 100:.{d}f}"  # noqa: E731
-    texts = []
-    for i in range(p.shape[0]):
-        texts.append([])
-        for j in range(p.shape[1]):
-            d = digits_apart(p.values[i, j], (low[i, j], high[i, j]), percent, digits=0, most=2)
-            texts[i].append(f"{percent(p.values[i, j], d)}%\n[{percent(low[i, j], d)}–{percent(high[i, j], d)}%]")
-    _cell_text(ax, image, p.values, texts)
-    _axes_of_grid(ax, p, dims)
-    bar = fig.colorbar(image, ax=ax, format=PercentFormatter(1.0))
-    bar.set_label("P(fine-tuning cheaper than prompting) [95% interval]")
-    _heading(fig, f"Where does fine-tuning beat prompting {_horizon(sweep)}?", label)
-    return fig
-
-
-def sweep_cheapest(sweep, dims, label=""):
-    """P(cheapest of the three) per strategy over a two-key grid, one panel each."""
-    rows, columns = dims
-    strategies = [str(s) for s in sweep.strategy.values]
-    shape = (sweep.sizes[rows], sweep.sizes[columns])
-    fig, axes = _figure(*_grid_size(shape, len(strategies)), ncols=len(strategies), sharey=True)
-    for ax, k in zip(axes, strategies, strict=True):
-        p = sweep.p_cheapest.sel(strategy=k).transpose(rows, columns)
-        image = ax.imshow(p.values, cmap=_probability_map(), vmin=0, vmax=1, aspect="auto")
-        _cell_text(ax, image, p.values, [[f"{v:.0%}" for v in line] for line in p.values])
-        _axes_of_grid(ax, p, dims)
-        ax.set_title(STRATEGY_NAMES[k], fontsize=11)
-        if ax is not axes[0]:
-            ax.set_ylabel("")
-    bar = fig.colorbar(image, ax=axes, format=PercentFormatter(1.0), shrink=0.9)
-    bar.set_label("P(cheapest of the three)")
-    _heading(fig, f"Where is each strategy the cheapest of the three {_horizon(sweep)}?", label)
-    return fig
-
-
-def sweep_recommendation(sweep, dims, label=""):
-    """The recommended strategy per cell of a two-key grid (categorical colours)."""
-    rows, columns = dims
-    choice = sweep.recommendation.transpose(rows, columns)
-    names = list(RECOMMENDATION_COLORS)
-    codes = np.array([[names.index(v) if v in names else np.nan for v in line] for line in choice.values])
-    fig, ax = _figure(*_grid_size(codes.shape))
-    cmap = ListedColormap(list(RECOMMENDATION_COLORS.values())).with_extremes(bad="#ffffff")
-    image = ax.imshow(codes, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, aspect="auto")
-    texts = [[str(v) for v in line] for line in choice.values]
-    _cell_text(ax, image, codes, texts)
-    _axes_of_grid(ax, choice, dims)
-    ax.legend(handles=[Patch(color=color, label=name) for name, color in RECOMMENDATION_COLORS.items()],
-              loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9, frameon=False,
-              title="recommended", title_fontsize=9)
-    confidence = sweep.attrs.get("confidence")
-    at_least = f"at least {confidence:.0%}" if isinstance(confidence, float) else "`confidence`"
-    ax.text(1.02, 0.0, textwrap.fill(f"The strategy cheapest on average, if it is cheaper than each other in "
-                                     f"{at_least} of scenarios; otherwise 'not yet'.", 30),
-            transform=ax.transAxes, ha="left", va="bottom", fontsize=8, color="#444444")
-    _heading(fig, f"Which strategy does payback recommend at each point {_horizon(sweep)}?", label)
-    return fig
-
-
-def _tick(value):
-    return calls(value) if isinstance(value, (float, np.floating)) else str(value)
-
-
-def sweep_profile(sweep, dims, label=""):
-    """P(win) with 95% intervals, expected savings and CVaR along a sweep."""
-    numeric = len(dims) == 1 and dims != ["job"] and np.issubdtype(sweep[dims[0]].dtype, np.number)
-    flat = sweep.stack(point=dims) if len(dims) > 1 else sweep.rename({dims[0]: "point"})
-    if not numeric:
-        return _categorical_profile(flat, dims, label)
-    x = flat.point.values
-    fig, (left, right) = _figure(FIGSIZE[0] * 1.5, FIGSIZE[1], ncols=2)
-    for k in CHALLENGE_ORDER:
-        p = flat.p_beats_prompt.sel(challenger=k).values
-        left.fill_between(x, flat.p_beats_prompt_low.sel(challenger=k).values,
-                          flat.p_beats_prompt_high.sel(challenger=k).values, color=COLORS[k], alpha=0.25,
-                          linewidth=0)
-        left.plot(x, p, "o-", color=COLORS[k], label=STRATEGY_NAMES[k])
-        right.plot(x, flat.savings_mean.sel(challenger=k).values, "o-", color=COLORS[k],
-                   label=f"{STRATEGY_NAMES[k]}: expected")
-        right.plot(x, flat.savings_cvar05.sel(challenger=k).values, "v--", color=COLORS[k], alpha=0.7,
-                   label=f"{STRATEGY_NAMES[k]}: CVaR 5%")
-    right.axhline(0, color="black", linewidth=0.8)
-    left.set_ylim(0, 1)
-    left.yaxis.set_major_formatter(PercentFormatter(1.0))
-    left.set_ylabel("P(cheaper than prompting at the horizon)")
-    right.yaxis.set_major_formatter(FuncFormatter(usd))
-    right.set_ylabel("savings vs prompting (USD, discounted)")
-    for ax in (left, right):
-        ax.set_xlabel(dims[0])
-        if x.min() > 0 and x.max() / x.min() >= 10:
-            ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(FuncFormatter(calls))
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    _heading(fig, f"How do the chances and the savings change across the sweep ({_horizon(sweep)})?", label)
-    return fig
-
-
-def _baseline_first(labels, flat, dims):
-    """Point order with the baseline (``none`` of a swept ``stress``, else the first) first."""
-    order = list(range(len(labels)))
-    base = 0
-    if "stress" in flat.coords:
-        stresses = [str(s) for s in np.atleast_1d(flat.stress.values)]
-        if BASELINE in stresses:
-            base = stresses.index(BASELINE)
-    elif dims != ["job"] and BASELINE in labels:
-        base = labels.index(BASELINE)
-    return [base] + [i for i in order if i != base]
-
-
-def _categorical_profile(flat, dims, label):
-    # one row per point, the baseline on top; every other row says how far it moved
-    labels = _point_labels(flat, dims)
-    order = _baseline_first(labels, flat, dims)
-    flat = flat.isel(point=order)
-    labels = [labels[i] for i in order]
-    labels[0] += "\n(baseline)"
-    n = len(labels)
-    y = np.arange(n)
-    fig, (left, right) = _figure(FIGSIZE[0] * 1.6, 0.62 * n + 2.6, ncols=2, sharey=True)
-    offset = {"finetune": -0.18, "rag": 0.18}
-    for k in CHALLENGE_ORDER:
-        p = flat.p_beats_prompt.sel(challenger=k).values
-        low = flat.p_beats_prompt_low.sel(challenger=k).values
-        high = flat.p_beats_prompt_high.sel(challenger=k).values
-        left.errorbar(p, y + offset[k], xerr=[p - low, high - p], fmt="o", capsize=3, color=COLORS[k],
-                      label=STRATEGY_NAMES[k])
-        left.axvline(p[0], color=COLORS[k], linestyle=":", linewidth=1)
-        mean = flat.savings_mean.sel(challenger=k).values
-        tail = flat.savings_cvar05.sel(challenger=k).values
-        right.barh(y + offset[k], mean, height=0.34, color=COLORS[k], alpha=0.8,
-                   label=f"{STRATEGY_NAMES[k]}: expected")
-        right.plot(tail, y + offset[k], "|", color="black", markersize=9, markeredgewidth=2,
-                   label="CVaR 5% (mean of the worst 5%)" if k == "rag" else None)
-        for i in range(1, n):
-            if not np.isnan(p[i]):
-                left.annotate(f"{(p[i] - p[0]) * 100:+.1f} pts", xy=(high[i], y[i] + offset[k]), xytext=(4, 0),
-                              textcoords="offset points", va="center", fontsize=7.5, color=COLORS[k],
-                              gid=f"change.{k}")
-            if not np.isnan(mean[i]):
-                right.annotate(signed_usd(mean[i] - mean[0]), xy=(max(mean[i], 0), y[i] + offset[k]),
-                               xytext=(4, 0), textcoords="offset points", va="center", fontsize=7.5,
-                               color=COLORS[k])
-    right.axvline(0, color="black", linewidth=0.8)
-    # room on the right of every row for its change against the baseline
-    highest = np.nanmax(flat.p_beats_prompt_high.values) if np.isfinite(flat.p_beats_prompt_high.values).any() else 1
-    left.set_xlim(0, min(1.0, highest) * 1.25 + 0.03)
-    money = np.concatenate([flat.savings_mean.values.ravel(), flat.savings_cvar05.values.ravel(), [0.0]])
-    money = money[np.isfinite(money)]
-    span = money.max() - money.min() or 1.0
-    right.set_xlim(money.min() - 0.05 * span, money.max() + 0.2 * span)
-    left.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    left.set_xlabel("P(cheaper than prompting) with 95% interval;\nchange against the baseline in points")
-    right.xaxis.set_major_formatter(FuncFormatter(usd))
-    right.set_xlabel("savings vs prompting (USD, discounted);\nchange of the expected savings against the baseline")
-    left.set_yticks(y, labels, fontsize=8)
-    left.invert_yaxis()
-    for ax in (left, right):
-        ax.grid(alpha=0.3, axis="x")
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.2), frameon=False, ncols=2)
-    case = dims[0] if len(dims) == 1 and dims != ["job"] else "case"
-    baseline = labels[0].split("\n")[0]
-    _heading(fig, f"What does each {case} change against {baseline}, {_horizon(flat)}?", label)
-    return fig
-
-
-def _point_labels(flat, dims):
-    if dims == ["job"]:
-        keys = [k for k in flat.coords if flat[k].dims == ("point",) and k != "point"]
-        return [", ".join(f"{k}={flat[k].values[i]}" for k in keys) for i in range(flat.sizes["point"])]
-    if len(dims) == 1:
-        return [_tick(v) for v in flat.point.values]
-    return [", ".join(_tick(v) for v in point) for point in flat.point.values]
-
-
-SWEEP_PICTURES = ("sweep.png", "sweep_cheapest.png", "sweep_recommendation.png")
-
-
-def sweep_label(sweep, directory):
-    """The sweep's subtitle: what every job shares (its fixed overrides), else its directory."""
-    fixed = sweep.attrs.get("fixed_overrides", "")
-    jobs = f"{sweep.attrs.get('jobs', '?')} jobs"
-    return f"sweep {directory.name}: {jobs}" + (f", all with {fixed}" if fixed else "")
-
-
-def sweep_chart(sweep, directory):
-    """The sweep's pictures in ``directory``; return the file names written.
-
-    A two-key grid gets three maps (P(fine-tuning wins), P(cheapest) per strategy, the
-    recommendation); one key or a list of jobs gets a profile along it in ``sweep.png``.
-    """
-    dims = [d for d in sweep.p_beats_prompt.dims if d != "challenger"]
-    label = sweep_label(sweep, directory)
-    if sweep.attrs["layout"] == "grid" and len(dims) == 2:
-        drawn = [sweep_heatmap(sweep, dims, label), sweep_cheapest(sweep, dims, label),
-                 sweep_recommendation(sweep, dims, label)]
-    else:
-        drawn = [sweep_profile(sweep, dims, label)]
-    for name, fig in zip(SWEEP_PICTURES, drawn, strict=False):
-        _save(fig, directory / name)
-    return list(SWEEP_PICTURES[: len(drawn)])

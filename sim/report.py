@@ -14,7 +14,8 @@ from omegaconf import OmegaConf
 
 from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
-from sim.plots import ROW_PICTURES, calls, draw_all, drawable, usd, with_interval
+from sim.formats import calls, usd, with_interval
+from sim.plots import ROW_PICTURES, draw_all, drawable
 from sim.progress import phase
 from sim.report_html import code, literal, write_html
 from sim.storage import UnreadableRun, WriteError, atomic_path, read_run

@@ -19,7 +19,8 @@ import xarray as xr
 import yaml
 
 from sim.plan import FAILURE_FILE, NUMBERED, PlanError, read_plan
-from sim.plots import SWEEP_PICTURES, sweep_chart, usd, with_interval
+from sim.formats import usd, with_interval
+from sim.sweep_pictures import SWEEP_PICTURES, sweep_chart
 from sim.storage import WriteError, atomic_path, error_reason, remove_partials, write_dataset
 
 log = logging.getLogger("payback")
@@ -282,7 +283,7 @@ def aggregate(sweep_dir):
     """Write ``sweep.nc``, ``sweep.csv``, ``sweep.md`` and the pictures of a sweep.
 
     ``sweep.png`` always; for a grid over two keys also ``sweep_cheapest.png`` and
-    ``sweep_recommendation.png`` (see ``sim.plots.sweep_chart``).
+    ``sweep_recommendation.png`` (see ``sim.sweep_pictures.sweep_chart``).
 
     Returns
     -------
