@@ -3,8 +3,10 @@
 Bad input ends with one line naming the key, exit code 2 and no traceback, whether
 Hydra refuses it while composing (unknown key, wrong type, missing preset) or our
 validation does (a value out of range). A run directory that cannot be written, or
-one in use or finished, ends the same way. Ctrl-C or SIGTERM ends a run within about
-a second with one line, exit code 130 or 143, and nothing new published.
+one in use or finished, ends the same way. Ctrl-C, SIGTERM or SIGHUP ends a run within
+about a second with one line, exit code 130, 143 or 129, and nothing new published
+(``sim.signals``; the ``payback`` script installs the handler before this module's
+imports).
 """
 
 import atexit
@@ -15,7 +17,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import sys
 import time
 from datetime import datetime, timezone
@@ -33,7 +34,7 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim import hydra_compat
+from sim import hydra_compat, signals
 from sim.callbacks import last_failed_jobs, record_failure
 from sim.config import CONF_DIR, ConfigError, describe_omegaconf_error, register, validate
 from sim.distributions import FAMILY_PARAMETERS
@@ -46,7 +47,6 @@ from sim.storage import (
     discard_published,
     published,
     remove_partials,
-    stop_publishing,
     stop_requested,
 )
 
@@ -385,25 +385,6 @@ def describe_yaml_error(error):
     return f"{where}: not YAML ({problem})"
 
 
-def _terminate(signum, frame):
-    # SIGINT and SIGTERM become Interrupted (a SystemExit: no `except Exception`
-    # catches it) so that the run stops where it is; the flag stops it at the next
-    # check if the exception is lost (raised inside a finaliser). A second signal
-    # while the first is handled is ignored: the cleanup is quick and must finish.
-    if stop_requested() is not None:
-        return
-    stop_publishing(128 + signum)
-    raise Interrupted(128 + signum)
-
-
-def _quiet_lost_interrupt(unraisable):
-    # An Interrupted raised inside a finaliser (an HDF5 object's __del__) is lost and
-    # Python prints it as "Exception ignored in ...": the stop flag carries the stop
-    # on to the next check, so it is not worth the user's screen.
-    if not isinstance(unraisable.exc_value, Interrupted):
-        sys.__unraisablehook__(unraisable)
-
-
 def abandon_run():
     """Take back what the running job published and remove its temporary files."""
     discard_published(_active_job.get("mark", 0))
@@ -417,25 +398,16 @@ def abandon_run():
 
 
 def _end_interrupted(code):
-    """Clean up after a signal, say so in one line and leave at once.
-
-    ``os._exit``: a block running in the nogil kernel cannot be interrupted, and
-    Python's own exit would wait for its worker thread (for ever, in a block that
-    does not end); the process ends with the thread in it. Files are closed, renamed
-    or removed by then; the log is flushed first.
-    """
+    """Take back what the running job published, say so in one line and leave at once
+    (``sim.signals.end_interrupted``: a block in the nogil kernel is not waited for)."""
     abandon_run()
     sweep_dir = _active_job.get("sweep_dir")
     if sweep_dir is not None:
-        message = (f"interrupted; the sweep's finished jobs are kept in {sweep_dir}"
+        message = (f"the sweep's finished jobs are kept in {sweep_dir}"
                    f" (python -m sim.sweep {sweep_dir} --resume runs the rest)")
     else:
-        message = "interrupted; nothing written"
-    print(f"payback: {message}", file=sys.stderr)
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+        message = "nothing written"
+    signals.end_interrupted(code, message)
 
 
 def check_preset_names(argv):
@@ -508,8 +480,7 @@ def _exit_without_teardown():
     # run the exit handlers (logging), flush, and leave. Not after a multirun, whose
     # launchers' worker processes are stopped by Python's own shutdown sequence.
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    signals.flush_standard_streams()  # stdout may be closed (`payback ... >&-`)
     os._exit(0)
 
 
@@ -518,9 +489,7 @@ def main():
     # Without it Hydra prints its own multi-line report and exits 1; with it the
     # exception reaches us and becomes one line and exit code 2.
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGINT, _terminate)
-    sys.unraisablehook = _quiet_lost_interrupt
+    signals.install()  # again, for a caller that came in without sim.signals.run_command
     hydra_compat.install()
     check_arguments(sys.argv[1:])
     check_preset_names(sys.argv[1:])

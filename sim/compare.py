@@ -15,10 +15,16 @@ each run's own intervals are combined as for independent estimates
 (``sim.intervals.independent_difference_interval``).
 """
 
+# `python -m sim.compare`: the signal handler goes in before the heavy imports below, then
+# run_command imports this module afresh, runs its main and exits: this copy ends here.
+if __name__ == "__main__":
+    from sim.signals import run_command
+
+    run_command("sim.compare")
+
 import argparse
 import json
 import math
-import os
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -621,17 +627,6 @@ def run_comparison(run_a, run_b):
 
 def main(argv=None):
     """``python -m sim.compare RUN_A RUN_B``: what changes from run A to run B."""
-    try:
-        _main(argv)
-    except KeyboardInterrupt:  # every file is written under a temporary name first
-        print("payback: interrupted; nothing half-written was left", file=sys.stderr)
-        sys.exit(130)
-    except BrokenPipeError:  # `payback-compare A B | head`: the reader left, the files are written
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(141)
-
-
-def _main(argv):
     parser = argparse.ArgumentParser(prog="payback-compare", description=main.__doc__)
     parser.add_argument("run_a", type=Path, help="the first run directory (A)")
     parser.add_argument("run_b", type=Path, help="the second run directory (B)")
@@ -656,7 +651,3 @@ def _main(argv):
 def _refuse(message):
     print(f"payback: error: {message}", file=sys.stderr)
     sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()

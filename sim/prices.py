@@ -15,6 +15,13 @@ and hosting terms for, a sheet that exists already (``--force`` replaces it) or
 genai-prices missing.
 """
 
+# `python -m sim.prices`: the signal handler goes in before the heavy imports below, then
+# run_command imports this module afresh, runs its main and exits: this copy ends here.
+if __name__ == "__main__":
+    from sim.signals import run_command
+
+    run_command("sim.prices")
+
 import argparse
 import difflib
 import json
@@ -451,15 +458,8 @@ def main(argv=None):
     except (Refusal, OSError) as error:
         print(f"payback: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:  # the sheet is written atomically: nothing half-written is left
-        print("payback: interrupted; no sheet written", file=sys.stderr)
-        return 130
     for warning in warnings:
         print(f"payback: warning: {warning}; check it", file=sys.stderr)
     usage = f"; use it with `payback pricing={path.stem}`" if args.out_dir == PRICING_DIR else ""
     print(f"wrote {path}{usage}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,6 +6,13 @@ Both are drawn from what ``results.nc`` holds (its saved rows and the summary in
 attrs), so that the redrawn report and pictures are the run's own.
 """
 
+# `python -m sim.report`: the signal handler goes in before the heavy imports below, then
+# run_command imports this module afresh, runs its main and exits: this copy ends here.
+if __name__ == "__main__":
+    from sim.signals import run_command
+
+    run_command("sim.report")
+
 import argparse
 import sys
 from pathlib import Path
@@ -361,11 +368,3 @@ def main(argv=None):
 def _refuse(message):
     print(f"payback: error: {message}", file=sys.stderr)
     sys.exit(2)
-
-
-if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:  # every file is written under a temporary name first
-        print("payback: interrupted; nothing half-written was left", file=sys.stderr)
-        sys.exit(130)

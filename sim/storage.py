@@ -12,11 +12,15 @@ import json
 import math
 import os
 import re
-import signal
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+from sim import signals
+# The stop a signal asks for, kept in sim.signals (light: a command installs its
+# handler before importing this module); named here too for the writers that check it.
+from sim.signals import Interrupted, check_stop, stop_publishing, stop_requested  # noqa: F401
 
 # NetCDF3 (64-bit offsets, written by scipy) for small Datasets: at 10^4 scenarios it
 # writes in 15 ms against 315 ms for NetCDF4 through h5netcdf, which must import h5py
@@ -29,40 +33,26 @@ NETCDF3_PREFERRED_BYTES = 64 * 2**20
 _INT32 = np.iinfo(np.int32)
 
 
-_stop_exit_code = []
 _published = []  # final paths this process renamed into place, in order
+_temporaries = set()  # temporary files of this process not yet renamed or removed
 _PARTIAL = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.partial")
-_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class WriteError(Exception):
     """A file could not be written; the message is one line naming it."""
 
 
-class Interrupted(SystemExit):
-    """A signal asked the run to stop; ``code`` is the exit code (128 + the signal)."""
+def remove_temporaries():
+    """Remove this process's temporary files (an interrupt whose exception was lost left them)."""
+    for temporary in list(_temporaries):
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:  # a read-only file system: nothing to remove there either
+            pass
+        _temporaries.discard(temporary)
 
 
-def stop_publishing(exit_code):
-    """Publish no further file; the next write ends the process with ``exit_code``.
-
-    A signal handler's exception can be swallowed when it fires inside a finaliser
-    (``__del__`` of an HDF5 object, say), so the handler also calls this: every
-    write checks it before the rename that makes a file visible, and the engine
-    checks it between blocks.
-    """
-    _stop_exit_code.append(exit_code)
-
-
-def stop_requested():
-    """The exit code a signal asked for, or None."""
-    return _stop_exit_code[0] if _stop_exit_code else None
-
-
-def check_stop():
-    """Raise ``Interrupted`` if a signal asked the run to stop."""
-    if _stop_exit_code:
-        raise Interrupted(_stop_exit_code[0])
+signals.on_interrupt(remove_temporaries)
 
 
 def partial_path(path, pid=None):
@@ -89,19 +79,17 @@ def atomic_path(path, *, take_back=True):
     """
     path = Path(path)
     temporary = partial_path(path)
+    _temporaries.add(temporary)
     try:
         try:
             yield temporary
             check_stop()
             # Signals wait while the file is renamed and remembered: an interrupt
             # between the two would leave a published file nobody takes back.
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-            try:
+            with signals.held():
                 os.replace(temporary, path)
                 if take_back:
                     _published.append(path)
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         except OSError as error:
             raise WriteError(f"{path}: cannot write ({error.strerror or error})") from None
     finally:
@@ -109,6 +97,7 @@ def atomic_path(path, *, take_back=True):
             temporary.unlink(missing_ok=True)
         except OSError:  # a read-only file system refuses even this; its error replaced the WriteError
             pass
+        _temporaries.discard(temporary)
 
 
 def published():

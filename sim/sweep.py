@@ -5,6 +5,13 @@ sweep directory, so a job that failed or never finished is listed, not lost.
 ``python -m sim.sweep SWEEP_DIR`` does the same by hand.
 """
 
+# `python -m sim.sweep`: the signal handler goes in before the heavy imports below, then
+# run_command imports this module afresh, runs its main and exits: this copy ends here.
+if __name__ == "__main__":
+    from sim.signals import run_command
+
+    run_command("sim.sweep")
+
 import argparse
 import csv
 import io
@@ -383,11 +390,3 @@ def main(argv=None):
 def _refuse(message):
     print(f"payback: error: {message}", file=sys.stderr)
     sys.exit(2)
-
-
-if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:  # every file is written under a temporary name first
-        print("payback: interrupted; nothing half-written was left", file=sys.stderr)
-        sys.exit(130)
