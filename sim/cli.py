@@ -63,7 +63,7 @@ LOCK_FILE = ".payback.lock"
 # What a run writes, removed whole by overwrite=true before the new run starts.
 RUN_SET = ("results.nc", "summary.json", "report.md", "report.html", "plots", "failure.json", "payback.log", ".hydra")
 FINISHED_MARKS = ("summary.json", "results.nc")
-_held_locks = []  # descriptors of the run directories' locks, held until the process ends
+_held_locks = {}  # directory (resolved) -> descriptor of its lock, held until the process ends
 _active_job = {}  # the job running now: run_dir, mark (published files before it), sweep_dir
 
 register()
@@ -196,7 +196,10 @@ def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
     run_dir = Path(str(run_dir))
     if run_dir.exists() and not run_dir.is_dir():
         _refuse(f"hydra.run.dir: {run_dir} is a file, not a directory")
-    lock_directory(run_dir, "hydra.run.dir", "another run")
+    try:
+        lock_directory(run_dir, "hydra.run.dir", "another run")
+    except LockRefused as error:
+        _refuse(error)
     remove_partials(run_dir)
     finished = [name for name in FINISHED_MARKS if (run_dir / name).exists()]
     if finished and not overwrite:
@@ -217,26 +220,39 @@ def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
     return run_dir
 
 
+class LockRefused(Exception):
+    """A directory this process cannot hold (``lock_directory``); the message is one line."""
+
+
 def lock_directory(directory, key, holder_kind):
     """Hold an exclusive ``flock`` on ``directory/.payback.lock`` until this process ends.
 
-    Refused in one line when the directory cannot be written or another live process
-    holds the lock (its process id is in the file).
+    A directory this process holds already is held once more, not refused: a
+    notebook writes two comparisons into one directory.
+
+    Raises
+    ------
+    LockRefused
+        When the directory cannot be written or another live process holds the lock
+        (its process id is in the file), naming ``key``.
     """
+    directory = Path(directory)
+    if os.path.realpath(directory) in _held_locks:
+        return
     try:
         directory.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:  # a file on the way, read-only, full: the user must choose
-        _refuse(f"{key}: cannot write in {directory} ({error.strerror or error})")
+        raise LockRefused(f"{key}: cannot write in {directory} ({error.strerror or error})") from None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:  # another run holds it until it ends
         holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "?"
         os.close(descriptor)
-        _refuse(f"{key}: {directory} is in use by {holder_kind} (process {holder})")
+        raise LockRefused(f"{key}: {directory} is in use by {holder_kind} (process {holder})") from None
     os.ftruncate(descriptor, 0)
     os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
-    _held_locks.append(descriptor)
+    _held_locks[os.path.realpath(directory)] = descriptor
 
 
 def lock_holder(directory):
@@ -276,7 +292,10 @@ def check_sweep_dir(config):
         _refuse(f"hydra.sweep.dir: {sweep_dir} holds an earlier sweep ({earlier[0].relative_to(sweep_dir)};"
                 f" python -m sim.sweep {sweep_dir} --resume finishes it); name another directory")
     if not resuming():  # a resume took the lock before it chose the jobs to run
-        lock_directory(sweep_dir, "hydra.sweep.dir", "a running sweep")
+        try:
+            lock_directory(sweep_dir, "hydra.sweep.dir", "a running sweep")
+        except LockRefused as error:
+            _refuse(error)
 
 
 def _guard_directories():

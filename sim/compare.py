@@ -26,7 +26,6 @@ import argparse
 import json
 import math
 import sys
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +36,8 @@ from kernels.layout import TIE_USD
 from sim.intervals import independent_difference_interval, mean_interval, replicate_interval
 from sim.precision import probability_interval
 from sim.report_html import code, literal, render_html
-from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
+from sim.signals import pause_point
+from sim.storage import UnreadableRun, WriteError, atomic_path, publishing, read_run
 from sim.summary import STRATEGY_NAMES, drawn_inputs
 
 STRATEGIES = ("prompt", "finetune", "rag")
@@ -583,40 +583,41 @@ def picture(comparison):
 def write(comparison, out_dir, *, overwrite=False):
     """Write compare.md, compare.html and compare.png into ``out_dir``; return the paths replaced.
 
+    The three are published together (``sim.storage.publishing``): an interrupt or a
+    full disk leaves an earlier comparison whole. ``out_dir`` is held
+    (``.payback.lock``) until this process ends: a second comparison into it at
+    once is refused, never a silent replacement.
+
     Raises
     ------
     CompareError
-        When one of them exists and ``overwrite`` is false (nothing is written), or
-        ``out_dir`` cannot be used.
+        When one of them exists and ``overwrite`` is false (nothing is written),
+        ``out_dir`` cannot be used, or another comparison writes into it.
     """
+    from sim.cli import LockRefused, lock_directory  # Hydra loads only once there is something to write
+
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise CompareError(f"--out: {out_dir} is a file, not a directory")
+    try:
+        lock_directory(out_dir, "--out", "another comparison")
+    except LockRefused as error:
+        raise CompareError(str(error)) from None
     existing = [out_dir / name for name in OUTPUTS if (out_dir / name).exists()]
     if existing and not overwrite:
         raise CompareError(f"{existing[0]} exists; name another --out directory, or add --overwrite to replace"
                            f" {', '.join(p.name for p in existing)}")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise CompareError(f"--out: cannot write in {out_dir} ({error.strerror or error})") from None
     png = picture(comparison)
     text = markdown(blocks(comparison, {"name": "compare.png", "alt": comparison["verdict"]}))
     files = (("compare.png", png), ("compare.md", text.encode()),
              ("compare.html", render_html(text, {"compare.png": png}, "payback: comparison of two runs").encode()))
     try:
-        # all three written under temporary names first, then renamed: a full disk leaves
-        # the files of an earlier comparison (--overwrite) whole, not mixed with this one's
-        with ExitStack() as renames:
+        with publishing(", ".join(str(out_dir / name) for name in OUTPUTS)):
             for name, data in files:
-                renames.enter_context(atomic_path(out_dir / name)).write_bytes(data)
-    except BaseException as error:  # a failed rename or Ctrl-C: no half set that the next try would refuse over
-        for name, _ in files:
-            if out_dir / name not in existing:  # so ours, if there
-                (out_dir / name).unlink(missing_ok=True)
-        if isinstance(error, WriteError):
-            raise CompareError(str(error)) from None
-        raise
+                with atomic_path(out_dir / name) as temporary:
+                    temporary.write_bytes(data)
+    except WriteError as error:
+        raise CompareError(str(error)) from None
     return existing
 
 
@@ -637,6 +638,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         comparison = run_comparison(args.run_a, args.run_b)
+        pause_point("compute")
         replaced = write(comparison, args.out, overwrite=args.overwrite)
     except CompareError as error:
         _refuse(error)

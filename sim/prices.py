@@ -32,7 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sim.provider_terms import TERMS
-from sim.storage import atomic_path
+from sim.storage import atomic_path, publishing
 
 PRICING_DIR = Path(__file__).resolve().parent.parent / "conf" / "pricing"
 EXIT_BAD_INPUT = 2
@@ -377,7 +377,7 @@ def write_sheet(text, path, *, force=False):
         raise Refusal(f"{path.parent}: no such directory")
     if path.exists() and not force:
         raise Refusal(f"{path} exists: pass --force to replace it, or --name for another sheet")
-    with atomic_path(path) as temporary:
+    with publishing(str(path)), atomic_path(path) as temporary:
         temporary.write_text(text)
 
 

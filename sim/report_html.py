@@ -15,7 +15,7 @@ import html
 import re
 from pathlib import Path
 
-from sim.storage import atomic_path
+from sim.storage import atomic_path, readable
 
 # Pictures, inline styles and nothing else: a forwarded copy cannot call out.
 POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -143,7 +143,9 @@ def write_html(markdown, run_dir, title):
         When the file cannot be written (see ``sim.storage.atomic_path``).
     """
     run_dir = Path(run_dir)
-    pictures = {link: (run_dir / link).read_bytes() for link in linked_pictures(markdown)}
+    # the pictures as just drawn: still under their temporary names inside a set
+    # being published (sim.storage.publishing), which this page joins
+    pictures = {link: readable(run_dir / link).read_bytes() for link in linked_pictures(markdown)}
     page = render_html(markdown, pictures, title)
     with atomic_path(run_dir / "report.html") as temporary:
         temporary.write_text(page, encoding="utf-8")

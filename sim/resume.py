@@ -160,14 +160,18 @@ def resume(sweep_dir):
     Raises
     ------
     sim.plan.PlanError
-        When the sweep has no readable plan, or its jobs are not named by number.
+        When the sweep has no readable plan, its jobs are not named by number, or
+        another process holds the sweep directory.
     """
     from sim import cli
     from sim.sweep import aggregate
 
     sweep_dir = Path(sweep_dir).resolve()
     plan = load(sweep_dir)
-    cli.lock_directory(sweep_dir, "sweep_dir", "a running sweep")  # held until this process ends
+    try:
+        cli.lock_directory(sweep_dir, "sweep_dir", "a running sweep")  # held until this process ends
+    except cli.LockRefused as error:
+        raise PlanError(str(error)) from None
     todo = pending(sweep_dir, plan)
     for job in todo:  # a file where a job's directory goes: the user's, not ours to remove
         directory = plans.job_dir(sweep_dir, plan, job["job"])

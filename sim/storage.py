@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -65,9 +66,11 @@ def partial_path(path, pid=None):
 def atomic_path(path, *, take_back=True):
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
-    With ``take_back`` (the default) the file is remembered (``published``) and
-    removed again if the run is interrupted (``discard_published``); a file that
-    outlives the run (a sweep's plan) passes ``take_back=False``.
+    Inside ``publishing`` the rename waits for the end of the set, with the set's
+    other files. With ``take_back`` (the default) the file is remembered
+    (``published``) and removed again if the run is interrupted
+    (``discard_published``); a file that outlives the run (a sweep's plan) passes
+    ``take_back=False``.
 
     Raises
     ------
@@ -80,24 +83,153 @@ def atomic_path(path, *, take_back=True):
     path = Path(path)
     temporary = partial_path(path)
     _temporaries.add(temporary)
+    handed_on = False  # to the set being written, which renames or removes it
     try:
         try:
             yield temporary
+            signals.pause_point(f"write:{path.name}")
             check_stop()
-            # Signals wait while the file is renamed and remembered: an interrupt
-            # between the two would leave a published file nobody takes back.
-            with signals.held():
-                os.replace(temporary, path)
-                if take_back:
-                    _published.append(path)
+            if _sets:
+                _sets[-1].renames[path] = (temporary, take_back)
+                handed_on = True
+            else:
+                _commit({path: (temporary, take_back)})
         except OSError as error:
             raise WriteError(f"{path}: cannot write ({error.strerror or error})") from None
     finally:
+        if not handed_on:
+            _discard(temporary)
+
+
+def _discard(temporary):
+    try:
+        temporary.unlink(missing_ok=True)
+    except OSError:  # a read-only file system refuses even this; its error replaced the WriteError
+        pass
+    _temporaries.discard(temporary)
+
+
+class FileSet:
+    """Files written under their temporary names, renamed into place together (``publishing``).
+
+    ``renames`` maps each final path to its temporary path and whether it is taken
+    back (``atomic_path``); ``removals`` are final paths removed at the same moment.
+    """
+
+    def __init__(self, what):
+        self.what = what
+        self.renames = {}
+        self.removals = []
+
+    def remove(self, path):
+        """Remove ``path`` when the set is published (a picture the new set no longer holds)."""
+        self.removals.append(Path(path))
+
+
+_sets = []  # the sets being written, innermost last
+
+
+@contextmanager
+def publishing(what=None):
+    """Publish every file written inside (through ``atomic_path``) together at the end: all or none.
+
+    The renames happen inside ``sim.signals.held``: a signal before them leaves
+    every file as it was (an earlier report, an earlier comparison), one during
+    them waits until all are done. A rename the file system refuses puts back the
+    files already renamed (each replaced file was kept under a temporary link).
+    ``what`` (words) is what an interrupt after the renames says was written. A set
+    inside another is published with the outer one.
+
+    Yields
+    ------
+    FileSet
+
+    Raises
+    ------
+    WriteError
+        Naming the file that could not be renamed; nothing of the set is published.
+    """
+    fileset = FileSet(what)
+    _sets.append(fileset)
+    try:
+        yield fileset
+    except BaseException:
+        _sets.remove(fileset)
+        for temporary, _ in fileset.renames.values():
+            _discard(temporary)
+        raise
+    _sets.remove(fileset)
+    if _sets:
+        _sets[-1].renames.update(fileset.renames)
+        _sets[-1].removals += fileset.removals
+        return
+    _commit(fileset.renames, fileset.removals, what)
+
+
+def readable(path):
+    """The file to read for ``path`` now: its temporary while a set being written holds it."""
+    path = Path(path)
+    for fileset in reversed(_sets):
+        if path in fileset.renames:
+            return fileset.renames[path][0]
+    return path
+
+
+def _commit(renames, removals=(), what=None):
+    """Rename ``renames`` ({path: (temporary, take_back)}) into place and remove ``removals``, all or none."""
+    removals = [path for path in removals if path not in renames and os.path.lexists(path)]
+    several = len(renames) + len(removals) > 1
+    backups, done, path = {}, [], None
+    try:
+        check_stop()
+        with signals.held():
+            try:
+                for path, (temporary, take_back) in renames.items():
+                    backups[path] = _backup(path) if several else None
+                    os.replace(temporary, path)
+                    done.append(path)
+                for path in removals:
+                    backups[path] = _backup(path)
+                    os.unlink(path)
+                    done.append(path)
+            except OSError as error:
+                _put_back(done, backups)
+                raise WriteError(f"{path}: cannot write ({error.strerror or error})") from None
+            _published.extend(path for path, (_, take_back) in renames.items() if take_back)
+            if what:
+                signals.kept(what)
+    finally:
+        for temporary in [t for t, _ in renames.values()] + [b for b in backups.values() if b is not None]:
+            _discard(temporary)
+    for path in renames:
+        signals.pause_point(f"written:{path.name}")
+
+
+def _backup(path):
+    # A second name for the file ``path`` is about to replace (a hard link: no copy),
+    # so that a failed rename later in the set can put it back; None if there is none.
+    if not os.path.lexists(path) or (path.is_dir() and not path.is_symlink()):
+        return None  # a directory in the way: its rename fails, and nothing else is lost
+    backup = path.with_name(f".{path.name}.old.{os.getpid()}.partial")
+    _temporaries.add(backup)
+    backup.unlink(missing_ok=True)
+    try:
+        os.link(path, backup, follow_symlinks=False)
+    except OSError:  # a file system without hard links
+        shutil.copy2(path, backup, follow_symlinks=False)
+    return backup
+
+
+def _put_back(done, backups):
+    # undo the renames and removals of a set that could not be published whole
+    for path in reversed(done):
         try:
-            temporary.unlink(missing_ok=True)
-        except OSError:  # a read-only file system refuses even this; its error replaced the WriteError
+            if backups.get(path) is not None:
+                os.replace(backups[path], path)
+            else:
+                os.unlink(path)
+        except OSError:  # best effort: the error that stopped the set is what the user sees
             pass
-        _temporaries.discard(temporary)
 
 
 def published():

@@ -27,7 +27,8 @@ import yaml
 
 from sim.plan import FAILURE_FILE, NUMBERED, PlanError, read_plan
 from sim.plots import SWEEP_PICTURES, sweep_chart, usd, with_interval
-from sim.storage import WriteError, atomic_path, error_reason, remove_partials, write_dataset
+from sim.signals import pause_point
+from sim.storage import WriteError, atomic_path, error_reason, publishing, remove_partials, write_dataset
 
 log = logging.getLogger("payback")
 
@@ -307,19 +308,23 @@ def aggregate(sweep_dir):
     if not jobs:
         raise FileNotFoundError(f"no job directories with .hydra/overrides.yaml in {sweep_dir}")
     dataset = to_dataset(jobs)
-    write_dataset(dataset, sweep_dir / "sweep.nc")
+    pause_point("compute")
     table = rows(jobs)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(table[0]))
     writer.writeheader()
     writer.writerows(table)
-    with atomic_path(sweep_dir / "sweep.csv") as temporary:
-        temporary.write_text(buffer.getvalue())
-    with atomic_path(sweep_dir / "sweep.md") as temporary:
-        temporary.write_text(markdown_table(jobs))
-    for stale in SWEEP_PICTURES:
-        (sweep_dir / stale).unlink(missing_ok=True)
-    sweep_chart(dataset, sweep_dir)
+    # published together: an interrupt leaves the earlier aggregate whole, never a new
+    # sweep.nc beside an old sweep.csv, nor an old picture removed and no new one
+    with publishing(f"the aggregate of {sweep_dir} (sweep.nc, sweep.csv, sweep.md and its pictures)") as files:
+        write_dataset(dataset, sweep_dir / "sweep.nc")
+        with atomic_path(sweep_dir / "sweep.csv") as temporary:
+            temporary.write_text(buffer.getvalue())
+        with atomic_path(sweep_dir / "sweep.md") as temporary:
+            temporary.write_text(markdown_table(jobs))
+        for stale in SWEEP_PICTURES:  # those this sweep does not draw again
+            files.remove(sweep_dir / stale)
+        sweep_chart(dataset, sweep_dir)
     failed = [{"job": j["job"], "status": status_of(j), "error": j["error"]} for j in jobs if j["summary"] is None]
     log.info("sweep of %d jobs aggregated in %s (%d failed, damaged or not started)", len(jobs), sweep_dir,
              len(failed))

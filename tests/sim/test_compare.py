@@ -152,7 +152,7 @@ def test_command_line_writes_the_three_files_and_never_overwrites_unasked(runs, 
     again = subprocess.run(command, capture_output=True, text=True)
     assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1 and "--overwrite" in again.stderr
     assert (tmp_path / "compare.md").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.html", "compare.md", "compare.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".payback.lock", "compare.html", "compare.md", "compare.png"]
 
 
 def test_the_verdict_names_each_strategy_as_the_report_does():
@@ -186,11 +186,12 @@ def test_a_comparison_cut_short_while_writing_leaves_none_of_its_files(runs, tmp
         patch.setattr(sim.compare, "atomic_path", interrupted)
         with pytest.raises(KeyboardInterrupt):
             write(comparison, tmp_path)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == [".payback.lock"]  # held while this process lives
     (tmp_path / "compare.md").mkdir()  # the user's, in the way of the second file
     with pytest.raises(CompareError, match=r"compare\.md: cannot write \(Is a directory\)$"):
         write(comparison, tmp_path, overwrite=True)
-    assert [p.name for p in tmp_path.iterdir()] == ["compare.md"] and (tmp_path / "compare.md").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".payback.lock", "compare.md"]
+    assert (tmp_path / "compare.md").is_dir()
 
 
 def test_a_full_disk_while_overwriting_leaves_the_earlier_comparison_whole(runs, tmp_path, monkeypatch):

@@ -6,7 +6,9 @@ it stops there and says so in a file, the test sends the signal, and the outcome
 same on a fast machine and a loaded one. The three signals take turns over the cases.
 """
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -71,3 +73,125 @@ def test_a_signal_while_the_command_imports_its_libraries_is_one_line(argv, modu
     assert code == 128 + signum
     assert one_line(stderr) == "payback: interrupted; nothing written"
     assert not (tmp_path / "out").exists() and not partials(tmp_path, finished_run)
+
+
+EARLIER = b"earlier, by the user\n"  # what an earlier report, comparison, aggregate or sheet held
+
+
+def snapshot(directory):
+    """Every file under ``directory`` (but the lock) and its bytes."""
+    return {p.relative_to(directory): p.read_bytes() for p in sorted(Path(directory).rglob("*"))
+            if p.is_file() and p.name != ".payback.lock"}
+
+
+@pytest.fixture(scope="module")
+def sweep_of_two(finished_run, tmp_path_factory):
+    """A sweep directory of two finished jobs (seed=1, seed=2) as the aggregate reads them, and its plan."""
+    sweep_dir = tmp_path_factory.mktemp("sweep") / "sweep"
+    for job in (0, 1):
+        (sweep_dir / str(job) / ".hydra").mkdir(parents=True)
+        (sweep_dir / str(job) / ".hydra" / "overrides.yaml").write_text(f"- seed={job + 1}\n")
+        (sweep_dir / str(job) / "summary.json").write_bytes((finished_run / "summary.json").read_bytes())
+    plan = {"version": 1, "started": "2026-12-06T00:00:00+00:00", "subdir": "${hydra.job.num}",
+            "config_name": "config", "config_dirs": [], "hydra_overrides": [],
+            "jobs": [{"job": 0, "overrides": ["seed=1"]}, {"job": 1, "overrides": ["seed=2"]}],
+            "sessions": [{"started": 0.0, "done_before": 0}]}
+    (sweep_dir / "sweep_plan.json").write_text(json.dumps(plan))
+    return sweep_dir
+
+
+def command(name, tmp_path, finished_run, sweep_of_two):
+    """The command line of ``name``, the directory its set of files goes to (with an
+    earlier set there, by the user), and the files of that set."""
+    target = tmp_path / "target"
+    if name == "report":
+        shutil.copytree(finished_run, target)
+        files = ["report.md", "report.html", *(f"plots/{p.name}" for p in (target / "plots").iterdir())]
+        return ["-m", "sim.report", str(target)], target, files
+    if name == "compare":
+        files = ["compare.md", "compare.html", "compare.png"]
+        return ["-m", "sim.compare", str(finished_run), str(finished_run), "--out", str(target), "--overwrite"], \
+            _earlier(target, files), files
+    if name == "sweep":
+        shutil.copytree(sweep_of_two, target)
+        files = ["sweep.nc", "sweep.csv", "sweep.md", "sweep.png"]
+        return ["-m", "sim.sweep", str(target)], _earlier(target, files), files
+    if name == "prices":
+        files = ["sheet.yaml"]
+        return ["-m", "sim.prices", "gpt-4.1-mini", "--provider", "openai", "--name", "sheet", "--out-dir",
+                str(target), "--force"], _earlier(target, files), files
+    raise ValueError(name)
+
+
+def _earlier(directory, files):
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in files:
+        (directory / name).write_bytes(EARLIER)
+    return directory
+
+
+MOMENTS = [  # (command, where it is paused); "write:X": X and the set's files before it written, not renamed
+    ("report", "compute"), ("report", "write:report.md"), ("report", "written:report.html"),
+    ("compare", "compute"), ("compare", "write:compare.md"), ("compare", "written:compare.html"),
+    ("sweep", "compute"), ("sweep", "write:sweep.csv"), ("sweep", "written:sweep.png"),
+    ("prices", "import:genai_prices"), ("prices", "written:sheet.yaml"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, moment", MOMENTS, ids=[f"{n}-{m}" for n, m in MOMENTS])
+def test_a_signal_publishes_the_whole_set_or_none_of_it(name, moment, tmp_path, finished_run, sweep_of_two):
+    # SIGTERM left .PID.partial files (sim.compare: 5 of 5; sim.report: 3 of 3), once
+    # compare.html without the other two; a redraw's pictures replaced one by one
+    signum = SIGNALS[MOMENTS.index((name, moment)) % len(SIGNALS)]
+    argv, target, files = command(name, tmp_path, finished_run, sweep_of_two)
+    if name == "report":  # an earlier report the redraw would change
+        for file in ("report.md", "report.html", "plots/drivers.png"):
+            (target / file).write_bytes(EARLIER)
+    before = snapshot(target)
+    process, announcement = start(argv, moment, tmp_path)
+    code, stderr = interrupt(process, announcement, signum)
+    assert code == 128 + signum
+    line = one_line(stderr)
+    assert not partials(target, finished_run)
+    after = snapshot(target)
+    if moment.startswith("written:"):  # every file of the set is the new one, and the line says so
+        assert line.startswith("payback: interrupted; wrote "), line
+        assert all(after[Path(file)] != EARLIER for file in files), name
+        assert set(after) >= set(map(Path, files))
+    else:
+        assert line == "payback: interrupted; nothing written"
+        assert after == before  # the earlier files as they were, nothing added
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", ["compute", "write:report.md"])
+def test_a_run_interrupted_takes_back_what_it_wrote(moment, tmp_path):
+    signum = signal.SIGHUP if moment == "compute" else signal.SIGINT
+    run_dir = tmp_path / "run"
+    process, announcement = start(["-m", "sim", f"hydra.run.dir={run_dir}", "scenarios=2000",
+                                   "saved_scenarios=200"], moment, tmp_path)
+    code, stderr = interrupt(process, announcement, signum)
+    assert code == 128 + signum
+    assert one_line(stderr) == "payback: interrupted; nothing written"
+    assert sorted(p.name for p in run_dir.iterdir()) == [".hydra", ".payback.lock", "payback.log"]
+
+
+@pytest.mark.slow
+def test_a_second_comparison_into_the_same_directory_at_once_is_refused(tmp_path, finished_run):
+    # both exited 0 and the second silently replaced the first
+    out = tmp_path / "out"
+    first, announcement = start(["-m", "sim.compare", str(finished_run), str(finished_run), "--out", str(out)],
+                                "write:compare.md", tmp_path)
+    deadline = time.monotonic() + 120
+    while not announcement.exists():
+        assert first.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    second = subprocess.run([sys.executable, "-m", "sim.compare", str(finished_run), str(finished_run),
+                             "--out", str(out), "--overwrite"], capture_output=True, text=True, timeout=120)
+    assert second.returncode == 2
+    assert second.stderr == f"payback: error: --out: {out} is in use by another comparison (process {first.pid})\n"
+    first.send_signal(signal.SIGTERM)
+    _, stderr = first.communicate(timeout=60)
+    assert first.returncode == 143 and one_line(stderr) == "payback: interrupted; nothing written"
+    assert sorted(p.name for p in out.iterdir()) == [".payback.lock"]
