@@ -187,7 +187,10 @@ def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
     ``flock`` on ``.payback.lock``, held until this process ends) and one holding a
     finished run (``summary.json`` or ``results.nc``) unless ``overwrite``, which
     removes the old run's files (``RUN_SET``) first: a run directory never holds a
-    mix of two runs. Temporary files of runs no longer alive are removed.
+    mix of two runs. A symbolic link in the place of one of those files is refused
+    too (the run would write through it, out of its directory) unless ``overwrite``,
+    which removes the link, never its target. Temporary files of runs no longer
+    alive are removed.
     ``check_first`` (no arguments; raises ConfigError) runs before an old run is
     removed: a refused input with ``overwrite`` never costs the old run.
     """
@@ -205,13 +208,17 @@ def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
     if finished and not overwrite:
         _refuse(f"hydra.run.dir: {run_dir} holds a finished run ({finished[0]}); name another directory,"
                 " or add overwrite=true to replace it")
-    if finished:
+    links = [name for name in RUN_SET if (run_dir / name).is_symlink()]
+    if links and not overwrite:
+        _refuse(f"hydra.run.dir: {run_dir / links[0]} is a symbolic link, which the run would write through,"
+                " out of its directory; remove it, or add overwrite=true to replace it (its target is not touched)")
+    if finished or links:
         if check_first is not None:
             try:
                 check_first()
             except ConfigError as error:
                 _refuse(error)
-        for name in RUN_SET:
+        for name in RUN_SET if finished else links:
             path = run_dir / name
             try:
                 shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink(missing_ok=True)
@@ -239,9 +246,12 @@ def lock_directory(directory, key, holder_kind):
     directory = Path(directory)
     if os.path.realpath(directory) in _held_locks:
         return
+    if (directory / LOCK_FILE).is_symlink():  # its target would be truncated
+        raise LockRefused(f"{key}: {directory / LOCK_FILE} is a symbolic link; payback writes nothing through a"
+                          " link: remove it (its target is not touched)")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        descriptor = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as error:  # a file on the way, read-only, full: the user must choose
         raise LockRefused(f"{key}: cannot write in {directory} ({error.strerror or error})") from None
     try:
@@ -287,6 +297,10 @@ def check_sweep_dir(config):
     sweep_dir = Path(str(sweep_dir))
     if sweep_dir.exists() and not sweep_dir.is_dir():
         _refuse(f"hydra.sweep.dir: {sweep_dir} is a file, not a directory")
+    links = [p for p in sweep_dir.glob("[0-9]*") if p.is_symlink()]
+    if links:  # a job would write its run there, out of the sweep directory
+        _refuse(f"hydra.sweep.dir: {links[0]} is a symbolic link where a job's directory goes; remove it"
+                " (its target is not touched) or name another directory")
     earlier = [p for p in (sweep_dir / "sweep.csv", *sweep_dir.glob("*/summary.json")) if p.exists()]
     if earlier and not resuming():
         _refuse(f"hydra.sweep.dir: {sweep_dir} holds an earlier sweep ({earlier[0].relative_to(sweep_dir)};"

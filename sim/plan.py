@@ -187,8 +187,9 @@ def job_done(config):
 def _append(path, line):
     # one write of one short line in append mode: whole, even from concurrent workers
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    except OSError:  # progress is a courtesy: never fail a job over it
+        # never through a link, to a file out of the sweep directory
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError:  # progress is a courtesy: never fail a job over it (a link in its place included)
         return
     try:
         os.write(descriptor, line.encode())

@@ -339,6 +339,9 @@ def write_report(results, summary, run_dir):
     run_dir = Path(run_dir)
     plots = run_dir / PLOTS
     try:  # refused here in one line, before anything is drawn (it ended in a traceback)
+        if plots.is_symlink():  # the pictures would go through it, out of the run directory
+            raise WriteError(f"{plots}: a symbolic link; payback draws nothing through a link out of the run"
+                             " directory: remove it (its target is not touched) to draw the pictures")
         if plots.exists() and not plots.is_dir():
             raise WriteError(f"{plots}: a file, not a directory; move it away to draw the pictures")
         created = not plots.exists()

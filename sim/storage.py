@@ -257,6 +257,8 @@ def remove_partials(directory, *, stale_only=True):
     removed = []
     directory = Path(directory)
     for folder in (directory, directory / "plots"):
+        if folder.is_symlink():  # out of the directory: none of its files is ours
+            continue
         try:
             candidates = list(folder.iterdir())
         except OSError:  # absent, a file, unreadable: nothing of ours to clean there

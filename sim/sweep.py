@@ -77,8 +77,14 @@ def read_jobs(sweep_dir, plan=None):
         be read: truncated, not JSON, not a summary) or ``not started``.
     """
     jobs = []
+    for job_dir in sorted(p for p in Path(sweep_dir).iterdir() if p.is_symlink() and p.name.isdigit()):
+        # a link in a job's place is not read through, out of the sweep directory
+        jobs.append({"job": int(job_dir.name), "dir": job_dir, "overrides": {}, "summary": None,
+                     "status": "damaged", "error": f"{job_dir.name} is a symbolic link, not a job directory"})
     for overrides_file in Path(sweep_dir).glob("*/.hydra/overrides.yaml"):
         job_dir = overrides_file.parent.parent
+        if job_dir.is_symlink():
+            continue
         job = {"job": _job_number(job_dir.name), "dir": job_dir, "overrides": {}, "summary": None}
         try:
             job["overrides"] = _read_overrides(overrides_file)

@@ -452,3 +452,36 @@ def test_a_non_finite_number_in_a_summary_is_refused_naming_the_key(tmp_path):
     with pytest.raises(WriteError, match=r"^summary.json: a number is not finite \(cost.rag.mean\)$"):
         write_json({"cost": {"prompt": {"mean": 1.0}, "rag": {"mean": float("nan")}}}, tmp_path / "summary.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_lock_file_that_is_a_link_is_refused_and_its_target_kept(tmp_path):
+    # the lock's open followed the link and truncated its target
+    from sim.cli import LockRefused, lock_directory
+
+    (tmp_path / "mine.txt").write_text("my notes\n")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / ".payback.lock").symlink_to(tmp_path / "mine.txt")
+    with pytest.raises(LockRefused, match=r"\.payback\.lock is a symbolic link; payback writes nothing through a link"):
+        lock_directory(tmp_path / "run", "hydra.run.dir", "another run")
+    assert (tmp_path / "mine.txt").read_text() == "my notes\n"
+
+
+def test_a_link_in_a_run_directory_is_refused_or_with_overwrite_replaced_never_followed(tmp_path, capsys):
+    # Hydra's log and the run's pictures went through links into the user's files
+    from sim.cli import claim_run_dir
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "kept.png").write_bytes(b"mine")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "plots").symlink_to(mine, target_is_directory=True)
+    with pytest.raises(SystemExit) as stop:
+        claim_run_dir(run_dir)
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (f"payback: error: hydra.run.dir: {run_dir / 'plots'} is a symbolic link, which"
+                                       " the run would write through, out of its directory; remove it, or add"
+                                       " overwrite=true to replace it (its target is not touched)\n")
+    assert claim_run_dir(run_dir, overwrite=True) == run_dir
+    assert sorted(p.name for p in run_dir.iterdir()) == [".payback.lock"]
+    assert [p.name for p in mine.iterdir()] == ["kept.png"]
