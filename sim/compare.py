@@ -78,7 +78,7 @@ def load(run_dir):
         payback results file (truncated, empty, another program's).
     """
     try:
-        results, summary = read_run(run_dir, required=("horizon_months", "seed", "scenarios", "config"))
+        results, summary = read_run(run_dir)
     except UnreadableRun as error:
         raise CompareError(str(error)) from None
     return Run(Path(run_dir), results, summary)

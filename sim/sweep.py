@@ -113,7 +113,10 @@ def _overrides(items):
 
 
 def _read_overrides(overrides_file):
-    return _overrides(yaml.safe_load(overrides_file.read_text()) or [])
+    items = yaml.safe_load(overrides_file.read_text()) or []
+    if not (isinstance(items, list) and all(isinstance(item, str) for item in items)):
+        raise ValueError(".hydra/overrides.yaml: not a list of overrides")
+    return _overrides(items)
 
 
 def _read_job(job_dir):
@@ -125,11 +128,48 @@ def _read_job(job_dir):
         return {"summary": None, "status": "failed",
                 "error": "no summary.json: the job did not finish"}
     summary = _load_json(summary_file)
-    for name, _, _, read in METRICS:  # every number the aggregate reads is there
-        for challenger in CHALLENGERS:
-            read(summary, challenger)
-    _ = (summary["evpi"], summary["recommendation"]["strategy"])  # present, or KeyError
+    problem = summary_problem(summary)
+    if problem is not None:
+        raise ValueError(f"summary.json: {problem}")
     return {"summary": summary, "error": None, "status": "ok"}
+
+
+# Numbers of a job's summary.json that may be null: a median payback beyond the horizon.
+NULLABLE = ("payback_month_p50",)
+
+
+def summary_problem(summary):
+    """What a job's summary.json lacks of what the aggregate reads, in words; None if nothing.
+
+    Every number of ``METRICS``, ``evpi`` and the recommended strategy must be there and
+    be of its kind; ``p_cheapest``, ``horizon_months`` and ``confidence`` where present.
+    """
+    def number(value, nullable=False):
+        return (value is None and nullable) or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+    if not isinstance(summary, dict):
+        return "not a mapping of keys to values"
+    for name, _, _, read in METRICS:
+        for challenger in CHALLENGERS:
+            try:
+                value = read(summary, challenger)
+            except (KeyError, IndexError, TypeError):
+                return f"no {name} of {challenger}"
+            if not number(value, name in NULLABLE):
+                return f"{name} of {challenger} is not a number ({value!r})"
+    if not number(summary.get("evpi")):
+        return f"evpi is not a number ({summary.get('evpi')!r})" if "evpi" in summary else "no 'evpi'"
+    recommendation = summary.get("recommendation")
+    if not (isinstance(recommendation, dict) and isinstance(recommendation.get("strategy"), str)):
+        return "no recommended strategy (recommendation.strategy)"
+    for name, _, _, read in STRATEGY_METRICS:
+        for strategy in STRATEGIES:
+            if not isinstance(summary.get("p_cheapest", {}), dict) or not number(read(summary, strategy), True):
+                return f"{name} of {strategy} is not a number"
+    for key in ("horizon_months", "confidence"):
+        if key in summary and not number(summary[key]):
+            return f"{key} is not a number ({summary[key]!r})"
+    return None
 
 
 def _load_json(path):

@@ -215,3 +215,13 @@ def test_a_full_disk_while_overwriting_leaves_the_earlier_comparison_whole(runs,
     with pytest.raises(CompareError, match=r"compare\.html: cannot write \(No space left on device\)$"):
         write(run_comparison(runs["mc_a"], runs["mc_a"]), tmp_path, overwrite=True)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_results_file_without_what_compare_reads_is_one_line_naming_it(runs, tmp_path):
+    # a results.nc without cost ended in an AttributeError traceback
+    damaged = read_results(runs["mc_a"] / "results.nc").drop_vars("cost")
+    (tmp_path / "b").mkdir()
+    write_dataset(damaged, tmp_path / "b" / "results.nc")
+    with pytest.raises(CompareError) as refused:
+        run_comparison(runs["mc_a"], tmp_path / "b")
+    assert str(refused.value) == f"{tmp_path / 'b' / 'results.nc'}: not a readable payback results file (no variable 'cost')"
