@@ -49,6 +49,7 @@ from sim.storage import (
     remove_partials,
     stop_requested,
 )
+from sim.text import refusal
 
 CONFIG_DIR = str(CONF_DIR)
 EXIT_BAD_INPUT = 2
@@ -197,8 +198,7 @@ def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
     if run_dir is None or not str(run_dir).strip():
         _refuse("hydra.run.dir: empty: a run would write into the current directory; name a directory")
     run_dir = Path(str(run_dir))
-    if run_dir.exists() and not run_dir.is_dir():
-        _refuse(f"hydra.run.dir: {run_dir} is a file, not a directory")
+    _check_directory(run_dir, "hydra.run.dir")
     try:
         lock_directory(run_dir, "hydra.run.dir", "another run")
     except LockRefused as error:
@@ -225,6 +225,16 @@ def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
             except OSError as error:  # a part of the old run that stays would make a mix
                 _refuse(f"overwrite: cannot remove {path} ({error.strerror or error})")
     return run_dir
+
+
+def _check_directory(directory, key):
+    # refused in one line: a file in its place, or a name the file system cannot take
+    # (a part longer than 255 bytes was an internal error: Path.exists raised it)
+    try:
+        if directory.exists() and not directory.is_dir():
+            _refuse(f"{key}: {directory} is a file, not a directory")
+    except OSError as error:
+        _refuse(f"{key}: cannot use {directory} ({error.strerror or error})")
 
 
 class LockRefused(Exception):
@@ -295,8 +305,7 @@ def check_sweep_dir(config):
     if sweep_dir is None or not str(sweep_dir).strip():
         _refuse("hydra.sweep.dir: empty: a sweep would write into the current directory; name a directory")
     sweep_dir = Path(str(sweep_dir))
-    if sweep_dir.exists() and not sweep_dir.is_dir():
-        _refuse(f"hydra.sweep.dir: {sweep_dir} is a file, not a directory")
+    _check_directory(sweep_dir, "hydra.sweep.dir")
     links = [p for p in sweep_dir.glob("[0-9]*") if p.is_symlink()]
     if links:  # a job would write its run there, out of the sweep directory
         _refuse(f"hydra.sweep.dir: {links[0]} is a symbolic link where a job's directory goes; remove it"
@@ -456,10 +465,22 @@ def check_preset_names(argv):
 
 
 def check_arguments(argv):
-    """Hydra's own flags, checked first: an unknown one is one line, not the usage."""
+    """Hydra's own flags, checked first: an unknown one is one line, not the usage.
+
+    Then each argument as text: one that is shown in the run's label, command line and
+    report must hold no control or bidirectional character (``sim.text``), and an
+    override must name its key (``=5`` was an internal error in Hydra).
+    """
     parser = hydra_compat.get_args_parser()
     parser.error = lambda message: _refuse(message)
     parser.parse_args(argv)
+    for arg in argv:
+        key, equals, _ = arg.partition("=")
+        problem = refusal(key if equals and key.strip("+~") else arg, arg)
+        if problem is not None:
+            _refuse(problem)
+        if equals and not key.strip("+~").strip() and not arg.startswith("-"):
+            _refuse(f"{arg!r}: no key before '=' (an override is KEY=VALUE)")
 
 
 # Flags with which the command line itself may choose the mode or another primary config.

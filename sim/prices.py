@@ -32,7 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sim.provider_terms import TERMS
-from sim.storage import atomic_path, publishing
+from sim.storage import WriteError, atomic_path, publishing
 
 PRICING_DIR = Path(__file__).resolve().parent.parent / "conf" / "pricing"
 EXIT_BAD_INPUT = 2
@@ -341,7 +341,21 @@ def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, emb
         ("finetune_serving_until", _scalar(serving_until), f"last day served; {serving_until_note}"),
     ]
     text = _render(header, as_of, source, figures)
+    _check(text)
     return _sheet_name(f"{provider.id}-{model.id}"), text, warnings
+
+
+def _check(text):
+    # the sheet as payback will read it, checked by payback's own schema and domains
+    # before it is written (--training 1e300 wrote a sheet every run then refused)
+    import yaml
+
+    from sim.config import ConfigError, check_sheet
+
+    try:
+        check_sheet(yaml.safe_load(text))
+    except ConfigError as error:
+        raise Refusal(f"{error}: payback would refuse this sheet; nothing written") from None
 
 
 def _render(header, as_of, source, figures):
@@ -373,10 +387,13 @@ def _sheet_name(name):
 
 def write_sheet(text, path, *, force=False):
     """Write ``text`` to ``path`` atomically; refuse to replace a sheet unless ``force``."""
-    if not path.parent.is_dir():
-        raise Refusal(f"{path.parent}: no such directory")
-    if path.exists() and not force:
-        raise Refusal(f"{path} exists: pass --force to replace it, or --name for another sheet")
+    try:
+        if not path.parent.is_dir():
+            raise Refusal(f"{path.parent}: no such directory")
+        if path.exists() and not force:
+            raise Refusal(f"{path} exists: pass --force to replace it, or --name for another sheet")
+    except OSError as error:  # a name too long, a directory that cannot be read
+        raise Refusal(f"--out-dir: cannot use {path.parent} ({error.strerror or error})") from None
     with publishing(str(path)), atomic_path(path) as temporary:
         temporary.write_text(text)
 
@@ -455,7 +472,7 @@ def main(argv=None):
         )
         path = args.out_dir / f"{args.name or name}.yaml"
         write_sheet(text, path, force=args.force)
-    except (Refusal, OSError) as error:
+    except (Refusal, OSError, WriteError) as error:  # WriteError: a read-only or full --out-dir
         print(f"payback: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for warning in warnings:

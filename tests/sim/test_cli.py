@@ -402,7 +402,14 @@ def test_a_run_into_a_directory_in_use_is_refused(tmp_path):
     (["stress=[none,../x]"], "stress: '[none,../x]' is a path"),
     (["--multirun", "seed=1,2", "hydra.output_subdir=null"], "hydra.output_subdir: null in a --multirun"),
     (["overwrite=maybe"], "overwrite"),
-])
+    # "internal error" (exit 1): Hydra's ValueError, and Path.exists' OSError on a long name
+    (["=5"], "'=5': no key before '=' (an override is KEY=VALUE)"),
+    ([f"hydra.run.dir={'x' * 300}"], f"hydra.run.dir: cannot use {'x' * 300} (File name too long)"),
+    # shown raw in the run's label, command line and report
+    (["hydra.job.name=a\x1b[2Jb"], "hydra.job.name: holds the control character U+001B"),
+    (["pricing.source=\u202eevil"], "pricing.source: holds the bidirectional control U+202E"),
+], ids=["empty run dir", "unknown flag", "preset path", "stress path", "output_subdir", "overwrite", "no key",
+        "long name", "ESC", "RLO"])
 def test_refusals_of_the_command_line_are_one_line(tmp_path, args, fragment):
     done = subprocess.run([sys.executable, "-m", "sim", *args, f"hydra.sweep.dir={tmp_path / 'sweep'}"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
@@ -485,3 +492,12 @@ def test_a_link_in_a_run_directory_is_refused_or_with_overwrite_replaced_never_f
     assert claim_run_dir(run_dir, overwrite=True) == run_dir
     assert sorted(p.name for p in run_dir.iterdir()) == [".payback.lock"]
     assert [p.name for p in mine.iterdir()] == ["kept.png"]
+
+
+@pytest.mark.slow
+def test_a_finished_run_with_stdout_closed_ends_without_a_traceback(tmp_path):
+    # `payback ... >&-`: an AttributeError traceback after the run (sys.stdout is None)
+    done = subprocess.run(["sh", "-c", f'exec "$0" -m sim hydra.run.dir={tmp_path / "run"} scenarios=2000'
+                                       ' report=false >&-', sys.executable], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["scenarios"] == 2000
