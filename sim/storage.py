@@ -361,111 +361,11 @@ class UnreadableRun(ValueError):
     """A directory without a readable payback ``results.nc``; the message is one line."""
 
 
-# What a results.nc must hold for what reads it: sim.report (report.md and every picture
-# of sim.plots) and sim.compare. Variables with their dims (in any order), checked before
-# any use, so that a damaged or foreign file is one line naming what it lacks, not a
-# traceback where it is first read (a file without cost_slope failed in the line crossing).
-RESULTS_VARIABLES = {
-    "cost": ("scenario", "strategy"),  # the savings histogram and CDF; compare, scenario by scenario
-    "cost_fixed": ("scenario", "strategy"),  # the line crossing
-    "cost_slope": ("scenario", "strategy"),
-    "p_beats_prompt": ("challenger", "month"),  # the payback picture
-    "p_beats_prompt_low": ("challenger", "month"),
-    "p_beats_prompt_high": ("challenger", "month"),
-    "savings_quantile": ("challenger", "quantile", "month"),  # the savings fan
-}
-# Read only where present (an older results.nc has none of them), then with the others
-# of their group: the replicates (convergence; compare under Sobol or a hypercube) and
-# the provider calendar's note under the savings fan.
-RESULTS_GROUPS_IF_PRESENT = {
-    "replicate_totals": {"replicate_totals": ("replicate", "total"),
-                         "replicate_beats": ("replicate", "challenger", "month")},
-    "p_platform_exit": {"p_platform_exit": (), "p_migrated": ()},
-    "p_exited_for_good": {"p_exited_for_good": ()},
-}
-RESULTS_ATTRS = ("config", "horizon_months", "scenarios", "seed", "kept_scenarios")
-# What sim.summary.summarize reads besides, for a results.nc written before the summary
-# was kept in its attrs (the summary is computed again from its rows).
-SUMMARY_SOURCE_VARIABLES = {
-    "mean_cost": ("strategy",), "p_cheaper": ("strategy", "versus"), "p_cheapest": ("strategy",),
-    "expected_min_cost": (), "paid_back_count": ("challenger", "month"), "exit_count": ("month",),
-    "mean_retrains": (), "p_finetune_failed": (), "p_shutdown": (), "p_platform_exit": (), "p_migrated": (),
-    "p_exited_for_good": (),
-}
-SUMMARY_SOURCE_ATTRS = ("start", "discount_rate", "confidence", "on_platform_exit", "successor", "pricing_as_of",
-                        "pricing_source")
-
-
-def summary_keys(strategies, challengers):
-    """The keys (dotted) of a run's summary that the report, its pictures and compare read."""
-    per_challenger = {"p_beats_prompt": ("estimate", "ci95"), "savings_vs_prompt": ("mean", "p05", "p50", "cvar05"),
-                      "payback_month": ("p10", "p50", "p90", "never"),
-                      "break_even_calls_per_month": ("p10", "p50", "p90"),
-                      "drivers": ("ranked", "no_detectable_effect", "skipped")}
-    return (
-        "headline", "horizon_months", "scenarios", "kept_scenarios", "seed", "discount_rate", "confidence",
-        "start", "evpi", "p_cheapest", "run.label", "run.command", "run.start_time", "recommendation.strategy",
-        "recommendation.reason", "pricing.as_of", "pricing.source", "retrains.mean", "finetune_failed.fraction",
-        "shutdown.fraction", "platform_exit.fraction", "platform_exit.month_p50", "platform_exit.for_good",
-        "migrations.mean", "calendar.on_platform_exit", "calendar.successor", "calendar.events",
-        "savings_finetune_vs_rag.mean", "savings_finetune_vs_rag.cvar05",
-        *(f"cost.{k}.{q}" for k in strategies for q in ("mean", "p05", "p95")),
-        *(f"{group}.{k}.{q}" for group, keys in per_challenger.items() for k in challengers for q in keys),
-    )
-
-
-def results_problem(results, *, with_summary):
-    """What ``results`` (a run's Dataset) lacks of what its readers need, in words; None if nothing.
-
-    ``with_summary``: the summary is in its attrs; otherwise what ``summarize`` reads is
-    needed too.
-    """
-    from sim.summary import STRATEGY_NAMES  # the strategies' one list (a CLI imports this module early)
-
-    variables = dict(RESULTS_VARIABLES)
-    for trigger, group in RESULTS_GROUPS_IF_PRESENT.items():
-        if trigger in results.variables:
-            variables.update(group)
-    if results.attrs.get("sampling", "mc") != "mc":  # its intervals come from the replicates
-        variables.update(RESULTS_GROUPS_IF_PRESENT["replicate_totals"])
-    attrs = RESULTS_ATTRS if with_summary else RESULTS_ATTRS + SUMMARY_SOURCE_ATTRS
-    if not with_summary:
-        variables.update(SUMMARY_SOURCE_VARIABLES)
-    for name, dims in variables.items():
-        if name not in results.variables:
-            return f"no variable {name!r}"
-        if set(results[name].dims) != set(dims):
-            return f"variable {name!r} has dims ({', '.join(results[name].dims)}), not ({', '.join(dims)})"
-    challengers = [k for k in STRATEGY_NAMES if k != "prompt"]
-    for coordinate, labels in (("strategy", list(STRATEGY_NAMES)), ("challenger", challengers)):
-        held = [str(label) for label in results[coordinate].values]
-        missing = [label for label in labels if label not in held]
-        if missing:
-            return f"no {coordinate} {missing[0]!r}"
-    for key in attrs:
-        if key not in results.attrs:
-            return f"no attribute {key!r}"
-    return None
-
-
-def summary_problem(summary):
-    """The first key (dotted) of ``summary_keys`` that ``summary`` lacks, in words; None if none."""
-    from sim.summary import STRATEGY_NAMES
-
-    for key in summary_keys(list(STRATEGY_NAMES), [k for k in STRATEGY_NAMES if k != "prompt"]):
-        node = summary
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return f"the summary has no {key!r}"
-            node = node[part]
-    return None
-
-
 def read_run(run_dir, required=()):
     """A run directory's ``results.nc``, fully in memory, and the run's summary.
 
-    The file is checked for what its readers need (``RESULTS_VARIABLES``,
-    ``RESULTS_ATTRS``, the summary's ``summary_keys``) before it is returned.
+    The file is checked for what its readers use (``sim.run_contents``: variables,
+    attributes and the summary's keys, each of its kind) before it is returned.
 
     Parameters
     ----------
@@ -480,6 +380,9 @@ def read_run(run_dir, required=()):
         When ``run_dir`` holds no ``results.nc``, or one that is not a readable payback
         results file (truncated, empty, another program's, or missing what is read).
     """
+    from sim import run_contents
+    from sim.summary import STRATEGY_NAMES  # the strategies' one list; a CLI imports this module early
+
     run_dir = Path(run_dir)
     path = run_dir / "results.nc"
     try:
@@ -492,13 +395,13 @@ def read_run(run_dir, required=()):
     try:
         results = read_results(path)
         with_summary = "summary" in results.attrs
-        problem = results_problem(results, with_summary=with_summary)
+        problem = run_contents.results_problem(results, list(STRATEGY_NAMES), with_summary=with_summary)
         problem = problem or next((f"no attribute {key!r}" for key in required if key not in results.attrs), None)
         if problem is not None:
             raise ValueError(problem)
         if with_summary:
             summary = json.loads(results.attrs["summary"])
-            problem = summary_problem(summary)
+            problem = run_contents.summary_problem(summary, list(STRATEGY_NAMES))
             if problem is not None:
                 raise ValueError(problem)
         else:  # written before the summary was embedded: it holds every kept row, which give it

@@ -219,3 +219,24 @@ def test_a_signal_before_the_renames_publishes_nothing_of_the_set(tmp_path, hand
                 signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"a.md": "earlier\n"}
     assert handled_signals._kept == []
+
+
+def test_every_kind_a_run_file_is_checked_for_has_its_check():
+    from sim import run_contents
+
+    tables = (run_contents.ATTRS, run_contents.ATTRS_IF_PRESENT, run_contents.SUMMARY_SOURCE_ATTRS,
+              run_contents.SUMMARY, run_contents.DRIVER_ROW, run_contents.EVENT)
+    assert {kind for table in tables for kind in table.values()} <= set(run_contents.KINDS)
+
+
+def test_a_finished_run_holds_what_its_readers_use(finished_run):
+    import json
+
+    from sim import run_contents
+    from sim.storage import read_results
+    from sim.summary import STRATEGY_NAMES
+
+    results = read_results(finished_run / "results.nc")
+    strategies = list(STRATEGY_NAMES)
+    assert run_contents.results_problem(results, strategies, with_summary=True) is None
+    assert run_contents.summary_problem(json.loads((finished_run / "summary.json").read_text()), strategies) is None
