@@ -49,7 +49,7 @@ from sim.storage import (
     remove_partials,
     stop_requested,
 )
-from sim.text import refusal
+from sim.text import refusal, shown
 
 CONFIG_DIR = str(CONF_DIR)
 EXIT_BAD_INPUT = 2
@@ -71,7 +71,7 @@ register()
 
 
 def _refuse(message):
-    print(f"payback: error: {message}", file=sys.stderr)
+    print(f"payback: error: {shown(str(message))}", file=sys.stderr)  # one line, nothing a terminal acts on
     sys.exit(EXIT_BAD_INPUT)
 
 

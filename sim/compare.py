@@ -39,6 +39,7 @@ from sim.report_html import code, literal, render_html
 from sim.signals import pause_point
 from sim.storage import UnreadableRun, WriteError, atomic_path, publishing, read_run
 from sim.summary import STRATEGY_NAMES, drawn_inputs
+from sim.text import shown
 
 STRATEGIES = ("prompt", "finetune", "rag")
 CHALLENGERS = ("finetune", "rag")
@@ -651,5 +652,5 @@ def main(argv=None):
 
 
 def _refuse(message):
-    print(f"payback: error: {message}", file=sys.stderr)
+    print(f"payback: error: {shown(str(message))}", file=sys.stderr)  # one line, nothing a terminal acts on
     sys.exit(2)

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from sim.provider_terms import TERMS
 from sim.storage import WriteError, atomic_path, publishing
+from sim.text import shown
 
 PRICING_DIR = Path(__file__).resolve().parent.parent / "conf" / "pricing"
 EXIT_BAD_INPUT = 2
@@ -427,7 +428,7 @@ def _usd(text):
 class _OneLineParser(argparse.ArgumentParser):
     def error(self, message):
         # one line, as every refusal of payback's; --help still shows the usage
-        print(f"payback: error: {message} (see python -m sim.prices --help)", file=sys.stderr)
+        print(f"payback: error: {shown(message)} (see python -m sim.prices --help)", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
 
 
@@ -473,7 +474,7 @@ def main(argv=None):
         path = args.out_dir / f"{args.name or name}.yaml"
         write_sheet(text, path, force=args.force)
     except (Refusal, OSError, WriteError) as error:  # WriteError: a read-only or full --out-dir
-        print(f"payback: error: {error}", file=sys.stderr)
+        print(f"payback: error: {shown(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for warning in warnings:
         print(f"payback: warning: {warning}; check it", file=sys.stderr)

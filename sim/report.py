@@ -23,10 +23,11 @@ from sim.config import SUCCESSOR_PRICES, input_metadata
 from sim.distributions import parse
 from sim.plots import ROW_PICTURES, calls, draw_all, drawable, usd, with_interval
 from sim.progress import phase
-from sim.signals import pause_point
 from sim.report_html import code, literal, write_html
+from sim.signals import pause_point
 from sim.storage import UnreadableRun, WriteError, atomic_path, publishing, read_run
 from sim.summary import STRATEGY_NAMES
+from sim.text import shown
 
 PLOTS = "plots"
 
@@ -390,5 +391,5 @@ def main(argv=None):
 
 
 def _refuse(message):
-    print(f"payback: error: {message}", file=sys.stderr)
+    print(f"payback: error: {shown(str(message))}", file=sys.stderr)  # one line, nothing a terminal acts on
     sys.exit(2)

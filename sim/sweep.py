@@ -29,6 +29,7 @@ from sim.plan import FAILURE_FILE, NUMBERED, PlanError, read_plan
 from sim.plots import SWEEP_PICTURES, sweep_chart, usd, with_interval
 from sim.signals import pause_point
 from sim.storage import WriteError, atomic_path, error_reason, publishing, remove_partials, write_dataset
+from sim.text import shown
 
 log = logging.getLogger("payback")
 
@@ -434,10 +435,10 @@ def main(argv=None):
     except (WriteError, PlanError) as error:
         _refuse(error)
     for job in failed:
-        print(f"job {job['job']} {job.get('status', 'failed')}: {job['error']}", file=sys.stderr)
+        print(f"job {job['job']} {job.get('status', 'failed')}: {shown(str(job['error']))}", file=sys.stderr)
     sys.exit(1 if failed else 0)
 
 
 def _refuse(message):
-    print(f"payback: error: {message}", file=sys.stderr)
+    print(f"payback: error: {shown(str(message))}", file=sys.stderr)  # one line, nothing a terminal acts on
     sys.exit(2)
