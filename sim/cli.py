@@ -544,6 +544,9 @@ def main():
     # exception reaches us and becomes one line and exit code 2.
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     signals.install()  # again, for a caller that came in without sim.signals.run_command
+    # `payback ... | head`: once the reader has gone, console lines are lost, not a
+    # traceback each ("--- Logging error ---"); the run goes on, payback.log keeps them
+    logging.raiseExceptions = False
     hydra_compat.install()
     check_arguments(sys.argv[1:])
     check_preset_names(sys.argv[1:])

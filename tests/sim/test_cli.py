@@ -495,9 +495,21 @@ def test_a_link_in_a_run_directory_is_refused_or_with_overwrite_replaced_never_f
 
 
 @pytest.mark.slow
-def test_a_finished_run_with_stdout_closed_ends_without_a_traceback(tmp_path):
-    # `payback ... >&-`: an AttributeError traceback after the run (sys.stdout is None)
-    done = subprocess.run(["sh", "-c", f'exec "$0" -m sim hydra.run.dir={tmp_path / "run"} scenarios=2000'
-                                       ' report=false >&-', sys.executable], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+@pytest.mark.parametrize("stdout", ["closed", "a pipe whose reader left"])
+def test_a_run_whose_stdout_is_gone_ends_without_a_traceback(tmp_path, stdout):
+    # `payback ... >&-`: an AttributeError traceback after the run (sys.stdout is None);
+    # `payback ... | head -1`: a "--- Logging error ---" traceback for every later line
+    command = [sys.executable, "-m", "sim", f"hydra.run.dir={tmp_path / 'run'}", "scenarios=2000", "report=false"]
+    if stdout == "closed":
+        done = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *command], capture_output=True, text=True,
+                              timeout=300)
+        code, stderr = done.returncode, done.stderr
+    else:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process.stdout.readline()  # the first line, as head -1 reads it, then the reader leaves
+        process.stdout.close()
+        stderr = process.stderr.read()
+        process.stderr.close()
+        code = process.wait(timeout=300)
+    assert code == 0 and "Traceback" not in stderr and "Logging error" not in stderr, stderr
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["scenarios"] == 2000
