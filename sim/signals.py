@@ -158,6 +158,7 @@ def run_command(module):
         main = importlib.import_module(module).main
         check_stop()  # a signal whose exception an imported library swallowed
         code = main()
+        check_stop()  # a signal whose exception was lost (in a finaliser) still ends in its code
         if sys.stdout is not None:
             sys.stdout.flush()
     except Interrupted as stop:

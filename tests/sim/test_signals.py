@@ -165,9 +165,10 @@ def test_a_signal_publishes_the_whole_set_or_none_of_it(name, moment, tmp_path, 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("moment", ["compute", "write:report.md"])
-def test_a_run_interrupted_takes_back_what_it_wrote(moment, tmp_path):
-    signum = signal.SIGHUP if moment == "compute" else signal.SIGINT
+@pytest.mark.parametrize("moment, signum", [("compute", signal.SIGTERM), ("write:results.nc", signal.SIGHUP),
+                                            ("write:report.md", signal.SIGINT)])
+def test_a_run_interrupted_takes_back_what_it_wrote(moment, signum, tmp_path):
+    # SIGHUP while results.nc was written left .results.nc.PID.partial
     run_dir = tmp_path / "run"
     process, announcement = start(["-m", "sim", f"hydra.run.dir={run_dir}", "scenarios=2000",
                                    "saved_scenarios=200"], moment, tmp_path)
@@ -195,3 +196,23 @@ def test_a_second_comparison_into_the_same_directory_at_once_is_refused(tmp_path
     _, stderr = first.communicate(timeout=60)
     assert first.returncode == 143 and one_line(stderr) == "payback: interrupted; nothing written"
     assert sorted(p.name for p in out.iterdir()) == [".payback.lock"]
+
+
+@pytest.mark.slow
+def test_a_resume_interrupted_in_its_job_keeps_the_plan_and_says_how_to_go_on(tmp_path, sweep_of_two):
+    sweep_dir = tmp_path / "sweep"
+    shutil.copytree(sweep_of_two, sweep_dir)
+    plan = json.loads((sweep_dir / "sweep_plan.json").read_text())
+    for job in plan["jobs"]:  # small jobs, should one run
+        job["overrides"] = [f"seed={job['job'] + 1}", "scenarios=2000", "report=false", "start=2026-12"]
+    (sweep_dir / "sweep_plan.json").write_text(json.dumps(plan))
+    (sweep_dir / "1" / "summary.json").unlink()  # job 1 did not finish
+    process, announcement = start(["-m", "sim.sweep", str(sweep_dir), "--resume"], "compute", tmp_path)
+    code, stderr = interrupt(process, announcement, signal.SIGTERM)
+    assert code == 143
+    assert one_line(stderr.strip().splitlines()[-1]) == (
+        f"payback: interrupted; the sweep's finished jobs are kept in {sweep_dir}"
+        f" (python -m sim.sweep {sweep_dir} --resume runs the rest)")
+    assert not partials(sweep_dir)
+    assert json.loads((sweep_dir / "sweep_plan.json").read_text())["jobs"] == plan["jobs"]
+    assert (sweep_dir / "0" / "summary.json").exists() and not (sweep_dir / "1" / "summary.json").exists()
