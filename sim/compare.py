@@ -598,8 +598,11 @@ def write(comparison, out_dir, *, overwrite=False):
     from sim.cli import LockRefused, lock_directory  # Hydra loads only once there is something to write
 
     out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CompareError(f"--out: {out_dir} is a file, not a directory")
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise CompareError(f"--out: {out_dir} is a file, not a directory")
+    except OSError as error:  # a name too long
+        raise CompareError(f"--out: cannot use {out_dir} ({error.strerror or error})") from None
     try:
         lock_directory(out_dir, "--out", "another comparison")
     except LockRefused as error:

@@ -26,7 +26,10 @@ import sys
 import time
 from contextlib import contextmanager
 
+from sim.text import shown
+
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+EXIT_BAD_INPUT = 2
 
 _stop_exit_code = []
 _held = [0]  # depth of ``held`` blocks on the way
@@ -166,6 +169,15 @@ def run_command(module):
     except BrokenPipeError:  # `... | head`: the reader left; the files are written
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         code = 128 + signal.SIGPIPE
+    except OSError as error:
+        if stop_requested() is not None:
+            end_interrupted(stop_requested())
+        if error.filename is None:
+            raise
+        # a path the file system refused that no check foresaw: still one line naming it
+        print(f"payback: error: {shown(str(error.filename))}: cannot be used ({error.strerror or error})",
+              file=sys.stderr)
+        code = EXIT_BAD_INPUT
     except Exception:
         if stop_requested() is not None:  # a library turned the signal's exception into its own
             end_interrupted(stop_requested())

@@ -412,8 +412,11 @@ def main(argv=None):
     parser.error = lambda message: _refuse(message)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if not args.sweep_dir.is_dir():
-        _refuse(f"sweep_dir: {args.sweep_dir} is not a directory")
+    try:
+        if not args.sweep_dir.is_dir():
+            _refuse(f"sweep_dir: {args.sweep_dir} is not a directory")
+    except OSError as error:  # a name too long
+        _refuse(f"sweep_dir: cannot use {args.sweep_dir} ({error.strerror or error})")
     remove_partials(args.sweep_dir)  # left by an aggregate killed with kill -9
     if args.resume:
         from sim.resume import resume

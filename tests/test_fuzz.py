@@ -368,8 +368,8 @@ def _damage_sweep(directory, plan, damage):
 
 @pytest.mark.slow
 @settings(FEW, max_examples=25)
-@given(damage=sweep_damages, resume=st.booleans())
-def test_sim_sweep_on_a_damaged_sweep_aggregates_or_refuses_in_one_line(damage, resume, finished_run, tmp_path,
+@given(damage=sweep_damages, resume=st.booleans(), where=st.one_of(st.just("SWEEP"), st.just("SWEEP"), odd_arguments))
+def test_sim_sweep_on_a_damaged_sweep_aggregates_or_refuses_in_one_line(damage, resume, where, finished_run, tmp_path,
                                                                        capsys, monkeypatch):
     # with --resume, sim.cli.main (the multirun of the missing jobs) is replaced by a stub:
     # what is fuzzed is the resume's reading of the plan and the jobs before it launches
@@ -386,7 +386,8 @@ def test_sim_sweep_on_a_damaged_sweep_aggregates_or_refuses_in_one_line(damage, 
         patch.setattr(plans, "_resuming", [])
         patch.setattr(Plugins, "instantiate_sweeper", Plugins.instantiate_sweeper)
         patch.setattr(cli, "main", lambda: None)
-        code, err = outcome(main, [str(sweep_dir), *(["--resume"] if resume else [])], capsys)
+        argv = [str(sweep_dir) if where == "SWEEP" else where, *(["--resume"] if resume else [])]
+        code, err = outcome(main, argv, capsys)
     if code == 1:
         assert all(line.startswith("job ") for line in err.strip().splitlines()), err
     assert not list(sweep_dir.rglob("*.partial"))

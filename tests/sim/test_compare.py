@@ -225,3 +225,11 @@ def test_a_results_file_without_what_compare_reads_is_one_line_naming_it(runs, t
     with pytest.raises(CompareError) as refused:
         run_comparison(runs["mc_a"], tmp_path / "b")
     assert str(refused.value) == f"{tmp_path / 'b' / 'results.nc'}: not a readable payback results file (no variable 'cost')"
+
+
+def test_an_out_directory_the_file_system_cannot_name_is_one_line(runs, capsys):
+    # a name longer than 255 bytes ended in an OSError traceback
+    with pytest.raises(SystemExit) as stop:
+        main([str(runs["mc_a"]), str(runs["mc_b"]), "--out", "x" * 300])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == f"payback: error: --out: cannot use {'x' * 300} (File name too long)\n"

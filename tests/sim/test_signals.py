@@ -216,3 +216,12 @@ def test_a_resume_interrupted_in_its_job_keeps_the_plan_and_says_how_to_go_on(tm
     assert not partials(sweep_dir)
     assert json.loads((sweep_dir / "sweep_plan.json").read_text())["jobs"] == plan["jobs"]
     assert (sweep_dir / "0" / "summary.json").exists() and not (sweep_dir / "1" / "summary.json").exists()
+
+
+def test_a_path_the_file_system_refuses_that_no_check_foresaw_is_still_one_line(tmp_path):
+    # the command lines' last guard (sim.signals.run_command) against a traceback
+    (tmp_path / "unforeseen.py").write_text("def main():\n    open('/nonexistent/dir/file')\n")
+    done = subprocess.run([sys.executable, "-c", "from sim.signals import run_command; run_command('unforeseen')"],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert done.returncode == 2
+    assert done.stderr == "payback: error: /nonexistent/dir/file: cannot be used (No such file or directory)\n"
