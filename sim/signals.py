@@ -14,8 +14,8 @@ A signal's exception can be lost (raised inside a finaliser, or swallowed by a
 library's bare ``except``), so the handler also records the stop: every write
 checks ``check_stop`` before its rename, and the engine between blocks.
 
-Light on purpose: it imports nothing beyond the standard library, so that the
-handler is in place before the first heavy import. Library code called from Python
+Light on purpose: it imports nothing beyond the standard library (and ``sim.text``,
+which is as light), so that the handler is in place before the first heavy import. Library code called from Python
 (a notebook) never installs it and keeps Python's own Ctrl-C.
 """
 
@@ -129,7 +129,7 @@ def end_interrupted(code, message=None):
             pass
     if message is None:
         message = f"wrote {'; '.join(_kept)}" if _kept else "nothing written"
-    print(f"payback: interrupted; {message}", file=sys.stderr)
+    print(f"payback: interrupted; {shown(message)}", file=sys.stderr)
     logging = sys.modules.get("logging")
     if logging is not None:
         logging.shutdown()

@@ -1,11 +1,15 @@
 """Files of a run directory, each written to a temporary name and renamed into place,
 so that a run killed mid-write never leaves a half-written file under the real name.
 
-Every file renamed into place is remembered (``published``) until the process ends:
-a run that is interrupted or fails while writing takes back what it had published
-(``discard_published``), so a run directory holds a whole set or nothing new.
-A temporary file is named ``.NAME.PID.partial``; ``remove_stale_partials`` removes
-those whose process no longer lives (a run killed with ``kill -9``).
+Files that belong together (a report and its pictures, a comparison, a sweep's
+aggregate) are written inside ``publishing`` and renamed into place together, with
+signals held: all of them, or none. Every file renamed into place is remembered
+(``published``) until the process ends: a run that is interrupted or fails while
+writing takes back what it had published (``discard_published``), so a run
+directory holds a whole set or nothing new. A temporary file is named
+``.NAME.PID.partial``; ``remove_partials`` removes those whose process no longer
+lives (a run killed with ``kill -9``). What a run's ``results.nc`` must hold for its
+readers is checked by ``read_run`` (``sim.run_contents``).
 """
 
 import json
