@@ -570,42 +570,6 @@ def _successor_sheet(name, pricing_sheet, conf_dir, start):
         raise ConfigError(f"{key} ({name}.yaml): not YAML ({first})") from None
 
 
-def check_sheet(sheet, prefix="pricing"):
-    """Check a price sheet as a run checks its ``pricing``, for a tool that writes one.
-
-    The keys (``Pricing``: none unknown, none missing), every price within its
-    domain, the two dates and their order, ``as_of`` and ``source``
-    (``check_sheet_identity``): a sheet that passes is one payback runs with.
-
-    Parameters
-    ----------
-    sheet : mapping
-        The sheet as its YAML file reads, without ``${after_start:N}`` dates.
-    prefix : str
-        How messages name the sheet's keys.
-
-    Raises
-    ------
-    ConfigError
-        On the first key payback would refuse, in one line naming it.
-    """
-    try:
-        merged = OmegaConf.merge(OmegaConf.structured(Pricing), sheet)
-        plain = OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)
-    except OmegaConfBaseException as error:
-        raise ConfigError(f"{prefix}.{describe_omegaconf_error(error)}") from None
-    check_sheet_identity(prefix, plain)
-    try:
-        sheet_calendar(prefix, prefix, plain, parse_month("start", current_month()), MAX_MONTHS)
-        for key, meta in input_metadata().items():
-            section, name = key.split(".")
-            if section == "pricing":
-                parse(f"{prefix}.{name}", plain[name], meta["domain"])
-    except InputError as error:
-        raise ConfigError(str(error)) from None
-    return plain
-
-
 def check_sheet_identity(prefix, sheet):
     """Refuse a price sheet whose ``as_of`` is not a date or whose ``source`` cannot be shown.
 
@@ -628,7 +592,8 @@ def check_sheet_identity(prefix, sheet):
             raise ValueError
         date.fromisoformat(as_of)
     except ValueError:
-        raise ConfigError(f"{prefix}.as_of: {as_of!r} is not a date YYYY-MM-DD (the day the prices were read)") from None
+        raise ConfigError(f"{prefix}.as_of: {as_of!r} is not a date YYYY-MM-DD"
+                          " (the day the prices were read)") from None
 
 
 def _plain(cfg):

@@ -351,12 +351,56 @@ def _check(text):
     # before it is written (--training 1e300 wrote a sheet every run then refused)
     import yaml
 
-    from sim.config import ConfigError, check_sheet
+    from sim.config import ConfigError
 
     try:
         check_sheet(yaml.safe_load(text))
     except ConfigError as error:
         raise Refusal(f"{error}: payback would refuse this sheet; nothing written") from None
+
+
+def check_sheet(sheet, prefix="pricing"):
+    """Check a price sheet as a run checks its ``pricing``.
+
+    The keys (``sim.config.Pricing``: none unknown, none missing), every price within
+    its domain, the two dates and their order, ``as_of`` and ``source``
+    (``sim.config.check_sheet_identity``): a sheet that passes is one payback runs with.
+
+    Parameters
+    ----------
+    sheet : mapping
+        The sheet as its YAML file reads, without ``${after_start:N}`` dates.
+    prefix : str
+        How messages name the sheet's keys.
+
+    Raises
+    ------
+    sim.config.ConfigError
+        On the first key payback would refuse, in one line naming it.
+    """
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.config import (MAX_MONTHS, ConfigError, Pricing, check_sheet_identity, describe_omegaconf_error,
+                            input_metadata)
+    from sim.distributions import InputError, parse
+    from sim.provider_calendar import current_month, parse_month, sheet_calendar
+
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(Pricing), sheet)
+        plain = OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)
+    except OmegaConfBaseException as error:
+        raise ConfigError(f"{prefix}.{describe_omegaconf_error(error)}") from None
+    check_sheet_identity(prefix, plain)
+    try:
+        sheet_calendar(prefix, prefix, plain, parse_month("start", current_month()), MAX_MONTHS)
+        for key, meta in input_metadata().items():
+            section, name = key.split(".")
+            if section == "pricing":
+                parse(f"{prefix}.{name}", plain[name], meta["domain"])
+    except InputError as error:
+        raise ConfigError(str(error)) from None
+    return plain
 
 
 def _render(header, as_of, source, figures):

@@ -409,8 +409,7 @@ dates_as_text = st.sampled_from(["2027-01-01", "2027-13-01", "", "2027-02-30", "
            st.tuples(st.just("--force"),), st.tuples(odd_arguments,)), max_size=4))
 def test_sim_prices_arguments_end_in_a_sheet_payback_runs_with_or_a_one_line_refusal(model, flags, tmp_path, capsys):
     pytest.importorskip("genai_prices")
-    from sim.config import check_sheet
-    from sim.prices import main
+    from sim.prices import check_sheet, main
 
     out = Path(tempfile.mkdtemp(dir=tmp_path))
     argv = [model, *(part for flag in flags for part in flag), "--out-dir", str(out)]
