@@ -1,3 +1,5 @@
-from sim.cli import main
+"""``python -m sim``: the ``payback`` command (signals handled before Hydra is imported)."""
 
-main()
+from sim.signals import payback
+
+payback()

@@ -3,8 +3,10 @@
 Bad input ends with one line naming the key, exit code 2 and no traceback, whether
 Hydra refuses it while composing (unknown key, wrong type, missing preset) or our
 validation does (a value out of range). A run directory that cannot be written, or
-one in use or finished, ends the same way. Ctrl-C or SIGTERM ends a run within about
-a second with one line, exit code 130 or 143, and nothing new published.
+one in use or finished, ends the same way. Ctrl-C, SIGTERM or SIGHUP ends a run within
+about a second with one line, exit code 130, 143 or 129, and nothing new published
+(``sim.signals``; the ``payback`` script installs the handler before this module's
+imports).
 """
 
 import atexit
@@ -15,7 +17,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import sys
 import time
 from datetime import datetime, timezone
@@ -33,7 +34,7 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim import hydra_compat
+from sim import hydra_compat, signals
 from sim.callbacks import last_failed_jobs, record_failure
 from sim.config import CONF_DIR, ConfigError, describe_omegaconf_error, register, validate
 from sim.distributions import FAMILY_PARAMETERS
@@ -46,9 +47,9 @@ from sim.storage import (
     discard_published,
     published,
     remove_partials,
-    stop_publishing,
     stop_requested,
 )
+from sim.text import refusal, shown
 
 CONFIG_DIR = str(CONF_DIR)
 EXIT_BAD_INPUT = 2
@@ -63,14 +64,14 @@ LOCK_FILE = ".payback.lock"
 # What a run writes, removed whole by overwrite=true before the new run starts.
 RUN_SET = ("results.nc", "summary.json", "report.md", "report.html", "plots", "failure.json", "payback.log", ".hydra")
 FINISHED_MARKS = ("summary.json", "results.nc")
-_held_locks = []  # descriptors of the run directories' locks, held until the process ends
+_held_locks = {}  # directory (resolved) -> descriptor of its lock, held until the process ends
 _active_job = {}  # the job running now: run_dir, mark (published files before it), sweep_dir
 
 register()
 
 
 def _refuse(message):
-    print(f"payback: error: {message}", file=sys.stderr)
+    print(f"payback: error: {shown(str(message))}", file=sys.stderr)  # one line, nothing a terminal acts on
     sys.exit(EXIT_BAD_INPUT)
 
 
@@ -187,28 +188,37 @@ def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
     ``flock`` on ``.payback.lock``, held until this process ends) and one holding a
     finished run (``summary.json`` or ``results.nc``) unless ``overwrite``, which
     removes the old run's files (``RUN_SET``) first: a run directory never holds a
-    mix of two runs. Temporary files of runs no longer alive are removed.
+    mix of two runs. A symbolic link in the place of one of those files is refused
+    too (the run would write through it, out of its directory) unless ``overwrite``,
+    which removes the link, never its target. Temporary files of runs no longer
+    alive are removed.
     ``check_first`` (no arguments; raises ConfigError) runs before an old run is
     removed: a refused input with ``overwrite`` never costs the old run.
     """
     if run_dir is None or not str(run_dir).strip():
         _refuse("hydra.run.dir: empty: a run would write into the current directory; name a directory")
     run_dir = Path(str(run_dir))
-    if run_dir.exists() and not run_dir.is_dir():
-        _refuse(f"hydra.run.dir: {run_dir} is a file, not a directory")
-    lock_directory(run_dir, "hydra.run.dir", "another run")
+    _check_directory(run_dir, "hydra.run.dir")
+    try:
+        lock_directory(run_dir, "hydra.run.dir", "another run")
+    except LockRefused as error:
+        _refuse(error)
     remove_partials(run_dir)
     finished = [name for name in FINISHED_MARKS if (run_dir / name).exists()]
     if finished and not overwrite:
         _refuse(f"hydra.run.dir: {run_dir} holds a finished run ({finished[0]}); name another directory,"
                 " or add overwrite=true to replace it")
-    if finished:
+    links = [name for name in RUN_SET if (run_dir / name).is_symlink()]
+    if links and not overwrite:
+        _refuse(f"hydra.run.dir: {run_dir / links[0]} is a symbolic link, which the run would write through,"
+                " out of its directory; remove it, or add overwrite=true to replace it (its target is not touched)")
+    if finished or links:
         if check_first is not None:
             try:
                 check_first()
             except ConfigError as error:
                 _refuse(error)
-        for name in RUN_SET:
+        for name in RUN_SET if finished else links:
             path = run_dir / name
             try:
                 shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink(missing_ok=True)
@@ -217,26 +227,52 @@ def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
     return run_dir
 
 
+def _check_directory(directory, key):
+    # refused in one line: a file in its place, or a name the file system cannot take
+    # (a part longer than 255 bytes was an internal error: Path.exists raised it)
+    try:
+        if directory.exists() and not directory.is_dir():
+            _refuse(f"{key}: {directory} is a file, not a directory")
+    except OSError as error:
+        _refuse(f"{key}: cannot use {directory} ({error.strerror or error})")
+
+
+class LockRefused(Exception):
+    """A directory this process cannot hold (``lock_directory``); the message is one line."""
+
+
 def lock_directory(directory, key, holder_kind):
     """Hold an exclusive ``flock`` on ``directory/.payback.lock`` until this process ends.
 
-    Refused in one line when the directory cannot be written or another live process
-    holds the lock (its process id is in the file).
+    A directory this process holds already is held once more, not refused: a
+    notebook writes two comparisons into one directory.
+
+    Raises
+    ------
+    LockRefused
+        When the directory cannot be written or another live process holds the lock
+        (its process id is in the file), naming ``key``.
     """
+    directory = Path(directory)
+    if os.path.realpath(directory) in _held_locks:
+        return
+    if (directory / LOCK_FILE).is_symlink():  # its target would be truncated
+        raise LockRefused(f"{key}: {directory / LOCK_FILE} is a symbolic link; payback writes nothing through a"
+                          " link: remove it (its target is not touched)")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        descriptor = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as error:  # a file on the way, read-only, full: the user must choose
-        _refuse(f"{key}: cannot write in {directory} ({error.strerror or error})")
+        raise LockRefused(f"{key}: cannot write in {directory} ({error.strerror or error})") from None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:  # another run holds it until it ends
         holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "?"
         os.close(descriptor)
-        _refuse(f"{key}: {directory} is in use by {holder_kind} (process {holder})")
+        raise LockRefused(f"{key}: {directory} is in use by {holder_kind} (process {holder})") from None
     os.ftruncate(descriptor, 0)
     os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
-    _held_locks.append(descriptor)
+    _held_locks[os.path.realpath(directory)] = descriptor
 
 
 def lock_holder(directory):
@@ -269,14 +305,20 @@ def check_sweep_dir(config):
     if sweep_dir is None or not str(sweep_dir).strip():
         _refuse("hydra.sweep.dir: empty: a sweep would write into the current directory; name a directory")
     sweep_dir = Path(str(sweep_dir))
-    if sweep_dir.exists() and not sweep_dir.is_dir():
-        _refuse(f"hydra.sweep.dir: {sweep_dir} is a file, not a directory")
+    _check_directory(sweep_dir, "hydra.sweep.dir")
+    links = [p for p in sweep_dir.glob("[0-9]*") if p.is_symlink()]
+    if links:  # a job would write its run there, out of the sweep directory
+        _refuse(f"hydra.sweep.dir: {links[0]} is a symbolic link where a job's directory goes; remove it"
+                " (its target is not touched) or name another directory")
     earlier = [p for p in (sweep_dir / "sweep.csv", *sweep_dir.glob("*/summary.json")) if p.exists()]
     if earlier and not resuming():
         _refuse(f"hydra.sweep.dir: {sweep_dir} holds an earlier sweep ({earlier[0].relative_to(sweep_dir)};"
                 f" python -m sim.sweep {sweep_dir} --resume finishes it); name another directory")
     if not resuming():  # a resume took the lock before it chose the jobs to run
-        lock_directory(sweep_dir, "hydra.sweep.dir", "a running sweep")
+        try:
+            lock_directory(sweep_dir, "hydra.sweep.dir", "a running sweep")
+        except LockRefused as error:
+            _refuse(error)
 
 
 def _guard_directories():
@@ -385,25 +427,6 @@ def describe_yaml_error(error):
     return f"{where}: not YAML ({problem})"
 
 
-def _terminate(signum, frame):
-    # SIGINT and SIGTERM become Interrupted (a SystemExit: no `except Exception`
-    # catches it) so that the run stops where it is; the flag stops it at the next
-    # check if the exception is lost (raised inside a finaliser). A second signal
-    # while the first is handled is ignored: the cleanup is quick and must finish.
-    if stop_requested() is not None:
-        return
-    stop_publishing(128 + signum)
-    raise Interrupted(128 + signum)
-
-
-def _quiet_lost_interrupt(unraisable):
-    # An Interrupted raised inside a finaliser (an HDF5 object's __del__) is lost and
-    # Python prints it as "Exception ignored in ...": the stop flag carries the stop
-    # on to the next check, so it is not worth the user's screen.
-    if not isinstance(unraisable.exc_value, Interrupted):
-        sys.__unraisablehook__(unraisable)
-
-
 def abandon_run():
     """Take back what the running job published and remove its temporary files."""
     discard_published(_active_job.get("mark", 0))
@@ -417,25 +440,16 @@ def abandon_run():
 
 
 def _end_interrupted(code):
-    """Clean up after a signal, say so in one line and leave at once.
-
-    ``os._exit``: a block running in the nogil kernel cannot be interrupted, and
-    Python's own exit would wait for its worker thread (for ever, in a block that
-    does not end); the process ends with the thread in it. Files are closed, renamed
-    or removed by then; the log is flushed first.
-    """
+    """Take back what the running job published, say so in one line and leave at once
+    (``sim.signals.end_interrupted``: a block in the nogil kernel is not waited for)."""
     abandon_run()
     sweep_dir = _active_job.get("sweep_dir")
     if sweep_dir is not None:
-        message = (f"interrupted; the sweep's finished jobs are kept in {sweep_dir}"
+        message = (f"the sweep's finished jobs are kept in {sweep_dir}"
                    f" (python -m sim.sweep {sweep_dir} --resume runs the rest)")
     else:
-        message = "interrupted; nothing written"
-    print(f"payback: {message}", file=sys.stderr)
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+        message = "nothing written"
+    signals.end_interrupted(code, message)
 
 
 def check_preset_names(argv):
@@ -451,10 +465,22 @@ def check_preset_names(argv):
 
 
 def check_arguments(argv):
-    """Hydra's own flags, checked first: an unknown one is one line, not the usage."""
+    """Hydra's own flags, checked first: an unknown one is one line, not the usage.
+
+    Then each argument as text: one that is shown in the run's label, command line and
+    report must hold no control or bidirectional character (``sim.text``), and an
+    override must name its key (``=5`` was an internal error in Hydra).
+    """
     parser = hydra_compat.get_args_parser()
     parser.error = lambda message: _refuse(message)
     parser.parse_args(argv)
+    for arg in argv:
+        key, equals, _ = arg.partition("=")
+        problem = refusal(key if equals and key.strip("+~") else arg, arg)
+        if problem is not None:
+            _refuse(problem)
+        if equals and not key.strip("+~").strip() and not arg.startswith("-"):
+            _refuse(f"{arg!r}: no key before '=' (an override is KEY=VALUE)")
 
 
 # Flags with which the command line itself may choose the mode or another primary config.
@@ -508,8 +534,7 @@ def _exit_without_teardown():
     # run the exit handlers (logging), flush, and leave. Not after a multirun, whose
     # launchers' worker processes are stopped by Python's own shutdown sequence.
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    signals.flush_standard_streams()  # stdout may be closed (`payback ... >&-`)
     os._exit(0)
 
 
@@ -518,9 +543,10 @@ def main():
     # Without it Hydra prints its own multi-line report and exits 1; with it the
     # exception reaches us and becomes one line and exit code 2.
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGINT, _terminate)
-    sys.unraisablehook = _quiet_lost_interrupt
+    signals.install()  # again, for a caller that came in without sim.signals.run_command
+    # `payback ... | head`: once the reader has gone, console lines are lost, not a
+    # traceback each ("--- Logging error ---"); the run goes on, payback.log keeps them
+    logging.raiseExceptions = False
     hydra_compat.install()
     check_arguments(sys.argv[1:])
     check_preset_names(sys.argv[1:])

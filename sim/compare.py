@@ -15,12 +15,17 @@ each run's own intervals are combined as for independent estimates
 (``sim.intervals.independent_difference_interval``).
 """
 
+# `python -m sim.compare`: the signal handler goes in before the heavy imports below, then
+# run_command imports this module afresh, runs its main and exits: this copy ends here.
+if __name__ == "__main__":
+    from sim.signals import run_command
+
+    run_command("sim.compare")
+
 import argparse
 import json
 import math
-import os
 import sys
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +37,10 @@ from sim.formats import usd, usd_change
 from sim.intervals import independent_difference_interval, mean_interval, replicate_interval
 from sim.precision import probability_interval
 from sim.report_html import code, literal, render_html
-from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
+from sim.signals import pause_point
+from sim.storage import UnreadableRun, WriteError, atomic_path, publishing, read_run
 from sim.summary import STRATEGY_NAMES, drawn_inputs
+from sim.text import shown
 
 STRATEGIES = ("prompt", "finetune", "rag")
 CHALLENGERS = ("finetune", "rag")
@@ -73,7 +80,7 @@ def load(run_dir):
         payback results file (truncated, empty, another program's).
     """
     try:
-        results, summary = read_run(run_dir, required=("horizon_months", "seed", "scenarios", "config"))
+        results, summary = read_run(run_dir)
     except UnreadableRun as error:
         raise CompareError(str(error)) from None
     return Run(Path(run_dir), results, summary)
@@ -565,40 +572,44 @@ def picture(comparison):
 def write(comparison, out_dir, *, overwrite=False):
     """Write compare.md, compare.html and compare.png into ``out_dir``; return the paths replaced.
 
+    The three are published together (``sim.storage.publishing``): an interrupt or a
+    full disk leaves an earlier comparison whole. ``out_dir`` is held
+    (``.payback.lock``) until this process ends: a second comparison into it at
+    once is refused, never a silent replacement.
+
     Raises
     ------
     CompareError
-        When one of them exists and ``overwrite`` is false (nothing is written), or
-        ``out_dir`` cannot be used.
+        When one of them exists and ``overwrite`` is false (nothing is written),
+        ``out_dir`` cannot be used, or another comparison writes into it.
     """
+    from sim.cli import LockRefused, lock_directory  # Hydra loads only once there is something to write
+
     out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CompareError(f"--out: {out_dir} is a file, not a directory")
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise CompareError(f"--out: {out_dir} is a file, not a directory")
+    except OSError as error:  # a name too long
+        raise CompareError(f"--out: cannot use {out_dir} ({error.strerror or error})") from None
+    try:
+        lock_directory(out_dir, "--out", "another comparison")
+    except LockRefused as error:
+        raise CompareError(str(error)) from None
     existing = [out_dir / name for name in OUTPUTS if (out_dir / name).exists()]
     if existing and not overwrite:
         raise CompareError(f"{existing[0]} exists; name another --out directory, or add --overwrite to replace"
                            f" {', '.join(p.name for p in existing)}")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise CompareError(f"--out: cannot write in {out_dir} ({error.strerror or error})") from None
     png = picture(comparison)
     text = markdown(blocks(comparison, {"name": "compare.png", "alt": comparison["verdict"]}))
     files = (("compare.png", png), ("compare.md", text.encode()),
              ("compare.html", render_html(text, {"compare.png": png}, "payback: comparison of two runs").encode()))
     try:
-        # all three written under temporary names first, then renamed: a full disk leaves
-        # the files of an earlier comparison (--overwrite) whole, not mixed with this one's
-        with ExitStack() as renames:
+        with publishing(", ".join(str(out_dir / name) for name in OUTPUTS)):
             for name, data in files:
-                renames.enter_context(atomic_path(out_dir / name)).write_bytes(data)
-    except BaseException as error:  # a failed rename or Ctrl-C: no half set that the next try would refuse over
-        for name, _ in files:
-            if out_dir / name not in existing:  # so ours, if there
-                (out_dir / name).unlink(missing_ok=True)
-        if isinstance(error, WriteError):
-            raise CompareError(str(error)) from None
-        raise
+                with atomic_path(out_dir / name) as temporary:
+                    temporary.write_bytes(data)
+    except WriteError as error:
+        raise CompareError(str(error)) from None
     return existing
 
 
@@ -609,17 +620,6 @@ def run_comparison(run_a, run_b):
 
 def main(argv=None):
     """``python -m sim.compare RUN_A RUN_B``: what changes from run A to run B."""
-    try:
-        _main(argv)
-    except KeyboardInterrupt:  # every file is written under a temporary name first
-        print("payback: interrupted; nothing half-written was left", file=sys.stderr)
-        sys.exit(130)
-    except BrokenPipeError:  # `payback-compare A B | head`: the reader left, the files are written
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(141)
-
-
-def _main(argv):
     parser = argparse.ArgumentParser(prog="payback-compare", description=main.__doc__)
     parser.add_argument("run_a", type=Path, help="the first run directory (A)")
     parser.add_argument("run_b", type=Path, help="the second run directory (B)")
@@ -630,6 +630,7 @@ def _main(argv):
     args = parser.parse_args(argv)
     try:
         comparison = run_comparison(args.run_a, args.run_b)
+        pause_point("compute")
         replaced = write(comparison, args.out, overwrite=args.overwrite)
     except CompareError as error:
         _refuse(error)
@@ -642,9 +643,5 @@ def _main(argv):
 
 
 def _refuse(message):
-    print(f"payback: error: {message}", file=sys.stderr)
+    print(f"payback: error: {shown(str(message))}", file=sys.stderr)  # one line, nothing a terminal acts on
     sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()

@@ -9,6 +9,7 @@ and meaning in ``metadata``, which the results Dataset and the docs reuse.
 import math
 import re
 from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
@@ -30,6 +31,7 @@ from sim.distributions import (
 from sim.precision import Targets
 from sim.provider_calendar import current_month, last_day_of_month, parse_month, sheet_calendar
 from sim.routes import BASELINE, DEFAULT_ROUTES
+from sim.text import refusal
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
@@ -262,6 +264,11 @@ MAX_SCENARIOS = 10**10
 MAX_THREADS = 1024
 MAX_DISCOUNT_RATE = 1.0
 MAX_PROGRESS_SECONDS = 86_400  # a day
+# The smallest memory_limit_gb: the interpreter with its libraries and the compiled
+# kernel take sim.resources.BASE_BYTES (240 MiB) before any scenario. Below it every
+# run was refused, blaming whatever else drove the estimate (horizon_months, save_paths).
+MIN_MEMORY_LIMIT_GB = 0.25
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _SHEET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*", re.ASCII)
 
 
@@ -405,21 +412,32 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     if isinstance(progress_seconds, bool) or not 0 < progress_seconds <= MAX_PROGRESS_SECONDS:
         raise ConfigError(f"progress_seconds: {progress_seconds!r} is not a number of seconds in (0, 86400]")
     limit = resolved["memory_limit_gb"]
-    if limit is not None and not (math.isfinite(limit) and limit > 0):
-        raise ConfigError(f"memory_limit_gb: {limit!r} is not null or a number of GiB > 0")
+    if limit is not None and not (math.isfinite(limit) and limit >= MIN_MEMORY_LIMIT_GB):
+        raise ConfigError(f"memory_limit_gb: {limit!r} is not null or a number of GiB >= {MIN_MEMORY_LIMIT_GB:g}"
+                          " (payback itself takes about 0.23 GiB before its first scenario)")
 
     finetune = resolved["finetune"]
     pricing_sheet = pricing_sheet or resolved["pricing"]["sheet"]
     resolved["pricing"]["sheet"] = pricing_sheet
     migrate = _platform_exit_choice(finetune["on_platform_exit"]) == "migrate"
+    if pricing_sheet is not None and refusal("pricing", pricing_sheet):
+        raise ConfigError(refusal("pricing", pricing_sheet))
+    check_sheet_identity("pricing", resolved["pricing"])
     metadata = input_metadata()
     inputs = {}
     try:
         sheets = [sheet_calendar(pricing_sheet or "pricing", "pricing", resolved["pricing"], start, horizon)]
-        successor = _successor_sheet(finetune["successor"], pricing_sheet, conf_dir, start_text) if migrate else None
-        if successor is not None:
-            sheets.append(sheet_calendar(finetune["successor"], f"finetune.successor ({finetune['successor']})",
-                                         successor, start, horizon))
+        # checked whatever on_platform_exit says (a misspelt successor passed under prompt),
+        # used only with migrate
+        successor = None
+        if migrate or finetune["successor"] is not None:
+            successor = _successor_sheet(finetune["successor"], pricing_sheet, conf_dir, start_text)
+            successor_calendar = sheet_calendar(finetune["successor"], f"finetune.successor ({finetune['successor']})",
+                                                successor, start, horizon)
+            if migrate:
+                sheets.append(successor_calendar)
+            else:
+                successor = None
         for key, meta in metadata.items():
             section, name = key.split(".")
             if section == "successor":
@@ -547,12 +565,40 @@ def _successor_sheet(name, pricing_sheet, conf_dir, start):
     try:
         sheet = OmegaConf.merge(OmegaConf.structured(Pricing), OmegaConf.load(directory / f"{name}.yaml"))
         with_start = OmegaConf.create({"start": start, "pricing": sheet})
-        return OmegaConf.to_container(with_start, resolve=True, throw_on_missing=True)["pricing"]
+        sheet = OmegaConf.to_container(with_start, resolve=True, throw_on_missing=True)["pricing"]
+        check_sheet_identity(f"{key} ({name}.yaml)", sheet)
+        return sheet
     except OmegaConfBaseException as error:
         raise ConfigError(f"{key} ({name}.yaml): {describe_omegaconf_error(error)}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         first = str(getattr(error, "problem", None) or error).splitlines()[0]
         raise ConfigError(f"{key} ({name}.yaml): not YAML ({first})") from None
+
+
+def check_sheet_identity(prefix, sheet):
+    """Refuse a price sheet whose ``as_of`` is not a date or whose ``source`` cannot be shown.
+
+    ``as_of`` is the day the prices were read, ``YYYY-MM-DD`` (an empty one read "as of
+    ****" in the report); ``source`` and ``as_of`` go into report.md and report.html as
+    typed, so neither may hold a control or bidirectional character (``sim.text``).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``prefix.as_of`` or ``prefix.source``.
+    """
+    for key in ("as_of", "source"):
+        problem = refusal(f"{prefix}.{key}", sheet.get(key))
+        if problem is not None:
+            raise ConfigError(problem)
+    as_of = sheet.get("as_of")
+    try:
+        if not (isinstance(as_of, str) and _ISO_DATE.fullmatch(as_of)):
+            raise ValueError
+        date.fromisoformat(as_of)
+    except ValueError:
+        raise ConfigError(f"{prefix}.as_of: {as_of!r} is not a date YYYY-MM-DD"
+                          " (the day the prices were read)") from None
 
 
 def _plain(cfg):

@@ -138,7 +138,7 @@ def place_axes(fig, axes, heading, right=0.0, left=0.0):
     Parameters
     ----------
     heading : float
-        Inches taken from the top (by ``_heading`` and anything above the axes).
+        Inches taken from the top (by ``add_heading`` and anything above the axes).
     right, left : float
         Inches needed beside the grid (legends or notes outside the axes), in
         addition to the axes' own labels.

@@ -155,9 +155,9 @@ def _run_child(work, read, write):
     code = 1
     try:
         os.close(read)
-        # a Ctrl-C or SIGTERM ends the child at once; the parent cleans up
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # a Ctrl-C, SIGTERM or SIGHUP ends the child at once; the parent cleans up
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
         sent = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write, "wb") as pipe:
             pipe.write(sent)

@@ -130,10 +130,31 @@ def read_plan(sweep_dir):
             for override in overrides:
                 if override.lstrip("+~").startswith("hydra."):
                     raise ValueError(f"job {number}'s override {override} is a Hydra setting, not the job's")
+        _check_fields(plan)
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise PlanError(f"{path}: not a readable sweep plan ({error_reason(error)})") from None
     plan["jobs"] = [{"job": number, "overrides": overrides} for number, overrides in jobs]
     return plan
+
+
+def _check_fields(plan):
+    # what a resume and the progress lines read besides the jobs, each of its kind
+    # (hydra_overrides always; the others where present)
+    def texts(value):
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+    def text_or_null(value):
+        return value is None or isinstance(value, str)
+
+    plan["hydra_overrides"]  # noqa: B018 (a KeyError names what is missing)
+    for key, kind, fits in (("hydra_overrides", "a list of text", texts), ("config_dirs", "a list of text", texts),
+                            ("config_name", "text or null", text_or_null), ("subdir", "text or null", text_or_null)):
+        if key in plan and not fits(plan[key]):
+            raise ValueError(f"{key} is not {kind}")
+    for session in plan["sessions"]:
+        if not (isinstance(session, dict) and isinstance(session.get("started"), (int, float))
+                and isinstance(session.get("done_before"), int)):
+            raise ValueError("a session without its start time and count of jobs done (sessions)")
 
 
 def job_dir(sweep_dir, plan, number):
@@ -187,8 +208,9 @@ def job_done(config):
 def _append(path, line):
     # one write of one short line in append mode: whole, even from concurrent workers
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    except OSError:  # progress is a courtesy: never fail a job over it
+        # never through a link, to a file out of the sweep directory
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError:  # progress is a courtesy: never fail a job over it (a link in its place included)
         return
     try:
         os.write(descriptor, line.encode())

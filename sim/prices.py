@@ -15,6 +15,13 @@ and hosting terms for, a sheet that exists already (``--force`` replaces it) or
 genai-prices missing.
 """
 
+# `python -m sim.prices`: the signal handler goes in before the heavy imports below, then
+# run_command imports this module afresh, runs its main and exits: this copy ends here.
+if __name__ == "__main__":
+    from sim.signals import run_command
+
+    run_command("sim.prices")
+
 import argparse
 import difflib
 import json
@@ -25,7 +32,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from sim.provider_terms import TERMS
-from sim.storage import atomic_path
+from sim.storage import WriteError, atomic_path, publishing
+from sim.text import shown
 
 PRICING_DIR = Path(__file__).resolve().parent.parent / "conf" / "pricing"
 EXIT_BAD_INPUT = 2
@@ -334,7 +342,65 @@ def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, emb
         ("finetune_serving_until", _scalar(serving_until), f"last day served; {serving_until_note}"),
     ]
     text = _render(header, as_of, source, figures)
+    _check(text)
     return _sheet_name(f"{provider.id}-{model.id}"), text, warnings
+
+
+def _check(text):
+    # the sheet as payback will read it, checked by payback's own schema and domains
+    # before it is written (--training 1e300 wrote a sheet every run then refused)
+    import yaml
+
+    from sim.config import ConfigError
+
+    try:
+        check_sheet(yaml.safe_load(text))
+    except ConfigError as error:
+        raise Refusal(f"{error}: payback would refuse this sheet; nothing written") from None
+
+
+def check_sheet(sheet, prefix="pricing"):
+    """Check a price sheet as a run checks its ``pricing``.
+
+    The keys (``sim.config.Pricing``: none unknown, none missing), every price within
+    its domain, the two dates and their order, ``as_of`` and ``source``
+    (``sim.config.check_sheet_identity``): a sheet that passes is one payback runs with.
+
+    Parameters
+    ----------
+    sheet : mapping
+        The sheet as its YAML file reads, without ``${after_start:N}`` dates.
+    prefix : str
+        How messages name the sheet's keys.
+
+    Raises
+    ------
+    sim.config.ConfigError
+        On the first key payback would refuse, in one line naming it.
+    """
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.config import (MAX_MONTHS, ConfigError, Pricing, check_sheet_identity, describe_omegaconf_error,
+                            input_metadata)
+    from sim.distributions import InputError, parse
+    from sim.provider_calendar import current_month, parse_month, sheet_calendar
+
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(Pricing), sheet)
+        plain = OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)
+    except OmegaConfBaseException as error:
+        raise ConfigError(f"{prefix}.{describe_omegaconf_error(error)}") from None
+    check_sheet_identity(prefix, plain)
+    try:
+        sheet_calendar(prefix, prefix, plain, parse_month("start", current_month()), MAX_MONTHS)
+        for key, meta in input_metadata().items():
+            section, name = key.split(".")
+            if section == "pricing":
+                parse(f"{prefix}.{name}", plain[name], meta["domain"])
+    except InputError as error:
+        raise ConfigError(str(error)) from None
+    return plain
 
 
 def _render(header, as_of, source, figures):
@@ -366,11 +432,14 @@ def _sheet_name(name):
 
 def write_sheet(text, path, *, force=False):
     """Write ``text`` to ``path`` atomically; refuse to replace a sheet unless ``force``."""
-    if not path.parent.is_dir():
-        raise Refusal(f"{path.parent}: no such directory")
-    if path.exists() and not force:
-        raise Refusal(f"{path} exists: pass --force to replace it, or --name for another sheet")
-    with atomic_path(path) as temporary:
+    try:
+        if not path.parent.is_dir():
+            raise Refusal(f"{path.parent}: no such directory")
+        if path.exists() and not force:
+            raise Refusal(f"{path} exists: pass --force to replace it, or --name for another sheet")
+    except OSError as error:  # a name too long, a directory that cannot be read
+        raise Refusal(f"--out-dir: cannot use {path.parent} ({error.strerror or error})") from None
+    with publishing(str(path)), atomic_path(path) as temporary:
         temporary.write_text(text)
 
 
@@ -403,7 +472,7 @@ def _usd(text):
 class _OneLineParser(argparse.ArgumentParser):
     def error(self, message):
         # one line, as every refusal of payback's; --help still shows the usage
-        print(f"payback: error: {message} (see python -m sim.prices --help)", file=sys.stderr)
+        print(f"payback: error: {shown(message)} (see python -m sim.prices --help)", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
 
 
@@ -448,18 +517,11 @@ def main(argv=None):
         )
         path = args.out_dir / f"{args.name or name}.yaml"
         write_sheet(text, path, force=args.force)
-    except (Refusal, OSError) as error:
-        print(f"payback: error: {error}", file=sys.stderr)
+    except (Refusal, OSError, WriteError) as error:  # WriteError: a read-only or full --out-dir
+        print(f"payback: error: {shown(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:  # the sheet is written atomically: nothing half-written is left
-        print("payback: interrupted; no sheet written", file=sys.stderr)
-        return 130
     for warning in warnings:
         print(f"payback: warning: {warning}; check it", file=sys.stderr)
     usage = f"; use it with `payback pricing={path.stem}`" if args.out_dir == PRICING_DIR else ""
     print(f"wrote {path}{usage}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

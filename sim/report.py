@@ -6,6 +6,13 @@ Both are drawn from what ``results.nc`` holds (its saved rows and the summary in
 attrs), so that the redrawn report and pictures are the run's own.
 """
 
+# `python -m sim.report`: the signal handler goes in before the heavy imports below, then
+# run_command imports this module afresh, runs its main and exits: this copy ends here.
+if __name__ == "__main__":
+    from sim.signals import run_command
+
+    run_command("sim.report")
+
 import argparse
 import sys
 from pathlib import Path
@@ -18,8 +25,10 @@ from sim.formats import calls, usd, with_interval
 from sim.plots import ROW_PICTURES, draw_all, drawable
 from sim.progress import phase
 from sim.report_html import code, literal, write_html
-from sim.storage import UnreadableRun, WriteError, atomic_path, read_run
+from sim.signals import pause_point
+from sim.storage import UnreadableRun, WriteError, atomic_path, publishing, read_run
 from sim.summary import STRATEGY_NAMES
+from sim.text import shown
 
 PLOTS = "plots"
 
@@ -324,21 +333,43 @@ def _sample_note(summary, rows):
 
 def write_report(results, summary, run_dir):
     """Draw the pictures into ``run_dir/plots``, write ``run_dir/report.md`` and, from the
-    same text and pictures, the self-contained ``run_dir/report.html``."""
+    same text and pictures, the self-contained ``run_dir/report.html``.
+
+    All of them are published together (``sim.storage.publishing``): a redraw that
+    is interrupted or fails leaves the earlier report and pictures as they were.
+    """
     run_dir = Path(run_dir)
     plots = run_dir / PLOTS
     try:  # refused here in one line, before anything is drawn (it ended in a traceback)
+        if plots.is_symlink():  # the pictures would go through it, out of the run directory
+            raise WriteError(f"{plots}: a symbolic link; payback draws nothing through a link out of the run"
+                             " directory: remove it (its target is not touched) to draw the pictures")
         if plots.exists() and not plots.is_dir():
             raise WriteError(f"{plots}: a file, not a directory; move it away to draw the pictures")
+        created = not plots.exists()
         plots.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise WriteError(f"{plots}: cannot write ({error.strerror or error})") from None
+    what = f"{run_dir / 'report.md'}, report.html and {PLOTS}/"
     with phase("report", f"drawing {len(drawable(results))} pictures into {PLOTS}/, report.md and report.html"):
-        draw_all(results, summary, plots)
-        markdown = render(results, summary)
-        with atomic_path(run_dir / "report.md") as temporary:
-            temporary.write_text(markdown)
-        write_html(markdown, run_dir, f"payback report: {summary['run']['label']}")
+        try:
+            with publishing(what):
+                draw_all(results, summary, plots)
+                markdown = render(results, summary)
+                with atomic_path(run_dir / "report.md") as temporary:
+                    temporary.write_text(markdown)
+                write_html(markdown, run_dir, f"payback report: {summary['run']['label']}")
+        except BaseException:
+            if created:  # ours, and empty: nothing of this report was published
+                _remove_if_empty(plots)
+            raise
+
+
+def _remove_if_empty(directory):
+    try:
+        directory.rmdir()
+    except OSError:  # not empty, or gone: nothing of ours to take back
+        pass
 
 
 def main(argv=None):
@@ -352,6 +383,7 @@ def main(argv=None):
         results, summary = read_run(args.run_dir)
     except UnreadableRun as error:
         _refuse(error)
+    pause_point("compute")
     try:
         write_report(results, summary, args.run_dir)
     except WriteError as error:
@@ -360,13 +392,5 @@ def main(argv=None):
 
 
 def _refuse(message):
-    print(f"payback: error: {message}", file=sys.stderr)
+    print(f"payback: error: {shown(str(message))}", file=sys.stderr)  # one line, nothing a terminal acts on
     sys.exit(2)
-
-
-if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:  # every file is written under a temporary name first
-        print("payback: interrupted; nothing half-written was left", file=sys.stderr)
-        sys.exit(130)

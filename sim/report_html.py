@@ -15,7 +15,8 @@ import html
 import re
 from pathlib import Path
 
-from sim.storage import atomic_path
+from sim.storage import atomic_path, readable
+from sim.text import shown
 
 # Pictures, inline styles and nothing else: a forwarded copy cannot call out.
 POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -67,8 +68,10 @@ _MARKUP = re.compile(r"[\\`*\[\]<&~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 
 def _one_line(text):
     # a line break would end the paragraph (or the table row) and start whatever the
-    # next line reads as: "# heading", "| table |", a list
-    return re.sub(r"\r\n|\r|\n", " ", str(text))
+    # next line reads as: "# heading", "| table |", a list; any other control or
+    # bidirectional character is refused where it is given, and replaced in what
+    # arrives from elsewhere (a results.nc written by an older payback, a run's path)
+    return shown(re.sub(r"\r\n|\r|\n", " ", str(text)))
 
 
 def literal(text):
@@ -123,7 +126,7 @@ def render_html(markdown, pictures, title):
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{html.escape(_one_line(title))}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f"{body}</body>\n</html>\n"
     )
 
@@ -143,7 +146,9 @@ def write_html(markdown, run_dir, title):
         When the file cannot be written (see ``sim.storage.atomic_path``).
     """
     run_dir = Path(run_dir)
-    pictures = {link: (run_dir / link).read_bytes() for link in linked_pictures(markdown)}
+    # the pictures as just drawn: still under their temporary names inside a set
+    # being published (sim.storage.publishing), which this page joins
+    pictures = {link: readable(run_dir / link).read_bytes() for link in linked_pictures(markdown)}
     page = render_html(markdown, pictures, title)
     with atomic_path(run_dir / "report.html") as temporary:
         temporary.write_text(page, encoding="utf-8")

@@ -87,6 +87,8 @@ def clear(job_dir):
     pictures), except its log: the new attempt starts from nothing of the old."""
     from sim.cli import RUN_SET
 
+    if Path(job_dir).is_symlink():  # resume refuses it first; never clear a link's target
+        raise PlanError(f"{job_dir} is a symbolic link, not a job directory")
     remove_partials(job_dir)
     for name in RUN_SET:
         if name in KEPT_ON_RETRY:
@@ -160,17 +162,25 @@ def resume(sweep_dir):
     Raises
     ------
     sim.plan.PlanError
-        When the sweep has no readable plan, or its jobs are not named by number.
+        When the sweep has no readable plan, its jobs are not named by number, or
+        another process holds the sweep directory.
     """
     from sim import cli
     from sim.sweep import aggregate
 
     sweep_dir = Path(sweep_dir).resolve()
     plan = load(sweep_dir)
-    cli.lock_directory(sweep_dir, "sweep_dir", "a running sweep")  # held until this process ends
+    try:
+        cli.lock_directory(sweep_dir, "sweep_dir", "a running sweep")  # held until this process ends
+    except cli.LockRefused as error:
+        raise PlanError(str(error)) from None
     todo = pending(sweep_dir, plan)
-    for job in todo:  # a file where a job's directory goes: the user's, not ours to remove
+    for job in todo:  # a file or a link where a job's directory goes: the user's, not ours to clear
         directory = plans.job_dir(sweep_dir, plan, job["job"])
+        if directory.is_symlink():  # clearing it cleared its target: the user's files were lost
+            raise PlanError(f"{directory} is a symbolic link where job {job['job']}'s directory goes; nothing is"
+                            " followed out of a sweep directory: remove the link (its target is not touched)"
+                            " to resume")
         if directory.exists() and not directory.is_dir():
             raise PlanError(f"{directory} is a file where job {job['job']}'s directory goes; move it away to resume")
     total = len(plan["jobs"])

@@ -7,6 +7,7 @@ from sim.config import Settings, validate
 from sim.engine import simulate
 from sim.progress import phase
 from sim.resources import check
+from sim.signals import pause_point
 from sim.results import saved_dataset, to_dataset
 from sim.storage import check_stop, write_dataset, write_json
 from sim.summary import summarize
@@ -47,6 +48,7 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
     size = check(settings)
     log.info("%s scenario-months; estimated peak memory %.2f GiB", f"{size.scenario_months:,}", size.total / 2**30)
     simulation = simulate(settings, progress=progress)
+    pause_point("compute")
     check_stop()  # between phases too: a signal's exception can be lost in a C extension
     with phase("analysis", f"results, summary, intervals and drivers of {simulation.scenarios:,} scenarios"):
         results = to_dataset(settings, simulation, run_info)

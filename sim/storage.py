@@ -1,22 +1,31 @@
 """Files of a run directory, each written to a temporary name and renamed into place,
 so that a run killed mid-write never leaves a half-written file under the real name.
 
-Every file renamed into place is remembered (``published``) until the process ends:
-a run that is interrupted or fails while writing takes back what it had published
-(``discard_published``), so a run directory holds a whole set or nothing new.
-A temporary file is named ``.NAME.PID.partial``; ``remove_stale_partials`` removes
-those whose process no longer lives (a run killed with ``kill -9``).
+Files that belong together (a report and its pictures, a comparison, a sweep's
+aggregate) are written inside ``publishing`` and renamed into place together, with
+signals held: all of them, or none. Every file renamed into place is remembered
+(``published``) until the process ends: a run that is interrupted or fails while
+writing takes back what it had published (``discard_published``), so a run
+directory holds a whole set or nothing new. A temporary file is named
+``.NAME.PID.partial``; ``remove_partials`` removes those whose process no longer
+lives (a run killed with ``kill -9``). What a run's ``results.nc`` must hold for its
+readers is checked by ``read_run`` (``sim.run_contents``).
 """
 
 import json
 import math
 import os
 import re
-import signal
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+from sim import signals
+# The stop a signal asks for, kept in sim.signals (light: a command installs its
+# handler before importing this module); named here too for the writers that check it.
+from sim.signals import Interrupted, check_stop, stop_publishing, stop_requested  # noqa: F401
 
 # NetCDF3 (64-bit offsets, written by scipy) for small Datasets: at 10^4 scenarios it
 # writes in 15 ms against 315 ms for NetCDF4 through h5netcdf, which must import h5py
@@ -29,40 +38,26 @@ NETCDF3_PREFERRED_BYTES = 64 * 2**20
 _INT32 = np.iinfo(np.int32)
 
 
-_stop_exit_code = []
 _published = []  # final paths this process renamed into place, in order
+_temporaries = set()  # temporary files of this process not yet renamed or removed
 _PARTIAL = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.partial")
-_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class WriteError(Exception):
     """A file could not be written; the message is one line naming it."""
 
 
-class Interrupted(SystemExit):
-    """A signal asked the run to stop; ``code`` is the exit code (128 + the signal)."""
+def remove_temporaries():
+    """Remove this process's temporary files (an interrupt whose exception was lost left them)."""
+    for temporary in list(_temporaries):
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:  # a read-only file system: nothing to remove there either
+            pass
+        _temporaries.discard(temporary)
 
 
-def stop_publishing(exit_code):
-    """Publish no further file; the next write ends the process with ``exit_code``.
-
-    A signal handler's exception can be swallowed when it fires inside a finaliser
-    (``__del__`` of an HDF5 object, say), so the handler also calls this: every
-    write checks it before the rename that makes a file visible, and the engine
-    checks it between blocks.
-    """
-    _stop_exit_code.append(exit_code)
-
-
-def stop_requested():
-    """The exit code a signal asked for, or None."""
-    return _stop_exit_code[0] if _stop_exit_code else None
-
-
-def check_stop():
-    """Raise ``Interrupted`` if a signal asked the run to stop."""
-    if _stop_exit_code:
-        raise Interrupted(_stop_exit_code[0])
+signals.on_interrupt(remove_temporaries)
 
 
 def partial_path(path, pid=None):
@@ -75,9 +70,11 @@ def partial_path(path, pid=None):
 def atomic_path(path, *, take_back=True):
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
-    With ``take_back`` (the default) the file is remembered (``published``) and
-    removed again if the run is interrupted (``discard_published``); a file that
-    outlives the run (a sweep's plan) passes ``take_back=False``.
+    Inside ``publishing`` the rename waits for the end of the set, with the set's
+    other files. With ``take_back`` (the default) the file is remembered
+    (``published``) and removed again if the run is interrupted
+    (``discard_published``); a file that outlives the run (a sweep's plan) passes
+    ``take_back=False``.
 
     Raises
     ------
@@ -89,25 +86,153 @@ def atomic_path(path, *, take_back=True):
     """
     path = Path(path)
     temporary = partial_path(path)
+    _temporaries.add(temporary)
+    handed_on = False  # to the set being written, which renames or removes it
     try:
         try:
             yield temporary
+            signals.pause_point(f"write:{path.name}")
             check_stop()
-            # Signals wait while the file is renamed and remembered: an interrupt
-            # between the two would leave a published file nobody takes back.
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-            try:
-                os.replace(temporary, path)
-                if take_back:
-                    _published.append(path)
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            if _sets:
+                _sets[-1].renames[path] = (temporary, take_back)
+                handed_on = True
+            else:
+                _commit({path: (temporary, take_back)})
         except OSError as error:
             raise WriteError(f"{path}: cannot write ({error.strerror or error})") from None
     finally:
+        if not handed_on:
+            _discard(temporary)
+
+
+def _discard(temporary):
+    try:
+        temporary.unlink(missing_ok=True)
+    except OSError:  # a read-only file system refuses even this; its error replaced the WriteError
+        pass
+    _temporaries.discard(temporary)
+
+
+class FileSet:
+    """Files written under their temporary names, renamed into place together (``publishing``).
+
+    ``renames`` maps each final path to its temporary path and whether it is taken
+    back (``atomic_path``); ``removals`` are final paths removed at the same moment.
+    """
+
+    def __init__(self, what):
+        self.what = what
+        self.renames = {}
+        self.removals = []
+
+    def remove(self, path):
+        """Remove ``path`` when the set is published (a picture the new set no longer holds)."""
+        self.removals.append(Path(path))
+
+
+_sets = []  # the sets being written, innermost last
+
+
+@contextmanager
+def publishing(what=None):
+    """Publish every file written inside (through ``atomic_path``) together at the end: all or none.
+
+    The renames happen inside ``sim.signals.held``: a signal before them leaves
+    every file as it was (an earlier report, an earlier comparison), one during
+    them waits until all are done. A rename the file system refuses puts back the
+    files already renamed (each replaced file was kept under a temporary link).
+    ``what`` (words) is what an interrupt after the renames says was written. A set
+    inside another is published with the outer one.
+
+    Yields
+    ------
+    FileSet
+
+    Raises
+    ------
+    WriteError
+        Naming the file that could not be renamed; nothing of the set is published.
+    """
+    fileset = FileSet(what)
+    _sets.append(fileset)
+    try:
+        yield fileset
+    except BaseException:
+        _sets.remove(fileset)
+        for temporary, _ in fileset.renames.values():
+            _discard(temporary)
+        raise
+    _sets.remove(fileset)
+    if _sets:
+        _sets[-1].renames.update(fileset.renames)
+        _sets[-1].removals += fileset.removals
+        return
+    _commit(fileset.renames, fileset.removals, what)
+
+
+def readable(path):
+    """The file to read for ``path`` now: its temporary while a set being written holds it."""
+    path = Path(path)
+    for fileset in reversed(_sets):
+        if path in fileset.renames:
+            return fileset.renames[path][0]
+    return path
+
+
+def _commit(renames, removals=(), what=None):
+    """Rename ``renames`` ({path: (temporary, take_back)}) into place and remove ``removals``, all or none."""
+    removals = [path for path in removals if path not in renames and os.path.lexists(path)]
+    several = len(renames) + len(removals) > 1
+    backups, done, path = {}, [], None
+    try:
+        check_stop()
+        with signals.held():
+            try:
+                for path, (temporary, take_back) in renames.items():
+                    backups[path] = _backup(path) if several else None
+                    os.replace(temporary, path)
+                    done.append(path)
+                for path in removals:
+                    backups[path] = _backup(path)
+                    os.unlink(path)
+                    done.append(path)
+            except OSError as error:
+                _put_back(done, backups)
+                raise WriteError(f"{path}: cannot write ({error.strerror or error})") from None
+            _published.extend(path for path, (_, take_back) in renames.items() if take_back)
+            if what:
+                signals.kept(what)
+    finally:
+        for temporary in [t for t, _ in renames.values()] + [b for b in backups.values() if b is not None]:
+            _discard(temporary)
+    for path in renames:
+        signals.pause_point(f"written:{path.name}")
+
+
+def _backup(path):
+    # A second name for the file ``path`` is about to replace (a hard link: no copy),
+    # so that a failed rename later in the set can put it back; None if there is none.
+    if not os.path.lexists(path) or (path.is_dir() and not path.is_symlink()):
+        return None  # a directory in the way: its rename fails, and nothing else is lost
+    backup = path.with_name(f".{path.name}.old.{os.getpid()}.partial")
+    _temporaries.add(backup)
+    backup.unlink(missing_ok=True)
+    try:
+        os.link(path, backup, follow_symlinks=False)
+    except OSError:  # a file system without hard links
+        shutil.copy2(path, backup, follow_symlinks=False)
+    return backup
+
+
+def _put_back(done, backups):
+    # undo the renames and removals of a set that could not be published whole
+    for path in reversed(done):
         try:
-            temporary.unlink(missing_ok=True)
-        except OSError:  # a read-only file system refuses even this; its error replaced the WriteError
+            if backups.get(path) is not None:
+                os.replace(backups[path], path)
+            else:
+                os.unlink(path)
+        except OSError:  # best effort: the error that stopped the set is what the user sees
             pass
 
 
@@ -136,6 +261,8 @@ def remove_partials(directory, *, stale_only=True):
     removed = []
     directory = Path(directory)
     for folder in (directory, directory / "plots"):
+        if folder.is_symlink():  # out of the directory: none of its files is ours
+            continue
         try:
             candidates = list(folder.iterdir())
         except OSError:  # absent, a file, unreadable: nothing of ours to clean there
@@ -241,31 +368,46 @@ class UnreadableRun(ValueError):
 def read_run(run_dir, required=()):
     """A run directory's ``results.nc``, fully in memory, and the run's summary.
 
+    The file is checked for what its readers use (``sim.run_contents``: variables,
+    attributes and the summary's keys, each of its kind) before it is returned.
+
     Parameters
     ----------
     run_dir : path-like
         A run directory.
     required : sequence of str
-        Attributes the caller needs; a file without one is refused.
+        Attributes the caller needs besides ``RESULTS_ATTRS``; a file without one is refused.
 
     Raises
     ------
     UnreadableRun
         When ``run_dir`` holds no ``results.nc``, or one that is not a readable payback
-        results file (truncated, empty, another program's, or missing ``required``).
+        results file (truncated, empty, another program's, or missing what is read).
     """
+    from sim import run_contents
+    from sim.summary import STRATEGY_NAMES  # the strategies' one list; a CLI imports this module early
+
     run_dir = Path(run_dir)
     path = run_dir / "results.nc"
-    if run_dir.is_file():  # runs/a/results.nc for runs/a, say
-        raise UnreadableRun(f"{run_dir}: a file, not a run directory; name the directory that holds results.nc")
-    if not path.is_file():
-        raise UnreadableRun(f"{run_dir}: not a run directory (no results.nc)")
+    try:
+        if run_dir.is_file():  # runs/a/results.nc for runs/a, say
+            raise UnreadableRun(f"{run_dir}: a file, not a run directory; name the directory that holds results.nc")
+        if not path.is_file():
+            raise UnreadableRun(f"{run_dir}: not a run directory (no results.nc)")
+    except OSError as error:  # a name too long, a directory that cannot be read
+        raise UnreadableRun(f"{run_dir}: cannot be read ({error.strerror or error})") from None
     try:
         results = read_results(path)
-        for key in required:
-            results.attrs[key]  # noqa: B018 (a KeyError names what is missing)
-        if "summary" in results.attrs:
+        with_summary = "summary" in results.attrs
+        problem = run_contents.results_problem(results, list(STRATEGY_NAMES), with_summary=with_summary)
+        problem = problem or next((f"no attribute {key!r}" for key in required if key not in results.attrs), None)
+        if problem is not None:
+            raise ValueError(problem)
+        if with_summary:
             summary = json.loads(results.attrs["summary"])
+            problem = run_contents.summary_problem(summary, list(STRATEGY_NAMES))
+            if problem is not None:
+                raise ValueError(problem)
         else:  # written before the summary was embedded: it holds every kept row, which give it
             from sim.summary import summarize
 

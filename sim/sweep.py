@@ -5,6 +5,13 @@ sweep directory, so a job that failed or never finished is listed, not lost.
 ``python -m sim.sweep SWEEP_DIR`` does the same by hand.
 """
 
+# `python -m sim.sweep`: the signal handler goes in before the heavy imports below, then
+# run_command imports this module afresh, runs its main and exits: this copy ends here.
+if __name__ == "__main__":
+    from sim.signals import run_command
+
+    run_command("sim.sweep")
+
 import argparse
 import csv
 import io
@@ -20,8 +27,10 @@ import yaml
 
 from sim.plan import FAILURE_FILE, NUMBERED, PlanError, read_plan
 from sim.formats import usd, with_interval
+from sim.signals import pause_point
+from sim.storage import WriteError, atomic_path, error_reason, publishing, remove_partials, write_dataset
 from sim.sweep_pictures import SWEEP_PICTURES, sweep_chart
-from sim.storage import WriteError, atomic_path, error_reason, remove_partials, write_dataset
+from sim.text import shown
 
 log = logging.getLogger("payback")
 
@@ -70,8 +79,14 @@ def read_jobs(sweep_dir, plan=None):
         be read: truncated, not JSON, not a summary) or ``not started``.
     """
     jobs = []
+    for job_dir in sorted(p for p in Path(sweep_dir).iterdir() if p.is_symlink() and p.name.isdigit()):
+        # a link in a job's place is not read through, out of the sweep directory
+        jobs.append({"job": int(job_dir.name), "dir": job_dir, "overrides": {}, "summary": None,
+                     "status": "damaged", "error": f"{job_dir.name} is a symbolic link, not a job directory"})
     for overrides_file in Path(sweep_dir).glob("*/.hydra/overrides.yaml"):
         job_dir = overrides_file.parent.parent
+        if job_dir.is_symlink():
+            continue
         job = {"job": _job_number(job_dir.name), "dir": job_dir, "overrides": {}, "summary": None}
         try:
             job["overrides"] = _read_overrides(overrides_file)
@@ -100,7 +115,10 @@ def _overrides(items):
 
 
 def _read_overrides(overrides_file):
-    return _overrides(yaml.safe_load(overrides_file.read_text()) or [])
+    items = yaml.safe_load(overrides_file.read_text()) or []
+    if not (isinstance(items, list) and all(isinstance(item, str) for item in items)):
+        raise ValueError(".hydra/overrides.yaml: not a list of overrides")
+    return _overrides(items)
 
 
 def _read_job(job_dir):
@@ -112,11 +130,48 @@ def _read_job(job_dir):
         return {"summary": None, "status": "failed",
                 "error": "no summary.json: the job did not finish"}
     summary = _load_json(summary_file)
-    for name, _, _, read in METRICS:  # every number the aggregate reads is there
-        for challenger in CHALLENGERS:
-            read(summary, challenger)
-    _ = (summary["evpi"], summary["recommendation"]["strategy"])  # present, or KeyError
+    problem = summary_problem(summary)
+    if problem is not None:
+        raise ValueError(f"summary.json: {problem}")
     return {"summary": summary, "error": None, "status": "ok"}
+
+
+# Numbers of a job's summary.json that may be null: a median payback beyond the horizon.
+NULLABLE = ("payback_month_p50",)
+
+
+def summary_problem(summary):
+    """What a job's summary.json lacks of what the aggregate reads, in words; None if nothing.
+
+    Every number of ``METRICS``, ``evpi`` and the recommended strategy must be there and
+    be of its kind; ``p_cheapest``, ``horizon_months`` and ``confidence`` where present.
+    """
+    def number(value, nullable=False):
+        return (value is None and nullable) or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+    if not isinstance(summary, dict):
+        return "not a mapping of keys to values"
+    for name, _, _, read in METRICS:
+        for challenger in CHALLENGERS:
+            try:
+                value = read(summary, challenger)
+            except (KeyError, IndexError, TypeError):
+                return f"no {name} of {challenger}"
+            if not number(value, name in NULLABLE):
+                return f"{name} of {challenger} is not a number ({value!r})"
+    if not number(summary.get("evpi")):
+        return f"evpi is not a number ({summary.get('evpi')!r})" if "evpi" in summary else "no 'evpi'"
+    recommendation = summary.get("recommendation")
+    if not (isinstance(recommendation, dict) and isinstance(recommendation.get("strategy"), str)):
+        return "no recommended strategy (recommendation.strategy)"
+    for name, _, _, read in STRATEGY_METRICS:
+        for strategy in STRATEGIES:
+            if not isinstance(summary.get("p_cheapest", {}), dict) or not number(read(summary, strategy), True):
+                return f"{name} of {strategy} is not a number"
+    for key in ("horizon_months", "confidence"):
+        if key in summary and not number(summary[key]):
+            return f"{key} is not a number ({summary[key]!r})"
+    return None
 
 
 def _load_json(path):
@@ -301,19 +356,23 @@ def aggregate(sweep_dir):
     if not jobs:
         raise FileNotFoundError(f"no job directories with .hydra/overrides.yaml in {sweep_dir}")
     dataset = to_dataset(jobs)
-    write_dataset(dataset, sweep_dir / "sweep.nc")
+    pause_point("compute")
     table = rows(jobs)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(table[0]))
     writer.writeheader()
     writer.writerows(table)
-    with atomic_path(sweep_dir / "sweep.csv") as temporary:
-        temporary.write_text(buffer.getvalue())
-    with atomic_path(sweep_dir / "sweep.md") as temporary:
-        temporary.write_text(markdown_table(jobs))
-    for stale in SWEEP_PICTURES:
-        (sweep_dir / stale).unlink(missing_ok=True)
-    sweep_chart(dataset, sweep_dir)
+    # published together: an interrupt leaves the earlier aggregate whole, never a new
+    # sweep.nc beside an old sweep.csv, nor an old picture removed and no new one
+    with publishing(f"the aggregate of {sweep_dir} (sweep.nc, sweep.csv, sweep.md and its pictures)") as files:
+        write_dataset(dataset, sweep_dir / "sweep.nc")
+        with atomic_path(sweep_dir / "sweep.csv") as temporary:
+            temporary.write_text(buffer.getvalue())
+        with atomic_path(sweep_dir / "sweep.md") as temporary:
+            temporary.write_text(markdown_table(jobs))
+        for stale in SWEEP_PICTURES:  # those this sweep does not draw again
+            files.remove(sweep_dir / stale)
+        sweep_chart(dataset, sweep_dir)
     failed = [{"job": j["job"], "status": status_of(j), "error": j["error"]} for j in jobs if j["summary"] is None]
     log.info("sweep of %d jobs aggregated in %s (%d failed, damaged or not started)", len(jobs), sweep_dir,
              len(failed))
@@ -354,8 +413,11 @@ def main(argv=None):
     parser.error = lambda message: _refuse(message)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if not args.sweep_dir.is_dir():
-        _refuse(f"sweep_dir: {args.sweep_dir} is not a directory")
+    try:
+        if not args.sweep_dir.is_dir():
+            _refuse(f"sweep_dir: {args.sweep_dir} is not a directory")
+    except OSError as error:  # a name too long
+        _refuse(f"sweep_dir: cannot use {args.sweep_dir} ({error.strerror or error})")
     remove_partials(args.sweep_dir)  # left by an aggregate killed with kill -9
     if args.resume:
         from sim.resume import resume
@@ -377,18 +439,10 @@ def main(argv=None):
     except (WriteError, PlanError) as error:
         _refuse(error)
     for job in failed:
-        print(f"job {job['job']} {job.get('status', 'failed')}: {job['error']}", file=sys.stderr)
+        print(f"job {job['job']} {job.get('status', 'failed')}: {shown(str(job['error']))}", file=sys.stderr)
     sys.exit(1 if failed else 0)
 
 
 def _refuse(message):
-    print(f"payback: error: {message}", file=sys.stderr)
+    print(f"payback: error: {shown(str(message))}", file=sys.stderr)  # one line, nothing a terminal acts on
     sys.exit(2)
-
-
-if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:  # every file is written under a temporary name first
-        print("payback: interrupted; nothing half-written was left", file=sys.stderr)
-        sys.exit(130)

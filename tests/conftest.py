@@ -156,3 +156,19 @@ def holding_the_lock(directory, pid=4242):
         yield
     finally:
         os.close(descriptor)
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory):
+    """A finished run directory with its report (2,000 scenarios, start 2026-12): read it,
+    or copy it (``shutil.copytree``) to change it."""
+    from hydra import compose, initialize_config_dir
+
+    from sim.cli import CONFIG_DIR
+    from sim.run import run
+
+    directory = tmp_path_factory.mktemp("finished") / "run"
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        cfg = compose(config_name="config", overrides=["scenarios=2000", "saved_scenarios=500", "start=2026-12"])
+    run(cfg, directory, progress=False)
+    return directory

@@ -402,7 +402,14 @@ def test_a_run_into_a_directory_in_use_is_refused(tmp_path):
     (["stress=[none,../x]"], "stress: '[none,../x]' is a path"),
     (["--multirun", "seed=1,2", "hydra.output_subdir=null"], "hydra.output_subdir: null in a --multirun"),
     (["overwrite=maybe"], "overwrite"),
-])
+    # "internal error" (exit 1): Hydra's ValueError, and Path.exists' OSError on a long name
+    (["=5"], "'=5': no key before '=' (an override is KEY=VALUE)"),
+    ([f"hydra.run.dir={'x' * 300}"], f"hydra.run.dir: cannot use {'x' * 300} (File name too long)"),
+    # shown raw in the run's label, command line and report
+    (["hydra.job.name=a\x1b[2Jb"], "hydra.job.name: holds the control character U+001B"),
+    (["pricing.source=\u202eevil"], "pricing.source: holds the bidirectional control U+202E"),
+], ids=["empty run dir", "unknown flag", "preset path", "stress path", "output_subdir", "overwrite", "no key",
+        "long name", "ESC", "RLO"])
 def test_refusals_of_the_command_line_are_one_line(tmp_path, args, fragment):
     done = subprocess.run([sys.executable, "-m", "sim", *args, f"hydra.sweep.dir={tmp_path / 'sweep'}"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
@@ -452,3 +459,57 @@ def test_a_non_finite_number_in_a_summary_is_refused_naming_the_key(tmp_path):
     with pytest.raises(WriteError, match=r"^summary.json: a number is not finite \(cost.rag.mean\)$"):
         write_json({"cost": {"prompt": {"mean": 1.0}, "rag": {"mean": float("nan")}}}, tmp_path / "summary.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_lock_file_that_is_a_link_is_refused_and_its_target_kept(tmp_path):
+    # the lock's open followed the link and truncated its target
+    from sim.cli import LockRefused, lock_directory
+
+    (tmp_path / "mine.txt").write_text("my notes\n")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / ".payback.lock").symlink_to(tmp_path / "mine.txt")
+    with pytest.raises(LockRefused, match=r"\.payback\.lock is a symbolic link; payback writes nothing through a link"):
+        lock_directory(tmp_path / "run", "hydra.run.dir", "another run")
+    assert (tmp_path / "mine.txt").read_text() == "my notes\n"
+
+
+def test_a_link_in_a_run_directory_is_refused_or_with_overwrite_replaced_never_followed(tmp_path, capsys):
+    # Hydra's log and the run's pictures went through links into the user's files
+    from sim.cli import claim_run_dir
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "kept.png").write_bytes(b"mine")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "plots").symlink_to(mine, target_is_directory=True)
+    with pytest.raises(SystemExit) as stop:
+        claim_run_dir(run_dir)
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (f"payback: error: hydra.run.dir: {run_dir / 'plots'} is a symbolic link, which"
+                                       " the run would write through, out of its directory; remove it, or add"
+                                       " overwrite=true to replace it (its target is not touched)\n")
+    assert claim_run_dir(run_dir, overwrite=True) == run_dir
+    assert sorted(p.name for p in run_dir.iterdir()) == [".payback.lock"]
+    assert [p.name for p in mine.iterdir()] == ["kept.png"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stdout", ["closed", "a pipe whose reader left"])
+def test_a_run_whose_stdout_is_gone_ends_without_a_traceback(tmp_path, stdout):
+    # `payback ... >&-`: an AttributeError traceback after the run (sys.stdout is None);
+    # `payback ... | head -1`: a "--- Logging error ---" traceback for every later line
+    command = [sys.executable, "-m", "sim", f"hydra.run.dir={tmp_path / 'run'}", "scenarios=2000", "report=false"]
+    if stdout == "closed":
+        done = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *command], capture_output=True, text=True,
+                              timeout=300)
+        code, stderr = done.returncode, done.stderr
+    else:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process.stdout.readline()  # the first line, as head -1 reads it, then the reader leaves
+        process.stdout.close()
+        stderr = process.stderr.read()
+        process.stderr.close()
+        code = process.wait(timeout=300)
+    assert code == 0 and "Traceback" not in stderr and "Logging error" not in stderr, stderr
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["scenarios"] == 2000

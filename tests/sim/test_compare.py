@@ -152,7 +152,7 @@ def test_command_line_writes_the_three_files_and_never_overwrites_unasked(runs, 
     again = subprocess.run(command, capture_output=True, text=True)
     assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1 and "--overwrite" in again.stderr
     assert (tmp_path / "compare.md").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.html", "compare.md", "compare.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".payback.lock", "compare.html", "compare.md", "compare.png"]
 
 
 def test_the_verdict_names_each_strategy_as_the_report_does():
@@ -186,11 +186,12 @@ def test_a_comparison_cut_short_while_writing_leaves_none_of_its_files(runs, tmp
         patch.setattr(sim.compare, "atomic_path", interrupted)
         with pytest.raises(KeyboardInterrupt):
             write(comparison, tmp_path)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == [".payback.lock"]  # held while this process lives
     (tmp_path / "compare.md").mkdir()  # the user's, in the way of the second file
     with pytest.raises(CompareError, match=r"compare\.md: cannot write \(Is a directory\)$"):
         write(comparison, tmp_path, overwrite=True)
-    assert [p.name for p in tmp_path.iterdir()] == ["compare.md"] and (tmp_path / "compare.md").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".payback.lock", "compare.md"]
+    assert (tmp_path / "compare.md").is_dir()
 
 
 def test_a_full_disk_while_overwriting_leaves_the_earlier_comparison_whole(runs, tmp_path, monkeypatch):
@@ -214,3 +215,21 @@ def test_a_full_disk_while_overwriting_leaves_the_earlier_comparison_whole(runs,
     with pytest.raises(CompareError, match=r"compare\.html: cannot write \(No space left on device\)$"):
         write(run_comparison(runs["mc_a"], runs["mc_a"]), tmp_path, overwrite=True)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_results_file_without_what_compare_reads_is_one_line_naming_it(runs, tmp_path):
+    # a results.nc without cost ended in an AttributeError traceback
+    damaged = read_results(runs["mc_a"] / "results.nc").drop_vars("cost")
+    (tmp_path / "b").mkdir()
+    write_dataset(damaged, tmp_path / "b" / "results.nc")
+    with pytest.raises(CompareError) as refused:
+        run_comparison(runs["mc_a"], tmp_path / "b")
+    assert str(refused.value) == f"{tmp_path / 'b' / 'results.nc'}: not a readable payback results file (no variable 'cost')"
+
+
+def test_an_out_directory_the_file_system_cannot_name_is_one_line(runs, capsys):
+    # a name longer than 255 bytes ended in an OSError traceback
+    with pytest.raises(SystemExit) as stop:
+        main([str(runs["mc_a"]), str(runs["mc_b"]), "--out", "x" * 300])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == f"payback: error: --out: cannot use {'x' * 300} (File name too long)\n"

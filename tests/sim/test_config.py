@@ -189,3 +189,38 @@ def test_a_successors_after_start_dates_count_from_the_runs_start(tmp_path):
     later = settings.sheets[1]
     assert (str(later.training_until), str(later.serving_until)) == ("2027-02-28", "2027-04-30")
     assert settings.calendar.tolist()[2:] == [3, 5]
+
+
+REFUSED_TEXT = "which would act on a terminal or reorder the text of report.md and report.html instead of being read"
+
+
+@pytest.mark.parametrize("changes, message", [
+    # a successor is checked whatever on_platform_exit is (it was, with migrate only)
+    ({"finetune": {"successor": "nope"}}, "finetune.successor: no price sheet 'nope' in conf/pricing/ (available: "),
+    ({"finetune": {"successor": "../workload/support-bot"}},
+     "finetune.successor: no price sheet '../workload/support-bot' in conf/pricing/"),
+    ({"pricing": {"as_of": ""}}, "pricing.as_of: '' is not a date YYYY-MM-DD (the day the prices were read)"),
+    ({"pricing": {"as_of": "2026-02-30"}}, "pricing.as_of: '2026-02-30' is not a date YYYY-MM-DD"),
+    ({"pricing": {"as_of": "Nov 2026"}}, "pricing.as_of: 'Nov 2026' is not a date YYYY-MM-DD"),
+    ({"pricing": {"source": "list \x1b[31mprice"}}, f"pricing.source: holds the control character U+001B, {REFUSED_TEXT}"),
+    ({"pricing": {"source": "ring \x07"}}, "pricing.source: holds the control character U+0007"),
+    ({"pricing": {"source": "x \x9b y"}}, "pricing.source: holds the control character U+009B"),
+    ({"pricing": {"source": "invoice \u202egnp.exe"}}, "pricing.source: holds the bidirectional control U+202E"),
+    ({"pricing": {"as_of": "2026-11-28\u2066"}}, "pricing.as_of: holds the bidirectional control U+2066"),
+], ids=["successor nope", "successor a path", "as_of empty", "as_of no such day", "as_of not ISO", "ESC", "BEL", "C1",
+        "RLO", "LRI"])
+def test_text_and_a_successor_are_refused_whatever_the_other_keys_say(changes, message):
+    # accepted: a successor misspelt under prompt, "as of ****", ESC and U+202E raw in report.md
+    with pytest.raises(ConfigError) as refused:
+        validate(configure(**changes))
+    assert str(refused.value).startswith(message) and "\n" not in str(refused.value)
+
+
+def test_a_successor_sheet_is_checked_as_the_run_sheet_is(tmp_path):
+    write_sheet(tmp_path, "next", source="moved \x1b[2J")
+    with pytest.raises(ConfigError, match=r"^finetune\.successor \(next\.yaml\)\.source: holds the control character"
+                                          r" U\+001B"):
+        validate(configure(finetune={"on_platform_exit": "migrate", "successor": "next"}), conf_dir=tmp_path)
+    write_sheet(tmp_path, "next", as_of="")
+    with pytest.raises(ConfigError, match=r"^finetune\.successor \(next\.yaml\)\.as_of: '' is not a date"):
+        validate(configure(finetune={"successor": "next"}), conf_dir=tmp_path)  # under prompt too

@@ -173,6 +173,9 @@ def test_every_table_entry_is_dated_sourced_and_known_to_the_dataset():
     (["--training-until", "2027-13-01"], "is not a date YYYY-MM-DD"),
     (["--name", "../evil"], "use letters, digits"),
     (["--training-until", "2027-06-01", "--serving-until", "2027-05-01"], "is before training-until"),
+    # a sheet payback then refused was written
+    (["--training", "1e300"], "pricing.training: 1e+300 is not a number in [0, 10000]: payback would refuse this sheet"),
+    (["--hosting", "2e10"], "pricing.hosting_per_month: 2e+10 is not a number in [0, 1e+10]"),
 ])
 def test_bad_arguments_are_refused_in_one_line(tmp_path, capsys, args, message):
     pytest.importorskip("genai_prices")
@@ -184,3 +187,22 @@ def test_bad_arguments_are_refused_in_one_line(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and err.startswith("payback: error: ") and message in err
     assert not list(tmp_path.iterdir())
+
+
+def test_an_out_dir_that_cannot_be_written_is_one_line(tmp_path, capsys, monkeypatch):
+    # a read-only mount ended in 15 lines and a WriteError
+    import errno
+    import os
+
+    from sim import storage
+
+    pytest.importorskip("genai_prices")
+
+    def read_only(source, target):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(storage.os, "replace", read_only)
+    assert write(tmp_path, "gpt-4.1-mini", "--provider", "openai") == 2
+    assert capsys.readouterr().err == (f"payback: error: {tmp_path / 'openai-gpt-4.1-mini.yaml'}: cannot write"
+                                       " (Read-only file system)\n")
+    assert list(tmp_path.iterdir()) == []

@@ -204,3 +204,52 @@ def test_sim_report_refuses_a_plots_file_and_bad_arguments_in_one_line(run_dir, 
         assert capsys.readouterr().err == f"payback: error: {message}\n"
     assert (tmp_path / "plots").read_text() == "my notes\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plots", "results.nc"]
+
+
+def test_sim_report_draws_nothing_through_a_plots_link(run_dir, tmp_path, capsys):
+    # the pictures went through the link into the user's directory
+    from sim.report import main
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine\n")
+    (tmp_path / "run").mkdir()
+    shutil.copy(run_dir / "results.nc", tmp_path / "run" / "results.nc")
+    (tmp_path / "run" / "plots").symlink_to(mine, target_is_directory=True)
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path / "run")])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (f"payback: error: {tmp_path / 'run' / 'plots'}: a symbolic link; payback draws"
+                                       " nothing through a link out of the run directory: remove it (its target is"
+                                       " not touched) to draw the pictures\n")
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["plots", "results.nc"]
+
+
+def _without_evpi(results):
+    summary = json.loads(results.attrs["summary"])
+    del summary["evpi"]
+    results.attrs["summary"] = json.dumps(summary)
+    return results
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (lambda r: r.drop_vars("cost_slope"), "no variable 'cost_slope'"),
+    (lambda r: r.assign(p_beats_prompt=r.p_beats_prompt.isel(challenger=0, drop=True)),
+     "variable 'p_beats_prompt' has dims (month), not (challenger, month)"),
+    (lambda r: r.drop_attrs().assign_attrs({k: v for k, v in r.attrs.items() if k != "config"}),
+     "no attribute 'config'"),
+    (_without_evpi, "the summary has no 'evpi'"),
+], ids=["no cost_slope", "other dims", "no config", "summary without evpi"])
+def test_sim_report_names_what_a_damaged_results_file_lacks_in_one_line(run_dir, tmp_path, capsys, damage, reason):
+    # a results.nc without cost_slope ended in a 26-line AttributeError traceback
+    from sim.report import main
+    from sim.storage import write_dataset
+
+    write_dataset(damage(read_results(run_dir / "results.nc")), tmp_path / "results.nc")
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path)])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (f"payback: error: {tmp_path / 'results.nc'}: not a readable payback results"
+                                       f" file ({reason})\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.nc"]

@@ -142,6 +142,7 @@ def test_render_html_inlines_the_pictures_it_is_given():
     "pricing.source='<script>alert(1)</script> a|b *bold* `tick` _x_ [link](http://e.com) <http://e.com> AT&amp;T ~~s~~ \\n'",
     "`starts and ends with a backtick`", "x" * 5000 + " **" + "y" * 5000,
     "line one\n# a heading of its own\r\n| a | table |\n- a list",
+    "an older run's \x1b[31mred\x07 and \u202ereversed",
 ])
 def test_a_users_text_renders_as_typed_in_prose_and_in_a_code_span(text):
     # labels, commands and sheet sources went into report.md and compare.md as Markdown:
@@ -152,5 +153,7 @@ def test_a_users_text_renders_as_typed_in_prose_and_in_a_code_span(text):
 
     page = render_html(f"Run: {literal(text)}\n\nCommand: {code(text)}\n", {}, "t")
     body = page.split("<body>\n", 1)[1]
-    shown = escape(text.replace("\r\n", " ").replace("\n", " "), quote=False)  # on one line: no heading, table or list
+    # on one line: no heading, table or list; no control or bidirectional character (U+FFFD instead)
+    shown = escape(re.sub("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", "\ufffd",
+                          text.replace("\r\n", " ").replace("\n", " ")), quote=False)
     assert body == f"<p>Run: {shown}</p>\n<p>Command: <code>{shown}</code></p>\n</body>\n</html>\n"

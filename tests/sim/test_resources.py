@@ -40,5 +40,17 @@ def test_threads_are_capped_at_cores_and_blocks():
     cores = os.cpu_count() or 1
     assert worker_count(validate(configure(scenarios=10**6, threads=1024))) == cores
     assert worker_count(validate(configure(scenarios=100, threads=8))) == 1  # one block
-    with pytest.raises(ConfigError, match="^memory_limit_gb: -1.0 is not null or a number of GiB > 0$"):
+    with pytest.raises(ConfigError, match=r"^memory_limit_gb: -1.0 is not null or a number of GiB >= 0.25 \("):
         validate(configure(memory_limit_gb=-1))
+
+
+def test_a_memory_limit_below_what_payback_itself_takes_is_refused_naming_it():
+    # memory_limit_gb=1e-9 was refused blaming horizon_months and save_paths
+    from sim.config import MIN_MEMORY_LIMIT_GB
+    from sim.resources import BASE_BYTES
+
+    assert MIN_MEMORY_LIMIT_GB * GIB >= BASE_BYTES
+    with pytest.raises(ConfigError, match=r"^memory_limit_gb: 1e-09 is not null or a number of GiB >= 0.25 "
+                                          r"\(payback itself takes about 0.23 GiB before its first scenario\)$"):
+        validate(configure(memory_limit_gb=1e-9))
+    check(validate(configure(memory_limit_gb=MIN_MEMORY_LIMIT_GB, scenarios=1)))

@@ -219,3 +219,31 @@ def test_a_config_dir_of_the_sweep_that_is_gone_is_named_with_the_plan(tmp_path,
     assert refused([str(tmp_path), "--resume"], capsys) == (
         f"payback: error: {tmp_path.resolve() / PLAN_FILE}: the sweep's --config-dir {tmp_path / 'my conf'} is not a"
         " directory (moved?); put it back to resume")
+
+
+def test_a_job_directory_replaced_by_a_link_is_refused_and_its_target_kept(tmp_path, finished_run):
+    # the resume cleared the link's target (the user's report.md and plots/ were lost), exit 0
+    sweep_dir, mine = tmp_path / "sweep", tmp_path / "mine"
+    (mine / "plots").mkdir(parents=True)
+    (mine / "report.md").write_text("my report\n")
+    (mine / "plots" / "mine.png").write_bytes(b"my picture")
+    common = ["scenarios=2000", "report=false", "start=2026-12"]
+    write_plan(tmp_path, jobs=[{"job": n, "overrides": [*common, f"workload.calls_per_month={v}"]}
+                               for n, v in enumerate(("1e6", "3e6"))])
+    sweep_dir.mkdir()
+    (tmp_path / PLAN_FILE).rename(sweep_dir / PLAN_FILE)
+    (sweep_dir / "0" / ".hydra").mkdir(parents=True)
+    (sweep_dir / "0" / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(read_plan(sweep_dir)["jobs"][0]["overrides"]))
+    (sweep_dir / "0" / "summary.json").write_bytes((finished_run / "summary.json").read_bytes())
+    (sweep_dir / "1").symlink_to(mine, target_is_directory=True)
+
+    done = subprocess.run([sys.executable, "-m", "sim.sweep", str(sweep_dir), "--resume"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (f"payback: error: {sweep_dir / '1'} is a symbolic link where job 1's directory goes;"
+                           " nothing is followed out of a sweep directory: remove the link (its target is not"
+                           " touched) to resume\n")
+    assert sorted(str(p.relative_to(mine)) for p in mine.rglob("*")) == ["plots", "plots/mine.png", "report.md"]
+    assert (mine / "report.md").read_text() == "my report\n"
+    assert [(job["job"], job["status"]) for job in read_jobs(sweep_dir, read_plan(sweep_dir))] == [
+        (0, "ok"), (1, "damaged")]

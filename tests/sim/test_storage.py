@@ -128,3 +128,115 @@ def test_a_run_named_by_its_results_file_is_told_to_name_the_directory(tmp_path)
         read_run(tmp_path / "results.nc")
     assert str(refused.value) == (f"{tmp_path / 'results.nc'}: a file, not a run directory; name the directory that"
                                   " holds results.nc")
+
+
+def test_a_set_whose_second_rename_fails_puts_the_first_back(tmp_path, monkeypatch):
+    # compare had its own rename-together code; the report and the sweep's aggregate
+    # replaced their files one by one (a redraw cut short left new pictures beside an old report)
+    import errno
+    import os
+
+    from sim import storage
+
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_text("earlier\n")
+    real = os.replace
+
+    def full_at_b(source, target):
+        if str(target).endswith("b.md"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(source, target)
+
+    monkeypatch.setattr(storage.os, "replace", full_at_b)
+    with pytest.raises(storage.WriteError, match=r"b\.md: cannot write \(No space left on device\)$"):
+        with storage.publishing("a and b"):
+            for name in ("a.md", "b.md", "c.md"):
+                with atomic_path(tmp_path / name) as temporary:
+                    temporary.write_text("new\n")
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"a.md": "earlier\n", "b.md": "earlier\n"}
+
+
+@pytest.fixture
+def handled_signals():
+    """The commands' signal handler in this process for one test, and the stop it records cleared after."""
+    import signal
+    import sys
+
+    from sim import signals
+
+    previous = {signum: signal.getsignal(signum) for signum in signals.SIGNALS}
+    hook = sys.unraisablehook
+    signals._kept.clear()  # what earlier tests' sets recorded in this process
+    signals.install()
+    yield signals
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+    sys.unraisablehook = hook
+    signals._stop_exit_code.clear()
+    signals._kept.clear()
+
+
+def test_a_signal_during_the_renames_waits_until_the_whole_set_is_published(tmp_path, monkeypatch, handled_signals):
+    import os
+    import signal
+    import threading
+
+    from sim import storage
+
+    real = os.replace
+
+    def replace_then_signal(source, target):
+        real(source, target)
+        if str(target).endswith("a.md"):  # after the first rename of two
+            # to this thread: sent to the process, it may reach another thread (a test
+            # before this one left worker threads) and be handled after the test
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGHUP)
+
+    monkeypatch.setattr(storage.os, "replace", replace_then_signal)
+    with pytest.raises(handled_signals.Interrupted) as stop:
+        with storage.publishing("a.md and b.md"):
+            for name in ("a.md", "b.md"):
+                with atomic_path(tmp_path / name) as temporary:
+                    temporary.write_text("new\n")
+    assert stop.value.code == 128 + signal.SIGHUP
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"a.md": "new\n", "b.md": "new\n"}
+    assert handled_signals._kept == ["a.md and b.md"]  # what the interrupt's line says was written
+
+
+def test_a_signal_before_the_renames_publishes_nothing_of_the_set(tmp_path, handled_signals):
+    import signal
+    import threading
+
+    from sim import storage
+
+    (tmp_path / "a.md").write_text("earlier\n")
+    with pytest.raises(handled_signals.Interrupted):
+        with storage.publishing("a.md and b.md"):
+            with atomic_path(tmp_path / "a.md") as temporary:
+                temporary.write_text("new\n")
+            with atomic_path(tmp_path / "b.md") as temporary:
+                temporary.write_text("new\n")
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"a.md": "earlier\n"}
+    assert handled_signals._kept == []
+
+
+def test_every_kind_a_run_file_is_checked_for_has_its_check():
+    from sim import run_contents
+
+    tables = (run_contents.ATTRS, run_contents.ATTRS_IF_PRESENT, run_contents.SUMMARY_SOURCE_ATTRS,
+              run_contents.SUMMARY, run_contents.DRIVER_ROW, run_contents.EVENT)
+    assert {kind for table in tables for kind in table.values()} <= set(run_contents.KINDS)
+
+
+def test_a_finished_run_holds_what_its_readers_use(finished_run):
+    import json
+
+    from sim import run_contents
+    from sim.storage import read_results
+    from sim.summary import STRATEGY_NAMES
+
+    results = read_results(finished_run / "results.nc")
+    strategies = list(STRATEGY_NAMES)
+    assert run_contents.results_problem(results, strategies, with_summary=True) is None
+    assert run_contents.summary_problem(json.loads((finished_run / "summary.json").read_text()), strategies) is None

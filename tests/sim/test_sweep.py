@@ -239,3 +239,29 @@ def test_a_running_sweep_is_not_aggregated_under_it(tmp_path, capsys):
     assert line == (f"payback: error: sweep_dir: {tmp_path} is in use by a running sweep (process 4242); it aggregates"
                     " when it ends, and sweep.log says how far it is")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".payback.lock", PLAN_FILE]
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (lambda s: s["p_beats_prompt"]["finetune"].update(estimate="n/a"), "p_beats_prompt of finetune is not a number ('n/a')"),
+    (lambda s: s.update(evpi=[1, 2]), "evpi is not a number ([1, 2])"),
+    (lambda s: s["recommendation"].pop("strategy"), "no recommended strategy (recommendation.strategy)"),
+], ids=["text for a number", "a list for a number", "no recommendation"])
+def test_a_job_summary_with_a_value_of_the_wrong_kind_is_listed_as_damaged(tmp_path, capsys, damage, reason):
+    # a summary.json whose numbers were not numbers ended the aggregate in a traceback
+    from sim.sweep import main
+    from tests.sim.test_resume import write_plan
+
+    write_plan(tmp_path)
+    for job in (0, 1):
+        summary = fake_summary(0.5)
+        if job == 1:
+            damage(summary)
+        (tmp_path / str(job) / ".hydra").mkdir(parents=True)
+        (tmp_path / str(job) / ".hydra" / "overrides.yaml").write_text(f"- seed={job + 1}\n")
+        (tmp_path / str(job) / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path)])
+    assert stop.value.code == 1
+    assert capsys.readouterr().err == f"job 1 damaged: summary.json: {reason}\n"
+    table = list(csv.DictReader((tmp_path / "sweep.csv").read_text().splitlines()))
+    assert [(row["seed"], row["status"]) for row in table] == [("1", "ok"), ("2", "damaged")]
