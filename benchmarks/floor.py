@@ -18,8 +18,8 @@ import numpy as np
 from benchmarks.run import elapsed, machine, settings_for
 from kernels.layout import CUTS_PER_YEAR, N_STATIC
 from kernels.variates import fill_draws, fill_environment
-from sim.engine import BLOCK_SIZE
-from sim.sampling import block_seeds, draw_static, run_tables
+from sim.simulation.engine import BLOCK_SIZE
+from sim.simulation.sampling import block_seeds, draw_static, run_tables
 
 BLOCKS = 8  # timed in the engine's blocks, on arrays of the engine's block size
 TARGET = 100e6  # issue #5: scenario-months per second

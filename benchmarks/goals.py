@@ -5,7 +5,7 @@
 One table, one row a goal: what is measured, the goal, the value measured in this
 run, met or not. A command is ``python -m sim`` in a fresh process with a warm
 Numba cache; its wall time is the median of five. Kernel throughputs are the
-fastest of three in this process (``sim.engine.simulate``, 2 threads on 2 cores).
+fastest of three in this process (``sim.simulation.engine.simulate``, 2 threads on 2 cores).
 The report's rows and the time to answer are ``benchmarks.run``'s ``report_speed``
 and ``time_to_answer`` (one run of each sampling method), whose tables come first.
 After the table, ``benchmarks.profile`` shows where the start-up's and the report's
@@ -24,7 +24,7 @@ import numpy as np
 
 from benchmarks import profile
 from benchmarks.run import elapsed, report_speed, settings_for, time_to_answer
-from sim.engine import simulate
+from sim.simulation.engine import simulate
 
 REPEATS = 5
 

@@ -75,9 +75,11 @@ def timed(what, work):
     return out
 timed("import xarray (and pandas)", lambda: __import__("xarray"))
 timed("import matplotlib.pyplot", lambda: __import__("matplotlib.pyplot"))
-timed("import sim.config (OmegaConf, the schema)", lambda: __import__("sim.config"))
-from sim import figures, plots, report
-from sim.storage import read_results
+timed("import sim.inputs.schema (OmegaConf, the schema)", lambda: __import__("sim.inputs.schema"))
+from sim.report import figures
+from sim.report import pictures as plots
+from sim.report import document as report
+from sim.io.files import read_results
 run_dir = Path(sys.argv[1])
 results = timed("read results.nc", lambda: read_results(run_dir / "results.nc"))
 summary = json.loads(results.attrs["summary"])

@@ -28,11 +28,11 @@ import numba
 import numpy as np
 from hydra import compose, initialize_config_dir
 
-from sim.cli import CONFIG_DIR
-from sim.config import validate
-from sim.engine import simulate
-from sim.reference import simulate_reference
-from sim.sampling import draw_static
+from sim.cli.payback import CONFIG_DIR
+from sim.inputs.schema import validate
+from sim.simulation.engine import simulate
+from sim.simulation.reference import simulate_reference
+from sim.simulation.sampling import draw_static
 
 REFERENCE_LIMIT = 10**6  # the reference holds ~40 arrays of n floats: beyond this it is minutes
 
@@ -133,18 +133,18 @@ def time_to_answer(cap=4_000_000):
 
 
 # The report phase as it runs inside `python -m sim`: a process that has imported
-# what the run imports and holds its results, timed from importing sim.report
+# what the run imports and holds its results, timed from importing sim.report.document
 # (matplotlib with it) to report.md written.
 _REPORT_PHASE = """
 import json, sys, time
 from pathlib import Path
 import sim.run
-from sim.storage import read_results
+from sim.io.files import read_results
 run_dir = Path(sys.argv[1])
 results = read_results(run_dir / "results.nc")
 summary = json.loads((run_dir / "summary.json").read_text())
 start = time.perf_counter()
-from sim.report import write_report
+from sim.report.document import write_report
 write_report(results, summary, run_dir)
 print(time.perf_counter() - start)
 """

@@ -91,12 +91,12 @@ SUCCESSOR_HOSTING_PER_MONTH = _COLUMN["successor.hosting_per_month"]
 N_STATIC = len(STATIC_FIELDS)
 
 # Kinds of route (MODEL.md, "Routes"): how a route serves its traffic. The routes of a
-# run, their names and order are in ``sim.routes``; the kernel knows only their kinds.
+# run, their names and order are in ``sim.inputs.routes``; the kernel knows only their kinds.
 KINDS = ("prompt", "finetune", "rag")
 PROMPT, FINETUNE, RAG = range(len(KINDS))
 
 # What the kernel reads of each route, a column of the ``static`` matrix per route and
-# field (``sim.routes`` maps them to config keys by kind; -1 where the kind reads none).
+# field (``sim.inputs.routes`` maps them to config keys by kind; -1 where the kind reads none).
 # ``input_tokens`` is the prompt of the route's kind: the long prompt, the fine-tune's
 # short one, or RAG's tight prompt with its chunks; ``setup_cost`` and ``months_to_ship``
 # are the fine-tune's or RAG's by kind; ``successor_*`` are finetune.successor's prices.

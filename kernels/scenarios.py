@@ -3,7 +3,7 @@ every route of the run.
 
 Everything here is pure: arrays, scalars and per-block random Generators in,
 preallocated arrays filled. The routes, their static columns and their random streams
-are set up in ``sim/`` (``sim.routes``, ``sim.sampling``); the kernel knows each
+are set up in ``sim/`` (``sim.inputs.routes``, ``sim.simulation.sampling``); the kernel knows each
 route's kind only. A scenario's shared path (volume, shutdown, market index) and the
 baseline's costs on it are computed once; then each other route runs its own months,
 its cumulative costs kept by month, and is compared with the baseline. Each fine-tune

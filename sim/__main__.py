@@ -1,5 +1,5 @@
 """``python -m sim``: the ``payback`` command (signals handled before Hydra is imported)."""
 
-from sim.signals import payback
+from sim.io.signals import payback
 
 payback()

@@ -3,14 +3,14 @@
 import logging
 from pathlib import Path
 
-from sim.config import Settings, validate
-from sim.engine import simulate
-from sim.progress import phase
-from sim.resources import check
-from sim.signals import pause_point
-from sim.results import saved_dataset, to_dataset
-from sim.storage import check_stop, write_dataset, write_json
-from sim.summary import summarize
+from sim.inputs.schema import Settings, validate
+from sim.simulation.engine import simulate
+from sim.io.progress import phase
+from sim.simulation.resources import check
+from sim.io.signals import pause_point
+from sim.results.dataset import saved_dataset, to_dataset
+from sim.io.files import check_stop, write_dataset, write_json
+from sim.results.summary import summarize
 
 log = logging.getLogger("payback")
 
@@ -41,7 +41,7 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
 
     Raises
     ------
-    sim.config.ConfigError
+    sim.inputs.schema.ConfigError
         Before any simulation, if a value is invalid.
     """
     settings = cfg if isinstance(cfg, Settings) else validate(cfg)
@@ -63,12 +63,12 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
         write_dataset(saved, output_dir / "results.nc")
     if settings.report:
         # Imported here so that matplotlib loads only when pictures are drawn.
-        from sim.report import write_report
+        from sim.report.document import write_report
 
         write_report(saved, summary, output_dir)
     # summary.json last: a run directory that holds it holds the whole run (a run
     # interrupted takes back what it wrote; one killed outright never got this far),
-    # which is how a sweep's resume tells a finished job (sim.resume)
+    # which is how a sweep's resume tells a finished job (sim.sweep.resume)
     write_json(summary, output_dir / "summary.json")
     check_stop()
     if summary["small_run"]:

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.config import validate
-from sim.engine import simulate
+from sim.inputs.schema import validate
+from sim.simulation.engine import simulate
 
 BASE = {
     "seed": 1,
@@ -78,7 +78,7 @@ BASE = {
     },
 }
 
-# Positions of the default routes (sim.routes.DEFAULT_ROUTES) in a Simulation's route axis
+# Positions of the default routes (sim.inputs.routes.DEFAULT_ROUTES) in a Simulation's route axis
 PROMPT, FT, RAG = 0, 1, 2
 CHALLENGERS = [FT, RAG]
 
@@ -164,7 +164,7 @@ def finished_run(tmp_path_factory):
     or copy it (``shutil.copytree``) to change it."""
     from hydra import compose, initialize_config_dir
 
-    from sim.cli import CONFIG_DIR
+    from sim.cli.payback import CONFIG_DIR
     from sim.run import run
 
     directory = tmp_path_factory.mktemp("finished") / "run"

@@ -20,10 +20,10 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from sim.config import ConfigError, input_metadata, validate
-from sim.distributions import FAMILY_PARAMETERS
+from sim.inputs.schema import ConfigError, input_metadata, validate
+from sim.inputs.distributions import FAMILY_PARAMETERS
 from sim.run import run
-from sim.text import UNSHOWABLE
+from sim.io.text import UNSHOWABLE
 from tests.conftest import configure
 
 SECONDS_PER_EXAMPLE = 60
@@ -159,7 +159,7 @@ def test_any_command_line_ends_in_exit_0_or_a_one_line_refusal(overrides, tmp_pa
 
 # ---------------------------------------------------------------- the other command lines
 #
-# sim.report, sim.compare, sim.sweep (and --resume) and sim.prices, each called as its
+# sim.report.document, sim.compare.comparison, sim.sweep.aggregate (and --resume) and sim.prices.sheet, each called as its
 # command line does (its main with the arguments), on generated arguments and on damaged
 # copies of a finished run, sweep or plan: every example ends in the command's work
 # (exit 0, or 1 for a sweep listing failed jobs) or in one line `payback: error: ...` and
@@ -240,7 +240,7 @@ def results_damages(draw, results):
 
 @pytest.fixture(scope="module")
 def finished_results(finished_run):
-    from sim.storage import read_results
+    from sim.io.files import read_results
 
     return read_results(finished_run / "results.nc")
 
@@ -250,8 +250,8 @@ def finished_results(finished_run):
 @given(data=st.data())
 def test_sim_report_on_a_damaged_results_file_redraws_or_refuses_in_one_line(data, finished_results, tmp_path,
                                                                           capsys):
-    from sim.report import main
-    from sim.storage import write_dataset
+    from sim.report.document import main
+    from sim.io.files import write_dataset
 
     damage = data.draw(results_damages(finished_results))
     run_dir = Path(tempfile.mkdtemp(dir=tmp_path))
@@ -269,7 +269,7 @@ def test_sim_report_on_a_damaged_results_file_redraws_or_refuses_in_one_line(dat
 @given(argv=st.lists(st.one_of(odd_arguments, st.sampled_from(["RUN", "FILE", "DAMAGED"])), max_size=3),
        cut=st.integers(min_value=0, max_value=20_000))
 def test_sim_report_arguments_end_in_a_report_or_a_one_line_refusal(argv, cut, finished_run, tmp_path, capsys):
-    from sim.report import main
+    from sim.report.document import main
 
     where = Path(tempfile.mkdtemp(dir=tmp_path))
     (where / "damaged").mkdir()
@@ -292,8 +292,8 @@ run_places = st.sampled_from(["RUN", "RUN", "DAMAGED", "FILE", "MISSING"])
        damage=st.data())
 def test_sim_compare_arguments_and_damaged_runs_end_in_a_comparison_or_a_one_line_refusal(
         a, b, extra, damage, finished_run, finished_results, tmp_path, capsys):
-    from sim.compare import main
-    from sim.storage import write_dataset
+    from sim.compare.comparison import main
+    from sim.io.files import write_dataset
 
     where = Path(tempfile.mkdtemp(dir=tmp_path))
     (where / "damaged").mkdir()
@@ -371,12 +371,14 @@ def _damage_sweep(directory, plan, damage):
 @given(damage=sweep_damages, resume=st.booleans(), where=st.one_of(st.just("SWEEP"), st.just("SWEEP"), odd_arguments))
 def test_sim_sweep_on_a_damaged_sweep_aggregates_or_refuses_in_one_line(damage, resume, where, finished_run, tmp_path,
                                                                        capsys, monkeypatch):
-    # with --resume, sim.cli.main (the multirun of the missing jobs) is replaced by a stub:
+    # with --resume, sim.cli.payback.main (the multirun of the missing jobs) is replaced by a stub:
     # what is fuzzed is the resume's reading of the plan and the jobs before it launches
     from hydra.core.plugins import Plugins
 
-    from sim import cli, plan as plans
-    from sim.sweep import main
+    from sim.cli import payback as cli
+
+    from sim.sweep import plan as plans
+    from sim.sweep.aggregate import main
 
     sweep_dir = Path(tempfile.mkdtemp(dir=tmp_path)) / "sweep"
     plan = _sweep(sweep_dir, json.loads((finished_run / "summary.json").read_text()))
@@ -409,7 +411,7 @@ dates_as_text = st.sampled_from(["2027-01-01", "2027-13-01", "", "2027-02-30", "
            st.tuples(st.just("--force"),), st.tuples(odd_arguments,)), max_size=4))
 def test_sim_prices_arguments_end_in_a_sheet_payback_runs_with_or_a_one_line_refusal(model, flags, tmp_path, capsys):
     pytest.importorskip("genai_prices")
-    from sim.prices import check_sheet, main
+    from sim.prices.sheet import check_sheet, main
 
     out = Path(tempfile.mkdtemp(dir=tmp_path))
     argv = [model, *(part for flag in flags for part in flag), "--out-dir", str(out)]

@@ -1,7 +1,7 @@
 """The table kernels against the grid's definition, hand-worked tables and NumPy.
 
 Tables here come from ``scipy.stats`` quantiles at the grid's nodes, so that the
-kernels are checked apart from ``sim.tables``.
+kernels are checked apart from ``sim.simulation.tables``.
 """
 
 import math

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from sim.cli import CONFIG_DIR
+from sim.cli.payback import CONFIG_DIR
 from sim.run import run
 
 RECORDED = Path(__file__).with_name("invariance")

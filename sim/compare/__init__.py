@@ -1,0 +1,1 @@
+"""Comparing two runs, paired per scenario where they share scenarios (``python -m sim.compare``)."""

@@ -1,0 +1,5 @@
+"""``python -m sim.compare``: the command, signals handled before its heavy imports."""
+
+from sim.io.signals import run_command
+
+run_command("sim.compare.comparison")

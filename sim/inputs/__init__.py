@@ -1,0 +1,1 @@
+"""What a user gives: the configuration schema and its validation, uncertain inputs (distribution families, domains, rank correlations), the provider calendar and the registry of routes."""

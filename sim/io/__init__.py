@@ -1,0 +1,1 @@
+"""Files, signals and progress: writes that publish whole sets or nothing, the stop a signal asks for, text payback will show, progress lines. Standard library and NumPy only; every other wing may use it."""

@@ -1,0 +1,5 @@
+"""``python -m sim.report``: the command, signals handled before its heavy imports."""
+
+from sim.io.signals import run_command
+
+run_command("sim.report.document")

@@ -1,0 +1,390 @@
+"""``report.md`` of a run (and from it ``report.html``, see ``sim.report.html``), and
+``python -m sim.report RUN_DIR`` to redraw pictures and reports from a saved
+``results.nc`` without simulating again.
+
+Both are drawn from what ``results.nc`` holds (its saved rows and the summary in its
+attrs), so that the redrawn report and pictures are the run's own.
+"""
+
+
+import argparse
+import sys
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from sim.inputs.schema import SUCCESSOR_PRICES, input_metadata
+from sim.inputs.distributions import parse
+from sim.report.formats import calls, usd, with_interval
+from sim.report.pictures import ROW_PICTURES, draw_all, drawable
+from sim.io.progress import phase
+from sim.report.html import code, literal, write_html
+from sim.io.signals import pause_point
+from sim.io.files import UnreadableRun, WriteError, atomic_path, publishing, read_run
+from sim.results.summary import STRATEGY_NAMES
+from sim.io.text import shown
+
+PLOTS = "plots"
+
+
+def _precision_section(results, summary):
+    sampling = summary.get("sampling")
+    if not sampling:
+        return []
+    method = {
+        "mc": "plain Monte Carlo (independent scenarios)",
+        "lhs": "a Latin hypercube on the static inputs",
+        "sobol": "a scrambled Sobol net on the static inputs",
+    }[sampling["method"]]
+    if sampling["volume_integrated"]:
+        method += ", with month-1 volume integrated out in closed form (probabilities and expected costs)"
+    # the largest replicate (sim.simulation.sampling.REPLICATE scenarios, unless the run is
+    # smaller) read from the run's totals: importing sim.simulation.sampling for the constant
+    # would load the simulation's kernels into `python -m sim.report`
+    size = ""
+    if "replicate_totals" in results:
+        size = f" of up to {int(results.replicate_totals.sel(total='scenarios').max()):,} scenarios"
+    lines = [
+        "## Precision",
+        "",
+        f"Sampling: {method}; {sampling['replicates']} independently randomised replicates{size}"
+        " give the intervals of probabilities, expected costs and EVPI"
+        + (" (Wilson intervals for the probabilities)" if sampling["method"] == "mc" else "")
+        + ". Quantiles, CVaR, break-even volumes and drivers take distribution-free or asymptotic intervals"
+        " of independent scenarios.",
+        "",
+    ]
+    if sampling.get("note"):
+        lines += [f"Month-1 volume is not integrated out: {sampling['note']}.", ""]
+    precision = summary.get("precision")
+    if precision:
+        targets = ", ".join(f"`precision.{k}={v:g}`" for k, v in precision["targets"].items() if v is not None)
+        achieved = "; ".join(
+            f"{name} " + ", ".join(f"{STRATEGY_NAMES[k]} {v:.2g}" for k, v in values.items())
+            for name, values in precision["achieved"].items()
+        )
+        verdict = "met" if precision["met"] else "**not met**"
+        lines += [f"Targets {targets}: {verdict} after {precision['scenarios_used']:,} scenarios"
+                  f" (half-widths achieved: {achieved}).", ""]
+        if precision.get("note"):
+            lines += [f"> {precision['note']}", ""]
+    if "convergence.png" in drawable(results):
+        lines += [f"![Convergence]({PLOTS}/convergence.png)", ""]
+    return lines
+
+
+# What each picture shows, in the order the report lists them (convergence is shown
+# under "Precision").
+PICTURE_TEXT = {
+    "payback_probability.png": "Probability of payback by month",
+    "savings_fan.png": "Cumulative savings by month",
+    "savings_histogram.png": "Savings at the horizon",
+    "savings_cdf.png": "Cumulative distribution of savings at the horizon",
+    "drivers.png": "Drivers",
+    "line_crossing.png": "Line crossing",
+}
+
+
+def _pictures(results):
+    drawn = drawable(results)
+    lines = []
+    for name, text in PICTURE_TEXT.items():
+        if name in drawn:
+            lines += [f"![{text}]({PLOTS}/{name})", ""]
+    if any(name not in drawn for name in ROW_PICTURES):
+        lines += ["results.nc holds no per-scenario rows (`saved_scenarios=0`, a sweep job's default), from which"
+                  " the savings histogram, its cumulative distribution and the line crossing are drawn: rerun with"
+                  " `saved_scenarios` set to draw them.", ""]
+    return lines
+
+
+def render(results, summary):
+    """The report as Markdown text: headline, key numbers, pictures, assumptions."""
+    h = summary["horizon_months"]
+    rec = summary["recommendation"]
+    # the answer first, for the reader who stops there; then which run gave it
+    lines = [
+        "# payback report",
+        "",
+        f"**{summary['headline']}**",
+        "",
+        *([f"> **Small run.** {summary['small_run']}", ""] if summary.get("small_run") else []),
+        f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
+        "",
+        *_calendar_lead(summary),
+        f"Run: {literal(summary['run']['label'])}",  # a user's text, shown as typed
+        "",
+        f"Command: {code(summary['run']['command'] or '(run from Python)')}, started {summary['run']['start_time']}.",
+        "",
+        f"{summary['scenarios']:,} scenarios over {h} months, seed {summary['seed']}, "
+        f"discounted at {summary['discount_rate']:.1%} a year. Money is USD, discounted to month 1."
+        + _sample_note(summary, results.sizes.get("scenario", 0)),
+        "",
+        "## Key numbers",
+        "",
+        "| | fine-tuning | RAG |",
+        "| --- | --- | --- |",
+    ]
+    p = summary["p_beats_prompt"]
+    sv = summary["savings_vs_prompt"]
+    pb = summary["payback_month"]
+
+    rows = [
+        (f"P(cheaper than prompting at month {h}) [95% CI]",
+         lambda k: with_interval(p[k]["estimate"], p[k]["ci95"], lambda x, d: f"{x:.{d}f}")),
+        ("expected savings vs prompting [95% CI]", lambda k: _usd_ci(sv[k], "mean")),
+        ("median savings [95% CI]", lambda k: _usd_ci(sv[k], "p50")),
+        ("5% quantile of savings [95% CI]", lambda k: _usd_ci(sv[k], "p05")),
+        ("CVaR 5% of savings (mean of the worst 5%) [95% CI]", lambda k: _usd_ci(sv[k], "cvar05")),
+        ("payback month p10 / p50 / p90", lambda k: " / ".join(_month(pb[k][q]) for q in ("p10", "p50", "p90"))),
+        ("never pays back within the horizon", lambda k: f"{pb[k]['never']:.1%}"),
+    ]
+    lines += [f"| {label} | {cell('finetune')} | {cell('rag')} |" for label, cell in rows]
+    be = summary["break_even_calls_per_month"]
+    ft_rag = summary["savings_finetune_vs_rag"]
+    lines += [
+        "",
+        "- Expected cost [95% CI]: " + ", ".join(
+            f"{STRATEGY_NAMES[k]} {_usd_ci(v, 'mean')} (90%: {usd(v['p05'])} to {usd(v['p95'])})"
+            for k, v in summary["cost"].items()
+        ) + ".",
+        f"- Fine-tuning against RAG: expected savings {_usd_ci(ft_rag, 'mean')}, "
+        f"CVaR 5% {_usd_ci(ft_rag, 'cvar05')}.",
+        *(f"- Break-even month-1 volume for {STRATEGY_NAMES[k]} (calls/month) [95% CI]: "
+          + ", ".join(f"{q} {_calls(be[k][q])}{_interval(be[k].get(f'{q}_ci95'), _calls)}"
+                      for q in ("p10", "p50", "p90")) + "." for k in ("finetune", "rag")),
+        "- P(cheapest of the three) [95% CI]: " + ", ".join(
+            f"{STRATEGY_NAMES[k]} " + with_interval(p, summary.get("p_cheapest_ci95", {}).get(k),
+                                                lambda x, d: f"{x:.{d}%}", digits=1)
+            for k, p in summary["p_cheapest"].items()) + ".",
+        "- Expected value of perfect information on the choice (EVPI) [95% CI]: "
+        f"{usd(summary['evpi'])}{_interval(summary.get('evpi_ci95'), usd)}.",
+        f"- Mean retrains {summary['retrains']['mean']:.2f}; fine-tune failed in "
+        f"{summary['finetune_failed']['fraction']:.1%}; use case shut down in "
+        f"{summary['shutdown']['fraction']:.1%} of scenarios.",
+        "",
+        *_calendar_section(summary),
+        "## Pictures",
+        "",
+        *_pictures(results),
+        *_precision_section(results, summary),
+        "## Drivers",
+        "",
+        "Each uncertain input that can enter a comparison splits the scenarios into its lowest and "
+        "highest tenth; the effect is how far P(the strategy beats prompting) moves between the two, "
+        "with its 95% interval. Inputs whose interval contains 0 are not ranked.",
+        "",
+    ]
+    for k in ("finetune", "rag"):
+        lines += _drivers_table(STRATEGY_NAMES[k], summary["drivers"][k])
+    lines += ["", "## Assumptions", "", "| input | value | unit |", "| --- | --- | --- |"]
+    config = OmegaConf.to_container(OmegaConf.create(results.attrs["config"]))
+    for key, meta in input_metadata().items():
+        section, name = key.split(".")
+        if section == "successor":  # prices of another sheet, named in the calendar section
+            continue
+        shown = parse(key, config[section][name], meta["domain"]).describe()
+        lines.append(f"| `{key}` | {shown} | {meta['unit']} |")
+    lines.append(f"| `finetune.reprice_on_retrain` | {config['finetune']['reprice_on_retrain']} | |")
+    lines.append(f"| `finetune.on_platform_exit` | {config['finetune']['on_platform_exit']} | |")
+    lines.append(f"| `finetune.successor` | {config['finetune']['successor'] or 'none'} | |")
+    for key in ("finetune_training_until", "finetune_serving_until"):
+        lines.append(f"| `pricing.{key}` | {config['pricing'].get(key) or 'none announced'} | date |")
+    lines.append(f"| `start` | {summary['start']} | month 1 |")
+    successor = OmegaConf.create(results.attrs.get("successor_sheet") or "{}")
+    for name in SUCCESSOR_PRICES if successor else ():
+        meta = input_metadata()[f"pricing.{name}"]
+        shown = parse(f"successor.{name}", successor[name], meta["domain"]).describe()
+        lines.append(f"| `successor.{name}` ({config['finetune']['successor']}) | {shown} | {meta['unit']} |")
+    pricing = summary["pricing"]
+    lines += [
+        "",
+        f"Price sheet as of **{literal(pricing['as_of'])}**; source: {literal(pricing['source'])}. "
+        "Prices drift: check them before you commit budget.",
+        "",
+    ]
+    if successor:
+        lines[-1:] = ["", f"Successor sheet {code(config['finetune']['successor'])} as of"
+                          f" **{literal(successor['as_of'])}**; source: {literal(successor['source'])}.", ""]
+    return "\n".join(lines)
+
+
+def _calendar_lead(summary):
+    # one sentence under the recommendation when the calendar changes the answer
+    exits = summary["platform_exit"]
+    if exits["fraction"] == 0:
+        return []
+    return [f"**Provider calendar:** {_exit_sentence(summary)} See [Provider calendar](#provider-calendar).", ""]
+
+
+def _exit_sentence(summary):
+    exits, calendar = summary["platform_exit"], summary["calendar"]
+    sentence = (f"the fine-tune route leaves its platform in {exits['fraction']:.1%} of scenarios"
+                f" (median month {exits['month_p50']})")
+    if calendar["on_platform_exit"] == "migrate":
+        return (sentence + f"; it migrates to `{calendar['successor']}` in {summary['migrations']['mean']:.1%}."
+                f" By the horizon the calendar has left it prompting for good in {exits['for_good']:.1%}"
+                " (without a migration, or at the successor's own end), its spending sunk.")
+    return sentence + "; from then on it serves by prompting, its spending sunk (`finetune.on_platform_exit=prompt`)."
+
+
+def _calendar_section(summary):
+    """What the provider calendar's dated events inside the horizon do to the answer."""
+    calendar = summary["calendar"]
+    lines = ["## Provider calendar", "", f"Month 1 is {summary['start']}."]
+    if not calendar["events"]:
+        lines += ["No announced end of fine-tuning falls within the horizon: the calendar does not"
+                  " change this answer.", ""]
+        return lines
+    lines.append("")
+    for event in calendar["events"]:
+        month, day, sheet = event["month"], event["date"], event["sheet"]
+        if event["event"] == "training cutoff":
+            lines.append(
+                f"- `{sheet}`: last training jobs {day} (month {month}). A repeat attempt, drift retrain or"
+                f" deprecation retrain due after month {month} cannot be made: the route leaves the platform then."
+            )
+        else:
+            lines.append(
+                f"- `{sheet}`: fine-tuned models stop serving after {day} (month {month}): the route"
+                f" leaves the platform in month {month + 1} at the latest."
+            )
+    lines += ["", f"In this run {_exit_sentence(summary)}", ""]
+    return lines
+
+
+def _drivers_table(name, drivers):
+    lines = [f"### {name} against prompting", ""]
+    if drivers["skipped"]:
+        return lines + [drivers["skipped"], ""]
+    lines += [
+        "| input | lowest 10% (up to) | highest 10% (from) | P(win), lowest / highest 10% | effect [95% CI] |"
+        " median savings, lowest / highest 10% |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {d['description']} (`{d['input']}`) | {_amount(d['low_tenth_up_to'], d['unit'])} |"
+        f" {_amount(d['high_tenth_from'], d['unit'])} | {d['p_low']:.1%} / {d['p_high']:.1%} |"
+        f" {d['effect']:+.1%} [{d['ci95'][0]:+.1%}, {d['ci95'][1]:+.1%}] |"
+        f" {usd(d['savings_low'])} / {usd(d['savings_high'])} |"
+        for d in drivers["ranked"]
+    ]
+    if not drivers["ranked"]:
+        lines.append("| no input has a detectable effect | | | | | |")
+    if drivers["no_detectable_effect"]:
+        quiet = ", ".join(f"`{d['input']}`" for d in drivers["no_detectable_effect"])
+        lines += ["", f"No detectable effect (95% interval contains 0): {quiet}."]
+    return lines + [""]
+
+
+def _usd_ci(stats, key):
+    """An amount with its 95% interval, compactly: -$22k [-$22.3k, -$21.7k]."""
+    return with_interval(stats[key], stats.get(f"{key}_ci95"), lambda x, d: usd(x, digits=d))
+
+
+def _interval(bounds, fmt):
+    # nothing where a small run gives no interval; an open end (never) as "never"
+    if bounds is None:
+        return ""
+    form = fmt.format if isinstance(fmt, str) else fmt
+    low, high = ("never" if b is None else form(b) for b in bounds)
+    return f" [{low}, {high}]"
+
+
+def _month(value):
+    return "beyond horizon" if value is None else str(value)
+
+
+def _calls(value):
+    # three significant digits: a break-even volume is not known to the call
+    return "never" if value is None else calls(value)
+
+
+def _amount(value, unit):
+    """A driver's boundary in its unit: money as money, counts without false precision."""
+    if unit == "USD" or unit.startswith("USD/"):
+        return usd(value)
+    shown = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+    return f"{shown} {unit}"
+
+
+def _sample_note(summary, rows):
+    """Which scenarios each kind of number counts: all, the kept ones, the saved ``rows``."""
+    kept, n = summary["kept_scenarios"], summary["scenarios"]
+    if rows >= kept:
+        if kept == n:
+            return ""
+        return (f" Probabilities, means and EVPI count all {n:,} scenarios; quantiles, CVaR,"
+                f" break-even volumes, drivers and the pictures of distributions use the first {kept:,}.")
+    counted = (f" Quantiles, CVaR, break-even volumes and drivers count all {n:,} scenarios" if kept == n else
+               f" Probabilities, means and EVPI count all {n:,} scenarios; quantiles, CVaR, break-even volumes"
+               f" and drivers the first {kept:,}")
+    if rows == 0:
+        return counted + "; no per-scenario row is saved in results.nc (`saved_scenarios=0`)."
+    return (counted + f"; the pictures of distributions the first {rows:,}, those saved in results.nc"
+            " (`saved_scenarios`).")
+
+
+def write_report(results, summary, run_dir):
+    """Draw the pictures into ``run_dir/plots``, write ``run_dir/report.md`` and, from the
+    same text and pictures, the self-contained ``run_dir/report.html``.
+
+    All of them are published together (``sim.io.files.publishing``): a redraw that
+    is interrupted or fails leaves the earlier report and pictures as they were.
+    """
+    run_dir = Path(run_dir)
+    plots = run_dir / PLOTS
+    try:  # refused here in one line, before anything is drawn (it ended in a traceback)
+        if plots.is_symlink():  # the pictures would go through it, out of the run directory
+            raise WriteError(f"{plots}: a symbolic link; payback draws nothing through a link out of the run"
+                             " directory: remove it (its target is not touched) to draw the pictures")
+        if plots.exists() and not plots.is_dir():
+            raise WriteError(f"{plots}: a file, not a directory; move it away to draw the pictures")
+        created = not plots.exists()
+        plots.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WriteError(f"{plots}: cannot write ({error.strerror or error})") from None
+    what = f"{run_dir / 'report.md'}, report.html and {PLOTS}/"
+    with phase("report", f"drawing {len(drawable(results))} pictures into {PLOTS}/, report.md and report.html"):
+        try:
+            with publishing(what):
+                draw_all(results, summary, plots)
+                markdown = render(results, summary)
+                with atomic_path(run_dir / "report.md") as temporary:
+                    temporary.write_text(markdown)
+                write_html(markdown, run_dir, f"payback report: {summary['run']['label']}")
+        except BaseException:
+            if created:  # ours, and empty: nothing of this report was published
+                _remove_if_empty(plots)
+            raise
+
+
+def _remove_if_empty(directory):
+    try:
+        directory.rmdir()
+    except OSError:  # not empty, or gone: nothing of ours to take back
+        pass
+
+
+def main(argv=None):
+    """``python -m sim.report RUN_DIR``: redraw the pictures, report.md and report.html
+    (one self-contained page to forward or print) from ``results.nc``."""
+    parser = argparse.ArgumentParser(prog="python -m sim.report", description=main.__doc__)
+    parser.add_argument("run_dir", type=Path, help="a run directory holding results.nc")
+    parser.error = lambda message: _refuse(message)  # one line, as every refusal: not the usage
+    args = parser.parse_args(argv)
+    try:
+        results, summary = read_run(args.run_dir)
+    except UnreadableRun as error:
+        _refuse(error)
+    pause_point("compute")
+    try:
+        write_report(results, summary, args.run_dir)
+    except WriteError as error:
+        _refuse(error)
+    print(f"wrote {args.run_dir / 'report.md'}, {args.run_dir / 'report.html'} and {args.run_dir / PLOTS}/")
+
+
+def _refuse(message):
+    print(f"payback: error: {shown(str(message))}", file=sys.stderr)  # one line, nothing a terminal acts on
+    sys.exit(2)

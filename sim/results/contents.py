@@ -1,0 +1,268 @@
+"""What a run's ``results.nc`` must hold for what reads it, checked before any use.
+
+The readers are ``python -m sim.report`` (report.md, report.html and every picture of
+``sim.report.pictures``), ``python -m sim.compare`` and, for a results.nc written before the
+summary was kept in it, ``sim.results.summary.summarize``. ``sim.io.files.read_run`` checks a
+file against these lists before it hands it on, so that a damaged, edited or
+foreign file is one line naming what it lacks (``no variable 'cost_slope'``), not a
+traceback wherever it is first read. A reader that starts to read something new
+adds it here.
+"""
+
+import json
+import math
+
+import numpy as np
+import yaml
+
+# Variables with their dims (in any order).
+VARIABLES = {
+    "cost": ("scenario", "strategy"),  # the savings histogram and CDF; compare, scenario by scenario
+    "cost_fixed": ("scenario", "strategy"),  # the line crossing
+    "cost_slope": ("scenario", "strategy"),
+    "p_beats_prompt": ("challenger", "month"),  # the payback picture
+    "p_beats_prompt_low": ("challenger", "month"),
+    "p_beats_prompt_high": ("challenger", "month"),
+    "savings_quantile": ("challenger", "quantile", "month"),  # the savings fan
+}
+# Read only where present (an older results.nc has none of them), then with the others
+# of their group: the replicates (the convergence picture; compare under Sobol or a
+# hypercube, which needs them) and the provider calendar's note under the savings fan.
+GROUPS_IF_PRESENT = {
+    "replicate_totals": {"replicate_totals": ("replicate", "total"),
+                         "replicate_beats": ("replicate", "challenger", "month")},
+    "p_platform_exit": {"p_platform_exit": (), "p_migrated": ()},
+    "p_exited_for_good": {"p_exited_for_good": ()},
+}
+# What summarize reads besides, when the summary is not in the attrs.
+SUMMARY_SOURCE_VARIABLES = {
+    "mean_cost": ("strategy",), "p_cheaper": ("strategy", "versus"), "p_cheapest": ("strategy",),
+    "expected_min_cost": (), "paid_back_count": ("challenger", "month"), "exit_count": ("month",),
+    "mean_retrains": (), "p_finetune_failed": (), "p_shutdown": (), "p_platform_exit": (), "p_migrated": (),
+    "p_exited_for_good": (),
+}
+
+# Kinds of values, as the messages name them (see KINDS).
+NUMBER, NUMBER_OR_NULL, WHOLE = "a number", "a number or null", "a whole number"
+TEXT, TEXT_OR_NULL = "text", "text or null"
+INTERVAL, INTERVAL_OR_NULL = "an interval [low, high]", "an interval [low, high] or null"
+DRIVER_ROWS, EVENTS = "a list of driver rows", "a list of calendar events"
+
+# Attributes and their kinds; those of ATTRS_IF_PRESENT only where present.
+ATTRS = {"config": "a YAML mapping", "horizon_months": WHOLE, "scenarios": WHOLE, "seed": WHOLE,
+         "kept_scenarios": WHOLE}
+ATTRS_IF_PRESENT = {"summary": "a JSON mapping", "start": TEXT, "sampling": "mc, lhs or sobol",
+                    "volume_integrated": WHOLE, "successor_sheet": "a YAML mapping or empty",
+                    "calendar_events": "a JSON list of calendar events", "run": "a JSON mapping",
+                    "model_version": TEXT, "precision": "a JSON mapping or empty"}
+SUMMARY_SOURCE_ATTRS = {"start": TEXT, "discount_rate": NUMBER, "confidence": NUMBER, "on_platform_exit": TEXT,
+                        "successor": TEXT, "pricing_as_of": TEXT, "pricing_source": TEXT}
+
+# The summary (summary.json, and the copy in results.nc's attrs): dotted keys and their
+# kinds; K stands for each strategy, C for each challenger; a key after "?" only where
+# present (read with .get).
+SUMMARY = {
+    "headline": TEXT, "?small_run": TEXT_OR_NULL, "horizon_months": WHOLE, "scenarios": WHOLE,
+    "kept_scenarios": WHOLE, "seed": WHOLE, "discount_rate": NUMBER, "confidence": NUMBER, "start": TEXT,
+    "evpi": NUMBER, "?evpi_ci95": INTERVAL_OR_NULL, "p_cheapest.K": NUMBER, "?p_cheapest_ci95.K": INTERVAL_OR_NULL,
+    "run.label": TEXT, "run.command": TEXT_OR_NULL, "run.start_time": TEXT_OR_NULL,
+    "recommendation.strategy": TEXT, "recommendation.reason": TEXT, "pricing.as_of": TEXT, "pricing.source": TEXT,
+    "retrains.mean": NUMBER, "finetune_failed.fraction": NUMBER, "shutdown.fraction": NUMBER,
+    "platform_exit.fraction": NUMBER, "platform_exit.month_p50": NUMBER_OR_NULL, "platform_exit.for_good": NUMBER,
+    "migrations.mean": NUMBER, "calendar.on_platform_exit": TEXT, "calendar.successor": TEXT_OR_NULL,
+    "calendar.events": EVENTS,
+    **{f"savings_finetune_vs_rag.{q}": NUMBER for q in ("mean", "cvar05")},
+    **{f"?savings_finetune_vs_rag.{q}_ci95": INTERVAL_OR_NULL for q in ("mean", "cvar05")},
+    **{f"cost.K.{q}": NUMBER for q in ("mean", "p05", "p95")}, "?cost.K.mean_ci95": INTERVAL_OR_NULL,
+    "p_beats_prompt.C.estimate": NUMBER, "p_beats_prompt.C.ci95": INTERVAL,
+    **{f"savings_vs_prompt.C.{q}": NUMBER for q in ("mean", "p05", "p50", "cvar05")},
+    **{f"?savings_vs_prompt.C.{q}_ci95": INTERVAL_OR_NULL for q in ("mean", "p05", "p50", "cvar05")},
+    **{f"payback_month.C.{q}": NUMBER_OR_NULL for q in ("p10", "p50", "p90")}, "payback_month.C.never": NUMBER,
+    **{f"break_even_calls_per_month.C.{q}": NUMBER_OR_NULL for q in ("p10", "p50", "p90")},
+    **{f"?break_even_calls_per_month.C.{q}_ci95": INTERVAL_OR_NULL for q in ("p10", "p50", "p90")},
+    "drivers.C.ranked": DRIVER_ROWS, "drivers.C.no_detectable_effect": DRIVER_ROWS, "drivers.C.skipped": TEXT_OR_NULL,
+    "?sampling": "a sampling record", "?precision": "a precision record or null",
+}
+DRIVER_ROW = {"input": TEXT, "description": TEXT, "unit": TEXT, "low_tenth_up_to": NUMBER, "high_tenth_from": NUMBER,
+              "effect": NUMBER, "ci95": INTERVAL, "p_low": NUMBER, "p_high": NUMBER, "savings_low": NUMBER,
+              "savings_high": NUMBER}
+EVENT = {"sheet": TEXT, "event": TEXT, "date": TEXT, "month": WHOLE}
+SAMPLING_METHODS = ("mc", "lhs", "sobol")
+
+
+def _number(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _whole(value):
+    # a seed or scenario count beyond int32 is kept as a decimal string (NetCDF3)
+    if isinstance(value, str):
+        return value.isdigit()
+    return _number(value) and math.isfinite(value) and value == int(value)
+
+
+def _interval(value):
+    return isinstance(value, list) and len(value) == 2 and all(b is None or _number(b) for b in value)
+
+
+def _rows(value, fields):
+    return isinstance(value, list) and all(
+        isinstance(row, dict) and all(k in row and KINDS[kind](row[k]) for k, kind in fields.items()) for row in value)
+
+
+def _loads(text, loader, kind):
+    try:
+        value = loader(text) if isinstance(text, str) else None
+    except (ValueError, yaml.YAMLError):
+        return False
+    return isinstance(value, kind)
+
+
+KINDS = {
+    NUMBER: _number,
+    NUMBER_OR_NULL: lambda v: v is None or _number(v),
+    WHOLE: _whole,
+    TEXT: lambda v: isinstance(v, str),
+    TEXT_OR_NULL: lambda v: v is None or isinstance(v, str),
+    INTERVAL: _interval,
+    INTERVAL_OR_NULL: lambda v: v is None or _interval(v),
+    DRIVER_ROWS: lambda v: _rows(v, DRIVER_ROW),
+    EVENTS: lambda v: _rows(v, EVENT),
+    "mc, lhs or sobol": lambda v: v in SAMPLING_METHODS,
+    "a sampling record": lambda v: (isinstance(v, dict) and v.get("method") in SAMPLING_METHODS
+                                    and _whole(v.get("replicates")) and KINDS[TEXT_OR_NULL](v.get("note"))),
+    "a precision record or null": lambda v: v is None or (
+        isinstance(v, dict) and isinstance(v.get("targets"), dict)
+        and all(KINDS[NUMBER_OR_NULL](t) for t in v["targets"].values())
+        and isinstance(v.get("achieved"), dict)
+        and all(isinstance(a, dict) and all(_number(x) for x in a.values()) for a in v["achieved"].values())
+        and _whole(v.get("scenarios_used")) and KINDS[TEXT_OR_NULL](v.get("note"))),
+    "a YAML mapping": lambda v: _loads(v, yaml.safe_load, dict),
+    "a YAML mapping or empty": lambda v: v == "" or _loads(v, yaml.safe_load, dict),
+    "a JSON mapping": lambda v: _loads(v, json.loads, dict),
+    "a JSON mapping or empty": lambda v: v == "" or _loads(v, json.loads, dict),
+    "a JSON list of calendar events": lambda v: _loads(v, json.loads, list) and KINDS[EVENTS](json.loads(v)),
+}
+
+
+def results_problem(results, strategies, *, with_summary):
+    """What ``results`` (a run's Dataset) lacks of what its readers use, in words; None if nothing.
+
+    Parameters
+    ----------
+    results : xarray.Dataset
+    strategies : sequence of str
+        The strategies, prompting first; the others are the challengers.
+    with_summary : bool
+        The summary is in its attrs; otherwise what ``summarize`` reads is needed too.
+    """
+    variables = dict(VARIABLES)
+    for trigger, group in GROUPS_IF_PRESENT.items():
+        if trigger in results.variables:
+            variables.update(group)
+    if results.attrs.get("sampling", "mc") != "mc":  # its intervals come from the replicates
+        variables.update(GROUPS_IF_PRESENT["replicate_totals"])
+    attrs = {**ATTRS, **{k: v for k, v in ATTRS_IF_PRESENT.items() if k in results.attrs}}
+    if not with_summary:
+        variables.update(SUMMARY_SOURCE_VARIABLES)
+        attrs.update(SUMMARY_SOURCE_ATTRS)
+    for name, dims in variables.items():
+        if name not in results.variables:
+            return f"no variable {name!r}"
+        if set(results[name].dims) != set(dims):
+            return f"variable {name!r} has dims ({', '.join(results[name].dims)}), not ({', '.join(dims)})"
+    for coordinate, labels in (("strategy", strategies), ("challenger", strategies[1:])):
+        held = [str(label) for label in results[coordinate].values]
+        missing = [label for label in labels if label not in held]
+        if missing:
+            return f"no {coordinate} {missing[0]!r}"
+    for name, kind in attrs.items():
+        if name not in results.attrs:
+            return f"no attribute {name!r}"
+        if not KINDS[kind](results.attrs[name]):
+            return f"attribute {name!r} is not {kind}"
+    successor = results.attrs.get("successor_sheet")
+    config = yaml.safe_load(results.attrs["config"])
+    return _config_problem(config) or _volume_problem(results, config) or (
+        _successor_problem(yaml.safe_load(successor)) if successor else None)
+
+
+VOLUME = "workload.calls_per_month"
+
+
+def _volume_problem(results, config):
+    # the line crossing reads each saved scenario's month-1 volume: its variable when it
+    # is drawn, the configured number when fixed
+    if results.sizes.get("scenario", 0) and VOLUME not in results.variables and not isinstance(
+            config["workload"]["calls_per_month"], (int, float)):
+        return f"no variable {VOLUME!r} (month-1 volume is uncertain in the configuration, so each row drew one)"
+    return None
+
+
+def _config_problem(config):
+    # the report's assumptions: every uncertain input as configured, and the calendar keys
+    from sim.inputs.schema import input_metadata
+    from sim.inputs.distributions import InputError, parse
+
+    for key, meta in input_metadata().items():
+        section, name = key.split(".")
+        if section == "successor":
+            continue
+        if not isinstance(config.get(section), dict) or name not in config[section]:
+            return f"the configuration (attribute 'config') has no {key!r}"
+        try:
+            parse(key, config[section][name], meta["domain"])
+        except InputError as error:
+            return f"the configuration (attribute 'config'): {error}"
+    for key in ("finetune.reprice_on_retrain", "finetune.on_platform_exit", "finetune.successor"):
+        section, name = key.split(".")
+        if name not in config[section]:
+            return f"the configuration (attribute 'config') has no {key!r}"
+    return None
+
+
+def _successor_problem(sheet):
+    # the successor's prices, as_of and source, shown in the report's assumptions
+    from sim.inputs.schema import SUCCESSOR_PRICES, input_metadata
+    from sim.inputs.distributions import InputError, parse
+
+    for name in SUCCESSOR_PRICES:
+        if name not in sheet:
+            return f"the successor's sheet (attribute 'successor_sheet') has no {name!r}"
+        try:
+            parse(f"successor.{name}", sheet[name], input_metadata()[f"pricing.{name}"]["domain"])
+        except InputError as error:
+            return f"the successor's sheet (attribute 'successor_sheet'): {error}"
+    for name in ("as_of", "source"):
+        if not isinstance(sheet.get(name), str):
+            return f"the successor's sheet (attribute 'successor_sheet') has no text {name!r}"
+    return None
+
+
+def summary_problem(summary, strategies):
+    """The first key of ``SUMMARY`` that ``summary`` lacks or holds as another kind, in words; None if none."""
+    if not isinstance(summary, dict):
+        return "the summary is not a mapping"
+    for pattern, kind in SUMMARY.items():
+        optional = pattern.startswith("?")
+        for key in _expand(pattern.lstrip("?"), strategies):
+            node, found = summary, True
+            for part in key.split("."):
+                if not isinstance(node, dict) or part not in node:
+                    found = False
+                    break
+                node = node[part]
+            if not found and not optional:
+                return f"the summary has no {key!r}"
+            if found and not KINDS[kind](node):
+                return f"the summary's {key!r} is not {kind}"
+    return None
+
+
+def _expand(pattern, strategies):
+    parts = pattern.split(".")
+    keys = [[]]
+    for part in parts:
+        options = {"K": strategies, "C": strategies[1:]}.get(part, [part])
+        keys = [[*key, option] for key in keys for option in options]
+    return [".".join(key) for key in keys]

@@ -1,0 +1,340 @@
+"""The results Dataset: every output of a run with named dims, units and meanings.
+
+``to_dataset`` assembles the run's whole Dataset in memory (every kept row, float64),
+from which the summary is computed; ``saved_dataset`` is what ``results.nc`` holds:
+every aggregate, the first ``saved_scenarios`` per-scenario rows in types no wider
+than their precision needs, and the summary itself.
+
+A reader of ``results.nc`` needs no code of ours: each variable says in its attrs
+what it is and in which unit, and the resolved configuration is in the Dataset's.
+"""
+
+import json
+from datetime import datetime, timezone
+
+import numpy as np
+import xarray as xr
+from omegaconf import OmegaConf
+
+from sim.stats.analysis import SAVINGS_QUANTILES, savings_quantiles
+from sim.inputs.schema import input_metadata
+from sim.stats.precision import probability_interval, replicate_total_names
+from sim.simulation.sampling import REPLICATE
+from sim.results.summary import drawn_inputs
+MODEL_REFERENCE = "payback decision model (MODEL.md): prompting vs fine-tuning vs RAG"
+# The version of MODEL.md a run computes: the day it last changed what is computed
+# (commit cf690c3, the provider calendar). Bump it with every such change to MODEL.md;
+# ``python -m sim.compare`` refuses to compare runs of two versions.
+MODEL_VERSION = "2026-11-29"
+
+
+def _var(dims, data, units, description, **attrs):
+    return xr.Variable(dims, data, attrs={"units": units, "description": description, **attrs})
+
+
+def _integer_attribute(value):
+    # NetCDF3 attributes hold no 64-bit integer: a seed or a count beyond int32 is
+    # written in decimal, which int() reads back exactly (every reader here uses it).
+    return value if -(2**31) <= value < 2**31 else str(value)
+
+
+def to_dataset(settings, simulation, run_info=None):
+    """Assemble a run's Dataset.
+
+    Parameters
+    ----------
+    settings : sim.inputs.schema.Settings
+        The validated configuration of the run.
+    simulation : sim.simulation.engine.Simulation
+        The run's raw outputs.
+    run_info : dict, optional
+        What the run is: ``presets`` (config group choices), ``overrides``,
+        ``command``, ``start_time``; stored as JSON in the attrs.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``scenario``, ``strategy``, ``challenger`` (strategies compared with
+        prompting), ``month``.
+    """
+    n, horizon = simulation.scenarios, settings.horizon_months
+    kept = len(simulation.cost)
+    totals = simulation.totals
+    names = [route.name for route in settings.routes]
+    challengers = [i for i in range(len(names)) if i != settings.baseline]
+    # the run's one fine-tune route, whose lifecycle the per-scenario variables describe
+    (finetune,) = [i for i, route in enumerate(settings.routes) if route.kind == "finetune"]
+    metadata = input_metadata()
+    variables = {}
+    for column, key in enumerate(simulation.drawn_keys):
+        meta = metadata[key]
+        variables[key] = _var(
+            "scenario", simulation.drawn[:, column], meta["unit"],
+            f"drawn input: {meta['description']}",
+            distribution=settings.inputs[key].describe(),
+        )
+
+    discounted = f"discounted at {settings.discount_rate:g}/year to month 1"
+    payback = np.where(simulation.payback > 0, simulation.payback, np.nan)[:, challengers]
+    shutdown = np.where(simulation.shutdown_month > 0, simulation.shutdown_month, np.nan)
+    sizes = simulation.replicate_totals[:, 0]
+    replicate_beats = simulation.replicate_beats[:, challengers]
+    _, low, high = probability_interval(replicate_beats, sizes, simulation.sampling)
+    low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+    interval_method = ("Wilson score interval (independent scenarios)"
+                       if simulation.sampling == "mc" or len(sizes) < 2
+                       else f"t interval over {len(sizes)} independently randomised replicates")
+    paid_back_by_month = np.cumsum(totals.paid_back[challengers], axis=1)
+    variables.update(
+        cost=_var(
+            ("scenario", "strategy"), simulation.cost, "USD",
+            f"cumulative cost at the horizon, {discounted}",
+        ),
+        cost_fixed=_var(
+            ("scenario", "strategy"), simulation.cost_fixed, "USD",
+            "part of cost that does not scale with volume (A in cost = A + V_1 * B)",
+        ),
+        cost_slope=_var(
+            ("scenario", "strategy"), simulation.cost_slope, "USD per (call/month)",
+            "cost per call/month of month-1 volume (B in cost = A + V_1 * B)",
+        ),
+        payback_month=_var(
+            ("scenario", "challenger"), payback, "month",
+            "first month m with C_k(m) <= C_prompt(m); NaN: not within the horizon",
+        ),
+        paid_back_count=_var(
+            ("challenger", "month"), paid_back_by_month, "scenarios",
+            "scenarios whose payback month is <= m",
+        ),
+        p_paid_back=_var(
+            ("challenger", "month"), paid_back_by_month / n, "probability",
+            "P(payback month <= m): the strategy's cumulative cost has reached prompting's by m",
+        ),
+        mean_cost=_var("strategy", totals.cost_sum / n, "USD", f"mean cost at the horizon, {discounted}"),
+        expected_min_cost=_var(
+            (), totals.min_cost_sum / n, "USD",
+            "mean over scenarios of the cheapest strategy's cost at the horizon (E[min_k C_k], for EVPI)",
+        ),
+        p_cheaper=_var(
+            ("strategy", "versus"), totals.cheaper_count / n, "probability",
+            "P(C_strategy < C_versus) at the horizon",
+        ),
+        p_cheapest=_var(
+            "strategy", totals.cheapest_count / n, "probability",
+            "P(the strategy is cheaper than both others at the horizon); ties count for none",
+        ),
+        mean_retrains=_var((), totals.retrains[finetune] / n, "count", "mean drift- or deprecation-triggered retrains"),
+        mean_attempts=_var((), totals.attempts[finetune] / n, "count", "mean fine-tune training attempts paid"),
+        p_finetune_failed=_var((), totals.failed[finetune] / n, "probability", "P(every training attempt failed)"),
+        p_shutdown=_var((), totals.shutdown / n, "probability", "P(the use case ended within the horizon)"),
+        retrains=_var(
+            "scenario", simulation.retrains[:, finetune], "count",
+            "drift- or deprecation-triggered retrains paid within the horizon",
+        ),
+        attempts=_var("scenario", simulation.attempts[:, finetune], "count", "fine-tune training attempts paid"),
+        finetune_failed=_var(
+            "scenario", simulation.failed[:, finetune], "1",
+            "every training attempt failed the quality bar; served by prompting",
+        ),
+        shutdown_month=_var(
+            "scenario", shutdown, "month", "month the use case ended; NaN: it did not"
+        ),
+        exit_month=_var(
+            "scenario", simulation.exit_month[:, finetune], "month",
+            "month the fine-tune route first left its platform (a training or serving end"
+            " of the provider calendar); -1: it did not",
+        ),
+        migrated=_var(
+            "scenario", simulation.migrated[:, finetune], "1", "the fine-tune route moved to finetune.successor's sheet"
+        ),
+        exited_for_good=_var(
+            "scenario", simulation.exited[:, finetune], "1",
+            "at the horizon the fine-tune route serves by prompting for good after a platform exit"
+            " (without migration, or the successor's own exit)",
+        ),
+        exit_count=_var(
+            "month", totals.exited[finetune], "scenarios",
+            "scenarios whose fine-tune route left its platform in month m",
+        ),
+        p_platform_exit=_var(
+            (), totals.exited[finetune].sum() / n, "probability",
+            "P(the fine-tune route left its platform within the horizon)",
+        ),
+        p_migrated=_var((), totals.migrated[finetune] / n, "probability",
+                        "P(the fine-tune route migrated to the successor)"),
+        p_exited_for_good=_var(
+            (), totals.exited_for_good[finetune] / n, "probability",
+            "P(at the horizon the calendar has left the fine-tune route prompting for good)",
+        ),
+        beats_prompt_count=_var(
+            ("challenger", "month"), simulation.beats[challengers], "scenarios",
+            "scenarios with C_k(m) < C_prompt(m)",
+        ),
+        p_beats_prompt=_var(
+            ("challenger", "month"), simulation.beats[challengers] / n, "probability",
+            "P(strategy is cheaper than prompting by month m), cumulative discounted cost",
+        ),
+        p_beats_prompt_low=_var(
+            ("challenger", "month"), low, "probability",
+            f"lower bound of the 95% interval of p_beats_prompt: {interval_method}",
+        ),
+        p_beats_prompt_high=_var(
+            ("challenger", "month"), high, "probability",
+            f"upper bound of the 95% interval of p_beats_prompt: {interval_method}",
+        ),
+        replicate_beats=_var(
+            ("replicate", "challenger", "month"), replicate_beats, "scenarios",
+            "beats_prompt_count of each replicate (a probability summed over its scenarios"
+            " when month-1 volume is integrated out)",
+        ),
+        replicate_totals=_var(
+            ("replicate", "total"), simulation.replicate_totals, "scenarios, or USD summed over scenarios",
+            "each replicate's totals: its scenarios, each strategy's summed cost and the cheapest's,"
+            " and its scenarios in which each strategy is cheapest; replicates are independently"
+            " randomised, so their spread gives the intervals",
+        ),
+    )
+    band_sample = len(simulation.paths)
+    variables["savings_quantile"] = _var(
+        ("challenger", "quantile", "month"), savings_quantiles(simulation.paths, settings.baseline), "USD",
+        f"quantiles of cumulative savings C_prompt(m) - C_k(m), {discounted}"
+        f" (positive: cheaper than prompting), over the first {band_sample} scenarios",
+        scenarios=band_sample,
+    )
+    if settings.save_paths:
+        variables["cumulative_cost"] = _var(
+            ("scenario", "strategy", "month"), simulation.paths, "USD",
+            f"cumulative cost by month, {discounted}",
+        )
+
+    coords = {
+        "scenario": _var(
+            "scenario", np.arange(kept), "1",
+            f"scenario index; per-scenario variables keep the first {kept:,} of {n:,} scenarios"
+            " (a uniform sample: scenarios are independent); variables without this dim count all",
+        ),
+        "strategy": _var("strategy", names, "1", "prompt, fine-tune or RAG"),
+        "versus": _var("versus", names, "1", "the strategy compared with"),
+        "challenger": _var("challenger", [names[i] for i in challengers], "1", "strategies compared with prompting"),
+        "month": _var(
+            "month", np.arange(1, horizon + 1), "month",
+            f"month 1 is the first of the decision, calendar month {settings.start}",
+        ),
+        "quantile": _var("quantile", list(SAVINGS_QUANTILES), "1", "quantile level"),
+        "replicate": _var(
+            "replicate", np.arange(len(sizes)), "1",
+            f"replicate index: consecutive groups of up to {REPLICATE} scenarios, in order",
+        ),
+        "total": _var("total", list(replicate_total_names(names)), "1", "a replicate's total"),
+    }
+    pricing = settings.resolved["pricing"]
+    events = [
+        {"sheet": sheet.sheet, "event": kind, "date": day, "month": month}
+        for sheet in settings.sheets
+        for kind, day, month in sheet.events(horizon)
+    ]
+    attrs = {
+        "start": settings.start,
+        "run": json.dumps(run_info or {}),
+        "on_platform_exit": settings.resolved["finetune"]["on_platform_exit"],
+        "successor": settings.resolved["finetune"]["successor"] or "",
+        # JSON: the provider calendar's dated events inside the horizon, each with its month
+        "calendar_events": json.dumps(events),
+        "title": "payback: Monte Carlo costs of prompting, fine-tuning and RAG",
+        "model": MODEL_REFERENCE,
+        "model_version": MODEL_VERSION,
+        "seed": _integer_attribute(settings.seed),
+        "scenarios": _integer_attribute(n),
+        "kept_scenarios": _integer_attribute(kept),
+        "horizon_months": horizon,
+        "discount_rate": settings.discount_rate,
+        "confidence": settings.confidence,
+        "pricing_as_of": pricing["as_of"],
+        "pricing_source": pricing["source"],
+        "fixed_inputs": ", ".join(
+            f"{k}={d.params[0]:g}" for k, d in settings.inputs.items() if d.is_fixed
+        ),
+        "config": OmegaConf.to_yaml(settings.resolved),
+        "successor_sheet": OmegaConf.to_yaml(settings.successor_sheet) if settings.successor_sheet else "",
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "sampling": simulation.sampling,
+        "volume_integrated": int(simulation.integrated),
+        "sampling_note": settings.sampling_note or "",
+        # JSON: precision targets, the half-widths achieved, met, scenarios used ({} without targets)
+        "precision": json.dumps(simulation.precision or {}),
+        "scenarios_cap": _integer_attribute(settings.scenarios),
+    }
+    return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
+
+# On disk, drawn inputs and the cost lines' A and B are float32: rounding moves a value
+# by at most 2^-24 (6e-8) of itself, far below any interval of the run and any pixel of
+# its pictures. ``cost`` stays float64: tests check it to the cent in closed form, and
+# it is the savings every reader subtracts.
+FLOAT32_NOTE = "stored as float32: within 6e-8 of the computed value (relative), far below any interval of the run"
+NARROWED_COSTS = ("cost_fixed", "cost_slope")
+# Months with NaN for "never" are whole numbers up to horizon_months + 1 (at most 1201):
+# int16 on disk with the CF _FillValue -1, which xarray and netCDF readers turn back
+# into NaN (as float32, exact for whole months).
+MONTHS_WITH_NEVER = ("payback_month", "shutdown_month")
+MONTH_FILL = np.int16(-1)
+# Counts and exit_month (-1: no exit, as in memory): int16 where every value fits.
+SMALL_INTEGERS = ("retrains", "attempts", "exit_month")
+_INT16 = np.iinfo(np.int16)
+
+
+def saved_dataset(results, summary, rows=None):
+    """The Dataset ``results.nc`` holds: a run's aggregates, its first rows, its summary.
+
+    Parameters
+    ----------
+    results : xarray.Dataset
+        The run's whole Dataset (``to_dataset``), every kept row.
+    summary : dict
+        The summary computed from ``results`` (``sim.results.summary.summarize``), embedded as
+        JSON in the attr ``summary``: the file reproduces it, and the report, without
+        the rows it leaves out.
+    rows : int, optional
+        Per-scenario rows to keep, the first ones (a uniform sample, as the kept rows
+        are of all scenarios); None keeps every kept row.
+
+    Returns
+    -------
+    xarray.Dataset
+        Every variable without the ``scenario`` dim as in ``results``; per-scenario
+        variables cut to ``min(rows, kept)`` rows, drawn inputs, ``cost_fixed`` and
+        ``cost_slope`` as float32, ``payback_month`` and ``shutdown_month`` as float32
+        encoded int16 with ``_FillValue`` -1 (NaN: never), ``retrains``, ``attempts`` and
+        ``exit_month`` as int16 where they fit. Attrs ``saved_scenarios`` (rows),
+        ``kept_scenarios``, ``scenarios`` and ``summary`` (JSON).
+    """
+    kept = results.sizes["scenario"]
+    rows = kept if rows is None else min(rows, kept)
+    n = int(results.attrs["scenarios"])
+    saved = results.isel(scenario=slice(0, rows))
+    narrowed = {}
+    for name in (*drawn_inputs(results), *NARROWED_COSTS):
+        narrowed[name] = saved[name].variable.astype(np.float32)
+        narrowed[name].attrs["precision"] = FLOAT32_NOTE
+    for name in MONTHS_WITH_NEVER:
+        narrowed[name] = saved[name].variable.astype(np.float32)
+        narrowed[name].encoding = {"dtype": "int16", "_FillValue": MONTH_FILL}
+    for name in SMALL_INTEGERS:
+        values = saved[name].values
+        if not values.size or (_INT16.min <= values.min() and values.max() <= _INT16.max):
+            narrowed[name] = saved[name].variable.astype(np.int16)
+    scenario = saved["scenario"].variable.copy()
+    scenario.attrs["description"] = (
+        f"scenario index; per-scenario variables hold the first {rows:,} of the {kept:,} kept"
+        f" of {n:,} scenarios (a uniform sample: scenarios are independent), saved_scenarios;"
+        " the summary (attr summary) was computed from every kept one; variables without this dim count all"
+    )
+    saved = saved.assign(narrowed).assign_coords(scenario=scenario)
+    saved.attrs = {
+        **results.attrs,
+        "saved_scenarios": _integer_attribute(rows),
+        # JSON: summary.json's numbers, from every kept row; sim.report.document reads them from here
+        "summary": json.dumps(summary, allow_nan=False),
+    }
+    return saved

@@ -1,0 +1,337 @@
+"""The run's summary: the numbers a reader wants first, computed from the Dataset alone
+(so a saved ``results.nc`` reproduces it without simulating again)."""
+
+import json
+import math
+
+import numpy as np
+
+from kernels.layout import TIE_USD
+
+from sim.stats.analysis import (
+    break_even_volume,
+    distribution_summary,
+    evpi,
+    payback_quantiles,
+    recommend,
+    savings_statistics,
+    wilson_interval,
+)
+from sim.inputs.schema import input_metadata
+from sim.stats.drivers import rank
+from sim.stats.intervals import cvar_interval, evpi_interval, mean_interval, quantile_intervals, replicate_interval
+from sim.stats.precision import probability_interval, replicate_total_names, shortfall
+
+STRATEGY_NAMES = {"prompt": "prompting", "finetune": "fine-tuning", "rag": "RAG"}
+
+
+def summarize(results):
+    """Headline numbers of a run at its horizon.
+
+    Parameters
+    ----------
+    results : xarray.Dataset
+        A run's Dataset (see ``sim.results.dataset.to_dataset``).
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``p_beats_prompt``, ``cost`` (USD, discounted),
+        ``savings_vs_prompt`` and ``savings_finetune_vs_rag`` (USD, with CVaR at 5%),
+        ``payback_month`` (months; null where a percentile falls beyond the horizon),
+        ``break_even_calls_per_month``, ``evpi`` (USD), ``drivers``,
+        ``recommendation``, ``retrains``, ``finetune_failed``, ``shutdown``,
+        ``platform_exit`` (fraction of scenarios whose fine-tune route left its
+        platform, and the median month of those exits), ``migrations.mean``,
+        ``calendar`` (the dated events inside the horizon), run identity with
+        ``start`` (calendar month of month 1) and the price sheet's date and source.
+        Each estimate of ``cost``, the savings, ``break_even_calls_per_month`` and
+        ``evpi`` has its 95% interval beside it (``KEY_ci95``, see ``sim.stats.intervals``;
+        null where the sample is too small), ``p_cheapest`` in ``p_cheapest_ci95``.
+    """
+    horizon = int(results.attrs["horizon_months"])
+    last = results.sel(month=horizon)
+    strategies = [str(s) for s in results.strategy.values]
+    challengers = [str(c) for c in results.challenger.values]
+    n = int(results.attrs["scenarios"])
+    # Per-scenario variables hold the kept sample; means and probabilities count all n.
+    cost = results.cost.transpose("scenario", "strategy").values
+    mean_cost = results.mean_cost.sel(strategy=strategies).values
+    p_cheaper = results.p_cheaper.sel(strategy=strategies, versus=strategies).values
+    savings = {k: cost[:, 0] - cost[:, strategies.index(k)] for k in challengers}
+    mean_savings = {k: mean_cost[0] - mean_cost[strategies.index(k)] for k in challengers}
+    drawn = {key: results[key].values for key in drawn_inputs(results)}
+    metadata = input_metadata()
+    ranked = {k: rank(drawn, savings[k] > TIE_USD, savings[k], k, metadata) for k in challengers}
+    value_of_information = evpi(mean_cost, float(results.expected_min_cost))
+    finetune, rag = strategies.index("finetune"), strategies.index("rag")
+    finetune_vs_rag = cost[:, rag] - cost[:, finetune]
+    # Under any method but plain MC, mean-type statistics take their intervals from the
+    # replicates' spread; None: CLT and Wilson intervals of independent scenarios.
+    replicated = _replicate_intervals(results, strategies, challengers)
+    if replicated is None:
+        cheapest_count = np.rint(results.p_cheapest.sel(strategy=strategies).values * n)
+        replicated = {
+            "cost": dict.fromkeys(strategies, CLT),
+            "savings_vs_prompt": dict.fromkeys(challengers, CLT),
+            "savings_finetune_vs_rag": CLT,
+            "p_cheapest": {k: [float(b) for b in wilson_interval(cheapest_count[i], n)]
+                           for i, k in enumerate(strategies)},
+            "evpi": evpi_interval(cost, mean_cost, value_of_information, n),
+        }
+    cost_fixed = results.cost_fixed.transpose("scenario", "strategy").values
+    cost_slope = results.cost_slope.transpose("scenario", "strategy").values
+    break_even = {
+        k: _break_even(break_even_volume(cost_fixed, cost_slope, strategies.index(k))) for k in challengers
+    }
+    # the challenger closer to winning on average names the input that matters most
+    leading = max(challengers, key=lambda k: mean_savings[k])
+    top_driver = ranked[leading]["ranked"][0] if ranked[leading]["ranked"] else None
+    summary = {
+        "run": run_label(results),
+        "start": results.attrs["start"],
+        "scenarios": n,
+        "kept_scenarios": int(results.attrs["kept_scenarios"]),
+        "horizon_months": horizon,
+        "seed": int(results.attrs["seed"]),
+        "discount_rate": float(results.attrs["discount_rate"]),
+        "confidence": float(results.attrs["confidence"]),
+        "p_beats_prompt": {
+            k: {
+                "estimate": float(last.p_beats_prompt.sel(challenger=k)),
+                "ci95": [
+                    float(last.p_beats_prompt_low.sel(challenger=k)),
+                    float(last.p_beats_prompt_high.sel(challenger=k)),
+                ],
+            }
+            for k in challengers
+        },
+        "cost": {
+            k: with_intervals(distribution_summary(cost[:, i], mean_cost[i]), cost[:, i], n,
+                              replicated["cost"][k])
+            for i, k in enumerate(strategies)
+        },
+        "savings_vs_prompt": {
+            k: with_intervals(savings_statistics(savings[k], mean=mean_savings[k]), savings[k], n,
+                              replicated["savings_vs_prompt"][k])
+            for k in challengers
+        },
+        "savings_finetune_vs_rag": with_intervals(
+            savings_statistics(finetune_vs_rag, mean=mean_cost[rag] - mean_cost[finetune]), finetune_vs_rag, n,
+            replicated["savings_finetune_vs_rag"],
+        ),
+        "payback_month": {
+            k: _payback(results.paid_back_count.sel(challenger=k).values, n) for k in challengers
+        },
+        "p_cheapest": {k: float(results.p_cheapest.sel(strategy=k)) for k in strategies},
+        "p_cheapest_ci95": replicated["p_cheapest"],
+        "break_even_calls_per_month": break_even,
+        "evpi": value_of_information,
+        "evpi_ci95": replicated["evpi"],
+        "drivers": ranked,
+        "recommendation": recommend(
+            mean_cost,
+            p_cheaper,
+            [STRATEGY_NAMES[s] for s in strategies],
+            float(results.attrs["confidence"]),
+            top_driver={**top_driver, "strategy": STRATEGY_NAMES[leading]} if top_driver else None,
+            value_of_information=value_of_information,
+            horizon=horizon,
+        ),
+        "retrains": {"mean": float(results.mean_retrains)},
+        "finetune_failed": {"fraction": float(results.p_finetune_failed)},
+        "shutdown": {"fraction": float(results.p_shutdown)},
+        "platform_exit": {
+            "fraction": float(results.p_platform_exit),
+            "month_p50": _median_month(results.exit_count.values),
+            "for_good": float(results.p_exited_for_good),
+        },
+        "migrations": {"mean": float(results.p_migrated)},
+        "calendar": {
+            "on_platform_exit": results.attrs["on_platform_exit"],
+            "successor": results.attrs["successor"] or None,
+            "events": calendar_events(results),
+        },
+        "pricing": {
+            "as_of": results.attrs["pricing_as_of"],
+            "source": results.attrs["pricing_source"],
+        },
+    }
+    summary["sampling"] = {
+        "method": results.attrs.get("sampling", "mc"),
+        "volume_integrated": bool(int(results.attrs.get("volume_integrated", 0))),
+        "replicates": int(results.sizes.get("replicate", 0)),
+        "note": results.attrs.get("sampling_note") or None,
+    }
+    precision = json.loads(results.attrs.get("precision", "{}") or "{}")
+    if precision:
+        precision["note"] = shortfall(precision)
+    summary["precision"] = precision or None
+    summary["headline"] = headline(summary)
+    summary["small_run"] = small_run_note(summary)
+    return summary
+
+
+def _replicate_intervals(results, strategies, challengers):
+    # Under Latin hypercube or Sobol sampling, or with volume integrated out, scenarios
+    # are not independent: the mean-type statistics (means, P(cheapest), EVPI) take
+    # their intervals from the spread of independently randomised replicates, keyed as
+    # in the summary. None under plain MC. Quantiles, CVaR, break-even volumes and
+    # drivers keep the independent-sample intervals, which the methods' stratification
+    # makes conservative.
+    method = results.attrs.get("sampling", "mc")
+    if method == "mc":
+        return None
+    names = replicate_total_names(strategies)
+    totals = results.replicate_totals.sel(total=list(names)).values
+    sizes = totals[:, 0]
+    column = {name: i for i, name in enumerate(names)}
+    costs = totals[:, [column[f"cost_{k}"] for k in strategies]]
+    _, low, high = replicate_interval(costs, sizes)
+    prompt = costs[:, strategies.index("prompt")]
+    savings = {k: replicate_interval(prompt - costs[:, strategies.index(k)], sizes) for k in challengers}
+    _, lo, hi = replicate_interval(costs[:, strategies.index("rag")] - costs[:, strategies.index("finetune")], sizes)
+    cheapest = totals[:, [column[f"cheapest_{k}"] for k in strategies]]
+    _, p_low, p_high = probability_interval(cheapest, sizes, method)
+    best = int(np.argmin(results.mean_cost.sel(strategy=strategies).values))
+    _, e_lo, e_hi = replicate_interval(costs[:, best] - totals[:, column["cost_min"]], sizes)
+    return {
+        "cost": {k: _pair(low[i], high[i]) for i, k in enumerate(strategies)},
+        "savings_vs_prompt": {k: _pair(savings[k][1], savings[k][2]) for k in challengers},
+        "savings_finetune_vs_rag": _pair(lo, hi),
+        "p_cheapest": {k: _pair(max(0.0, p_low[i]), min(1.0, p_high[i])) for i, k in enumerate(strategies)},
+        "evpi": _pair(max(0.0, e_lo), e_hi),
+    }
+
+
+def _pair(low, high):
+    low, high = float(low), float(high)
+    return [low, high] if math.isfinite(low) and math.isfinite(high) else None
+
+
+QUANTILE_KEYS = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
+
+
+CLT = object()  # a mean's interval from the kept sample's spread (sim.stats.intervals.mean_interval)
+
+
+def with_intervals(stats, values, scenarios, mean_ci95=CLT):
+    """``stats`` with a 95% interval beside each estimate (``KEY_ci95``, see ``sim.stats.intervals``).
+
+    ``values`` are the kept sample the quantiles and CVaR come from; the mean counts
+    every one of ``scenarios``. ``mean_ci95``: the mean's interval when it comes from
+    elsewhere (replicates), ``CLT`` to compute it from ``values``.
+    """
+    quantiles = dict(zip(QUANTILE_KEYS, quantile_intervals(values, list(QUANTILE_KEYS.values()))))
+    if mean_ci95 is CLT:
+        mean_ci95 = mean_interval(values, stats["mean"], scenarios)
+    intervals = {"mean": mean_ci95, **quantiles}
+    if "cvar05" in stats:
+        intervals["cvar05"] = cvar_interval(values, stats["cvar05"], 0.05)
+    out = {}
+    for key, value in stats.items():
+        out[key] = value
+        if key in intervals:
+            out[f"{key}_ci95"] = intervals[key]
+    return out
+
+
+BREAK_EVEN_KEYS = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
+
+
+def _break_even(volume):
+    # inverted-CDF quantiles: each is a scenario's volume (inf, shown as null: never)
+    estimates = _finite_or_none(np.quantile(volume, list(BREAK_EVEN_KEYS.values()), method="inverted_cdf"))
+    intervals = quantile_intervals(volume, list(BREAK_EVEN_KEYS.values()))
+    out = {}
+    for key, estimate, interval in zip(BREAK_EVEN_KEYS, estimates, intervals):
+        out[key] = estimate
+        out[f"{key}_ci95"] = None if estimate is None else interval
+    return out
+
+
+SMALL_RUN = 10_000  # below it a probability's 95% interval is wider than about +-1 point
+
+
+def small_run_note(summary):
+    """A sentence for runs below ``SMALL_RUN`` scenarios (None above): how wide, what to run."""
+    n = summary["scenarios"]
+    if n >= SMALL_RUN:
+        return None
+    widest = max(p["ci95"][1] - p["ci95"][0] for p in summary["p_beats_prompt"].values()) / 2
+    return (f"Only {n:,} scenarios: probabilities are known to about ±{100 * widest:.1f} points (95%) and"
+            " quantiles, CVaR and drivers are rough. Run scenarios=100000 or more (about ±0.3 points)"
+            " before you decide.")
+
+
+def run_label(results):
+    """What the run is: its presets, overrides, command, start time and a one-line label.
+
+    ``label`` is the line every picture and report.md carries, so that a shared
+    chart says which configuration it shows.
+    """
+    info = json.loads(results.attrs.get("run", "{}"))
+    presets = info.get("presets") or {}
+    shown_apart = {*presets, "scenarios", "horizon_months", "start"}
+    overrides = [o for o in info.get("overrides") or [] if o.split("=")[0].lstrip("+~") not in shown_apart]
+    parts = [f"{int(results.attrs['scenarios']):,} scenarios, {int(results.attrs['horizon_months'])} months"
+             f" from {results.attrs['start']}"]
+    parts += [f"{group}={choice}" for group, choice in presets.items() if group in LABELLED_GROUPS]
+    if overrides:
+        parts.append(" ".join(overrides))
+    label = " | ".join(parts)
+    return {
+        "label": label if len(label) <= LABEL_LENGTH else label[: LABEL_LENGTH - 1] + "…",
+        "presets": presets,
+        "overrides": info.get("overrides") or [],
+        "command": info.get("command"),
+        "start_time": info.get("start_time") or results.attrs.get("created"),
+    }
+
+
+LABELLED_GROUPS = ("pricing", "workload", "stress")
+LABEL_LENGTH = 200
+
+
+def drawn_inputs(results):
+    """Config keys of the inputs drawn per scenario (the uncertain static inputs)."""
+    return [name for name in results.data_vars if "." in name and results[name].dims == ("scenario",)]
+
+
+def headline(summary, strategy="finetune"):
+    """One sentence: P(strategy beats prompting within the horizon) with its interval."""
+    p = summary["p_beats_prompt"][strategy]
+    low, high = p["ci95"]
+    # a fourth decimal once the interval is narrower than the third can show
+    digits = 4 if high - low < 0.002 else 3
+    return (
+        f"P({STRATEGY_NAMES[strategy]} beats prompting within {summary['horizon_months']} months)"
+        f" = {p['estimate']:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+    )
+
+
+def calendar_events(results):
+    """The provider calendar's dated events inside the horizon, as recorded in a run.
+
+    A list of ``{sheet, event, date, month}``; ``event`` is ``training cutoff`` (the
+    last month a training can be made) or ``serving end`` (the last month its
+    fine-tuned models serve).
+    """
+    return json.loads(results.attrs.get("calendar_events", "[]"))
+
+
+def _median_month(count_by_month):
+    # median of a histogram over months 1..H; None without a single count
+    total = count_by_month.sum()
+    if total == 0:
+        return None
+    return int(np.searchsorted(np.cumsum(count_by_month), 0.5 * total) + 1)
+
+
+def _payback(paid_back_count, scenarios):
+    p10, p50, p90 = payback_quantiles(paid_back_count, scenarios, [0.1, 0.5, 0.9])
+    return {"p10": p10, "p50": p50, "p90": p90, "never": 1.0 - float(paid_back_count[-1]) / scenarios}
+
+
+def _finite_or_none(values):
+    return [float(v) if math.isfinite(v) else None for v in values]

@@ -1,0 +1,1 @@
+"""Statistics over simulated scenarios: intervals, precision targets, decision analysis (EVPI, break-even volumes, the line crossing), drivers. Pure functions of arrays."""

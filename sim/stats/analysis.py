@@ -1,0 +1,301 @@
+"""Statistics over simulated scenarios: pure functions of arrays, no I/O."""
+
+import math
+
+import numpy as np
+
+from sim.stats.intervals import Z_975
+
+
+def wilson_interval(successes, trials, z=Z_975):
+    """Wilson score interval of a binomial proportion.
+
+    Unlike the normal approximation it stays inside [0, 1] and keeps its coverage
+    near 0 and 1, where a decision's probabilities often sit.
+
+    Parameters
+    ----------
+    successes : array_like of int
+        Count of scenarios where the event happened.
+    trials : int
+        Scenarios.
+    z : float
+        Normal quantile of the interval (1.96 for 95%).
+
+    Returns
+    -------
+    (low, high) : tuple of numpy.ndarray
+        Bounds of the interval, probabilities.
+    """
+    k = np.asarray(successes, dtype=float)
+    p = k / trials
+    z2n = z * z / trials
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z / (1 + z2n) * np.sqrt(p * (1 - p) / trials + z2n / (4 * trials))
+    # At k = 0 and k = n one bound is exactly 0 or 1; the formula leaves rounding dust.
+    low = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(k == trials, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return low, high
+
+
+def payback_quantiles(paid_back_count, scenarios, probabilities):
+    """Percentiles of payback months where "never" counts as beyond the horizon.
+
+    Parameters
+    ----------
+    paid_back_count : array_like of int
+        Scenarios whose payback month is <= m, for m = 1..H (non-decreasing).
+    scenarios : int
+        Every scenario, those that never paid back included.
+    probabilities : sequence of float
+        Quantile levels in [0, 1].
+
+    Returns
+    -------
+    list of int or None
+        The empirical quantile (the first month m where at least ``q * scenarios``
+        have paid back), or None where it falls among the scenarios that never did.
+    """
+    counts = np.asarray(paid_back_count)
+    months = []
+    for q in probabilities:
+        # the inverted-CDF quantile: the smallest month whose count reaches q * n
+        reached = np.flatnonzero(counts >= max(1, math.ceil(q * scenarios)))
+        months.append(int(reached[0]) + 1 if reached.size else None)
+    return months
+
+
+SAVINGS_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def savings_quantiles(cumulative_cost, baseline=0, quantiles=SAVINGS_QUANTILES):
+    """Quantile bands of cumulative savings against the baseline, by month.
+
+    Parameters
+    ----------
+    cumulative_cost : float[n, R, H]
+        Cumulative discounted cost by month (USD) of each route.
+    baseline : int
+        The baseline route's position.
+    quantiles : sequence of float
+        Levels in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        float[R - 1, len(quantiles), H]: savings ``C_baseline - C_k`` (USD) of every
+        other route, in order; positive means cheaper than the baseline.
+    """
+    others = [k for k in range(cumulative_cost.shape[1]) if k != baseline]
+    savings = cumulative_cost[:, [baseline], :] - cumulative_cost[:, others, :]
+    # along the last axis each (challenger, month) pair is partitioned as one
+    # stretch of memory: about 3x faster than along the first
+    return np.moveaxis(np.quantile(np.moveaxis(savings, 0, -1), quantiles, axis=-1), 0, 1)
+
+
+def cvar(values, alpha=0.05):
+    """Conditional value at risk: the mean of the worst (lowest) ``alpha`` share.
+
+    On ``n`` samples the worst share holds ``alpha * n`` of them; when that is not a
+    whole number the boundary sample counts with its fractional weight, so the
+    result is the exact lower-tail mean of the empirical distribution.
+    """
+    x = np.asarray(values, dtype=float)
+    share = alpha * x.size
+    whole = int(math.floor(share))
+    if whole >= x.size:
+        return float(x.sum() / share)
+    # a partition, not a sort: the `whole` lowest values before position `whole`,
+    # in some order, and the next one at it
+    x = np.partition(x, whole)
+    return float((x[:whole].sum() + (share - whole) * x[whole]) / share)
+
+
+def distribution_summary(values, mean=None):
+    """Mean and 5/50/95% quantiles of per-scenario values, in their unit.
+
+    ``mean``, when given, is the mean over every scenario of a run whose ``values``
+    are a kept sample; it replaces the sample's own.
+    """
+    p05, p50, p95 = np.quantile(values, [0.05, 0.5, 0.95])
+    mean = float(np.mean(values)) if mean is None else float(mean)
+    return {"mean": mean, "p05": float(p05), "p50": float(p50), "p95": float(p95)}
+
+
+def savings_statistics(savings, alpha=0.05, mean=None):
+    """Mean, 5/50/95% quantiles and CVaR at ``alpha`` of savings (USD); see ``distribution_summary``."""
+    return {**distribution_summary(savings, mean), "cvar05": cvar(savings, alpha)}
+
+
+def evpi(mean_cost, expected_min_cost):
+    """Expected value of perfect information on the choice, USD.
+
+    ``min_k E[C_k] - E[min_k C_k]``: what knowing each scenario's outcome before
+    choosing would save on average.
+
+    Parameters
+    ----------
+    mean_cost : float[strategies]
+        ``E[C_k]`` per strategy, USD.
+    expected_min_cost : float
+        ``E[min_k C_k]``, the mean over scenarios of the cheapest strategy's cost, USD.
+    """
+    # Never negative in exact arithmetic (Jensen); rounding can leave -1e-12.
+    return max(0.0, float(np.min(mean_cost) - expected_min_cost))
+
+
+def break_even_volume(cost_fixed, cost_slope, challenger):
+    """Month-1 volume above which ``challenger`` is cheaper than prompting, per scenario.
+
+    With cost ``A_k + V_1 B_k`` and prompting's ``A = 0``, the lines cross at
+    ``V* = A_k / (B_prompt - B_k)``; inf where the challenger's slope is not lower
+    (it never wins, at any volume).
+
+    Parameters
+    ----------
+    cost_fixed, cost_slope : float[n, 3]
+        ``A`` (USD) and ``B`` (USD per call/month) of prompt, fine-tune, RAG.
+    challenger : int
+        Column of the strategy compared with prompting (1 fine-tune, 2 RAG).
+
+    Returns
+    -------
+    numpy.ndarray
+        float[n], calls per month.
+    """
+    gap = cost_slope[:, 0] - cost_slope[:, challenger]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        volume = np.where(gap > 0, cost_fixed[:, challenger] / gap, np.inf)
+    return np.maximum(volume, 0.0)
+
+
+# Below this many scenario-volume cells NumPy counts faster than Numba can start:
+# 0.07 s for 32,768 saved rows x 120 volumes against 0.64 s for Numba's import and
+# cache load in `python -m sim.report` (CPU time, development VM). Both count with
+# the same comparisons, so the choice never changes a count (tested).
+NUMPY_COUNT_CELLS = 16_000_000
+
+
+def count_by_volume_numpy(cost_fixed, cost_slope, volumes, beats_prompt, cheapest, chunk=4096):
+    """``kernels.crossing.count_by_volume`` in NumPy, ``chunk`` scenarios at a time:
+    the same arguments (USD, USD per call/month, calls/month), the same counts."""
+    beats_prompt[:] = 0
+    cheapest[:] = 0
+    for start in range(0, cost_fixed.shape[0], chunk):
+        fixed, slope = cost_fixed[start:start + chunk], cost_slope[start:start + chunk]
+        prompt, finetune, rag = (fixed[:, k, None] + volumes * slope[:, k, None] for k in range(3))
+        beats_prompt[0] += np.count_nonzero(finetune < prompt, axis=0)
+        beats_prompt[1] += np.count_nonzero(rag < prompt, axis=0)
+        prompt_cheapest = (prompt <= finetune) & (prompt <= rag)
+        cheapest[0] += np.count_nonzero(prompt_cheapest, axis=0)
+        cheapest[1] += np.count_nonzero(~prompt_cheapest & (finetune <= rag), axis=0)
+    cheapest[2] = cost_fixed.shape[0] - cheapest[0] - cheapest[1]
+
+
+def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), band_sample=20_000):
+    """Costs and chances of winning as functions of month-1 volume, from one run.
+
+    Each scenario keeps its own drawn path, prices and lifecycle; only ``V_1`` is set
+    to each volume of the grid. The cost bands come from the first 20,000 scenarios
+    by default: on line_crossing.png (default run) they lie within 1.5 px of those
+    of the first 50,000, as close as those of the next 50,000 do, in half the time.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``cost_band`` float[3 strategies, len(band), G] (USD, from the first
+        ``band_sample`` scenarios), ``p_beats_prompt`` float[2, G] (fine-tune, RAG),
+        ``p_cheapest`` float[3, G].
+    """
+    volumes = np.asarray(volumes, dtype=float)
+    n = cost_fixed.shape[0]
+    # np.quantile's default (linear) quantiles from one partition per volume, of each
+    # strategy's costs laid out contiguously: the same numbers in 0.33 s instead of
+    # 0.58 s at 50,000 scenarios and 120 volumes on the development VM (0.16 s at 20,000)
+    fixed = np.ascontiguousarray(cost_fixed[:band_sample].T, dtype=float)
+    slope = np.ascontiguousarray(cost_slope[:band_sample].T, dtype=float)
+    ranks = (fixed.shape[1] - 1) * np.asarray(band, dtype=float)
+    below = np.floor(ranks).astype(np.intp)
+    above = np.minimum(below + 1, fixed.shape[1] - 1)
+    order = np.unique(np.concatenate([below, above]))
+    cost_band = np.empty((3, len(band), volumes.size))
+    costs = np.empty_like(fixed)
+    for g, volume in enumerate(volumes):
+        np.multiply(slope, volume, out=costs)
+        costs += fixed
+        costs.partition(order, axis=1)
+        low, high = costs[:, below], costs[:, above]
+        cost_band[:, :, g] = low + (ranks - below) * (high - low)
+    fixed = np.ascontiguousarray(cost_fixed, dtype=float)
+    slope = np.ascontiguousarray(cost_slope, dtype=float)
+    beats = np.empty((2, volumes.size), dtype=np.int64)
+    cheapest = np.empty((3, volumes.size), dtype=np.int64)
+    if n * volumes.size <= NUMPY_COUNT_CELLS:
+        count_by_volume_numpy(fixed, slope, volumes, beats, cheapest)
+    else:
+        # One compiled pass instead of NumPy passes per volume: at a million scenarios
+        # and 80 volumes, 0.1 s instead of about 6 s on the development VM. Imported
+        # here: Numba's start-up is paid only by runs this large.
+        from kernels.crossing import count_by_volume
+
+        count_by_volume(fixed, slope, volumes, beats, cheapest)
+    return {"cost_band": cost_band, "p_beats_prompt": beats / n, "p_cheapest": cheapest / n}
+
+
+def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of_information=None,
+              horizon=None):
+    """The cheapest strategy if it beats each other with probability >= ``confidence``.
+
+    Parameters
+    ----------
+    mean_cost : float[k]
+        Expected horizon cost (USD) by strategy.
+    p_cheaper : float[k, k]
+        ``P(C_row < C_column)`` at the horizon.
+    names : sequence of str
+        Readable strategy names, in the columns' order.
+    confidence : float
+        Probability the recommendation must reach against every other strategy.
+    top_driver : dict, optional
+        The first ranked row of ``sim.stats.drivers.rank`` with ``strategy`` (the challenger's
+        name), named when there is no recommendation.
+    value_of_information : float, optional
+        EVPI in USD, named when there is no recommendation.
+    horizon : int, optional
+        Months, for the sentence.
+
+    Returns
+    -------
+    dict
+        ``strategy`` (a name, or "not yet"), ``probability`` (the lowest P(cheaper
+        than another) of the cheapest-on-average strategy), ``reason``.
+    """
+    best = int(np.argmin(mean_cost))
+    beats = {names[j]: float(p_cheaper[best][j]) for j in range(len(names)) if j != best}
+    probability = min(beats.values())
+    within = f" within {horizon} months" if horizon else ""
+    # "cheaper than A in 96% of scenarios and than B in 78%": the subject stays the winner
+    against = " and than ".join(f"{name} in {p:.0%}" + (" of scenarios" if i == 0 else "")
+                                for i, (name, p) in enumerate(beats.items()))
+    if probability >= confidence:
+        return {
+            "strategy": names[best],
+            "probability": probability,
+            "reason": f"{names[best][0].upper()}{names[best][1:]} is cheaper than {against}{within}.",
+        }
+    reason = (
+        f"No strategy is cheaper than every other with probability >= {confidence:.0%}: "
+        f"{names[best]} has the lowest expected cost and is cheaper than {against}{within}."
+    )
+    if top_driver is not None:
+        reason += (
+            f" The input that matters most is {top_driver['input']}: P({top_driver.get('strategy', 'fine-tuning')}"
+            f" wins) moves from {top_driver['p_low']:.0%} to {top_driver['p_high']:.0%} between its lowest and"
+            " highest tenth."
+        )
+    if value_of_information is not None:
+        reason += (
+            f" Perfect information on the choice is worth ${value_of_information:,.0f} (EVPI):"
+            " up to that much is worth spending to learn more before committing."
+        )
+    return {"strategy": "not yet", "probability": probability, "reason": reason}
