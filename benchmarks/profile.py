@@ -79,7 +79,7 @@ timed("import sim.inputs.schema (OmegaConf, the schema)", lambda: __import__("si
 from sim.report import figures
 from sim.report import pictures as plots
 from sim.report import document as report
-from sim.io.files import read_results
+from sim.io.netcdf import read_results
 run_dir = Path(sys.argv[1])
 results = timed("read results.nc", lambda: read_results(run_dir / "results.nc"))
 summary = json.loads(results.attrs["summary"])

@@ -29,7 +29,7 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 
 from sim.cli.payback import CONFIG_DIR
-from sim.inputs.schema import validate
+from sim.inputs.validation import validate
 from sim.simulation.engine import simulate
 from sim.simulation.reference import simulate_reference
 from sim.simulation.sampling import draw_static
@@ -139,7 +139,7 @@ _REPORT_PHASE = """
 import json, sys, time
 from pathlib import Path
 import sim.run
-from sim.io.files import read_results
+from sim.io.netcdf import read_results
 run_dir = Path(sys.argv[1])
 results = read_results(run_dir / "results.nc")
 summary = json.loads((run_dir / "summary.json").read_text())

@@ -3,13 +3,15 @@
 import logging
 from pathlib import Path
 
-from sim.inputs.schema import Settings, validate
+from sim.inputs.validation import Settings, validate
 from sim.simulation.engine import simulate
 from sim.io.progress import phase
 from sim.simulation.resources import check
 from sim.io.signals import pause_point
 from sim.results.dataset import saved_dataset, to_dataset
-from sim.io.files import check_stop, write_dataset, write_json
+from sim.io.netcdf import write_dataset
+from sim.io.files import write_json
+from sim.io.signals import check_stop
 from sim.results.summary import summarize
 
 log = logging.getLogger("payback")
@@ -41,7 +43,7 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
 
     Raises
     ------
-    sim.inputs.schema.ConfigError
+    sim.inputs.validation.ConfigError
         Before any simulation, if a value is invalid.
     """
     settings = cfg if isinstance(cfg, Settings) else validate(cfg)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.inputs.schema import validate
+from sim.inputs.validation import validate
 from sim.simulation.engine import simulate
 
 BASE = {

@@ -20,7 +20,9 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from sim.inputs.schema import ConfigError, input_metadata, validate
+from sim.inputs.validation import ConfigError, validate
+
+from sim.inputs.schema import input_metadata
 from sim.inputs.distributions import FAMILY_PARAMETERS
 from sim.run import run
 from sim.io.text import UNSHOWABLE
@@ -240,7 +242,7 @@ def results_damages(draw, results):
 
 @pytest.fixture(scope="module")
 def finished_results(finished_run):
-    from sim.io.files import read_results
+    from sim.io.netcdf import read_results
 
     return read_results(finished_run / "results.nc")
 
@@ -250,8 +252,8 @@ def finished_results(finished_run):
 @given(data=st.data())
 def test_sim_report_on_a_damaged_results_file_redraws_or_refuses_in_one_line(data, finished_results, tmp_path,
                                                                           capsys):
-    from sim.report.document import main
-    from sim.io.files import write_dataset
+    from sim.cli.report import main
+    from sim.io.netcdf import write_dataset
 
     damage = data.draw(results_damages(finished_results))
     run_dir = Path(tempfile.mkdtemp(dir=tmp_path))
@@ -269,7 +271,7 @@ def test_sim_report_on_a_damaged_results_file_redraws_or_refuses_in_one_line(dat
 @given(argv=st.lists(st.one_of(odd_arguments, st.sampled_from(["RUN", "FILE", "DAMAGED"])), max_size=3),
        cut=st.integers(min_value=0, max_value=20_000))
 def test_sim_report_arguments_end_in_a_report_or_a_one_line_refusal(argv, cut, finished_run, tmp_path, capsys):
-    from sim.report.document import main
+    from sim.cli.report import main
 
     where = Path(tempfile.mkdtemp(dir=tmp_path))
     (where / "damaged").mkdir()
@@ -292,8 +294,8 @@ run_places = st.sampled_from(["RUN", "RUN", "DAMAGED", "FILE", "MISSING"])
        damage=st.data())
 def test_sim_compare_arguments_and_damaged_runs_end_in_a_comparison_or_a_one_line_refusal(
         a, b, extra, damage, finished_run, finished_results, tmp_path, capsys):
-    from sim.compare.comparison import main
-    from sim.io.files import write_dataset
+    from sim.cli.compare import main
+    from sim.io.netcdf import write_dataset
 
     where = Path(tempfile.mkdtemp(dir=tmp_path))
     (where / "damaged").mkdir()
@@ -378,7 +380,7 @@ def test_sim_sweep_on_a_damaged_sweep_aggregates_or_refuses_in_one_line(damage, 
     from sim.cli import payback as cli
 
     from sim.sweep import plan as plans
-    from sim.sweep.aggregate import main
+    from sim.cli.sweep import main
 
     sweep_dir = Path(tempfile.mkdtemp(dir=tmp_path)) / "sweep"
     plan = _sweep(sweep_dir, json.loads((finished_run / "summary.json").read_text()))
@@ -411,7 +413,8 @@ dates_as_text = st.sampled_from(["2027-01-01", "2027-13-01", "", "2027-02-30", "
            st.tuples(st.just("--force"),), st.tuples(odd_arguments,)), max_size=4))
 def test_sim_prices_arguments_end_in_a_sheet_payback_runs_with_or_a_one_line_refusal(model, flags, tmp_path, capsys):
     pytest.importorskip("genai_prices")
-    from sim.prices.sheet import check_sheet, main
+    from sim.prices.sheet import check_sheet
+    from sim.cli.prices import main
 
     out = Path(tempfile.mkdtemp(dir=tmp_path))
     argv = [model, *(part for flag in flags for part in flag), "--out-dir", str(out)]

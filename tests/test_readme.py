@@ -5,7 +5,8 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 
 from sim.cli.payback import CONFIG_DIR
-from sim.inputs.schema import SECTIONS, Config, input_metadata, validate
+from sim.inputs.schema import SECTIONS, Config, input_metadata
+from sim.inputs.validation import validate
 from sim.inputs.distributions import parse
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()

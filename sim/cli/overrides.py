@@ -41,27 +41,11 @@ def _compact(family):
 
 
 def register_distribution_functions():
-    """Let Hydra's override grammar read ``pert(...)``, ``lognormal(...)`` and the rest.
+    """Let Hydra's override grammar read ``pert(...)``, ``lognormal(...)`` and the rest,
+    each returning the compact string (``sim.cli.hydra.add_override_functions``)."""
+    from sim.cli.hydra import add_override_functions
 
-    Hydra 1.3 builds its grammar's functions in ``create_functions``; this wraps it to
-    add one function per family, each returning the compact string. Without the hook
-    (another Hydra), the quoted form ``key='pert(1, 2, 5)'`` still works.
-    """
-    from hydra.core.override_parser import overrides_parser
-
-    original = overrides_parser.create_functions
-    if getattr(original, "payback_distributions", False):
-        return
-
-    def create_functions():
-        functions = original()
-        for family in FAMILY_PARAMETERS:
-            if family not in functions.definitions:
-                functions.register(name=family, func=_compact(family))
-        return functions
-
-    create_functions.payback_distributions = True
-    overrides_parser.create_functions = create_functions
+    add_override_functions({family: _compact(family) for family in FAMILY_PARAMETERS})
 
 
 def clear_before_mappings(argv):

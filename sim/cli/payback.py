@@ -11,7 +11,6 @@ imports).
 
 import atexit
 import dataclasses
-import fcntl
 import logging
 import os
 import re
@@ -24,33 +23,24 @@ from pathlib import Path
 
 import hydra
 import yaml
-from hydra._internal.callbacks import Callbacks  # private: see _guard_directories; pinned <1.4
-from hydra._internal.config_loader_impl import ConfigLoaderImpl  # private: see _one_repository_for_help
-from hydra._internal.hydra import Hydra  # private: see needs_mode_probe; hydra-core is pinned <1.4
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.object_type import ObjectType
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.cli import hydra as hydra_compat
+from sim.cli import hydra as hydra_patches
 
 from sim.io import signals
 from sim.sweep.callbacks import last_failed_jobs, record_failure
-from sim.inputs.schema import CONF_DIR, ConfigError, describe_omegaconf_error, register, validate
+from sim.inputs.schema import CONF_DIR, register
+from sim.inputs.validation import ConfigError, describe_omegaconf_error, validate
 from sim.inputs.distributions import FAMILY_PARAMETERS
 from sim.cli.overrides import clear_before_mappings, register_distribution_functions
 from sim.sweep.plan import PLAN_FILE, resuming
-from sim.io.files import (
-    Interrupted,
-    WriteError,
-    atomic_path,
-    discard_published,
-    published,
-    remove_partials,
-    stop_requested,
-)
+from sim.io.directories import FINISHED_MARKS, LOCK_FILE, RUN_SET, LockRefused, lock_directory
+from sim.io.files import WriteError, atomic_path, discard_published, published, remove_partials
+from sim.io.signals import Interrupted, stop_requested
 from sim.io.text import refusal, shown
 
 CONFIG_DIR = str(CONF_DIR)
@@ -62,11 +52,6 @@ log = logging.getLogger("payback")
 _single_runs_done = []  # output directories of the single (not multirun) runs of this process
 _command_line = []  # the arguments as the user typed them
 _PROCESS_START = time.time()
-LOCK_FILE = ".payback.lock"
-# What a run writes, removed whole by overwrite=true before the new run starts.
-RUN_SET = ("results.nc", "summary.json", "report.md", "report.html", "plots", "failure.json", "payback.log", ".hydra")
-FINISHED_MARKS = ("summary.json", "results.nc")
-_held_locks = {}  # directory (resolved) -> descriptor of its lock, held until the process ends
 _active_job = {}  # the job running now: run_dir, mark (published files before it), sweep_dir
 
 register()
@@ -239,59 +224,6 @@ def _check_directory(directory, key):
         _refuse(f"{key}: cannot use {directory} ({error.strerror or error})")
 
 
-class LockRefused(Exception):
-    """A directory this process cannot hold (``lock_directory``); the message is one line."""
-
-
-def lock_directory(directory, key, holder_kind):
-    """Hold an exclusive ``flock`` on ``directory/.payback.lock`` until this process ends.
-
-    A directory this process holds already is held once more, not refused: a
-    notebook writes two comparisons into one directory.
-
-    Raises
-    ------
-    LockRefused
-        When the directory cannot be written or another live process holds the lock
-        (its process id is in the file), naming ``key``.
-    """
-    directory = Path(directory)
-    if os.path.realpath(directory) in _held_locks:
-        return
-    if (directory / LOCK_FILE).is_symlink():  # its target would be truncated
-        raise LockRefused(f"{key}: {directory / LOCK_FILE} is a symbolic link; payback writes nothing through a"
-                          " link: remove it (its target is not touched)")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    except OSError as error:  # a file on the way, read-only, full: the user must choose
-        raise LockRefused(f"{key}: cannot write in {directory} ({error.strerror or error})") from None
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:  # another run holds it until it ends
-        holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "?"
-        os.close(descriptor)
-        raise LockRefused(f"{key}: {directory} is in use by {holder_kind} (process {holder})") from None
-    os.ftruncate(descriptor, 0)
-    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
-    _held_locks[os.path.realpath(directory)] = descriptor
-
-
-def lock_holder(directory):
-    """The process id (text) that holds ``directory``'s lock now, or None; nothing is held after."""
-    try:
-        descriptor = os.open(Path(directory) / LOCK_FILE, os.O_RDONLY)
-    except OSError:  # no lock file: nothing ever ran there, or it cannot be read
-        return None
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "?"
-    finally:
-        os.close(descriptor)  # and with it the shared lock just taken
-    return None
-
-
 def check_sweep_dir(config):
     """Refuse a multirun whose aggregate could not be made or would mix two sweeps.
 
@@ -323,31 +255,20 @@ def check_sweep_dir(config):
             _refuse(error)
 
 
-def _guard_directories():
-    # Hydra creates the run directory, opens the log and saves .hydra/ before the first
-    # callback of the job (on_job_start) runs: a refusal there would come after the
-    # first run's .hydra/config.yaml was overwritten. on_run_start (on_multirun_start)
-    # comes after composing and before all of that, with every configuration.
-    run_start, multirun_start = Callbacks.on_run_start, Callbacks.on_multirun_start
+def _check_run(config):
+    def check_first():
+        task = OmegaConf.to_container(config, resolve=False)
+        choices = task.pop("hydra", {}).get("runtime", {}).get("choices", {})
+        validate(task, pricing_sheet=choices.get("pricing"))
 
-    def on_run_start(self, config, **kwargs):
-        def check_first():
-            task = OmegaConf.to_container(config, resolve=False)
-            choices = task.pop("hydra", {}).get("runtime", {}).get("choices", {})
-            validate(task, pricing_sheet=choices.get("pricing"))
+    claim_run_dir(OmegaConf.select(config, "hydra.run.dir"), overwrite=config.get("overwrite") is True,
+                  check_first=check_first)
 
-        claim_run_dir(OmegaConf.select(config, "hydra.run.dir"), overwrite=config.get("overwrite") is True,
-                      check_first=check_first)
-        run_start(self, config=config, **kwargs)
 
-    def on_multirun_start(self, config, **kwargs):
-        check_sweep_dir(config)
-        multirun_start(self, config=config, **kwargs)
-        sweep_dir = str(config.hydra.sweep.dir)
-        if (Path(sweep_dir) / PLAN_FILE).is_file():  # a signal before the first job can point to --resume
-            _active_job.update(sweep_dir=sweep_dir)
-
-    Callbacks.on_run_start, Callbacks.on_multirun_start = on_run_start, on_multirun_start
+def _multirun_started(config):
+    sweep_dir = str(config.hydra.sweep.dir)
+    if (Path(sweep_dir) / PLAN_FILE).is_file():  # a signal before the first job can point to --resume
+        _active_job.update(sweep_dir=sweep_dir)
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
@@ -473,7 +394,7 @@ def check_arguments(argv):
     report must hold no control or bidirectional character (``sim.io.text``), and an
     override must name its key (``=5`` was an internal error in Hydra).
     """
-    parser = hydra_compat.get_args_parser()
+    parser = hydra_patches.get_args_parser()
     parser.error = lambda message: _refuse(message)
     parser.parse_args(argv)
     for arg in argv:
@@ -499,35 +420,7 @@ def needs_mode_probe(argv):
     return any(arg.lstrip("+~").startswith(_MODE_FLAGS) for arg in argv)
 
 
-def _probe_mode_only_when_needed():
-    probe = Hydra.get_mode
-
-    def get_mode(self, config_name, overrides):
-        return probe(self, config_name, overrides) if needs_mode_probe(sys.argv[1:]) else None
-
-    Hydra.get_mode = get_mode
-
-
 _HELP_FLAGS = ("--help", "-h", "--hydra-help")
-
-
-def _one_repository_for_help():
-    """Let Hydra's help list the config groups from one copy of the config repository.
-
-    To list the groups and their options Hydra asks for a group's options about 80
-    times, and deep-copies the whole repository each time: about half a second of a
-    one-second ``--help``. Help changes nothing in the repository, so one copy serves
-    every question (only under help: a run composes through the usual path).
-    """
-    repositories = {}
-
-    def get_group_options(self, group_name, results_filter=ObjectType.CONFIG, config_name=None, overrides=None):
-        key = (id(self), config_name, tuple(overrides or ()))
-        if key not in repositories:
-            repositories[key] = self._parse_overrides_and_create_caching_repo(config_name, list(key[2]))[1]
-        return repositories[key].get_group_options(group_name, results_filter)
-
-    ConfigLoaderImpl.get_group_options = get_group_options
 
 
 def _exit_without_teardown():
@@ -549,13 +442,13 @@ def main():
     # `payback ... | head`: once the reader has gone, console lines are lost, not a
     # traceback each ("--- Logging error ---"); the run goes on, payback.log keeps them
     logging.raiseExceptions = False
-    hydra_compat.install()
+    hydra_patches.install()
     check_arguments(sys.argv[1:])
     check_preset_names(sys.argv[1:])
-    _probe_mode_only_when_needed()
+    hydra_patches.probe_mode_only_when(lambda: needs_mode_probe(sys.argv[1:]))
     if any(arg in _HELP_FLAGS for arg in sys.argv[1:]):
-        _one_repository_for_help()
-    _guard_directories()
+        hydra_patches.one_repository_for_help()
+    hydra_patches.check_run_starts(run=_check_run, multirun=check_sweep_dir, multirun_started=_multirun_started)
     _command_line.extend(sys.argv[1:])
     sys.argv[1:] = clear_before_mappings(sys.argv[1:])
     register_distribution_functions()

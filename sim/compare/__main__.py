@@ -2,4 +2,4 @@
 
 from sim.io.signals import run_command
 
-run_command("sim.compare.comparison")
+run_command("sim.cli.compare")

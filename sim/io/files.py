@@ -23,20 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.io import signals
-# The stop a signal asks for, kept in sim.io.signals (light: a command installs its
-# handler before importing this module); named here too for the writers that check it.
-from sim.io.signals import Interrupted, check_stop, stop_publishing, stop_requested  # noqa: F401
-
-# NetCDF3 (64-bit offsets, written by scipy) for small Datasets: at 10^4 scenarios it
-# writes in 15 ms against 315 ms for NetCDF4 through h5netcdf, which must import h5py
-# and attaches dimension scales variable by variable. NetCDF4 for large ones, whose
-# arrays h5py writes as they are, where NetCDF3 byte-swaps each into big-endian order
-# first (10^6 scenarios, 233 MB: 0.5-0.6 s against 1.6-1.8 s on the development
-# machine), and for what NetCDF3 cannot hold: an integer beyond int32. (Its other
-# limit, 2 GiB a variable, lies far above this size.)
-NETCDF3_PREFERRED_BYTES = 64 * 2**20
-_INT32 = np.iinfo(np.int32)
-
+from sim.io.signals import check_stop
 
 _published = []  # final paths this process renamed into place, in order
 _temporaries = set()  # temporary files of this process not yet renamed or removed
@@ -322,106 +309,9 @@ def _first_non_finite(data, prefix=""):
     return None
 
 
-def write_dataset(results, path):
-    """Write a Dataset to NetCDF at ``path`` atomically: NetCDF3 if small, else NetCDF4.
-
-    Uncompressed: random mantissas barely compress. On a default run's results.nc
-    (32,768 saved rows) zlib level 4 with shuffle, in NetCDF4, saved a fifth (3.4 MB
-    against 4.2 MB) for 0.26-0.43 s of writing against 0.02 s (2026-11-29, 2-core Intel
-    Xeon VM). Any NetCDF reader opens either format; ``xarray.open_dataset(path)``
-    picks the engine itself.
-    """
-    netcdf3 = _as_netcdf3(results)
-    with atomic_path(path) as temporary:
-        if netcdf3 is None:
-            results.to_netcdf(temporary, engine="h5netcdf")
-        else:
-            netcdf3.to_netcdf(temporary, engine="scipy", format="NETCDF3_64BIT")
-
-
-def _as_netcdf3(results):
-    # NetCDF3 has no 64-bit integers: counts and indices are stored as int32 when
-    # they fit. None when the Dataset is large or does not fit NetCDF3.
-    if results.nbytes > NETCDF3_PREFERRED_BYTES:
-        return None
-    converted = {}
-    for name, variable in results.variables.items():
-        if variable.dtype == np.int64:
-            if variable.size and (variable.values.min() < _INT32.min or variable.values.max() > _INT32.max):
-                return None
-            converted[name] = variable.astype(np.int32)
-    return results.assign(converted) if converted else results
-
-
 def error_reason(error):
     """Why a file could not be read, in one line: ``no 'KEY'`` for a missing key, else
     the error's first line, else its type's name."""
     if isinstance(error, KeyError):
         return f"no {error.args[0]!r}"
     return str(error).splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-class UnreadableRun(ValueError):
-    """A directory without a readable payback ``results.nc``; the message is one line."""
-
-
-def read_run(run_dir, required=()):
-    """A run directory's ``results.nc``, fully in memory, and the run's summary.
-
-    The file is checked for what its readers use (``sim.results.contents``: variables,
-    attributes and the summary's keys, each of its kind) before it is returned.
-
-    Parameters
-    ----------
-    run_dir : path-like
-        A run directory.
-    required : sequence of str
-        Attributes the caller needs besides ``RESULTS_ATTRS``; a file without one is refused.
-
-    Raises
-    ------
-    UnreadableRun
-        When ``run_dir`` holds no ``results.nc``, or one that is not a readable payback
-        results file (truncated, empty, another program's, or missing what is read).
-    """
-    from sim.results import contents as run_contents
-    from sim.results.summary import STRATEGY_NAMES  # the strategies' one list; a CLI imports this module early
-
-    run_dir = Path(run_dir)
-    path = run_dir / "results.nc"
-    try:
-        if run_dir.is_file():  # runs/a/results.nc for runs/a, say
-            raise UnreadableRun(f"{run_dir}: a file, not a run directory; name the directory that holds results.nc")
-        if not path.is_file():
-            raise UnreadableRun(f"{run_dir}: not a run directory (no results.nc)")
-    except OSError as error:  # a name too long, a directory that cannot be read
-        raise UnreadableRun(f"{run_dir}: cannot be read ({error.strerror or error})") from None
-    try:
-        results = read_results(path)
-        with_summary = "summary" in results.attrs
-        problem = run_contents.results_problem(results, list(STRATEGY_NAMES), with_summary=with_summary)
-        problem = problem or next((f"no attribute {key!r}" for key in required if key not in results.attrs), None)
-        if problem is not None:
-            raise ValueError(problem)
-        if with_summary:
-            summary = json.loads(results.attrs["summary"])
-            problem = run_contents.summary_problem(summary, list(STRATEGY_NAMES))
-            if problem is not None:
-                raise ValueError(problem)
-        else:  # written before the summary was embedded: it holds every kept row, which give it
-            from sim.results.summary import summarize
-
-            summary = summarize(results)
-    except Exception as error:  # truncated, empty or another program's file: any reader error
-        raise UnreadableRun(f"{path}: not a readable payback results file ({error_reason(error)})") from None
-    return results, summary
-
-
-def read_results(path):
-    """Open a run's ``results.nc`` (NetCDF3 or NetCDF4) fully into memory."""
-    import xarray as xr  # here: the CLI imports this module before it knows it needs xarray
-
-    with open(path, "rb") as file:
-        engine = "scipy" if file.read(3) == b"CDF" else "h5netcdf"
-    with xr.open_dataset(path, engine=engine) as results:
-        return results.load()

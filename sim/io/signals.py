@@ -192,7 +192,7 @@ def payback():
 
 def payback_compare():
     """The ``payback-compare`` console script (also ``python -m sim.compare``)."""
-    run_command("sim.compare.comparison")
+    run_command("sim.cli.compare")
 
 
 # Tests only: stop at a named point until a signal comes, so that a signal test hits

@@ -2,4 +2,4 @@
 
 from sim.io.signals import run_command
 
-run_command("sim.prices.sheet")
+run_command("sim.cli.prices")

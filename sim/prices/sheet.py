@@ -16,18 +16,15 @@ genai-prices missing.
 """
 
 
-import argparse
 import difflib
 import json
 import re
-import sys
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 from sim.prices.terms import TERMS
-from sim.io.files import WriteError, atomic_path, publishing
-from sim.io.text import shown
+from sim.io.files import atomic_path, publishing
 
 PRICING_DIR = Path(__file__).resolve().parents[2] / "conf" / "pricing"
 EXIT_BAD_INPUT = 2
@@ -345,7 +342,7 @@ def _check(text):
     # before it is written (--training 1e300 wrote a sheet every run then refused)
     import yaml
 
-    from sim.inputs.schema import ConfigError
+    from sim.inputs.validation import ConfigError
 
     try:
         check_sheet(yaml.safe_load(text))
@@ -358,7 +355,7 @@ def check_sheet(sheet, prefix="pricing"):
 
     The keys (``sim.inputs.schema.Pricing``: none unknown, none missing), every price within
     its domain, the two dates and their order, ``as_of`` and ``source``
-    (``sim.inputs.schema.check_sheet_identity``): a sheet that passes is one payback runs with.
+    (``sim.inputs.validation.check_sheet_identity``): a sheet that passes is one payback runs with.
 
     Parameters
     ----------
@@ -369,14 +366,14 @@ def check_sheet(sheet, prefix="pricing"):
 
     Raises
     ------
-    sim.inputs.schema.ConfigError
+    sim.inputs.validation.ConfigError
         On the first key payback would refuse, in one line naming it.
     """
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from sim.inputs.schema import (MAX_MONTHS, ConfigError, Pricing, check_sheet_identity, describe_omegaconf_error,
-                            input_metadata)
+    from sim.inputs.schema import MAX_MONTHS, Pricing, input_metadata
+    from sim.inputs.validation import ConfigError, check_sheet_identity, describe_omegaconf_error
     from sim.inputs.distributions import InputError, parse
     from sim.inputs.calendar import current_month, parse_month, sheet_calendar
 
@@ -435,87 +432,3 @@ def write_sheet(text, path, *, force=False):
         raise Refusal(f"--out-dir: cannot use {path.parent} ({error.strerror or error})") from None
     with publishing(str(path)), atomic_path(path) as temporary:
         temporary.write_text(text)
-
-
-def _iso_date(text):
-    try:
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-            return date.fromisoformat(text).isoformat()
-    except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD")
-
-
-def _name(text):
-    name = text.removesuffix(".yaml")
-    if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", name):
-        raise argparse.ArgumentTypeError(f"{text!r}: use letters, digits, '.', '_' and '-' only")
-    return name
-
-
-def _usd(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number >= 0")
-    return value
-
-
-class _OneLineParser(argparse.ArgumentParser):
-    def error(self, message):
-        # one line, as every refusal of payback's; --help still shows the usage
-        print(f"payback: error: {shown(message)} (see python -m sim.prices --help)", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-
-
-def _parser():
-    parser = _OneLineParser(
-        prog="python -m sim.prices",
-        description="Write a price sheet conf/pricing/SHEET.yaml from genai-prices' data and "
-        "payback's provider table (training, hosting, embedding, fine-tune dates).",
-    )
-    parser.add_argument("model", metavar="MODEL", help="base model id, e.g. gpt-4.1-mini")
-    parser.add_argument("--provider", metavar="P", help="genai-prices provider id, e.g. openai, azure")
-    parser.add_argument("--name", metavar="SHEET", type=_name,
-                        help="sheet name, without .yaml (default: PROVIDER-MODEL)")
-    parser.add_argument("--out-dir", metavar="DIR", type=Path, default=PRICING_DIR,
-                        help="where to write the sheet (default: the project's conf/pricing)")
-    parser.add_argument("--force", action="store_true", help="replace an existing sheet")
-    parser.add_argument("--training", metavar="USD", type=_usd, help="USD per 1M training tokens")
-    parser.add_argument("--hosting", metavar="USD", type=_usd,
-                        help="fine-tuned deployment fee, USD per month (an hourly fee x 730)")
-    parser.add_argument("--embedding", metavar="USD", type=_usd, help="embedding, USD per 1M tokens")
-    parser.add_argument("--training-until", metavar="YYYY-MM-DD", type=_iso_date,
-                        help="last day new fine-tunes can be trained")
-    parser.add_argument("--serving-until", metavar="YYYY-MM-DD", type=_iso_date,
-                        help="last day fine-tunes are served")
-    return parser
-
-
-def main(argv=None):
-    """Run the command; return the exit code (0, or 2 after a one-line refusal)."""
-    argv = sys.argv[1:] if argv is None else argv
-    args = _parser().parse_args(argv)
-    try:
-        name, text, warnings = build_sheet(
-            args.model,
-            args.provider,
-            training=args.training,
-            hosting=args.hosting,
-            embedding=args.embedding,
-            training_until=args.training_until,
-            serving_until=args.serving_until,
-            command=" ".join(["python -m sim.prices", *argv]),
-        )
-        path = args.out_dir / f"{args.name or name}.yaml"
-        write_sheet(text, path, force=args.force)
-    except (Refusal, OSError, WriteError) as error:  # WriteError: a read-only or full --out-dir
-        print(f"payback: error: {shown(str(error))}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    for warning in warnings:
-        print(f"payback: warning: {warning}; check it", file=sys.stderr)
-    usage = f"; use it with `payback pricing={path.stem}`" if args.out_dir == PRICING_DIR else ""
-    print(f"wrote {path}{usage}")
-    return 0

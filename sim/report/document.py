@@ -7,8 +7,6 @@ attrs), so that the redrawn report and pictures are the run's own.
 """
 
 
-import argparse
-import sys
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -19,10 +17,8 @@ from sim.report.formats import calls, usd, with_interval
 from sim.report.pictures import ROW_PICTURES, draw_all, drawable
 from sim.io.progress import phase
 from sim.report.html import code, literal, write_html
-from sim.io.signals import pause_point
-from sim.io.files import UnreadableRun, WriteError, atomic_path, publishing, read_run
+from sim.io.files import WriteError, atomic_path, publishing
 from sim.results.summary import STRATEGY_NAMES
-from sim.io.text import shown
 
 PLOTS = "plots"
 
@@ -364,27 +360,3 @@ def _remove_if_empty(directory):
         directory.rmdir()
     except OSError:  # not empty, or gone: nothing of ours to take back
         pass
-
-
-def main(argv=None):
-    """``python -m sim.report RUN_DIR``: redraw the pictures, report.md and report.html
-    (one self-contained page to forward or print) from ``results.nc``."""
-    parser = argparse.ArgumentParser(prog="python -m sim.report", description=main.__doc__)
-    parser.add_argument("run_dir", type=Path, help="a run directory holding results.nc")
-    parser.error = lambda message: _refuse(message)  # one line, as every refusal: not the usage
-    args = parser.parse_args(argv)
-    try:
-        results, summary = read_run(args.run_dir)
-    except UnreadableRun as error:
-        _refuse(error)
-    pause_point("compute")
-    try:
-        write_report(results, summary, args.run_dir)
-    except WriteError as error:
-        _refuse(error)
-    print(f"wrote {args.run_dir / 'report.md'}, {args.run_dir / 'report.html'} and {args.run_dir / PLOTS}/")
-
-
-def _refuse(message):
-    print(f"payback: error: {shown(str(message))}", file=sys.stderr)  # one line, nothing a terminal acts on
-    sys.exit(2)

@@ -2,7 +2,7 @@
 
 The readers are ``python -m sim.report`` (report.md, report.html and every picture of
 ``sim.report.pictures``), ``python -m sim.compare`` and, for a results.nc written before the
-summary was kept in it, ``sim.results.summary.summarize``. ``sim.io.files.read_run`` checks a
+summary was kept in it, ``sim.results.summary.summarize``. ``sim.results.runs.read_run`` checks a
 file against these lists before it hands it on, so that a damaged, edited or
 foreign file is one line naming what it lacks (``no variable 'cost_slope'``), not a
 traceback wherever it is first read. A reader that starts to read something new

@@ -43,7 +43,7 @@ def to_dataset(settings, simulation, run_info=None):
 
     Parameters
     ----------
-    settings : sim.inputs.schema.Settings
+    settings : sim.inputs.validation.Settings
         The validated configuration of the run.
     simulation : sim.simulation.engine.Simulation
         The run's raw outputs.

@@ -45,7 +45,7 @@ from sim.simulation.sampling import (
     replicate_bounds,
     run_tables,
 )
-from sim.io.files import check_stop, stop_requested
+from sim.io.signals import check_stop, stop_requested
 from sim.simulation.tables import volume_law
 
 BLOCK_SIZE = 8 * REPLICATE
@@ -148,7 +148,7 @@ def simulate(settings, *, threads=None, progress=True):
 
     Parameters
     ----------
-    settings : sim.inputs.schema.Settings
+    settings : sim.inputs.validation.Settings
         Validated configuration.
     threads : int, optional
         Worker threads; default ``settings.threads`` or one per core. The numbers

@@ -11,7 +11,7 @@ errs on the high side by 5-20%.
 import os
 from dataclasses import dataclass
 
-from sim.inputs.schema import ConfigError
+from sim.inputs.validation import ConfigError
 from sim.simulation.engine import BLOCK_SIZE, PATH_SAMPLE, worker_count
 
 BASE_BYTES = 240 * 2**20  # Python, NumPy, Numba, xarray, Hydra and the compiled kernel
@@ -37,7 +37,7 @@ def estimate(settings, threads):
 
     Parameters
     ----------
-    settings : sim.inputs.schema.Settings
+    settings : sim.inputs.validation.Settings
     threads : int
         Worker threads the engine will use.
     """
@@ -81,7 +81,7 @@ def check(settings):
 
     Raises
     ------
-    sim.inputs.schema.ConfigError
+    sim.inputs.validation.ConfigError
         Naming the key that drives the estimate and what to change.
     """
     found = estimate(settings, worker_count(settings))

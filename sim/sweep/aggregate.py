@@ -6,25 +6,23 @@ sweep directory, so a job that failed or never finished is listed, not lost.
 """
 
 
-import argparse
 import csv
 import io
 import itertools
 import json
 import logging
-import sys
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 import yaml
 
-from sim.sweep.plan import FAILURE_FILE, NUMBERED, PlanError, read_plan
+from sim.sweep.plan import FAILURE_FILE, NUMBERED, read_plan
 from sim.report.formats import usd, with_interval
 from sim.io.signals import pause_point
-from sim.io.files import WriteError, atomic_path, error_reason, publishing, remove_partials, write_dataset
+from sim.io.files import atomic_path, error_reason, publishing
+from sim.io.netcdf import write_dataset
 from sim.sweep.pictures import SWEEP_PICTURES, sweep_chart
-from sim.io.text import shown
 
 log = logging.getLogger("payback")
 
@@ -394,49 +392,3 @@ def markdown_table(jobs):
             ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def main(argv=None):
-    """``python -m sim.sweep SWEEP_DIR [--resume]``: rebuild a sweep's aggregate from its job
-    directories; with ``--resume``, first run the points that never started or failed."""
-    parser = argparse.ArgumentParser(prog="python -m sim.sweep", description=main.__doc__)
-    parser.add_argument("sweep_dir", type=Path, help="a multirun directory (outputs/multirun/...)")
-    parser.add_argument("--resume", action="store_true",
-                        help="run the planned points that never started, failed or did not finish, with their"
-                             " recorded overrides and the sweep's launcher, then aggregate")
-    parser.error = lambda message: _refuse(message)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    try:
-        if not args.sweep_dir.is_dir():
-            _refuse(f"sweep_dir: {args.sweep_dir} is not a directory")
-    except OSError as error:  # a name too long
-        _refuse(f"sweep_dir: cannot use {args.sweep_dir} ({error.strerror or error})")
-    remove_partials(args.sweep_dir)  # left by an aggregate killed with kill -9
-    if args.resume:
-        from sim.sweep.resume import resume
-
-        try:
-            sys.exit(resume(args.sweep_dir))
-        except (PlanError, WriteError) as error:
-            _refuse(error)
-    from sim.cli.payback import lock_holder
-
-    holder = lock_holder(args.sweep_dir)
-    if holder is not None:  # its running job is not failed, and it aggregates when it ends
-        _refuse(f"sweep_dir: {args.sweep_dir} is in use by a running sweep (process {holder}); it aggregates when"
-                " it ends, and sweep.log says how far it is")
-    try:
-        failed = aggregate(args.sweep_dir)
-    except FileNotFoundError as error:
-        _refuse(f"sweep_dir: {error}")
-    except (WriteError, PlanError) as error:
-        _refuse(error)
-    for job in failed:
-        print(f"job {job['job']} {job.get('status', 'failed')}: {shown(str(job['error']))}", file=sys.stderr)
-    sys.exit(1 if failed else 0)
-
-
-def _refuse(message):
-    print(f"payback: error: {shown(str(message))}", file=sys.stderr)  # one line, nothing a terminal acts on
-    sys.exit(2)

@@ -36,7 +36,12 @@ NUMBERED = "${hydra.job.num}"  # the job subdirectory resume needs: named by job
 PLAN_VERSION = 1
 
 log = logging.getLogger("payback")
-_resuming = []  # set by sim.sweep.resume in the process that launches a resume
+_resuming = []  # the sweep directory this process resumes, if it does
+
+
+def start_resuming(sweep_dir):
+    """Say that this process launches a resume of the sweep in ``sweep_dir``."""
+    _resuming.append(Path(sweep_dir))
 
 
 def resuming():

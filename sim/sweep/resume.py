@@ -13,10 +13,8 @@ single run is not a sweep job (it saves 32,768 rows and refuses instead of leavi
 ``failure.json``); a multirun pays the imports once and keeps the sweep's launcher
 (joblib's workers, submitit's cluster). Hydra's basic sweeper expands a command line
 into a product; a resume runs a list, so in this process only the sweeper's
-``sweep`` is replaced by one that launches the listed jobs, each consecutive run of
-job numbers as one batch numbered from its first (Hydra numbers a batch's jobs
-consecutively). The replacement is set on the sweeper Hydra instantiates, which a plan
-exists only for: the basic one.
+``sweep`` is replaced by ``launch_jobs`` (``sim.cli.resume``), which launches the
+listed jobs.
 
 A resume holds the sweep directory's lock while it runs (as the sweep did): a resume
 of a sweep still running, or a second resume, is refused.
@@ -24,12 +22,11 @@ of a sweep still running, or a second resume, is refused.
 
 import logging
 import shutil
-import sys
 from pathlib import Path
-from types import MethodType
 
 from sim.sweep import plan as plans
 from sim.sweep.plan import NUMBERED, PLAN_FILE, PlanError
+from sim.io.directories import RUN_SET, LockRefused, lock_directory
 from sim.io.files import remove_partials
 
 log = logging.getLogger("payback")
@@ -85,8 +82,6 @@ def consecutive(jobs):
 def clear(job_dir):
     """Remove what an earlier attempt left in ``job_dir`` (``failure.json``, partial files,
     pictures), except its log: the new attempt starts from nothing of the old."""
-    from sim.cli.payback import RUN_SET
-
     if Path(job_dir).is_symlink():  # resume refuses it first; never clear a link's target
         raise PlanError(f"{job_dir} is a symbolic link, not a job directory")
     remove_partials(job_dir)
@@ -113,66 +108,41 @@ def command_line(sweep_dir, plan):
     return [*argv, f"hydra.sweep.dir={sweep_dir}"]
 
 
-def _launch_only(todo, sweep_dir, plan):
-    """A replacement for ``BasicSweeper.sweep`` that launches the jobs ``todo`` only."""
+def launch_jobs(sweeper, todo, sweep_dir, plan):
+    """Launch the jobs ``todo`` only, with ``sweeper``'s launcher (in place of ``BasicSweeper.sweep``).
 
-    def sweep(self, arguments):
-        plans.start_session(sweep_dir, plan)
-        returns = []
-        for first, batch in consecutive(todo):
-            for job in batch:
-                clear(plans.job_dir(sweep_dir, plan, job["job"]))
-            overrides = [job["overrides"] for job in batch]
-            self.validate_batch_is_legal(overrides)
-            results = self.launcher.launch(overrides, initial_job_idx=first)
-            for result in results:
-                _ = result.return_value  # as BasicSweeper.sweep: raises if a job raised
-            returns.append(results)
-        return returns
-
-    return sweep
-
-
-def _sweep_only(todo, sweep_dir, plan):
-    # On the sweeper Hydra instantiates, not on its class: Hydra's plugin scan executes
-    # the basic sweeper's module again, and a class patched before it would be lost.
-    from hydra.core.plugins import Plugins
-    from hydra.plugins.sweeper import Sweeper
-
-    instantiate = Plugins.instantiate_sweeper
-
-    def instantiate_sweeper(self, **kwargs):
-        sweeper = instantiate(self, **kwargs)
-        # a plan is recorded under the basic sweeper only (sim.sweep.plan.expand), so this is it
-        assert isinstance(sweeper, Sweeper) and hasattr(sweeper, "validate_batch_is_legal"), type(sweeper)
-        sweeper.sweep = MethodType(_launch_only(todo, sweep_dir, plan), sweeper)
-        return sweeper
-
-    Plugins.instantiate_sweeper = instantiate_sweeper
+    Each consecutive run of job numbers is one batch numbered from its first, as Hydra
+    numbers a batch's jobs consecutively; each job's directory is cleared of the earlier
+    attempt first.
+    """
+    plans.start_session(sweep_dir, plan)
+    returns = []
+    for first, batch in consecutive(todo):
+        for job in batch:
+            clear(plans.job_dir(sweep_dir, plan, job["job"]))
+        overrides = [job["overrides"] for job in batch]
+        sweeper.validate_batch_is_legal(overrides)
+        results = sweeper.launcher.launch(overrides, initial_job_idx=first)
+        for result in results:
+            _ = result.return_value  # as BasicSweeper.sweep: raises if a job raised
+        returns.append(results)
+    return returns
 
 
-def resume(sweep_dir):
-    """Run the sweep's missing and failed points, then rebuild its aggregate.
-
-    Returns
-    -------
-    int
-        The exit code: 0 when every point is done, 1 when some failed again.
+def prepare(sweep_dir):
+    """The sweep's plan and the jobs a resume runs, the sweep directory held by this process.
 
     Raises
     ------
     sim.sweep.plan.PlanError
-        When the sweep has no readable plan, its jobs are not named by number, or
-        another process holds the sweep directory.
+        When the sweep has no readable plan, its jobs are not named by number, another
+        process holds the sweep directory, or a file or a link is where a job's
+        directory goes.
     """
-    from sim.cli import payback as cli
-    from sim.sweep.aggregate import aggregate
-
-    sweep_dir = Path(sweep_dir).resolve()
     plan = load(sweep_dir)
     try:
-        cli.lock_directory(sweep_dir, "sweep_dir", "a running sweep")  # held until this process ends
-    except cli.LockRefused as error:
+        lock_directory(sweep_dir, "sweep_dir", "a running sweep")  # held until this process ends
+    except LockRefused as error:
         raise PlanError(str(error)) from None
     todo = pending(sweep_dir, plan)
     for job in todo:  # a file or a link where a job's directory goes: the user's, not ours to clear
@@ -183,21 +153,4 @@ def resume(sweep_dir):
                             " to resume")
         if directory.exists() and not directory.is_dir():
             raise PlanError(f"{directory} is a file where job {job['job']}'s directory goes; move it away to resume")
-    total = len(plan["jobs"])
-    if not todo:
-        log.info("sweep: all %d jobs are done; nothing to resume", total)
-        return 1 if aggregate(sweep_dir) else 0
-    kinds = {}
-    for job in todo:
-        kinds[job["status"]] = kinds.get(job["status"], 0) + 1
-    log.info("sweep: resuming %d of %d jobs (%s): %s", len(todo), total,
-             ", ".join(f"{n} {kind}" for kind, n in kinds.items()), ", ".join(str(job["job"]) for job in todo))
-    plans._resuming.append(sweep_dir)
-    _sweep_only(todo, sweep_dir, plan)
-    sys.argv[1:] = command_line(sweep_dir, plan)
-    sys.argv[0] = "payback"
-    try:
-        cli.main()  # the multirun, its callbacks and the aggregate; exits 1 if a job failed again
-    except SystemExit as stop:
-        return stop.code if isinstance(stop.code, int) else 1
-    return 0
+    return plan, todo

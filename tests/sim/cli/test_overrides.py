@@ -8,9 +8,9 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from sim.cli.payback import CONFIG_DIR
-from sim.inputs.schema import ConfigError, validate
+from sim.inputs.validation import ConfigError, validate
 from sim.cli.overrides import clear_before_mappings
-from sim.io.files import read_results
+from sim.io.netcdf import read_results
 
 
 def composed(*overrides, config_dir=CONFIG_DIR):

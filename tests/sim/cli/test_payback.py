@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from sim.cli.payback import sweep_job_settings
-from sim.inputs.schema import validate
-from sim.io.files import read_results, write_json
+from sim.inputs.validation import validate
+from sim.io.netcdf import read_results
+from sim.io.files import write_json
 from tests.conftest import (
     BASE,
     configure,

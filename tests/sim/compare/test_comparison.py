@@ -7,8 +7,6 @@ costs less wherever a fine-tune went live, exactly the same where none did (ever
 attempt failed), and prompting and RAG cost exactly the same everywhere.
 """
 
-import json
-import shutil
 import subprocess
 import sys
 
@@ -17,9 +15,11 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from sim.cli.payback import CONFIG_DIR
-from sim.compare.comparison import CompareError, compare, load, main, run_comparison
+from sim.compare.comparison import CompareError, compare, load, run_comparison
+from sim.cli.compare import main
 from sim.run import run
-from sim.io.files import atomic_path, read_results, write_dataset
+from sim.io.files import atomic_path
+from sim.io.netcdf import read_results, write_dataset
 
 BASE = ["pricing=serverless-lora-8b", "report=false", "start=2026-12"]
 CHEAPER = ["pricing.finetuned_input=0.144"]
@@ -169,8 +169,8 @@ def test_the_verdict_names_each_strategy_as_the_report_does():
 
 def test_a_comparison_cut_short_while_writing_leaves_none_of_its_files(runs, tmp_path, monkeypatch):
     # compare.png stayed alone, and the next try was refused over it (--overwrite)
-    import sim.compare.comparison
-    from sim.compare.comparison import write
+    import sim.compare.document
+    from sim.compare.document import write
 
     comparison = run_comparison(runs["mc_a"], runs["mc_b"])
 
@@ -183,7 +183,7 @@ def test_a_comparison_cut_short_while_writing_leaves_none_of_its_files(runs, tmp
         return atomic_path(path)
 
     with monkeypatch.context() as patch:
-        patch.setattr(sim.compare.comparison, "atomic_path", interrupted)
+        patch.setattr(sim.compare.document, "atomic_path", interrupted)
         with pytest.raises(KeyboardInterrupt):
             write(comparison, tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == [".payback.lock"]  # held while this process lives
@@ -200,7 +200,7 @@ def test_a_full_disk_while_overwriting_leaves_the_earlier_comparison_whole(runs,
     import os
     from pathlib import Path
 
-    from sim.compare.comparison import write
+    from sim.compare.document import write
 
     write(run_comparison(runs["mc_a"], runs["mc_b"]), tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}

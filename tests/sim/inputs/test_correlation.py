@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from sim.inputs.schema import ConfigError, validate
+from sim.inputs.validation import ConfigError, validate
 from tests.conftest import configure, run_config
 
 CALLS, GROWTH = "workload.calls_per_month", "workload.growth_per_month"

@@ -12,8 +12,9 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from sim.cli.payback import CONFIG_DIR
-from sim.inputs.schema import ConfigError, input_metadata, validate
-from sim.io.files import read_results
+from sim.inputs.validation import ConfigError, validate
+from sim.inputs.schema import input_metadata
+from sim.io.netcdf import read_results
 from tests.conftest import FT, configure, run_config
 
 

@@ -8,7 +8,8 @@ from hydra import compose, initialize_config_dir
 
 from kernels.layout import STATIC_FIELDS
 from sim.cli.payback import CONFIG_DIR
-from sim.inputs.schema import EVENT_FIELDS, ConfigError, input_metadata, validate
+from sim.inputs.schema import EVENT_FIELDS, input_metadata
+from sim.inputs.validation import ConfigError, validate
 from tests.conftest import configure, write_sheet
 
 

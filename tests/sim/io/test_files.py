@@ -26,43 +26,6 @@ def test_a_successful_write_replaces_the_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
 
 
-def small_dataset(count):
-    import numpy as np
-    import xarray as xr
-
-    return xr.Dataset(
-        {
-            "count": ("month", np.array([0, count], dtype=np.int64), {"units": "scenarios"}),
-            "failed": ("scenario", np.array([True, False])),
-            "label": ("strategy", ["prompt", "finetune"]),
-        },
-        attrs={"seed": 3},
-    )
-
-
-@pytest.mark.parametrize("count, magic", [(2**31 - 1, b"CDF"), (2**31, b"\x89HD")])
-def test_datasets_go_to_netcdf3_where_they_fit_and_round_trip_either_way(tmp_path, count, magic):
-    from sim.io.files import read_results, write_dataset
-
-    target = tmp_path / "results.nc"
-    write_dataset(small_dataset(count), target)
-    assert target.read_bytes()[:3] == magic[:3]  # NetCDF3, or the HDF5 signature of NetCDF4
-    back = read_results(target)
-    assert back["count"].values.tolist() == [0, count] and back["count"].attrs["units"] == "scenarios"
-    assert back["failed"].values.tolist() == [True, False] and back["label"].values.tolist() == ["prompt", "finetune"]
-    assert back.attrs["seed"] == 3
-
-
-def test_large_datasets_go_to_netcdf4(tmp_path, monkeypatch):
-    from sim.io import files as storage
-
-    dataset = small_dataset(1)
-    monkeypatch.setattr(storage, "NETCDF3_PREFERRED_BYTES", dataset.nbytes - 1)
-    storage.write_dataset(dataset, tmp_path / "results.nc")
-    assert (tmp_path / "results.nc").read_bytes()[:4] == b"\x89HDF"
-    assert storage.read_results(tmp_path / "results.nc")["count"].values.tolist() == [0, 1]
-
-
 def test_stale_partials_of_dead_processes_are_removed_and_live_ones_kept(tmp_path):
     import os
 
@@ -121,7 +84,7 @@ def test_a_read_only_file_system_is_a_write_error_naming_the_file(tmp_path, monk
 
 def test_a_run_named_by_its_results_file_is_told_to_name_the_directory(tmp_path):
     # "runs/a/results.nc: not a run directory (no results.nc)" read as if the file were missing
-    from sim.io.files import UnreadableRun, read_run
+    from sim.results.runs import UnreadableRun, read_run
 
     (tmp_path / "results.nc").write_bytes(b"CDF")
     with pytest.raises(UnreadableRun) as refused:
@@ -233,7 +196,7 @@ def test_a_finished_run_holds_what_its_readers_use(finished_run):
     import json
 
     from sim.results import contents as run_contents
-    from sim.io.files import read_results
+    from sim.io.netcdf import read_results
     from sim.results.summary import STRATEGY_NAMES
 
     results = read_results(finished_run / "results.nc")

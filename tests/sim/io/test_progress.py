@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from sim.io import progress
-from sim.inputs.schema import ConfigError, validate
+from sim.inputs.validation import ConfigError, validate
 from sim.io.progress import ProgressLog, duration, phase
 from tests.conftest import configure
 

@@ -12,8 +12,10 @@ from datetime import date
 import pytest
 from omegaconf import OmegaConf
 
-from sim.inputs.schema import Pricing, validate
-from sim.prices.sheet import main
+from sim.inputs.schema import Pricing
+
+from sim.inputs.validation import validate
+from sim.cli.prices import main
 from sim.prices.terms import HOURS_PER_MONTH, TERMS
 from tests.conftest import configure
 

@@ -13,7 +13,7 @@ from sim.cli.payback import CONFIG_DIR
 from sim.report.pictures import PICTURES, ROW_PICTURES, payback_probability, usd
 from sim.report.document import render
 from sim.run import run
-from sim.io.files import read_results
+from sim.io.netcdf import read_results
 from sim.results.summary import summarize
 
 
@@ -190,7 +190,7 @@ def test_every_estimate_has_its_interval_in_summary_and_report(run_dir):
 
 def test_sim_report_refuses_a_plots_file_and_bad_arguments_in_one_line(run_dir, tmp_path, capsys):
     # a file named plots ended in a FileExistsError traceback; argparse's refusals took two lines
-    from sim.report.document import main
+    from sim.cli.report import main
 
     shutil.copy(run_dir / "results.nc", tmp_path / "results.nc")
     (tmp_path / "plots").write_text("my notes\n")
@@ -208,7 +208,7 @@ def test_sim_report_refuses_a_plots_file_and_bad_arguments_in_one_line(run_dir, 
 
 def test_sim_report_draws_nothing_through_a_plots_link(run_dir, tmp_path, capsys):
     # the pictures went through the link into the user's directory
-    from sim.report.document import main
+    from sim.cli.report import main
 
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -243,8 +243,8 @@ def _without_evpi(results):
 ], ids=["no cost_slope", "other dims", "no config", "summary without evpi"])
 def test_sim_report_names_what_a_damaged_results_file_lacks_in_one_line(run_dir, tmp_path, capsys, damage, reason):
     # a results.nc without cost_slope ended in a 26-line AttributeError traceback
-    from sim.report.document import main
-    from sim.io.files import write_dataset
+    from sim.cli.report import main
+    from sim.io.netcdf import write_dataset
 
     write_dataset(damage(read_results(run_dir / "results.nc")), tmp_path / "results.nc")
     with pytest.raises(SystemExit) as stop:

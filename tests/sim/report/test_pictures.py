@@ -21,7 +21,7 @@ from sim.report.pictures import (
     savings_cdf,
 )
 from sim.run import run
-from sim.io.files import read_results
+from sim.io.netcdf import read_results
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,11 @@ import xarray as xr
 from hydra import compose, initialize_config_dir
 
 from sim.cli.payback import CONFIG_DIR
-from sim.inputs.schema import SAVED_SCENARIOS, validate
+from sim.inputs.schema import SAVED_SCENARIOS
+from sim.inputs.validation import validate
 from sim.simulation.engine import simulate
 from sim.results.dataset import saved_dataset, to_dataset
-from sim.io.files import read_results, write_dataset
+from sim.io.netcdf import read_results, write_dataset
 from sim.results.summary import drawn_inputs, summarize
 
 ROWS = 4096

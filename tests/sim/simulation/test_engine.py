@@ -113,7 +113,7 @@ def default_settings():
     from hydra import compose, initialize_config_dir
 
     from sim.cli.payback import CONFIG_DIR
-    from sim.inputs.schema import validate
+    from sim.inputs.validation import validate
 
     with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
         cfg = compose(config_name="config", overrides=[f"scenarios={2 * BLOCK_SIZE + 1234}"])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kernels.layout import TIE_USD
-from sim.inputs.schema import validate
+from sim.inputs.validation import validate
 from sim.simulation.engine import simulate
 from sim.simulation.reference import simulate_reference
 from sim.simulation.sampling import draw_static

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from sim.inputs.schema import ConfigError, validate
+from sim.inputs.validation import ConfigError, validate
 from sim.simulation.engine import BLOCK_SIZE, PATH_SAMPLE, worker_count
 from sim.simulation.resources import BASE_BYTES, GIB, PATH_COPIES, PER_BLOCK, PER_KEPT_SCENARIO, check, estimate
 from tests.conftest import configure
@@ -46,7 +46,7 @@ def test_threads_are_capped_at_cores_and_blocks():
 
 def test_a_memory_limit_below_what_payback_itself_takes_is_refused_naming_it():
     # memory_limit_gb=1e-9 was refused blaming horizon_months and save_paths
-    from sim.inputs.schema import MIN_MEMORY_LIMIT_GB
+    from sim.inputs.validation import MIN_MEMORY_LIMIT_GB
     from sim.simulation.resources import BASE_BYTES
 
     assert MIN_MEMORY_LIMIT_GB * GIB >= BASE_BYTES

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.inputs.schema import ConfigError, validate
+from sim.inputs.validation import ConfigError, validate
 from sim.simulation.engine import BLOCK_SIZE, simulate
 from sim.stats.intervals import replicate_interval
 from sim.stats.precision import Targets, assess, headline_intervals, shortfall

@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 
 from sim.cli.payback import CONFIG_DIR
 from sim.run import run
-from sim.io.files import read_results
+from sim.io.netcdf import read_results
 from sim.sweep.aggregate import to_dataset
 from tests.conftest import fake_summary
 
@@ -248,7 +248,7 @@ def test_a_running_sweep_is_not_aggregated_under_it(tmp_path, capsys):
 ], ids=["text for a number", "a list for a number", "no recommendation"])
 def test_a_job_summary_with_a_value_of_the_wrong_kind_is_listed_as_damaged(tmp_path, capsys, damage, reason):
     # a summary.json whose numbers were not numbers ended the aggregate in a traceback
-    from sim.sweep.aggregate import main
+    from sim.cli.sweep import main
     from tests.sim.sweep.test_resume import write_plan
 
     write_plan(tmp_path)

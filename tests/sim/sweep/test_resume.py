@@ -12,8 +12,9 @@ import yaml
 
 from sim.sweep.plan import PLAN_FILE, read_plan
 from sim.sweep.resume import clear, consecutive, pending
-from sim.io.files import read_results
-from sim.sweep.aggregate import main, read_jobs
+from sim.io.netcdf import read_results
+from sim.cli.sweep import main
+from sim.sweep.aggregate import read_jobs
 from tests.conftest import fake_summary, holding_the_lock
 
 # 4 points, jobs of about a second each here: long enough for a signal to land inside one

@@ -1,0 +1,364 @@
+"""Validation of a composed configuration: every value checked, every uncertain input
+parsed, before any work starts; the result is the ``Settings`` a run needs.
+
+A refusal is a ``ConfigError`` whose message is one line naming the key.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import yaml
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from kernels.layout import CALENDAR_LEN, SERVING_UNTIL, STATIC_FIELDS, TRAINING_UNTIL
+from sim.inputs.correlation import RankCorrelation, parse_pairs, rank_correlation
+from sim.inputs.distributions import InputError, parse
+from sim.stats.precision import Targets
+from sim.inputs.calendar import current_month, parse_month, sheet_calendar
+from sim.inputs.routes import BASELINE, DEFAULT_ROUTES
+from sim.io.text import refusal
+
+from sim.inputs.schema import (
+    CONF_DIR,
+    EVENT_FIELDS,
+    MAX_MONTHS,
+    PLATFORM_EXIT_CHOICES,
+    Config,
+    Pricing,
+    input_metadata,
+)
+
+# Run-level bounds. Seeds: any that numpy's SeedSequence takes and int64 holds (results.nc
+# stores one beyond int32 as a decimal string). Scenarios (and kept or saved ones): at most
+# 1e10, whose counts int64 and whose probabilities float64 hold exactly; memory refuses
+# far smaller runs first. Threads: at most 1024, more than any one machine's cores.
+# Discount rate: at most 1 (100% a year; a cost 100 years out still weighs 2^-100).
+MAX_SEED = 2**63 - 1
+MAX_SCENARIOS = 10**10
+MAX_THREADS = 1024
+MAX_DISCOUNT_RATE = 1.0
+MAX_PROGRESS_SECONDS = 86_400  # a day
+# The smallest memory_limit_gb: the interpreter with its libraries and the compiled
+# kernel take sim.simulation.resources.BASE_BYTES (240 MiB) before any scenario. Below it every
+# run was refused, blaming whatever else drove the estimate (horizon_months, save_paths).
+MIN_MEMORY_LIMIT_GB = 0.25
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_SHEET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*", re.ASCII)
+
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A validated configuration: what the simulation needs, nothing else.
+
+    ``inputs`` maps each key of ``STATIC_FIELDS`` and ``EVENT_FIELDS`` to its
+    Distribution; ``resolved`` is the whole configuration as plain containers, with
+    ``start`` resolved. ``calendar`` is the kernel's int64[CALENDAR_LEN] (see
+    ``kernels.scenarios.TRAINING_UNTIL``); ``sheets`` the run's sheet's calendar and,
+    with ``migrate``, the successor's; ``successor_sheet`` that sheet as read.
+    ``correlation`` is the target rank correlation of ``correlations`` (a
+    ``sim.inputs.correlation.RankCorrelation``), None without any. ``routes`` are the run's
+    routes (``sim.inputs.routes.Route``), ``baseline`` the position of the one every other is
+    compared with.
+    """
+
+    start: str
+    seed: int
+    scenarios: int
+    horizon_months: int
+    discount_rate: float
+    confidence: float
+    threads: Optional[int]
+    kept_scenarios: Optional[int]
+    saved_scenarios: Optional[int]
+    save_paths: bool
+    report: bool
+    reprice_on_retrain: bool
+    migrate_on_exit: bool
+    calendar: np.ndarray
+    sheets: tuple
+    successor_sheet: Optional[dict]
+    inputs: dict
+    resolved: dict
+    correlation: Optional[RankCorrelation] = None
+    sampling: str = "mc"
+    integrate_volume: bool = False
+    sampling_note: Optional[str] = None
+    precision: Optional[Targets] = None
+    progress_seconds: float = 10.0
+    routes: tuple = DEFAULT_ROUTES
+    baseline: int = BASELINE
+
+
+class ConfigError(ValueError):
+    """Invalid configuration; the message is one line that names the key."""
+
+
+def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
+    """Check a composed configuration and parse its uncertain inputs.
+
+    Parameters
+    ----------
+    cfg : DictConfig or mapping
+        The composed configuration (without the ``hydra`` node).
+    pricing_sheet : str, optional
+        Name of the ``pricing`` option the configuration was composed with (default:
+        ``pricing.sheet``): a ``finetune.successor`` of the same name is refused.
+    conf_dir : str or Path
+        Configuration directory whose ``pricing/`` holds the successor's sheet.
+
+    Returns
+    -------
+    Settings
+
+    Raises
+    ------
+    ConfigError
+        On the first invalid, missing or unknown key, with a one-line message.
+    """
+    plain = _plain(cfg)
+    if isinstance(plain, dict) and isinstance(plain.get("correlations"), dict):
+        # OmegaConf cannot merge a mapping into the list and would not name the key
+        raise ConfigError(f"correlations: {plain['correlations']!r} is not a list of {{inputs: [KEY_A, KEY_B], rank: r}}")
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(Config), plain)
+        # start first: the dates that ${after_start:N} computes are counted from it
+        start_text = current_month() if merged.start is None else merged.start
+        start = parse_month("start", start_text)
+        merged.start = start_text
+        resolved = OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)
+    except OmegaConfBaseException as error:
+        raise ConfigError(describe_omegaconf_error(error)) from None
+    except InputError as error:
+        raise ConfigError(str(error)) from None
+
+    seed = _run_key(resolved, "seed", 0, MAX_SEED)
+    scenarios = _run_key(resolved, "scenarios", 1, MAX_SCENARIOS)
+    horizon = _run_key(resolved, "horizon_months", 1, MAX_MONTHS)
+    rate = _run_key(resolved, "discount_rate", 0.0, MAX_DISCOUNT_RATE, whole=False)
+    confidence = resolved["confidence"]
+    if isinstance(confidence, bool) or not 0 < confidence < 1:
+        raise ConfigError(f"confidence: {confidence!r} is not a number in (0, 1)")
+    threads = _run_key(resolved, "threads", 1, MAX_THREADS, optional=True)
+    kept = _run_key(resolved, "kept_scenarios", 1, MAX_SCENARIOS, optional=True)
+    saved = _run_key(resolved, "saved_scenarios", 0, MAX_SCENARIOS, optional=True)
+    save_paths, report = _boolean(resolved, "save_paths"), _boolean(resolved, "report")
+    _boolean(resolved, "overwrite")
+    reprice_on_retrain = _boolean(resolved["finetune"], "reprice_on_retrain", "finetune.")
+    progress_seconds = resolved["progress_seconds"]
+    if isinstance(progress_seconds, bool) or not 0 < progress_seconds <= MAX_PROGRESS_SECONDS:
+        raise ConfigError(f"progress_seconds: {progress_seconds!r} is not a number of seconds in (0, 86400]")
+    limit = resolved["memory_limit_gb"]
+    if limit is not None and not (math.isfinite(limit) and limit >= MIN_MEMORY_LIMIT_GB):
+        raise ConfigError(f"memory_limit_gb: {limit!r} is not null or a number of GiB >= {MIN_MEMORY_LIMIT_GB:g}"
+                          " (payback itself takes about 0.23 GiB before its first scenario)")
+
+    finetune = resolved["finetune"]
+    pricing_sheet = pricing_sheet or resolved["pricing"]["sheet"]
+    resolved["pricing"]["sheet"] = pricing_sheet
+    migrate = _platform_exit_choice(finetune["on_platform_exit"]) == "migrate"
+    if pricing_sheet is not None and refusal("pricing", pricing_sheet):
+        raise ConfigError(refusal("pricing", pricing_sheet))
+    check_sheet_identity("pricing", resolved["pricing"])
+    metadata = input_metadata()
+    inputs = {}
+    try:
+        sheets = [sheet_calendar(pricing_sheet or "pricing", "pricing", resolved["pricing"], start, horizon)]
+        # checked whatever on_platform_exit says (a misspelt successor passed under prompt),
+        # used only with migrate
+        successor = None
+        if migrate or finetune["successor"] is not None:
+            successor = _successor_sheet(finetune["successor"], pricing_sheet, conf_dir, start_text)
+            successor_calendar = sheet_calendar(finetune["successor"], f"finetune.successor ({finetune['successor']})",
+                                                successor, start, horizon)
+            if migrate:
+                sheets.append(successor_calendar)
+            else:
+                successor = None
+        for key, meta in metadata.items():
+            section, name = key.split(".")
+            if section == "successor":
+                value = successor[name] if successor is not None else 0.0
+            elif key == "finetune.migration_cost" and not migrate:
+                value = 0.0  # never paid: drawing it would only add a column of noise
+            else:
+                value = resolved[section][name]
+            inputs[key] = parse(key, value, meta["domain"].for_horizon(horizon))
+        columns = {key: column for column, key in enumerate(STATIC_FIELDS)}
+        pairs = parse_pairs(resolved["correlations"], inputs, columns, EVENT_FIELDS)
+        correlation = rank_correlation(pairs, columns) if pairs else None
+    except InputError as error:
+        raise ConfigError(str(error)) from None
+    sampling, integrate_volume, sampling_note = _sampling(resolved["sampling"], inputs, correlation)
+    precision = _precision(resolved["precision"])
+    calendar = np.full(CALENDAR_LEN, horizon + 1, dtype=np.int64)
+    for offset, sheet in zip((0, 2), sheets):
+        calendar[offset + TRAINING_UNTIL] = sheet.training_month
+        calendar[offset + SERVING_UNTIL] = sheet.serving_month
+
+    return Settings(
+        start=start_text,
+        seed=seed,
+        scenarios=scenarios,
+        horizon_months=horizon,
+        discount_rate=float(rate),
+        confidence=float(confidence),
+        threads=threads,
+        kept_scenarios=kept,
+        saved_scenarios=saved,
+        save_paths=save_paths,
+        report=report,
+        reprice_on_retrain=reprice_on_retrain,
+        migrate_on_exit=migrate,
+        calendar=calendar,
+        sheets=tuple(sheets),
+        successor_sheet=successor,
+        inputs=inputs,
+        resolved=resolved,
+        correlation=correlation,
+        sampling=sampling,
+        integrate_volume=integrate_volume,
+        sampling_note=sampling_note,
+        precision=precision,
+        progress_seconds=float(progress_seconds),
+    )
+
+
+SAMPLING_CHOICES = ("auto", "mc", "lhs", "sobol")
+# Bounds of the precision targets: a half-width of 0.5 or more says nothing about a
+# probability; below 1e-5 (absolute) or 1e-4 (relative) a run needs about 10^10 scenarios.
+P_BEATS_TARGET = (1e-5, 0.5)
+SAVINGS_TARGET = (1e-4, 10.0)
+
+
+def _sampling(choice, inputs, correlation):
+    """The method, whether month-1 volume is integrated out, and why not under ``auto``."""
+    if choice not in SAMPLING_CHOICES:
+        raise ConfigError(f"sampling: {choice!r} is not one of {', '.join(SAMPLING_CHOICES)}")
+    if choice != "auto":
+        return choice, False, None
+    key = "workload.calls_per_month"
+    if inputs[key].is_fixed:
+        return "sobol", False, f"{key} is fixed: nothing to integrate out"
+    if correlation is not None and key in correlation.keys:
+        return "sobol", False, f"{key} is correlated with other inputs: it is drawn, not integrated out"
+    return "sobol", True, None
+
+
+def _precision(section):
+    targets = {}
+    for name, (lower, upper) in (("p_beats", P_BEATS_TARGET), ("savings", SAVINGS_TARGET)):
+        value = section[name]
+        if value is not None and (isinstance(value, bool) or not lower <= value <= upper):
+            raise ConfigError(f"precision.{name}: {value!r} is not null or a number in [{lower:g}, {upper:g}]")
+        targets[name] = None if value is None else float(value)
+    if targets["p_beats"] is None and targets["savings"] is None:
+        return None
+    return Targets(**targets)
+
+
+def _run_key(resolved, key, lower, upper, *, whole=True, optional=False):
+    """A run-level number in [lower, upper] (whole unless ``whole=False``), or None if optional."""
+    value = resolved[key]
+    if optional and value is None:
+        return None
+    kind, bounds = ("a whole number", f"[{lower}, {upper}]") if whole else ("a number", f"[{lower:g}, {upper:g}]")
+    requirement = f"{'null or ' if optional else ''}{kind} in {bounds}"
+    number_types = int if whole else (int, float)
+    # (a NaN fails the comparison, and a huge int is compared exactly, never as a float)
+    if isinstance(value, bool) or not isinstance(value, number_types) or not lower <= value <= upper:
+        raise ConfigError(f"{key}: {value!r} is not {requirement}")
+    return value
+
+
+def _boolean(section, name, prefix=""):
+    # The schema types these keys Any: OmegaConf would turn -1, 2 or "yes" into True.
+    value = section[name]
+    if not isinstance(value, bool):
+        raise ConfigError(f"{prefix}{name}: {value!r} is not true or false")
+    return value
+
+
+def _platform_exit_choice(choice):
+    if choice not in PLATFORM_EXIT_CHOICES:
+        raise ConfigError(f"finetune.on_platform_exit: {choice!r} is not one of {', '.join(PLATFORM_EXIT_CHOICES)}")
+    return choice
+
+
+def _successor_sheet(name, pricing_sheet, conf_dir, start):
+    """The successor's price sheet, validated by the Pricing schema, as plain containers.
+
+    Its ``${after_start:N}`` dates count from the run's ``start``.
+    """
+    key = "finetune.successor"
+    if name is None:
+        raise ConfigError(f"{key}: required with finetune.on_platform_exit=migrate (a sheet in conf/pricing/)")
+    directory = Path(conf_dir) / "pricing"
+    available = sorted(p.stem for p in directory.glob("*.yaml"))
+    if not (isinstance(name, str) and _SHEET_NAME.fullmatch(name)) or name not in available:
+        raise ConfigError(f"{key}: no price sheet {name!r} in conf/pricing/ (available: {', '.join(available)})")
+    if name == pricing_sheet:
+        raise ConfigError(f"{key}: {name!r} is the run's own price sheet; a successor is another sheet")
+    try:
+        sheet = OmegaConf.merge(OmegaConf.structured(Pricing), OmegaConf.load(directory / f"{name}.yaml"))
+        with_start = OmegaConf.create({"start": start, "pricing": sheet})
+        sheet = OmegaConf.to_container(with_start, resolve=True, throw_on_missing=True)["pricing"]
+        check_sheet_identity(f"{key} ({name}.yaml)", sheet)
+        return sheet
+    except OmegaConfBaseException as error:
+        raise ConfigError(f"{key} ({name}.yaml): {describe_omegaconf_error(error)}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        first = str(getattr(error, "problem", None) or error).splitlines()[0]
+        raise ConfigError(f"{key} ({name}.yaml): not YAML ({first})") from None
+
+
+def check_sheet_identity(prefix, sheet):
+    """Refuse a price sheet whose ``as_of`` is not a date or whose ``source`` cannot be shown.
+
+    ``as_of`` is the day the prices were read, ``YYYY-MM-DD`` (an empty one read "as of
+    ****" in the report); ``source`` and ``as_of`` go into report.md and report.html as
+    typed, so neither may hold a control or bidirectional character (``sim.io.text``).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``prefix.as_of`` or ``prefix.source``.
+    """
+    for key in ("as_of", "source"):
+        problem = refusal(f"{prefix}.{key}", sheet.get(key))
+        if problem is not None:
+            raise ConfigError(problem)
+    as_of = sheet.get("as_of")
+    try:
+        if not (isinstance(as_of, str) and _ISO_DATE.fullmatch(as_of)):
+            raise ValueError
+        date.fromisoformat(as_of)
+    except ValueError:
+        raise ConfigError(f"{prefix}.as_of: {as_of!r} is not a date YYYY-MM-DD"
+                          " (the day the prices were read)") from None
+
+
+def _plain(cfg):
+    if isinstance(cfg, DictConfig):
+        return OmegaConf.to_container(cfg, resolve=False)
+    return cfg
+
+
+def describe_omegaconf_error(error):
+    """One line naming the key of an OmegaConf error (unknown, missing, wrong type)."""
+    key = getattr(error, "full_key", None) or "config"
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if "not in" in message or "is not in struct" in message:
+        return f"{key}: unknown key (a typo?)"
+    if "Missing mandatory value" in message:
+        return f"{key}: missing value"
+    return f"{key}: {message}"
+
+
+__all__ = ["ConfigError", "Settings", "check_sheet_identity", "describe_omegaconf_error", "validate"]

@@ -1,0 +1,60 @@
+"""Datasets on disk: written atomically as NetCDF (3 when small, 4 when large or wide), read
+back whole into memory, whatever the format."""
+
+import numpy as np
+
+from sim.io.files import atomic_path
+
+# NetCDF3 (64-bit offsets, written by scipy) for small Datasets: at 10^4 scenarios it
+# writes in 15 ms against 315 ms for NetCDF4 through h5netcdf, which must import h5py
+# and attaches dimension scales variable by variable. NetCDF4 for large ones, whose
+# arrays h5py writes as they are, where NetCDF3 byte-swaps each into big-endian order
+# first (10^6 scenarios, 233 MB: 0.5-0.6 s against 1.6-1.8 s on the development
+# machine), and for what NetCDF3 cannot hold: an integer beyond int32. (Its other
+# limit, 2 GiB a variable, lies far above this size.)
+NETCDF3_PREFERRED_BYTES = 64 * 2**20
+_INT32 = np.iinfo(np.int32)
+
+
+def write_dataset(results, path):
+    """Write a Dataset to NetCDF at ``path`` atomically: NetCDF3 if small, else NetCDF4.
+
+    Uncompressed: random mantissas barely compress. On a default run's results.nc
+    (32,768 saved rows) zlib level 4 with shuffle, in NetCDF4, saved a fifth (3.4 MB
+    against 4.2 MB) for 0.26-0.43 s of writing against 0.02 s (2026-11-29, 2-core Intel
+    Xeon VM). Any NetCDF reader opens either format; ``xarray.open_dataset(path)``
+    picks the engine itself.
+    """
+    netcdf3 = _as_netcdf3(results)
+    with atomic_path(path) as temporary:
+        if netcdf3 is None:
+            results.to_netcdf(temporary, engine="h5netcdf")
+        else:
+            netcdf3.to_netcdf(temporary, engine="scipy", format="NETCDF3_64BIT")
+
+
+def _as_netcdf3(results):
+    # NetCDF3 has no 64-bit integers: counts and indices are stored as int32 when
+    # they fit. None when the Dataset is large or does not fit NetCDF3.
+    if results.nbytes > NETCDF3_PREFERRED_BYTES:
+        return None
+    converted = {}
+    for name, variable in results.variables.items():
+        if variable.dtype == np.int64:
+            if variable.size and (variable.values.min() < _INT32.min or variable.values.max() > _INT32.max):
+                return None
+            converted[name] = variable.astype(np.int32)
+    return results.assign(converted) if converted else results
+
+
+def read_results(path):
+    """Open a run's ``results.nc`` (NetCDF3 or NetCDF4) fully into memory."""
+    import xarray as xr  # here: the CLI imports this module before it knows it needs xarray
+
+    with open(path, "rb") as file:
+        engine = "scipy" if file.read(3) == b"CDF" else "h5netcdf"
+    with xr.open_dataset(path, engine=engine) as results:
+        return results.load()
+
+
+__all__ = ["read_results", "write_dataset"]
