@@ -138,7 +138,7 @@ def time_to_answer(cap=4_000_000):
 _REPORT_PHASE = """
 import json, sys, time
 from pathlib import Path
-import sim.run
+import sim.pipeline
 from sim.io.netcdf import read_results
 run_dir = Path(sys.argv[1])
 results = read_results(run_dir / "results.nc")

@@ -28,8 +28,7 @@ def count_by_volume(cost_fixed, cost_slope, volumes, beats_prompt, cheapest):
     for i in range(cost_fixed.shape[0]):
         fixed_p, fixed_f, fixed_r = cost_fixed[i, 0], cost_fixed[i, 1], cost_fixed[i, 2]
         slope_p, slope_f, slope_r = cost_slope[i, 0], cost_slope[i, 1], cost_slope[i, 2]
-        # without branches, so that the loop over volumes vectorises (five times
-        # faster than with them on the development machine)
+        # without branches, so that the loop over volumes vectorises
         for g in range(volumes.shape[0]):
             prompt = fixed_p + volumes[g] * slope_p
             finetune = fixed_f + volumes[g] * slope_f

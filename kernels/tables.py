@@ -132,8 +132,7 @@ def fill_static(uniforms, tables, columns, low, high, whole, out):
     """
     n, d = uniforms.shape
     # row by row: each row of ``out`` and of ``uniforms`` is read or written while in
-    # cache, and the tables (41 kB each) stay in L2. 7 ns per scenario-input against
-    # 11 ns column by column, 30 inputs, on the development machine.
+    # cache, and the tables (41 kB each) stay in L2: faster than column by column.
     for i in range(n):
         for c in range(d):
             j, w = locate(uniforms[i, c])
@@ -247,8 +246,8 @@ def _from_octaves(y):
 def cdf_grid(x_nodes):
     """``table_cdf`` tabulated on equal cells, for lookups without a search.
 
-    A bisection over the table costs about 100 ns a value on the development machine
-    (its 13 dependent loads); the grid's lookup about 8. Where the table is positive
+    A bisection over the table takes 13 dependent loads a value; the grid's lookup
+    one or two. Where the table is positive
     the cells are equal in octaves (``_octaves``, near ``log2(t)``: a lognormal's body
     and tail alike), 2^K of them to an octave and none across a power of two, where
     ``_octaves`` bends: ``CDF_CELLS`` to ``2 CDF_CELLS`` over the table. Elsewhere
@@ -284,7 +283,7 @@ def _grid_cdf(grid, origin, scale, in_octaves, t):
     # P(X <= t) from the grid. Beyond its range lie the table's two end segments, at
     # most U_MIN = 2^-43 of probability each: 0 or 1 there, so that the integrating
     # kernel's lookups hold no search and no call (a call in its month loop costs it
-    # the reference counts of every array it holds, measured at ~25 ns a lookup).
+    # the reference counts of every array it holds).
     if in_octaves:
         if t <= 0.0:
             return 0.0

@@ -37,7 +37,7 @@ from IPython.display import Image
 
 from sim.cli.payback import CONFIG_DIR
 from sim.report.pictures import drivers_tornado, line_crossing, payback_probability
-from sim.run import run
+from sim.pipeline import run
 from sim.io.netcdf import read_results
 
 # a new directory each time the notebook runs, as Hydra's outputs/DATE/TIME: running it

@@ -165,7 +165,7 @@ def finished_run(tmp_path_factory):
     from hydra import compose, initialize_config_dir
 
     from sim.cli.payback import CONFIG_DIR
-    from sim.run import run
+    from sim.pipeline import run
 
     directory = tmp_path_factory.mktemp("finished") / "run"
     with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):

@@ -24,7 +24,7 @@ from sim.inputs.validation import ConfigError, validate
 
 from sim.inputs.schema import input_metadata
 from sim.inputs.distributions import FAMILY_PARAMETERS
-from sim.run import run
+from sim.pipeline import run
 from sim.io.text import UNSHOWABLE
 from tests.conftest import configure
 

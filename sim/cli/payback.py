@@ -53,6 +53,7 @@ _single_runs_done = []  # output directories of the single (not multirun) runs o
 _command_line = []  # the arguments as the user typed them
 _PROCESS_START = time.time()
 _active_job = {}  # the job running now: run_dir, mark (published files before it), sweep_dir
+_validated = {}  # the settings of the single run about to start, validated once
 
 register()
 
@@ -88,9 +89,11 @@ def discard_refused_run(output_dir):
 
 
 def _validate_job(cfg, hydra_config):
-    settings = validate(cfg, pricing_sheet=hydra_config.runtime.choices.get("pricing"))
     if hydra_config.mode == RunMode.MULTIRUN:
-        settings = sweep_job_settings(settings, hydra_config.overrides.task)
+        settings = sweep_job_settings(validate(cfg, pricing_sheet=hydra_config.runtime.choices.get("pricing")),
+                                      hydra_config.overrides.task)
+    else:  # validated as the run started (_check_run)
+        settings = _validated.pop("settings")
     if hydra_config.output_subdir is not None:
         record_identity(Path(hydra_config.runtime.output_dir) / hydra_config.output_subdir, settings.start,
                         settings.resolved["pricing"]["sheet"], settings.saved_scenarios)
@@ -167,7 +170,7 @@ def record_identity(hydra_dir, start, sheet, saved_scenarios):
             OmegaConf.save(saved, temporary)
 
 
-def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
+def claim_run_dir(run_dir, *, overwrite=False):
     """Make ``run_dir`` this run's own, before Hydra writes anything into it.
 
     Refused in one line: an empty name (it would be the current directory), a file,
@@ -178,9 +181,8 @@ def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
     mix of two runs. A symbolic link in the place of one of those files is refused
     too (the run would write through it, out of its directory) unless ``overwrite``,
     which removes the link, never its target. Temporary files of runs no longer
-    alive are removed.
-    ``check_first`` (no arguments; raises ConfigError) runs before an old run is
-    removed: a refused input with ``overwrite`` never costs the old run.
+    alive are removed. The configuration is validated before (``_check_run``): a
+    refused input with ``overwrite`` never costs the old run.
     """
     if run_dir is None or not str(run_dir).strip():
         _refuse("hydra.run.dir: empty: a run would write into the current directory; name a directory")
@@ -200,11 +202,6 @@ def claim_run_dir(run_dir, *, overwrite=False, check_first=None):
         _refuse(f"hydra.run.dir: {run_dir / links[0]} is a symbolic link, which the run would write through,"
                 " out of its directory; remove it, or add overwrite=true to replace it (its target is not touched)")
     if finished or links:
-        if check_first is not None:
-            try:
-                check_first()
-            except ConfigError as error:
-                _refuse(error)
         for name in RUN_SET if finished else links:
             path = run_dir / name
             try:
@@ -256,13 +253,15 @@ def check_sweep_dir(config):
 
 
 def _check_run(config):
-    def check_first():
-        task = OmegaConf.to_container(config, resolve=False)
-        choices = task.pop("hydra", {}).get("runtime", {}).get("choices", {})
-        validate(task, pricing_sheet=choices.get("pricing"))
-
-    claim_run_dir(OmegaConf.select(config, "hydra.run.dir"), overwrite=config.get("overwrite") is True,
-                  check_first=check_first)
+    # A single run is validated here, once, before its directory is claimed or Hydra
+    # writes into it: a refused input leaves nothing on disk; the job runs these settings.
+    task = OmegaConf.to_container(config, resolve=False)
+    choices = task.pop("hydra", {}).get("runtime", {}).get("choices", {})
+    try:
+        _validated["settings"] = validate(task, pricing_sheet=choices.get("pricing"))
+    except ConfigError as error:
+        _refuse(error)
+    claim_run_dir(OmegaConf.select(config, "hydra.run.dir"), overwrite=config.get("overwrite") is True)
 
 
 def _multirun_started(config):
@@ -285,7 +284,7 @@ def _task(cfg):
             _refuse(error)
         # Imported only now: bad input and --help answer before numba, xarray and
         # matplotlib are loaded.
-        from sim.run import run
+        from sim.pipeline import run
 
         try:
             summary = run(settings, output_dir, run_info=describe_run(hydra_config))
@@ -299,7 +298,7 @@ def _task(cfg):
         _job_finished()
         return summary
     try:
-        from sim.run import run
+        from sim.pipeline import run
 
         summary = run(_validate_job(cfg, hydra_config), output_dir, run_info=describe_run(hydra_config))
     except Exception as error:  # one failed job must not take the rest of the sweep down
@@ -414,7 +413,7 @@ def needs_mode_probe(argv):
     """Whether Hydra's extra composition to read ``hydra.mode`` can change anything.
 
     Hydra 1.3 composes the whole configuration once only to read ``hydra.mode``, then
-    again for the job: about 0.4 s of a 3 s run. ``conf/`` never sets the mode, so
+    again for the job, a visible share of a short run. ``conf/`` never sets the mode, so
     unless the command line does, that probe returns None and ``-m`` decides.
     """
     return any(arg.lstrip("+~").startswith(_MODE_FLAGS) for arg in argv)
@@ -424,8 +423,8 @@ _HELP_FLAGS = ("--help", "-h", "--hydra-help")
 
 
 def _exit_without_teardown():
-    # Python's teardown of the modules numba, LLVM and xarray loaded takes about 0.5 s
-    # of a 3 s run. After a single run every file is closed and renamed into place:
+    # Python's teardown of the modules numba, LLVM and xarray loaded is a visible share
+    # of a short run. After a single run every file is closed and renamed into place:
     # run the exit handlers (logging), flush, and leave. Not after a multirun, whose
     # launchers' worker processes are stopped by Python's own shutdown sequence.
     atexit._run_exitfuncs()

@@ -144,7 +144,7 @@ class Distribution:
         ``normal`` and ``lognormal``), which keeps common random numbers: the same
         stream under other parameters gives draws of the same rank. PERT is the
         exception: its beta variate comes from a rejection sampler, as the beta
-        quantile function costs about 4 us a value.
+        quantile function is far slower.
         """
         if self.is_fixed:
             return np.full(n, float(self.domain.clip(self.params[0])))

@@ -18,7 +18,7 @@ import numpy as np
 from kernels.layout import FIXED, LOGNORMAL, NORMAL, PERT, TRIANGULAR, UNIFORM
 
 # scipy.stats.norm.ppf(0.95): a 90% interval spans 2 * Z95 standard deviations. A literal,
-# so that validating a configuration does not import scipy.stats (about 1.5 s).
+# so that validating a configuration does not import scipy.stats, which is slow to import.
 Z95 = 1.6448536269514722
 # scipy.stats.norm.ppf(0.999): the central 99.8% that must lie in a key's valid range.
 Z999 = 3.090232306167813
@@ -202,7 +202,7 @@ class Pert(Family):
         return p[0] if q <= 0.5 else p[2]
 
     def sample(self, p, rng, n):
-        # a rejection sampler: the beta quantile function costs about 4 us a value
+        # a rejection sampler: the beta quantile function is far slower
         return p[0] + (p[2] - p[0]) * rng.beta(*pert_shapes(*p), n)
 
     def kernel_parameters(self, p):

@@ -5,13 +5,12 @@ import numpy as np
 
 from sim.io.files import atomic_path
 
-# NetCDF3 (64-bit offsets, written by scipy) for small Datasets: at 10^4 scenarios it
-# writes in 15 ms against 315 ms for NetCDF4 through h5netcdf, which must import h5py
-# and attaches dimension scales variable by variable. NetCDF4 for large ones, whose
-# arrays h5py writes as they are, where NetCDF3 byte-swaps each into big-endian order
-# first (10^6 scenarios, 233 MB: 0.5-0.6 s against 1.6-1.8 s on the development
-# machine), and for what NetCDF3 cannot hold: an integer beyond int32. (Its other
-# limit, 2 GiB a variable, lies far above this size.)
+# NetCDF3 (64-bit offsets, written by scipy) for small Datasets: many times faster than
+# NetCDF4 through h5netcdf, which must import h5py and attaches dimension scales
+# variable by variable. NetCDF4 for large ones, whose arrays h5py writes as they are,
+# where NetCDF3 byte-swaps each into big-endian order first, and for what NetCDF3
+# cannot hold: an integer beyond int32. (Its other limit, 2 GiB a variable, lies far
+# above this size.) benchmarks/run.py measures the write.
 NETCDF3_PREFERRED_BYTES = 64 * 2**20
 _INT32 = np.iinfo(np.int32)
 
@@ -20,10 +19,9 @@ def write_dataset(results, path):
     """Write a Dataset to NetCDF at ``path`` atomically: NetCDF3 if small, else NetCDF4.
 
     Uncompressed: random mantissas barely compress. On a default run's results.nc
-    (32,768 saved rows) zlib level 4 with shuffle, in NetCDF4, saved a fifth (3.4 MB
-    against 4.2 MB) for 0.26-0.43 s of writing against 0.02 s (2026-11-29, 2-core Intel
-    Xeon VM). Any NetCDF reader opens either format; ``xarray.open_dataset(path)``
-    picks the engine itself.
+    (32,768 saved rows) zlib level 4 with shuffle, in NetCDF4, saved a fifth of the
+    size for a write over ten times slower. Any NetCDF reader opens either format;
+    ``xarray.open_dataset(path)`` picks the engine itself.
     """
     netcdf3 = _as_netcdf3(results)
     with atomic_path(path) as temporary:

@@ -109,8 +109,8 @@ def convergence(results, label=None):
         if len(n) > 1:  # a run of one replicate is a single point
             ax.set_xlim(n[0], n[-1])
         # labelled 1-2-5 steps and no minor ticks: a short run's axis gets plain
-        # numbers instead of mathtext minor labels, and the four panels' 150 minor
-        # tick objects cost 0.3 s of the picture's 0.8 s to draw
+        # numbers instead of mathtext minor labels, and the four panels draw no minor
+        # tick objects, a large share of the picture's drawing
         ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
@@ -481,16 +481,16 @@ def _mark_break_even(cost_ax, p_ax, summary):
     return "; ".join(never)
 
 
-# Dearest first (CPU time on the development VM, default run): two processes
-# sharing them take the next as each finishes, and end near together.
+# Dearest to draw first (benchmarks/profile.py times each): two processes sharing them
+# take the next as each finishes, and end near together.
 PICTURES = {
-    "line_crossing.png": line_crossing,  # 0.6 s
-    "drivers.png": lambda results, summary: drivers_tornado(summary),  # 0.43 s
-    "convergence.png": lambda results, summary: convergence(results, summary["run"]["label"]),  # 0.36 s
-    "savings_histogram.png": savings_histogram,  # 0.2 s
-    "savings_cdf.png": savings_cdf,  # 0.18 s
-    "savings_fan.png": lambda results, summary: savings_fan(results, summary["run"]["label"]),  # 0.15 s
-    "payback_probability.png": lambda results, summary: payback_probability(  # 0.11 s
+    "line_crossing.png": line_crossing,
+    "drivers.png": lambda results, summary: drivers_tornado(summary),
+    "convergence.png": lambda results, summary: convergence(results, summary["run"]["label"]),
+    "savings_histogram.png": savings_histogram,
+    "savings_cdf.png": savings_cdf,
+    "savings_fan.png": lambda results, summary: savings_fan(results, summary["run"]["label"]),
+    "payback_probability.png": lambda results, summary: payback_probability(
         results, summary["confidence"], summary["run"]["label"]
     ),
 }
@@ -517,7 +517,7 @@ def draw_all(results, summary, directory):
     """Draw every picture ``results`` can give into ``directory``; return the names written.
 
     On two cores a forked child draws some of them (``sim.report.forked.share``), so
-    ``results`` must be in memory, as ``sim.run`` and ``read_results`` give it.
+    ``results`` must be in memory, as ``sim.pipeline`` and ``read_results`` give it.
     Every file is written by this process.
     """
     directory.mkdir(parents=True, exist_ok=True)

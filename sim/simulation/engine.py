@@ -53,7 +53,7 @@ BLOCK_SIZE = 8 * REPLICATE
 # with ``save_paths``), for the savings bands by month: a 5% quantile from 32,768
 # scenarios lies within 4.8-5.2% in probability (two standard errors), and the sample
 # stays small (32,768 x 3 x 120 months x 8 bytes = 94 MB): on virtual machines the
-# first touch of fresh memory is slow (measured up to 25 us a 4 KiB page here).
+# first touch of fresh memory is slow.
 PATH_SAMPLE = 4 * BLOCK_SIZE
 # How often the waiting main thread looks at the stop flag, seconds.
 STOP_POLL = 0.1
@@ -225,9 +225,9 @@ def simulate(settings, *, threads=None, progress=True):
 
     kept_outputs = tuple(getattr(out, name) for name in KERNEL_OUTPUTS)
     # Each worker thread allocates its block-sized arrays once and reuses them for every
-    # block it runs: allocating them per block cost about a third of the run time on
-    # the development VM, where freed memory goes back to the system and every fresh
-    # page faults again.
+    # block it runs: allocated per block, they cost a large share of the run time on a
+    # virtual machine, where freed memory goes back to the system and every fresh page
+    # faults again.
     workspaces = threading.local()
 
     def workspace():

@@ -4,7 +4,7 @@ The estimate adds the parts that grow with the run (see sim/engine.py): the kept
 per-scenario outputs and their copies in the analysis, the monthly paths and the
 savings bands computed from them, the per-block totals and seeds, and one workspace
 per thread, on top of the interpreter with its libraries. It was calibrated against
-peak resident memory measured on the development machine (README, "Bad input"); it
+measured peak resident memory (benchmarks/run.py measures it); it
 errs on the high side by 5-20%.
 """
 

@@ -1,7 +1,7 @@
 """Scrambled Sobol' nets without importing ``scipy.stats``.
 
-``scipy.stats.qmc.Sobol`` is the reference, but importing ``scipy.stats`` costs about
-0.7 s on the 2-core machine, a quarter of a small run. These are the same nets, bit
+``scipy.stats.qmc.Sobol`` is the reference, but importing ``scipy.stats`` costs a
+large share of a small run. These are the same nets, bit
 for bit (tested against it): Joe and Kuo's direction numbers, a random linear matrix
 scramble (LMS) of them and a random digital shift, drawn from a Generator in the same
 order, and the points in Gray-code order.

@@ -3,7 +3,7 @@
 Each input's quantile function is tabulated at the nodes ``GRID_U`` (see
 ``kernels/tables.py`` for the grid) before clipping; the kernel interpolates it, clips
 and rounds. Built with NumPy and ``scipy.special`` only (``sim.inputs.families``, ``sim.inputs.beta_table``):
-``scipy.stats`` costs about 1.5 s to import.
+``scipy.stats`` is slow to import.
 """
 
 import math

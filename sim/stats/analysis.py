@@ -169,10 +169,10 @@ def break_even_volume(cost_fixed, cost_slope, challenger):
     return np.maximum(volume, 0.0)
 
 
-# Below this many scenario-volume cells NumPy counts faster than Numba can start:
-# 0.07 s for 32,768 saved rows x 120 volumes against 0.64 s for Numba's import and
-# cache load in `python -m sim.report` (CPU time, development VM). Both count with
-# the same comparisons, so the choice never changes a count (tested).
+# Below this many scenario-volume cells NumPy counts faster than Numba can start
+# (its import and cache load in `python -m sim.report` outweigh the counting; see
+# benchmarks/profile.py). Both count with the same comparisons, so the choice never
+# changes a count (tested).
 NUMPY_COUNT_CELLS = 16_000_000
 
 
@@ -210,8 +210,8 @@ def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), ban
     volumes = np.asarray(volumes, dtype=float)
     n = cost_fixed.shape[0]
     # np.quantile's default (linear) quantiles from one partition per volume, of each
-    # strategy's costs laid out contiguously: the same numbers in 0.33 s instead of
-    # 0.58 s at 50,000 scenarios and 120 volumes on the development VM (0.16 s at 20,000)
+    # strategy's costs laid out contiguously: the same numbers as np.quantile, with the
+    # partition done once per volume instead of once per quantile
     fixed = np.ascontiguousarray(cost_fixed[:band_sample].T, dtype=float)
     slope = np.ascontiguousarray(cost_slope[:band_sample].T, dtype=float)
     ranks = (fixed.shape[1] - 1) * np.asarray(band, dtype=float)
@@ -233,9 +233,9 @@ def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), ban
     if n * volumes.size <= NUMPY_COUNT_CELLS:
         count_by_volume_numpy(fixed, slope, volumes, beats, cheapest)
     else:
-        # One compiled pass instead of NumPy passes per volume: at a million scenarios
-        # and 80 volumes, 0.1 s instead of about 6 s on the development VM. Imported
-        # here: Numba's start-up is paid only by runs this large.
+        # One compiled pass instead of NumPy passes per volume, which at a million
+        # scenarios cost seconds. Imported here: Numba's start-up is paid only by runs
+        # this large.
         from kernels.crossing import count_by_volume
 
         count_by_volume(fixed, slope, volumes, beats, cheapest)

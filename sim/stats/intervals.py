@@ -219,7 +219,7 @@ def replicate_interval(sums, sizes, confidence=0.95, running=False):
     (estimate, low, high) : numpy.ndarray each, shaped as ``sums[0]`` (``sums`` if running)
         NaN bounds below two replicates.
     """
-    from scipy.special import stdtrit  # the t quantile; not scipy.stats, 0.7 s of import a run
+    from scipy.special import stdtrit  # the t quantile; not scipy.stats, whose import is slow
 
     sums = np.asarray(sums, dtype=float)
     sizes = np.asarray(sizes, dtype=float).reshape((-1,) + (1,) * (sums.ndim - 1))

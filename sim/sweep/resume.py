@@ -2,7 +2,7 @@
 
 ``python -m sim.sweep DIR --resume`` reads ``DIR/sweep_plan.json`` (``sim.sweep.plan``),
 finds the planned jobs whose directory holds no readable ``summary.json`` (a run
-writes it last, so its presence means the run finished: ``sim.run``), and launches
+writes it last, so its presence means the run finished: ``sim.pipeline``), and launches
 them as a Hydra multirun of this process, with the launcher and Hydra settings the
 sweep was started with, under their own job numbers: each lands in ``DIR/<number>``
 with the same ``.hydra/overrides.yaml`` as in a sweep that was never interrupted, so

@@ -18,7 +18,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from sim.cli.payback import CONFIG_DIR
-from sim.run import run
+from sim.pipeline import run
 
 RECORDED = Path(__file__).with_name("invariance")
 SCENARIOS = 8192

@@ -17,7 +17,7 @@ from hydra import compose, initialize_config_dir
 from sim.cli.payback import CONFIG_DIR
 from sim.compare.comparison import CompareError, compare, load, run_comparison
 from sim.cli.compare import main
-from sim.run import run
+from sim.pipeline import run
 from sim.io.files import atomic_path
 from sim.io.netcdf import read_results, write_dataset
 

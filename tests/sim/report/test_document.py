@@ -12,7 +12,7 @@ from hydra import compose, initialize_config_dir
 from sim.cli.payback import CONFIG_DIR
 from sim.report.pictures import PICTURES, ROW_PICTURES, payback_probability, usd
 from sim.report.document import render
-from sim.run import run
+from sim.pipeline import run
 from sim.io.netcdf import read_results
 from sim.results.summary import summarize
 

@@ -17,7 +17,7 @@ from PIL import Image
 
 from sim.cli.payback import CONFIG_DIR
 from sim.report.html import render_html
-from sim.run import run
+from sim.pipeline import run
 
 CHROMIUM = Path("/usr/bin/chromium")
 # ECOSYSTEM.md's flags; --headless and a fresh --user-data-dir come from Playwright's launch

@@ -20,7 +20,7 @@ from sim.report.pictures import (
     payback_probability,
     savings_cdf,
 )
-from sim.run import run
+from sim.pipeline import run
 from sim.io.netcdf import read_results
 
 

@@ -82,7 +82,7 @@ def test_driver_groups_are_the_ends_of_a_stable_sort_ties_included():
 
 @pytest.mark.slow
 def test_at_100k_scenarios_a_planted_input_without_effect_is_not_ranked(tmp_path):
-    from sim.run import run
+    from sim.pipeline import run
     from tests.conftest import configure
 
     cfg = configure(

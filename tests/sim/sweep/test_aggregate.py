@@ -14,7 +14,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from sim.cli.payback import CONFIG_DIR
-from sim.run import run
+from sim.pipeline import run
 from sim.io.netcdf import read_results
 from sim.sweep.aggregate import to_dataset
 from tests.conftest import fake_summary
