@@ -27,3 +27,6 @@ def drop_stale_cache(namespace, compiled_stamp, stamp):
     for kernel in list(namespace.values()):
         if isinstance(kernel, CPUDispatcher) and kernel.py_func.__module__ == module:
             kernel._cache.flush()  # private: the only handle on a dispatcher's index file
+
+
+__all__ = ["drop_stale_cache", "sources_stamp"]

@@ -40,3 +40,6 @@ def count_by_volume(cost_fixed, cost_slope, volumes, beats_prompt, cheapest):
             cheapest[0, g] += prompt_cheapest
             cheapest[1, g] += finetune_cheapest
             cheapest[2, g] += not (prompt_cheapest or finetune_cheapest)
+
+
+__all__ = ["count_by_volume"]

@@ -507,3 +507,6 @@ def _compiled_stamp():
 
 
 drop_stale_cache(globals(), _compiled_stamp, _SOURCES_STAMP)
+
+
+__all__ = ["simulate_block"]

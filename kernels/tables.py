@@ -314,3 +314,8 @@ def grid_volume_cdf(law, t):
     if decided >= 0.0:
         return decided
     return _grid_cdf(grid, origin, scale, in_octaves, s)
+
+
+__all__ = ["CDF_CELLS", "EDGE_STEPS", "EDGE_U", "GRID_SIZE", "GRID_U", "MIDDLE_STEPS", "OCTAVE_STEPS",
+           "TAIL_OCTAVES", "U_MIN", "cdf_grid", "clip_and_round", "fill_static", "grid_volume_cdf", "locate",
+           "table_cdf", "table_quantile", "volume_cdf"]

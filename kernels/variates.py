@@ -189,3 +189,6 @@ def _compiled_stamp():
 
 
 drop_stale_cache(globals(), _compiled_stamp, _SOURCES_STAMP)
+
+
+__all__ = ["draw", "draw_gamma", "draw_wald", "fill_draws", "fill_environment", "months_until"]

@@ -85,3 +85,6 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
     log.info("recommendation: %s (%s)", recommendation["strategy"], recommendation["reason"].split(". ")[0])
     log.info("wrote %s", output_dir)
     return summary
+
+
+__all__ = ["log", "run"]

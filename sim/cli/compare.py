@@ -31,3 +31,6 @@ def main(argv=None):
     if replaced:
         print(f"replaced {', '.join(str(p) for p in replaced)} (--overwrite)")
     print(f"wrote {', '.join(str(args.out / name) for name in OUTPUTS)}")
+
+
+__all__ = ["main"]

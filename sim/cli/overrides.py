@@ -108,3 +108,6 @@ def name_group_options(argv, conf_dir=CONF_DIR):
                     arg = f"{key}=[{','.join(repr(str(v)) for v in value)}]"
         out.append(arg)
     return out
+
+
+__all__ = ["clear_before_mappings", "name_group_options", "register_distribution_functions"]

@@ -479,3 +479,9 @@ def main():
         sys.exit(EXIT_SWEEP_FAILED)
     if _single_runs_done:
         _exit_without_teardown()
+
+
+__all__ = ["CONFIG_DIR", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_SWEEP_FAILED", "PRESET_GROUPS",
+           "SWEEP_SAVED_SCENARIOS", "abandon_run", "check_arguments", "check_preset_names",
+           "check_sweep_dir", "claim_run_dir", "describe_hydra_error", "describe_run", "describe_yaml_error",
+           "discard_refused_run", "log", "main", "needs_mode_probe", "record_identity", "sweep_job_settings"]

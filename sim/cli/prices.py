@@ -94,3 +94,6 @@ def main(argv=None):
     usage = f"; use it with `payback pricing={path.stem}`" if args.out_dir == PRICING_DIR else ""
     print(f"wrote {path}{usage}")
     return 0
+
+
+__all__ = ["main"]

@@ -27,3 +27,6 @@ def main(argv=None):
     except WriteError as error:
         refuse(error)
     print(f"wrote {args.run_dir / 'report.md'}, {args.run_dir / 'report.html'} and {args.run_dir / PLOTS}/")
+
+
+__all__ = ["main"]

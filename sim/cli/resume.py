@@ -50,3 +50,6 @@ def resume(sweep_dir):
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 1
     return 0
+
+
+__all__ = ["log", "resume"]

@@ -49,3 +49,6 @@ def main(argv=None):
     for job in failed:
         print(f"job {job['job']} {job.get('status', 'failed')}: {shown(str(job['error']))}", file=sys.stderr)
     sys.exit(1 if failed else 0)
+
+
+__all__ = ["main"]

@@ -374,3 +374,7 @@ def verdict(comparison):
 def run_comparison(run_a, run_b):
     """Load, check and compare two run directories (``CompareError`` if they cannot be)."""
     return compare(load(run_a), load(run_b))
+
+
+__all__ = ["CHALLENGERS", "CompareError", "NO_EFFECT", "OUTPUTS", "Run", "STRATEGIES", "check_comparable",
+           "compare", "config_differences", "load", "pairing", "per_scenario", "run_comparison", "verdict"]

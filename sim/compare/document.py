@@ -233,3 +233,6 @@ def write(comparison, out_dir, *, overwrite=False):
     except WriteError as error:
         raise CompareError(str(error)) from None
     return existing
+
+
+__all__ = ["STATISTIC_TEXT", "blocks", "markdown", "picture", "write"]

@@ -124,3 +124,7 @@ def sheet_calendar(sheet, prefix, dates, start, horizon):
 
     serving_month = month(serving)
     return SheetCalendar(sheet, training, serving, min(month(training), serving_month), serving_month)
+
+
+__all__ = ["DATE_KEYS", "FIRST_YEAR", "LAST_YEAR", "SheetCalendar", "current_month", "last_day_of_month",
+           "month_number", "parse_date", "parse_month", "sheet_calendar"]

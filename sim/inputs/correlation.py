@@ -118,3 +118,6 @@ def impose(static, correlation, rng):
         ranks = np.argsort(np.argsort(target[:, j], kind="stable"), kind="stable")
         static[:, column] = np.sort(static[:, column], kind="stable")[ranks]
     return static
+
+
+__all__ = ["RankCorrelation", "impose", "parse_pairs", "rank_correlation"]

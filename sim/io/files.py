@@ -315,3 +315,7 @@ def error_reason(error):
     if isinstance(error, KeyError):
         return f"no {error.args[0]!r}"
     return str(error).splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+__all__ = ["FileSet", "WriteError", "atomic_path", "discard_published", "error_reason", "partial_path",
+           "published", "publishing", "readable", "remove_partials", "remove_temporaries", "write_json"]

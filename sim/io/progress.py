@@ -94,3 +94,6 @@ def phase(name, what):
     start = _clock()
     yield
     log.info("%s: done in %s", name, duration(_clock() - start))
+
+
+__all__ = ["INTERVAL", "ProgressLog", "duration", "eta", "log", "phase"]

@@ -226,3 +226,8 @@ class _PauseAtImport:
             sys.meta_path.remove(self)
             pause_point(f"import:{fullname}")
         return None
+
+
+__all__ = ["EXIT_BAD_INPUT", "Interrupted", "PAUSE", "PAUSE_FILE", "PAUSE_SECONDS", "SIGNALS", "check_stop",
+           "end_interrupted", "flush_standard_streams", "held", "install", "kept", "on_interrupt",
+           "pause_point", "payback", "payback_compare", "run_command", "stop_publishing", "stop_requested"]

@@ -36,3 +36,6 @@ def refusal(key, text):
 def shown(text):
     """``text`` with each character payback refuses to show replaced by U+FFFD."""
     return UNSHOWABLE.sub(REPLACEMENT, text)
+
+
+__all__ = ["REPLACEMENT", "UNSHOWABLE", "refusal", "shown", "unshowable"]

@@ -432,3 +432,8 @@ def write_sheet(text, path, *, force=False):
         raise Refusal(f"--out-dir: cannot use {path.parent} ({error.strerror or error})") from None
     with publishing(str(path)), atomic_path(path) as temporary:
         temporary.write_text(text)
+
+
+__all__ = ["EXIT_BAD_INPUT", "FALLBACK_EMBEDDING", "PRICING_DIR", "PROBE_TOKENS", "RELEASE_DATES", "Refusal",
+           "TABLE", "build_sheet", "check_provider", "check_sheet", "closest_ids", "finetuned_price",
+           "load_dataset", "price_per_million", "write_sheet"]

@@ -115,3 +115,5 @@ TERMS = {
     ),
 }
 
+
+__all__ = ["HOURS_PER_MONTH", "TERMS", "Terms"]

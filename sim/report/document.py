@@ -360,3 +360,6 @@ def _remove_if_empty(directory):
         directory.rmdir()
     except OSError:  # not empty, or gone: nothing of ours to take back
         pass
+
+
+__all__ = ["PICTURE_TEXT", "PLOTS", "render", "write_report"]

@@ -164,3 +164,6 @@ def _run_child(work, read, write):
         code = 0
     finally:
         os._exit(code)
+
+
+__all__ = ["TIMEOUT", "available", "child", "share"]

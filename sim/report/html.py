@@ -165,3 +165,6 @@ def _parser():
 def _slug(text):
     """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
     return re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
+
+
+__all__ = ["POLICY", "STYLE", "code", "linked_pictures", "literal", "render_html", "write_html"]

@@ -527,3 +527,6 @@ def draw_all(results, summary, directory):
     return names
 
 
+__all__ = ["BREAK_EVEN_STYLE", "CHALLENGE_ORDER", "COLORS", "PICTURES", "ROW_PICTURES", "convergence",
+           "crossing_range", "draw_all", "drawable", "drivers_tornado", "line_crossing", "month1_volume",
+           "payback_probability", "savings_cdf", "savings_fan", "savings_histogram"]

@@ -266,3 +266,9 @@ def _expand(pattern, strategies):
         options = {"K": strategies, "C": strategies[1:]}.get(part, [part])
         keys = [[*key, option] for key in keys for option in options]
     return [".".join(key) for key in keys]
+
+
+__all__ = ["ATTRS", "ATTRS_IF_PRESENT", "DRIVER_ROW", "DRIVER_ROWS", "EVENT", "EVENTS", "GROUPS_IF_PRESENT",
+           "INTERVAL", "INTERVAL_OR_NULL", "KINDS", "NUMBER", "NUMBER_OR_NULL", "SAMPLING_METHODS",
+           "SUMMARY", "SUMMARY_SOURCE_ATTRS", "SUMMARY_SOURCE_VARIABLES", "TEXT", "TEXT_OR_NULL",
+           "VARIABLES", "VOLUME", "WHOLE", "results_problem", "summary_problem"]

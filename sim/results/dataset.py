@@ -338,3 +338,7 @@ def saved_dataset(results, summary, rows=None):
         "summary": json.dumps(summary, allow_nan=False),
     }
     return saved
+
+
+__all__ = ["FLOAT32_NOTE", "MODEL_REFERENCE", "MODEL_VERSION", "MONTHS_WITH_NEVER", "MONTH_FILL",
+           "NARROWED_COSTS", "SMALL_INTEGERS", "saved_dataset", "to_dataset"]

@@ -335,3 +335,8 @@ def _payback(paid_back_count, scenarios):
 
 def _finite_or_none(values):
     return [float(v) if math.isfinite(v) else None for v in values]
+
+
+__all__ = ["BREAK_EVEN_KEYS", "CLT", "LABELLED_GROUPS", "LABEL_LENGTH", "QUANTILE_KEYS", "SMALL_RUN",
+           "STRATEGY_NAMES", "calendar_events", "drawn_inputs", "headline", "run_label", "small_run_note",
+           "summarize", "with_intervals"]

@@ -395,3 +395,7 @@ def _truncate(out, n, kept):
         setattr(out, name, getattr(out, name)[:keep])
     if len(out.paths) > n:
         out.paths = out.paths[:n]
+
+
+__all__ = ["BLOCK_SIZE", "KERNEL_OUTPUTS", "PATH_SAMPLE", "STOP_POLL", "Simulation", "Totals", "simulate",
+           "worker_count"]

@@ -202,3 +202,6 @@ def simulate_reference(static, cut_size, base_lifetime, horizon, annual_discount
     return {"cost": cumulative, "payback": payback, "beats": beats, "retrains": retrains,
             "attempts": attempts, "failed": phase == FAILED, "exit_month": exit_month, "migrated": migrated,
             "exited": phase == EXITED}
+
+
+__all__ = ["EXITED", "FAILED", "LIVE", "PENDING", "SHIPPING", "simulate_reference", "wald_times"]

@@ -100,3 +100,7 @@ def check(settings):
         f"{key}: this run needs about {found.total / GIB:.1f} GiB of memory, above {where}"
         f" ({limit / GIB:.1f} GiB): {advice}, or set memory_limit_gb to run it anyway"
     )
+
+
+__all__ = ["BASE_BYTES", "Estimate", "GIB", "PATH_COPIES", "PER_BLOCK", "PER_KEPT_SCENARIO",
+           "available_memory", "check", "estimate"]

@@ -209,3 +209,8 @@ def draw_static(inputs, block_seed, n, out=None, correlation=None, method="mc", 
         for lo, hi in replicate_bounds(n):
             impose(static[lo:hi], correlation, rng)
     return static
+
+
+__all__ = ["CORRELATION", "ENVIRONMENT", "EVENTS", "LIFECYCLE", "REPLICATE", "SOBOL", "StaticTables",
+           "block_seeds", "draw_environment", "draw_static", "fill_uniforms", "kernel_generators",
+           "replicate_bounds", "run_tables"]

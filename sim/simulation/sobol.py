@@ -152,3 +152,6 @@ def scrambled_net(d, n, rng):
         np.bitwise_xor.accumulate(scrambled[:, flips].T, axis=0, out=points[1:])
         points[1:] ^= shift
     return points * 2.0**-BITS
+
+
+__all__ = ["BITS", "JOE_KUO", "MAX_DIMENSIONS", "direction_numbers", "scrambled_net"]

@@ -299,3 +299,8 @@ def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of
             " up to that much is worth spending to learn more before committing."
         )
     return {"strategy": "not yet", "probability": probability, "reason": reason}
+
+
+__all__ = ["NUMPY_COUNT_CELLS", "SAVINGS_QUANTILES", "break_even_volume", "count_by_volume_numpy",
+           "crossing_curves", "cvar", "distribution_summary", "evpi", "payback_quantiles", "recommend",
+           "savings_quantiles", "savings_statistics", "wilson_interval"]

@@ -134,3 +134,6 @@ def _tails(values, k):
     low = np.concatenate([below, low_ties[: k - below.size]])
     high = np.concatenate([high_ties[high_ties.size - (k - above.size):], above])
     return low, high
+
+
+__all__ = ["IRRELEVANT", "MIN_PER_TENTH", "SHARE", "difference_interval", "rank", "relevant"]

@@ -275,3 +275,7 @@ def independent_difference_interval(estimate_a, interval_a, estimate_b, interval
     a, b = float(estimate_a), float(estimate_b)
     d = b - a
     return [d - math.hypot(b - low_b, high_a - a), d + math.hypot(high_b - b, a - low_a)]
+
+
+__all__ = ["Z_975", "binomial_quantile", "cvar_interval", "evpi_interval", "independent_difference_interval",
+           "mean_interval", "quantile_intervals", "quantile_ranks", "replicate_interval"]

@@ -162,3 +162,7 @@ def shortfall(verdict):
     advice = (f"raise scenarios (the cap) to about {needed:,.0f}" if needed > used
               else "a relative target cannot be met while the mean savings is near 0: set precision.savings=null")
     return f"Precision target not met in {used:,} scenarios: {'; '.join(missed)}; {advice}."
+
+
+__all__ = ["MIN_BLOCKS", "Targets", "assess", "headline_intervals", "probability_interval",
+           "replicate_total_names", "shortfall"]

@@ -392,3 +392,8 @@ def markdown_table(jobs):
             ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+__all__ = ["CHALLENGERS", "METRICS", "NOT_STARTED", "NULLABLE", "STRATEGIES", "STRATEGY_METRICS",
+           "aggregate", "fixed_overrides", "log", "markdown_table", "read_jobs", "rows", "status_of",
+           "summary_problem", "swept_keys", "to_dataset"]

@@ -48,3 +48,6 @@ class AggregateSweep(Callback):
         from sim.sweep.aggregate import aggregate
 
         last_failed_jobs[:] = aggregate(config.hydra.sweep.dir)
+
+
+__all__ = ["AggregateSweep", "SweepProgress", "last_failed_jobs", "record_failure"]

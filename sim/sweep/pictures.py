@@ -267,3 +267,7 @@ def sweep_chart(sweep, directory):
     for name, fig in zip(SWEEP_PICTURES, drawn, strict=False):
         save_png(fig, directory / name)
     return list(SWEEP_PICTURES[: len(drawn)])
+
+
+__all__ = ["BASELINE", "PROBABILITY_MAP", "RECOMMENDATION_COLORS", "SWEEP_PICTURES", "sweep_chart",
+           "sweep_cheapest", "sweep_heatmap", "sweep_label", "sweep_profile", "sweep_recommendation"]

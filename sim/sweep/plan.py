@@ -234,3 +234,8 @@ def _write(plan, sweep_dir):
 
 def _now_text():
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+__all__ = ["FAILURE_FILE", "NUMBERED", "PLAN_FILE", "PLAN_VERSION", "PlanError", "SUMMARY_FILE", "SWEEP_LOG",
+           "done_counts", "expand", "finished", "job_dir", "job_done", "log", "read_plan", "record",
+           "resuming", "start_resuming", "start_session"]

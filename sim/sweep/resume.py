@@ -154,3 +154,7 @@ def prepare(sweep_dir):
         if directory.exists() and not directory.is_dir():
             raise PlanError(f"{directory} is a file where job {job['job']}'s directory goes; move it away to resume")
     return plan, todo
+
+
+__all__ = ["KEPT_ON_RETRY", "clear", "command_line", "consecutive", "launch_jobs", "load", "log", "pending",
+           "prepare"]
