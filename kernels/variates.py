@@ -65,7 +65,7 @@ def _pert(low, high, d_alpha, c_alpha, d_beta, c_beta, rng):
     return low + (high - low) * g / (g + _marsaglia_tsang(d_beta, c_beta, rng))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def draw(spec, rng):
     """One draw from a spec (see ``DRAW_SPEC_LEN``), clipped to its range and rounded.
 
@@ -127,7 +127,7 @@ def fill_draws(spec, rng, out):
         raise ValueError("fill_draws: unknown distribution family code")
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def draw_wald(mean, cv, rng):
     """Inverse-Gaussian time with the given mean and coefficient of variation.
 
@@ -147,7 +147,7 @@ def draw_wald(mean, cv, rng):
     return mean * mean / x
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def months_until(log_stay, u, cap):
     """Whole months ``k >= 0`` before an event happens, ``log_stay = log(1 - p)``.
 
