@@ -28,7 +28,7 @@ from sim.io.files import atomic_path, publishing
 
 PRICING_DIR = Path(__file__).resolve().parents[2] / "conf" / "pricing"
 EXIT_BAD_INPUT = 2
-TABLE = "payback's provider table (sim/provider_terms.py)"
+TABLE = "payback's provider table (sim/prices/terms.py)"
 
 # Prices are read off a call of this many input and output tokens and scaled to 1M:
 # a short call stays below the thresholds of tiered prices (e.g. long-context tiers
@@ -100,6 +100,24 @@ def price_per_million(genai_prices, model_ref, provider_id, when):
     return float(calculation.input_price * scale), float(calculation.output_price * scale), calculation
 
 
+def cached_price_per_million(genai_prices, model_ref, provider_id, when):
+    """A model's price of a cached (cache-read) input token at ``when``, USD per 1M tokens.
+
+    Returns
+    -------
+    float or None
+        None when the dataset lists no cache-read price for the model: payback then bills
+        every prompt token at the uncached input price.
+    """
+    usage = genai_prices.Usage(input_tokens=PROBE_TOKENS, cache_read_tokens=PROBE_TOKENS)
+    calculation = genai_prices.calc_price(
+        usage, model_ref, provider_id=provider_id, genai_request_timestamp=when
+    )
+    if calculation.model_price.cache_read_mtok is None:
+        return None
+    return float(calculation.input_price * Decimal(1_000_000) / PROBE_TOKENS)
+
+
 def finetuned_price(genai_prices, provider_id, model, when):
     """The dataset's fine-tuned inference prices for a base model, if it has them.
 
@@ -110,9 +128,10 @@ def finetuned_price(genai_prices, provider_id, model, when):
 
     Returns
     -------
-    tuple of (float, float, str) or None
-        Input and output prices (USD per 1M tokens) and the dataset's id of the
-        fine-tuned entry; None if the dataset has none.
+    tuple of (float, float, float or None, str) or None
+        Input, output and cached input prices (USD per 1M tokens; the cached one None
+        when the entry lists none) and the dataset's id of the fine-tuned entry; None
+        if the dataset has none.
     """
     for name in dict.fromkeys([model.id, *_aliases(model.match)]):
         for ref in (f"ft:{name}:payback::probe", f"{name}.ft-probe"):
@@ -123,7 +142,8 @@ def finetuned_price(genai_prices, provider_id, model, when):
             except LookupError:
                 continue
             if calculation.model.id != model.id and _is_finetuned(calculation.model.id):
-                return input_price, output_price, calculation.model.id
+                cached = cached_price_per_million(genai_prices, ref, provider_id, when)
+                return input_price, output_price, cached, calculation.model.id
     return None
 
 
@@ -257,15 +277,25 @@ def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, emb
     warnings = []
     finetuned = finetuned_price(genai_prices, provider.id, model, when)
     if finetuned is not None:
-        finetuned_input, finetuned_output, finetuned_id = finetuned
+        finetuned_input, finetuned_output, finetuned_cached, finetuned_id = finetuned
         finetuned_note = f"{label}: {finetuned_id}"
+        finetuned_cached_note = finetuned_note if finetuned_cached is not None else (
+            f"{label} lists no cached price for {finetuned_id}: prompts to the fine-tune billed uncached")
     elif terms is not None and terms.finetuned_input is not None:
         finetuned_input, finetuned_output = terms.finetuned_input, terms.finetuned_output
+        finetuned_cached = terms.finetuned_cached_input
         finetuned_note = f"payback's table (genai-prices has no fine-tuned price for {model.id})"
+        finetuned_cached_note = finetuned_note if finetuned_cached is not None else (
+            "payback's table lists no cached price: prompts to the fine-tune billed uncached")
     else:
         finetuned_input, finetuned_output = base_input, base_output
+        finetuned_cached = None
         finetuned_note = "not found: same as base (in neither genai-prices nor payback's table); check it"
+        finetuned_cached_note = "not found: prompts to the fine-tune billed uncached"
         warnings.append(f"no fine-tuned price for {provider.id}/{model.id}: the sheet uses the base price")
+    base_cached = cached_price_per_million(genai_prices, model_ref, provider_id, when)
+    base_cached_note = f"USD per 1M cache-read tokens; {label}" if base_cached is not None else (
+        f"{label} lists no cached price: prompts billed uncached")
 
     table_notes = {} if terms is None else {
         "training": "payback's table",
@@ -274,6 +304,8 @@ def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, emb
             filter(None, ["payback's table", terms.training_until_note, terms.dates_note])
         ),
         "finetune_serving_until": f"payback's table; {terms.dates_note}",
+        "base_serving_until": f"payback's table; {terms.dates_note}",
+        "base_successor": f"payback's table; {terms.dates_note}",
     }
 
     def given_or_table(value, attribute):
@@ -287,6 +319,12 @@ def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, emb
     hosting, hosting_note = given_or_table(hosting, "hosting_per_month")
     training_until, training_until_note = given_or_table(training_until, "finetune_training_until")
     serving_until, serving_until_note = given_or_table(serving_until, "finetune_serving_until")
+    base_until, base_until_note = (terms.base_serving_until, table_notes["base_serving_until"]) if terms else (
+        None, "unknown (not in payback's table)")
+    if base_until is None:
+        base_until_note = "no retirement announced; " + base_until_note
+    successor = terms.base_successor if terms else None
+    successor_note = table_notes["base_successor"] if successor else "none named"
     if training_until and serving_until and serving_until < training_until:
         raise Refusal(f"serving-until {serving_until} is before training-until {training_until}: a model"
                       " cannot stop serving before its last training")
@@ -308,7 +346,7 @@ def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, emb
             f"as_of is genai-prices {version}'s release day (PyPI): its data carries no date of its own."
             if released
             else f"as_of is the day this sheet was written: genai-prices {version}'s data carries "
-            "no date and its release day is not recorded in sim/prices.py."
+            "no date and its release day is not recorded in sim/prices/sheet.py."
         ),
     ]
     if terms is not None:
@@ -324,13 +362,19 @@ def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, emb
     figures = [
         ("base_input", _scalar(base_input), f"USD per 1M tokens; {label}{tiered}"),
         ("base_output", _scalar(base_output), label),
+        ("base_cached_input", _scalar(base_cached), base_cached_note),
         ("finetuned_input", _scalar(finetuned_input), finetuned_note),
         ("finetuned_output", _scalar(finetuned_output), finetuned_note),
+        ("finetuned_cached_input", _scalar(finetuned_cached), finetuned_cached_note),
         ("training", _scalar(training), f"USD per 1M training tokens; {training_note}"),
         ("embedding", _scalar(embedding), f"USD per 1M tokens; {embedding_note}"),
         ("hosting_per_month", _scalar(hosting, whole=True), f"USD per month; {hosting_note}"),
         ("finetune_training_until", _scalar(training_until), f"last day to train; {training_until_note}"),
         ("finetune_serving_until", _scalar(serving_until), f"last day served; {serving_until_note}"),
+        ("base_serving_until", _scalar(base_until), f"last day the base model is served; {base_until_note}"),
+        ("base_successor", _scalar(successor),
+         f"the sheet a run moves prompting to when the base retires; {successor_note}"),
+        ("replica_calls_per_month", "null", "calls one dedicated replica serves; none for a per-token API"),
     ]
     text = _render(header, as_of, source, figures)
     _check(text)
@@ -387,7 +431,7 @@ def check_sheet(sheet, prefix="pricing"):
         sheet_calendar(prefix, prefix, plain, parse_month("start", current_month()), MAX_MONTHS)
         for key, meta in input_metadata().items():
             section, name = key.split(".")
-            if section == "pricing":
+            if section == "pricing" and plain[name] is not None:  # a cached price may be absent
                 parse(f"{prefix}.{name}", plain[name], meta["domain"])
     except InputError as error:
         raise ConfigError(str(error)) from None
@@ -435,5 +479,5 @@ def write_sheet(text, path, *, force=False):
 
 
 __all__ = ["EXIT_BAD_INPUT", "FALLBACK_EMBEDDING", "PRICING_DIR", "PROBE_TOKENS", "RELEASE_DATES", "Refusal",
-           "TABLE", "build_sheet", "check_provider", "check_sheet", "closest_ids", "finetuned_price",
+           "TABLE", "build_sheet", "cached_price_per_million", "check_provider", "check_sheet", "closest_ids", "finetuned_price",
            "load_dataset", "price_per_million", "write_sheet"]

@@ -52,6 +52,15 @@ class Terms:
     finetuned_input, finetuned_output : float or None
         Fine-tuned inference prices, USD per 1M tokens, used only where the price
         dataset has none for the model; None if the table has none either.
+    finetuned_cached_input : float or None
+        Fine-tuned cached-input price, USD per 1M tokens, used with the two above; None
+        if the table has none (prompts to the fine-tune are then billed uncached).
+    base_serving_until : str or None
+        Last day ("YYYY-MM-DD") the base model itself is served; None if no date is
+        announced.
+    base_successor : str or None
+        The price sheet (a name in conf/pricing/) of the model the provider names as
+        the base model's replacement; None if it names none.
     """
 
     training: float
@@ -67,14 +76,22 @@ class Terms:
     training_until_note: str = ""
     finetuned_input: Optional[float] = None
     finetuned_output: Optional[float] = None
+    finetuned_cached_input: Optional[float] = None
+    base_serving_until: Optional[str] = None
+    base_successor: Optional[str] = None
 
 
 _OPENAI_EMBEDDING = dict(embedding=0.02, embedding_model="text-embedding-3-small")
 _RECORDED = "2026-11-29"
+# OpenAI's deprecations page, notice of 2026-10-14 (read in a mirror and in third-party reports,
+# 2026-12-06): these base snapshots shut down 2027-01-14, replaced by gpt-6-luna.
+_RETIRED_2027_01_14 = dict(base_serving_until="2027-01-14", base_successor="openai-gpt-6-luna")
 
 
 def _openai(training, **finetuned):
     """OpenAI's terms for a model: no deployment fee, the 2027 calendar, its training price."""
+    # The 2026-10-14 notice retires gpt-4.1-mini and gpt-4o-mini snapshots with their fine-tunes
+    # and names gpt-6-luna (which cannot be fine-tuned) as the replacement: finetuned carries them.
     return Terms(
         training=training,
         hosting_per_month=0.0,
@@ -95,8 +112,9 @@ def _openai(training, **finetuned):
 # gpt-4.1-mini's entry).
 TERMS = {
     # as in conf/pricing/openai-gpt-4.1-mini.yaml: genai-prices has no ft: entry for it
-    ("openai", "gpt-4.1-mini"): _openai(5.00, finetuned_input=0.80, finetuned_output=3.20),
-    ("openai", "gpt-4o-mini"): _openai(3.00),
+    ("openai", "gpt-4.1-mini"): _openai(5.00, finetuned_input=0.80, finetuned_output=3.20,
+                                        finetuned_cached_input=0.20, **_RETIRED_2027_01_14),
+    ("openai", "gpt-4o-mini"): _openai(3.00, **_RETIRED_2027_01_14),
     ("openai", "gpt-4.1"): _openai(25.00),
     ("azure", "gpt-4.1-mini"): Terms(
         training=5.00,

@@ -1,6 +1,6 @@
 """python -m sim.compare: two runs that differ in one price, identical runs, refusals.
 
-Runs B lower the fine-tuned input price by a fifth (serverless LoRA, 0.18 -> 0.144 USD
+Runs B lower the fine-tuned input price by a fifth (serverless LoRA, 0.20 -> 0.16 USD
 per 1M tokens). With the same seed every scenario draws the same numbers, and the
 price enters only the months a fine-tune serves at fine-tuned prices: B's fine-tuning
 costs less wherever a fine-tune went live, exactly the same where none did (every
@@ -22,7 +22,7 @@ from sim.io.files import atomic_path
 from sim.io.netcdf import read_results, write_dataset
 
 BASE = ["pricing=serverless-lora-8b", "report=false", "start=2026-12"]
-CHEAPER = ["pricing.finetuned_input=0.144"]
+CHEAPER = ["pricing.finetuned_input=0.16"]
 
 
 def _run(directory, overrides, scenarios=3000):
@@ -54,7 +54,7 @@ def test_a_cheaper_fine_tuned_price_lowers_fine_tuning_in_every_scenario_where_i
     a, b = load(runs[f"{method}_a"]), load(runs[f"{method}_b"])
     comparison = compare(a, b)
 
-    assert comparison["inputs"] == [("pricing.finetuned_input", "0.18", "0.144")]
+    assert comparison["inputs"] == [("pricing.finetuned_input", "0.2", "0.16")]
     assert comparison["paired"] and comparison["paired_all"]
     per = comparison["per_scenario"]
     assert per["rows"] == 3000
@@ -142,7 +142,7 @@ def test_command_line_writes_the_three_files_and_never_overwrites_unasked(runs, 
     command = [sys.executable, "-m", "sim.compare", str(runs["mc_a"]), str(runs["mc_b"]), "--out", str(tmp_path)]
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "| `pricing.finetuned_input` | 0.18 | 0.144 |" in done.stdout
+    assert "| `pricing.finetuned_input` | 0.2 | 0.16 |" in done.stdout
     assert "P(B cheaper than A)" in done.stdout and "Traceback" not in done.stderr
     page = (tmp_path / "compare.html").read_text()
     assert 'src="data:image/png;base64,' in page and "<script" not in page and "<link" not in page
