@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from benchmarks.run import elapsed, machine, settings_for
-from kernels.layout import CUTS_PER_YEAR, N_STATIC
+from kernels.layout import CUTS_PER_YEAR
 from kernels.variates import fill_draws, fill_environment
 from sim.simulation.engine import BLOCK_SIZE
 from sim.simulation.sampling import block_seeds, draw_static, run_tables
@@ -29,7 +29,7 @@ REPEATS = 7
 def main():
     settings = settings_for(BLOCKS * BLOCK_SIZE, 120)
     seeds = block_seeds(settings.seed, BLOCKS)
-    static = np.empty((BLOCK_SIZE, N_STATIC))
+    static = np.empty((BLOCK_SIZE, len(settings.layout.keys)))
     shutdown_draw, shocks, ratios = np.empty(BLOCK_SIZE), np.empty((BLOCK_SIZE, 119)), np.empty((BLOCK_SIZE, 119))
     cut_sizes = np.empty(BLOCK_SIZE)
     rng = np.random.default_rng(settings.seed)
@@ -40,8 +40,8 @@ def main():
     def per_block(function):  # seconds per block, the fastest of REPEATS passes over the blocks
         return min(elapsed(lambda: [function(seed) for seed in seeds]) for _ in range(REPEATS)) / BLOCKS
 
-    tables = run_tables(settings.inputs)  # built once a run, as the engine does
-    static_ns = per_block(lambda seed: draw_static(settings.inputs, seed, BLOCK_SIZE, out=static,
+    tables = run_tables(settings.inputs, settings.layout)  # built once a run, as the engine does
+    static_ns = per_block(lambda seed: draw_static(settings.inputs, settings.layout, seed, BLOCK_SIZE, out=static,
                                                    tables=tables)) / BLOCK_SIZE * 1e9
     normal_ns = per_block(lambda _: fill_environment(rng, shutdown_draw, shocks)) / shocks.size * 1e9
     exp_ns = per_block(lambda _: np.exp(shocks, out=ratios)) / shocks.size * 1e9

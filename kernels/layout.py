@@ -99,7 +99,11 @@ PROMPT, FINETUNE, RAG = range(len(KINDS))
 # field (``sim.inputs.routes`` maps them to config keys by kind; -1 where the kind reads none).
 # ``input_tokens`` is the prompt of the route's kind: the long prompt, the fine-tune's
 # short one, or RAG's tight prompt with its chunks; ``setup_cost`` and ``months_to_ship``
-# are the fine-tune's or RAG's by kind; ``successor_*`` are finetune.successor's prices.
+# are the fine-tune's or RAG's by kind; ``successor_*`` are finetune.successor's prices;
+# ``prefix_tokens`` the cacheable prefix of the route's prompt, read from cache in a share
+# ``cache_hit_rate`` of calls at the cached price (MODEL.md, "Prompt caching"). A prompt or
+# RAG route's base prices come by generation (the kernel's ``generations``), the first
+# from ``base_input``, ``base_output`` and ``base_cached_input``.
 ROUTE_FIELDS = (
     "input_tokens",
     "output_tokens",
@@ -129,6 +133,12 @@ ROUTE_FIELDS = (
     "corpus_tokens",
     "vector_store_per_month",
     "reindex_fraction_per_month",
+    "prefix_tokens",
+    "cache_hit_rate",
+    "base_cached_input",
+    "finetuned_cached_input",
+    "successor_finetuned_cached_input",
+    "prompt_migration_cost",
 )
 _FIELD = {name: position for position, name in enumerate(ROUTE_FIELDS)}
 R_INPUT_TOKENS = _FIELD["input_tokens"]
@@ -159,6 +169,12 @@ R_SUCCESSOR_HOSTING_PER_MONTH = _FIELD["successor_hosting_per_month"]
 R_CORPUS_TOKENS = _FIELD["corpus_tokens"]
 R_VECTOR_STORE_PER_MONTH = _FIELD["vector_store_per_month"]
 R_REINDEX_FRACTION_PER_MONTH = _FIELD["reindex_fraction_per_month"]
+R_PREFIX_TOKENS = _FIELD["prefix_tokens"]
+R_CACHE_HIT_RATE = _FIELD["cache_hit_rate"]
+R_BASE_CACHED_INPUT = _FIELD["base_cached_input"]
+R_FINETUNED_CACHED_INPUT = _FIELD["finetuned_cached_input"]
+R_SUCCESSOR_FINETUNED_CACHED_INPUT = _FIELD["successor_finetuned_cached_input"]
+R_PROMPT_MIGRATION_COST = _FIELD["prompt_migration_cost"]
 N_ROUTE_FIELDS = len(ROUTE_FIELDS)
 
 # An uncertain input is passed as a spec of DRAW_SPEC_LEN floats: family code, four
@@ -172,28 +188,13 @@ DRAW_SPEC_LEN = 8
 # A month past the horizon means no end within it.
 TRAINING_UNTIL, SERVING_UNTIL = 0, 1
 CALENDAR_LEN = 4
+# A prompt or RAG route's base models: the first month of each and the columns of its
+# base input, output and cached input prices (the kernel's ``generations``, int64[R, G, 4]).
+GENERATION_FIRST, GENERATION_INPUT, GENERATION_OUTPUT, GENERATION_CACHED = range(4)
 
 # Costs within a tenth of a cent are equal (MODEL.md, "What must hold"): a tie reaches
 # payback but does not beat, whatever the floating-point rounding of the sums.
 TIE_USD = 1e-3
 
 
-__all__ = ["BASE_INPUT", "BASE_OUTPUT", "CALENDAR_LEN", "CALLS_PER_MONTH", "CORPUS_TOKENS", "CUTS_PER_YEAR",
-           "DRAW_SPEC_LEN", "EMBEDDING", "FINETUNE", "FINETUNED_INPUT", "FINETUNED_OUTPUT",
-           "FINETUNED_PROMPT_TOKENS", "FIXED", "FT_MONTHS_TO_SHIP", "FT_SETUP_COST", "GROWTH_PER_MONTH",
-           "HOSTING_PER_MONTH", "KINDS", "LOGNORMAL", "MAINTENANCE_PER_MONTH", "MAX_ATTEMPTS",
-           "MEAN_MONTHS_BETWEEN_RETRAINS", "MIGRATION_COST", "NORMAL", "N_ROUTE_FIELDS", "N_STATIC",
-           "OUTPUT_TOKENS", "PERT", "PROMPT", "PROMPT_TOKENS", "QUERY_EMBEDDING_TOKENS", "RAG",
-           "RAG_MONTHS_TO_SHIP", "RAG_PROMPT_TOKENS", "RAG_SETUP_COST", "REINDEX_FRACTION_PER_MONTH",
-           "RETRAIN_COST", "RETRAIN_INTERVAL_CV", "RETRAIN_MONTHS", "ROUTE_FIELDS", "R_BASE_INPUT",
-           "R_BASE_OUTPUT", "R_CORPUS_TOKENS", "R_EMBEDDING", "R_FINETUNED_INPUT", "R_FINETUNED_OUTPUT",
-           "R_HOSTING_PER_MONTH", "R_INPUT_TOKENS", "R_MAINTENANCE_PER_MONTH", "R_MAX_ATTEMPTS",
-           "R_MEAN_MONTHS_BETWEEN_RETRAINS", "R_MIGRATION_COST", "R_MONTHS_TO_SHIP", "R_OUTPUT_TOKENS",
-           "R_QUERY_EMBEDDING_TOKENS", "R_REINDEX_FRACTION_PER_MONTH", "R_RETRAIN_COST",
-           "R_RETRAIN_INTERVAL_CV", "R_RETRAIN_MONTHS", "R_SETUP_COST", "R_SUCCESSOR_FINETUNED_INPUT",
-           "R_SUCCESSOR_FINETUNED_OUTPUT", "R_SUCCESSOR_HOSTING_PER_MONTH", "R_SUCCESSOR_TRAINING",
-           "R_SUCCESS_PROBABILITY", "R_TRAINING", "R_TRAINING_TOKENS", "R_VECTOR_STORE_PER_MONTH",
-           "SERVING_UNTIL", "SHUTDOWN_PER_YEAR", "STATIC_FIELDS", "SUCCESSOR_FINETUNED_INPUT",
-           "SUCCESSOR_FINETUNED_OUTPUT", "SUCCESSOR_HOSTING_PER_MONTH", "SUCCESSOR_TRAINING",
-           "SUCCESS_PROBABILITY", "TIE_USD", "TRAINING", "TRAINING_TOKENS", "TRAINING_UNTIL",
-           "TREND_PER_YEAR", "TRIANGULAR", "UNIFORM", "VECTOR_STORE_PER_MONTH", "VOLATILITY"]
+__all__ = [name for name in dir() if name.isupper() and not name.startswith('_')]  # every constant

@@ -111,7 +111,7 @@ def test_any_configuration_ends_in_finite_numbers_or_a_one_line_refusal(inputs, 
     cfg = configure(**{"scenarios": 200, **run_keys})
     for key, value in inputs.items():
         section, name = key.split(".")
-        cfg[section][name] = value
+        cfg.setdefault(section, {})[name] = value
     with time_bound(SECONDS_PER_EXAMPLE):
         try:
             settings_ = validate(cfg)

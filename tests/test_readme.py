@@ -19,6 +19,8 @@ def test_every_uncertain_input_is_in_the_reference_with_unit_meaning_and_default
         section, name = key.split(".")
         if section == "successor":  # no default: the prices of the sheet finetune.successor names
             default = "from `finetune.successor`'s sheet"
+        elif settings.resolved[section][name] is None:  # a cached price the sheet does not give
+            default = "absent: the uncached price"
         else:
             default = parse(key, settings.resolved[section][name], meta["domain"]).describe()
         row = f"| `{key}` | {meta['unit']} | {meta['description']} | {default} |"
@@ -35,7 +37,7 @@ def test_every_schema_key_that_is_not_an_input_is_in_the_reference():
 
 def test_every_run_level_key_is_in_the_reference():
     for name in Config.__dataclass_fields__:
-        if name not in ("workload", "pricing", "market", "finetune", "rag"):
+        if name not in ("workload", "pricing", "market", "finetune", "rag", "prompt"):
             assert f"| `{name}` |" in README, name
 
 

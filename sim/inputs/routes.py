@@ -1,13 +1,14 @@
 """The routes of a run: the one registry from which every shape, name, colour and label derives.
 
 A route is one way to serve the task (MODEL.md, "Routes"): a kind — ``prompt``,
-``finetune`` or ``rag`` — and the inputs it reads. The kernel knows routes by kind
-and by the static column of each field it reads (``kernels.layout.ROUTE_FIELDS``);
-everything else (the results' ``strategy`` coordinate, the pictures' colours and the
-report's words) comes from here. Adding a kind is a change to ``KINDS``, its fields in
-``FIELD_KEYS``, the kernel's cost rule and the schema.
+``finetune`` or ``rag`` — with its own price sheet and the inputs it reads. The kernel
+knows routes by kind and by the static column of each field it reads
+(``kernels.layout.ROUTE_FIELDS``); everything else (the results' ``route`` coordinate, the
+pictures' colours and the report's words) comes from here. Adding a kind is a change to
+``KIND``, its fields in ``FIELD_KEYS``, the kernel's cost rule and the schema.
 """
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -22,8 +23,11 @@ from kernels.layout import (
     PROMPT,
     RAG,
     ROUTE_FIELDS,
-    STATIC_FIELDS,
 )
+
+# Base models a prompt or RAG route may pass through within a horizon: its own and three
+# successors (a model retired every few months is not a plan; sim.inputs.sheets).
+MAX_GENERATIONS = 4
 
 
 @dataclass(frozen=True)
@@ -42,29 +46,33 @@ KIND = {
 }
 assert tuple(KIND) == KINDS
 
-# The config key each kind reads for each route field (kernels.layout.ROUTE_FIELDS).
-_SHARED = {"output_tokens": "workload.output_tokens"}
-_BASE_PRICES = {"base_input": "pricing.base_input", "base_output": "pricing.base_output"}
+# The shared input each kind reads for each route field (kernels.layout.ROUTE_FIELDS);
+# a route's own value or another sheet's price takes its place (sim.inputs.routing).
+_SHARED = {"output_tokens": "workload.output_tokens", "cache_hit_rate": "workload.cache_hit_rate"}
+_BASE = {"base_input": "pricing.base_input", "base_output": "pricing.base_output",
+         "base_cached_input": "pricing.base_cached_input", "prompt_migration_cost": "prompt.migration_cost"}
 FIELD_KEYS = {
-    "prompt": {**_SHARED, **_BASE_PRICES, "input_tokens": "workload.prompt_tokens"},
+    "prompt": {**_SHARED, **_BASE, "input_tokens": "workload.prompt_tokens",
+               "prefix_tokens": "workload.prompt_prefix_tokens"},
     "finetune": {
         **_SHARED,
         "input_tokens": "workload.finetuned_prompt_tokens",
+        "prefix_tokens": "workload.finetuned_prefix_tokens",
         "finetuned_input": "pricing.finetuned_input",
         "finetuned_output": "pricing.finetuned_output",
+        "finetuned_cached_input": "pricing.finetuned_cached_input",
         "training": "pricing.training",
         "hosting_per_month": "pricing.hosting_per_month",
         **{name: f"finetune.{name}" for name in (
             "training_tokens", "setup_cost", "months_to_ship", "success_probability", "max_attempts",
             "mean_months_between_retrains", "retrain_interval_cv", "retrain_cost", "retrain_months",
             "maintenance_per_month", "migration_cost")},
-        **{f"successor_{name}": f"successor.{name}" for name in (
-            "finetuned_input", "finetuned_output", "training", "hosting_per_month")},
     },
     "rag": {
         **_SHARED,
-        **_BASE_PRICES,
+        **_BASE,
         "input_tokens": "workload.rag_prompt_tokens",
+        "prefix_tokens": "workload.rag_prefix_tokens",
         "embedding": "pricing.embedding",
         "query_embedding_tokens": "workload.query_embedding_tokens",
         **{name: f"rag.{name}" for name in (
@@ -77,29 +85,52 @@ assert all(set(keys) <= set(ROUTE_FIELDS) for keys in FIELD_KEYS.values())
 
 @dataclass(frozen=True)
 class Route:
-    """One route of a run: its name (as in results and summary keys) and its kind."""
+    """One route of a run, resolved (``sim.inputs.routing``).
+
+    ``keys`` pairs each route field the kernel reads with the static input it reads
+    (a shared key, ``routes.NAME.SECTION.KEY`` or ``sheets.SHEET.KEY``); ``generations``
+    are a prompt or RAG route's base models, ``(first_month, base_input, base_output,
+    base_cached_input)`` keys each; ``calendar`` a fine-tune's last training and serving
+    months on its sheet and its successor's; ``lifetime`` its base model's lifetime per
+    generation (a Distribution, months); ``capacity`` the calls a month one replica of
+    its dedicated endpoint serves (inf: billed per token).
+    """
 
     name: str
     kind: str
+    sheet: str
+    keys: tuple = ()
+    generations: tuple = ()
+    calendar: tuple = None
+    successor: str = None
+    migrate: bool = False
+    reprice: bool = True
+    lifetime: object = None
+    capacity: float = math.inf
 
     @property
     def label(self):
-        """How the report names the route: its kind's noun for the default routes, else its name."""
+        """How the report names the route: its kind's noun for a route named after its kind, else its name."""
         return KIND[self.kind].label if self.name == self.kind else self.name
 
+    def key(self, field_name):
+        """The static input the route reads for ``field_name`` (None if it reads none)."""
+        return dict(self.keys).get(field_name)
 
-# The default run: one route of each kind on one sheet, the first the baseline (MODEL.md).
-DEFAULT_ROUTES = (Route("prompt", "prompt"), Route("finetune", "finetune"), Route("rag", "rag"))
-BASELINE = 0
 
-# One colour per route, everywhere: the baseline grey, then the others in order.
+# The routes of a configuration that names none (conf/routes/default.yaml gives the same
+# to a composed one): one of each kind on the pricing group's sheet, prompting the baseline.
+DEFAULT_ROUTES = {"prompt": {"kind": "prompt"}, "finetune": {"kind": "finetune"}, "rag": {"kind": "rag"}}
+
+# One colour per route, everywhere (Okabe & Ito's palette, readable with any colour
+# vision): the baseline grey, the others in the configuration's order.
 BASELINE_COLOUR = "#555555"
-CHALLENGER_COLOURS = ("#1f77b4", "#d62728")
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
 
 def colours(names, baseline):
     """A colour per route name: the baseline's grey, the others in order."""
-    others = iter(CHALLENGER_COLOURS)
+    others = iter(PALETTE)
     return {name: BASELINE_COLOUR if i == baseline else next(others) for i, name in enumerate(names)}
 
 
@@ -112,10 +143,12 @@ class KernelRoutes(NamedTuple):
     base_lifetime: np.ndarray
     reprice_on_retrain: np.ndarray
     migrate_on_exit: np.ndarray
+    generations: np.ndarray
+    capacity: np.ndarray
     baseline: int
 
 
-def kernel_routes(routes, baseline, *, calendar, base_lifetime, reprice_on_retrain, migrate_on_exit):
+def kernel_routes(routes, baseline, column_of, horizon):
     """The kernel's view of ``routes``.
 
     Parameters
@@ -123,44 +156,41 @@ def kernel_routes(routes, baseline, *, calendar, base_lifetime, reprice_on_retra
     routes : sequence of Route
     baseline : int
         Position of the baseline route (a prompt route).
-    calendar : int64[CALENDAR_LEN]
-        The fine-tune's last training and serving months on its sheet, then on its
-        successor's (see ``kernels.layout.TRAINING_UNTIL``).
-    base_lifetime : float64[DRAW_SPEC_LEN]
-        The fine-tune's base model's lifetime per generation, months (a kernel spec).
-    reprice_on_retrain, migrate_on_exit : bool
-        The fine-tune's pricing and platform-exit choices.
+    column_of : mapping of str to int
+        The static column of every input key.
+    horizon : int
+        Months; ``horizon + 1`` marks an end beyond it.
     """
     n = len(routes)
-    columns = np.full((n, N_ROUTE_FIELDS), -1, dtype=np.int64)
-    for r, route in enumerate(routes):
-        for field_name, key in FIELD_KEYS[route.kind].items():
-            columns[r, ROUTE_FIELDS.index(field_name)] = STATIC_FIELDS.index(key)
     if routes[baseline].kind != "prompt":
         raise ValueError(f"the baseline route {routes[baseline].name!r} is not a prompt route")
-    finetune = np.array([route.kind == "finetune" for route in routes])
-    dates = np.zeros((n, CALENDAR_LEN), dtype=np.int64)
-    dates[:] = calendar
+    columns = np.full((n, N_ROUTE_FIELDS), -1, dtype=np.int64)
+    calendar = np.full((n, CALENDAR_LEN), horizon + 1, dtype=np.int64)
     lifetimes = np.zeros((n, DRAW_SPEC_LEN))
-    lifetimes[:] = base_lifetime
+    # a generation: the month it starts and the columns of its base input, output and cached input
+    generations = np.full((n, MAX_GENERATIONS, 4), -1, dtype=np.int64)
+    generations[:, :, 0] = horizon + 1
+    for r, route in enumerate(routes):
+        for field_name, key in route.keys:
+            columns[r, ROUTE_FIELDS.index(field_name)] = column_of[key]
+        if route.calendar is not None:
+            calendar[r] = route.calendar
+        if route.lifetime is not None:
+            lifetimes[r] = route.lifetime.spec()
+        for j, (first, base_input, base_output, base_cached) in enumerate(route.generations):
+            generations[r, j] = (first, column_of[base_input], column_of[base_output], column_of[base_cached])
     return KernelRoutes(
         kind=np.array([KIND[route.kind].code for route in routes], dtype=np.int64),
         columns=columns,
-        calendar=dates,
+        calendar=calendar,
         base_lifetime=lifetimes,
-        reprice_on_retrain=finetune & bool(reprice_on_retrain),
-        migrate_on_exit=finetune & bool(migrate_on_exit),
+        reprice_on_retrain=np.array([route.kind == "finetune" and route.reprice for route in routes]),
+        migrate_on_exit=np.array([route.kind == "finetune" and route.migrate for route in routes]),
+        generations=generations,
+        capacity=np.array([route.capacity for route in routes], dtype=np.float64),
         baseline=int(baseline),
     )
 
 
-__all__ = [
-    "BASELINE",
-    "DEFAULT_ROUTES",
-    "FIELD_KEYS",
-    "KIND",
-    "KernelRoutes",
-    "Route",
-    "colours",
-    "kernel_routes",
-]
+__all__ = ["BASELINE_COLOUR", "DEFAULT_ROUTES", "FIELD_KEYS", "KIND", "KernelRoutes", "MAX_GENERATIONS", "PALETTE", "Route",
+           "colours", "kernel_routes"]

@@ -10,7 +10,7 @@ docs reuse.
 import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from omegaconf import MISSING, OmegaConf
 
@@ -91,10 +91,10 @@ CUTS_PER_YEAR = Domain(upper=1200)
 REINDEX_FRACTION = Domain(upper=100)
 
 
-def uncertain(unit, description, domain):
+def uncertain(unit, description, domain, default=MISSING):
     """A schema field that takes a plain number or a distribution mapping."""
     return field(
-        default=MISSING, metadata={"unit": unit, "description": description, "domain": domain}
+        default=default, metadata={"unit": unit, "description": description, "domain": domain}
     )
 
 
@@ -116,6 +116,13 @@ class Workload:
     rag_prompt_tokens: Any = uncertain("tokens/call", "tight prompt plus retrieved chunks", TOKENS_PER_CALL)
     output_tokens: Any = uncertain("tokens/call", "output tokens, the same for all strategies", TOKENS_PER_CALL)
     query_embedding_tokens: Any = uncertain("tokens/call", "tokens embedded per RAG query", TOKENS_PER_CALL)
+    prompt_prefix_tokens: Any = uncertain(
+        "tokens/call", "cacheable prefix of the long prompt (at most prompt_tokens)", TOKENS_PER_CALL, 0)
+    finetuned_prefix_tokens: Any = uncertain(
+        "tokens/call", "cacheable prefix of the fine-tune's prompt (at most finetuned_prompt_tokens)", TOKENS_PER_CALL, 0)
+    rag_prefix_tokens: Any = uncertain(
+        "tokens/call", "cacheable prefix of RAG's tight prompt (at most rag_prompt_tokens)", TOKENS_PER_CALL, 0)
+    cache_hit_rate: Any = uncertain("fraction", "share of calls that read the prefix from cache", PROBABILITY, 0)
 
 
 @dataclass
@@ -127,8 +134,15 @@ class Pricing:
     training: Any = uncertain("USD per 1M training tokens", "fine-tune training", PRICE)
     embedding: Any = uncertain(USD_PER_M, "embedding model", PRICE)
     hosting_per_month: Any = uncertain("USD/month", "fine-tuned deployment fee, 0 if none", USD_PER_MONTH)
+    # cached-input prices; absent: the uncached price (a provider that bills no cache)
+    base_cached_input: Any = uncertain(USD_PER_M, "base model input read from cache", PRICE, None)
+    finetuned_cached_input: Any = uncertain(USD_PER_M, "fine-tuned model input read from cache", PRICE, None)
     finetune_training_until: Optional[str] = None  # ISO date: last day a training job can be created
     finetune_serving_until: Optional[str] = None  # ISO date: last day fine-tuned models serve
+    base_serving_until: Optional[str] = None  # ISO date: last day the base model serves (prompt and RAG routes)
+    base_successor: Optional[str] = None  # the sheet (conf/pricing/) its users move to after that date
+    # calls a month one replica of a dedicated endpoint serves; null: billed per token, no ceiling
+    replica_calls_per_month: Optional[float] = None
     as_of: str = MISSING
     source: str = MISSING
     sheet: Optional[str] = None  # the preset's name: set by each run, recorded for its replay
@@ -186,6 +200,24 @@ class Rag:
 
 
 @dataclass
+class Prompt:
+    migration_cost: Any = uncertain(
+        "USD", "moving a prompt or RAG route to its base model's successor (re-validating prompts)", USD, 0)
+
+
+@dataclass
+class Route:
+    """One route of a run (MODEL.md, "Routes"): its kind, its sheet, its own inputs."""
+
+    kind: str = MISSING  # prompt, finetune or rag
+    pricing: Optional[str] = None  # a sheet in conf/pricing/; null: the pricing group's
+    # the route's own values of its kind's inputs; what it does not name it shares
+    workload: Dict[str, Any] = field(default_factory=dict)
+    finetune: Dict[str, Any] = field(default_factory=dict)
+    rag: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Precision:
     # half-widths of the 95% intervals to reach; with either set, ``scenarios`` is the cap
     p_beats: Optional[float] = None  # absolute, on each P(challenger beats prompting)
@@ -231,9 +263,15 @@ class Config:
     market: Market = field(default_factory=Market)
     finetune: Finetune = field(default_factory=Finetune)
     rag: Rag = field(default_factory=Rag)
+    prompt: Prompt = field(default_factory=Prompt)
+    # the routes compared, by name (conf/routes/: the default's three, one of each kind);
+    # the baseline is what the team runs today (null: the first prompt route)
+    routes: Dict[str, Route] = field(default_factory=dict)
+    baseline: Optional[str] = None
 
 
-SECTIONS = {"workload": Workload, "pricing": Pricing, "market": Market, "finetune": Finetune, "rag": Rag}
+SECTIONS = {"workload": Workload, "pricing": Pricing, "market": Market, "finetune": Finetune, "rag": Rag,
+            "prompt": Prompt}
 # The prices of ``finetune.successor``'s sheet that the route pays after a migration.
 SUCCESSOR_PRICES = ("finetuned_input", "finetuned_output", "training", "hosting_per_month")
 PLATFORM_EXIT_CHOICES = ("prompt", "migrate")
@@ -276,5 +314,5 @@ def input_metadata():
     return metadata
 
 
-__all__ = ["CONF_DIR", "Config", "EVENT_FIELDS", "MAX_MONTHS", "SECTIONS", "SUCCESSOR_PRICES", "input_metadata",
-           "register", "uncertain"]
+__all__ = ["CONF_DIR", "Config", "EVENT_FIELDS", "MAX_MONTHS", "Route", "SECTIONS", "SUCCESSOR_PRICES",
+           "input_metadata", "register", "uncertain"]

@@ -5,14 +5,10 @@ A refusal is a ``ConfigError`` whose message is one line naming the key.
 """
 
 import math
-import re
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 from typing import Optional
 
 import numpy as np
-import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -21,16 +17,19 @@ from sim.inputs.correlation import RankCorrelation, parse_pairs, rank_correlatio
 from sim.inputs.distributions import InputError, parse
 from sim.stats.precision import Targets
 from sim.inputs.calendar import current_month, parse_month, sheet_calendar
-from sim.inputs.routes import BASELINE, DEFAULT_ROUTES
+from sim.inputs.routes import DEFAULT_ROUTES
+from sim.inputs.routing import resolve
+from sim.inputs.static import StaticLayout
 from sim.io.text import refusal
 
+from sim.inputs.errors import ConfigError, describe_omegaconf_error
+from sim.inputs.sheets import check_sheet_identity, load_sheet
 from sim.inputs.schema import (
     CONF_DIR,
     EVENT_FIELDS,
     MAX_MONTHS,
     PLATFORM_EXIT_CHOICES,
     Config,
-    Pricing,
     input_metadata,
 )
 
@@ -48,8 +47,7 @@ MAX_PROGRESS_SECONDS = 86_400  # a day
 # kernel take sim.simulation.resources.BASE_BYTES (240 MiB) before any scenario. Below it every
 # run was refused, blaming whatever else drove the estimate (horizon_months, save_paths).
 MIN_MEMORY_LIMIT_GB = 0.25
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-_SHEET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*", re.ASCII)
+CACHED_PRICES = ("base_cached_input", "finetuned_cached_input")
 
 
 
@@ -57,7 +55,7 @@ _SHEET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*", re.ASCII)
 class Settings:
     """A validated configuration: what the simulation needs, nothing else.
 
-    ``inputs`` maps each key of ``STATIC_FIELDS`` and ``EVENT_FIELDS`` to its
+    ``inputs`` maps each key of the layout and ``EVENT_FIELDS`` to its
     Distribution; ``resolved`` is the whole configuration as plain containers, with
     ``start`` resolved. ``calendar`` is the kernel's int64[CALENDAR_LEN] (see
     ``kernels.scenarios.TRAINING_UNTIL``); ``sheets`` the run's sheet's calendar and,
@@ -65,7 +63,8 @@ class Settings:
     ``correlation`` is the target rank correlation of ``correlations`` (a
     ``sim.inputs.correlation.RankCorrelation``), None without any. ``routes`` are the run's
     routes (``sim.inputs.routes.Route``), ``baseline`` the position of the one every other is
-    compared with.
+    compared with; ``layout`` the columns of the static inputs (``sim.inputs.static``) and
+    ``route_sheets`` every price sheet a route reads, by name.
     """
 
     start: str
@@ -92,12 +91,10 @@ class Settings:
     sampling_note: Optional[str] = None
     precision: Optional[Targets] = None
     progress_seconds: float = 10.0
-    routes: tuple = DEFAULT_ROUTES
-    baseline: int = BASELINE
-
-
-class ConfigError(ValueError):
-    """Invalid configuration; the message is one line that names the key."""
+    routes: tuple = ()
+    baseline: int = 0
+    layout: Optional[StaticLayout] = None
+    route_sheets: Optional[dict] = None
 
 
 def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
@@ -123,6 +120,8 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         On the first invalid, missing or unknown key, with a one-line message.
     """
     plain = _plain(cfg)
+    if isinstance(plain, dict) and "routes" not in plain:  # a configuration built by hand, not composed
+        plain = {**plain, "routes": DEFAULT_ROUTES}
     if isinstance(plain, dict) and isinstance(plain.get("correlations"), dict):
         # OmegaConf cannot merge a mapping into the list and would not name the key
         raise ConfigError(f"correlations: {plain['correlations']!r} is not a list of {{inputs: [KEY_A, KEY_B], rank: r}}")
@@ -160,37 +159,58 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
                           " (payback itself takes about 0.23 GiB before its first scenario)")
 
     finetune = resolved["finetune"]
-    pricing_sheet = pricing_sheet or resolved["pricing"]["sheet"]
-    resolved["pricing"]["sheet"] = pricing_sheet
+    # a hand-built configuration's sheet has no name: its routes call it "pricing"
+    pricing_sheet = pricing_sheet or resolved["pricing"]["sheet"] or "pricing"
     migrate = _platform_exit_choice(finetune["on_platform_exit"]) == "migrate"
-    if pricing_sheet is not None and refusal("pricing", pricing_sheet):
+    if refusal("pricing", pricing_sheet):
         raise ConfigError(refusal("pricing", pricing_sheet))
     check_sheet_identity("pricing", resolved["pricing"])
+
+    def load(name, key):
+        return load_sheet(name, key, conf_dir, start_text)
+
     metadata = input_metadata()
     inputs = {}
     try:
-        sheets = [sheet_calendar(pricing_sheet or "pricing", "pricing", resolved["pricing"], start, horizon)]
+        sheets = [sheet_calendar(pricing_sheet, "pricing", resolved["pricing"], start, horizon)]
         # checked whatever on_platform_exit says (a misspelt successor passed under prompt),
         # used only with migrate
         successor = None
-        if migrate or finetune["successor"] is not None:
-            successor = _successor_sheet(finetune["successor"], pricing_sheet, conf_dir, start_text)
+        if finetune["successor"] is not None:
+            successor = load(finetune["successor"], "finetune.successor")
+            if finetune["successor"] == pricing_sheet:
+                raise ConfigError(f"finetune.successor: {pricing_sheet!r} is the run's own price sheet; a successor"
+                                  " is another sheet")
             successor_calendar = sheet_calendar(finetune["successor"], f"finetune.successor ({finetune['successor']})",
                                                 successor, start, horizon)
             if migrate:
                 sheets.append(successor_calendar)
             else:
                 successor = None
+        elif migrate:
+            raise ConfigError("finetune.successor: required with finetune.on_platform_exit=migrate (a sheet in"
+                              " conf/pricing/)")
         for key, meta in metadata.items():
             section, name = key.split(".")
             if section == "successor":
                 value = successor[name] if successor is not None else 0.0
-            elif key == "finetune.migration_cost" and not migrate:
-                value = 0.0  # never paid: drawing it would only add a column of noise
+            elif section == "pricing" and resolved["pricing"].get(name) is None and name in CACHED_PRICES:
+                continue  # absent: the uncached price (sim.inputs.routing)
             else:
                 value = resolved[section][name]
             inputs[key] = parse(key, value, meta["domain"].for_horizon(horizon))
-        columns = {key: column for column, key in enumerate(STATIC_FIELDS)}
+        routing = resolve(resolved, inputs, pricing_sheet=pricing_sheet, horizon=horizon, start=start, load=load)
+        if not any(route.migrate and route.key("migration_cost") == "finetune.migration_cost"
+                   for route in routing.routes):
+            # never paid: drawing it would only add a column of noise
+            inputs["finetune.migration_cost"] = parse("finetune.migration_cost", 0.0, metadata["finetune.migration_cost"]["domain"])
+        extra_groups = dict(routing.groups)
+        for key in inputs:
+            if key not in STATIC_FIELDS and key not in EVENT_FIELDS:
+                extra_groups.setdefault(key, "inputs")  # the newer shared inputs
+        layout = StaticLayout.of(extra_groups)
+        inputs.update(routing.extra)
+        columns = layout.column_of
         pairs = parse_pairs(resolved["correlations"], inputs, columns, EVENT_FIELDS)
         correlation = rank_correlation(pairs, columns) if pairs else None
     except InputError as error:
@@ -227,6 +247,10 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         sampling_note=sampling_note,
         precision=precision,
         progress_seconds=float(progress_seconds),
+        routes=routing.routes,
+        baseline=routing.baseline,
+        layout=layout,
+        route_sheets=routing.sheets,
     )
 
 
@@ -291,74 +315,10 @@ def _platform_exit_choice(choice):
     return choice
 
 
-def _successor_sheet(name, pricing_sheet, conf_dir, start):
-    """The successor's price sheet, validated by the Pricing schema, as plain containers.
-
-    Its ``${after_start:N}`` dates count from the run's ``start``.
-    """
-    key = "finetune.successor"
-    if name is None:
-        raise ConfigError(f"{key}: required with finetune.on_platform_exit=migrate (a sheet in conf/pricing/)")
-    directory = Path(conf_dir) / "pricing"
-    available = sorted(p.stem for p in directory.glob("*.yaml"))
-    if not (isinstance(name, str) and _SHEET_NAME.fullmatch(name)) or name not in available:
-        raise ConfigError(f"{key}: no price sheet {name!r} in conf/pricing/ (available: {', '.join(available)})")
-    if name == pricing_sheet:
-        raise ConfigError(f"{key}: {name!r} is the run's own price sheet; a successor is another sheet")
-    try:
-        sheet = OmegaConf.merge(OmegaConf.structured(Pricing), OmegaConf.load(directory / f"{name}.yaml"))
-        with_start = OmegaConf.create({"start": start, "pricing": sheet})
-        sheet = OmegaConf.to_container(with_start, resolve=True, throw_on_missing=True)["pricing"]
-        check_sheet_identity(f"{key} ({name}.yaml)", sheet)
-        return sheet
-    except OmegaConfBaseException as error:
-        raise ConfigError(f"{key} ({name}.yaml): {describe_omegaconf_error(error)}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        first = str(getattr(error, "problem", None) or error).splitlines()[0]
-        raise ConfigError(f"{key} ({name}.yaml): not YAML ({first})") from None
-
-
-def check_sheet_identity(prefix, sheet):
-    """Refuse a price sheet whose ``as_of`` is not a date or whose ``source`` cannot be shown.
-
-    ``as_of`` is the day the prices were read, ``YYYY-MM-DD`` (an empty one read "as of
-    ****" in the report); ``source`` and ``as_of`` go into report.md and report.html as
-    typed, so neither may hold a control or bidirectional character (``sim.io.text``).
-
-    Raises
-    ------
-    ConfigError
-        Naming ``prefix.as_of`` or ``prefix.source``.
-    """
-    for key in ("as_of", "source"):
-        problem = refusal(f"{prefix}.{key}", sheet.get(key))
-        if problem is not None:
-            raise ConfigError(problem)
-    as_of = sheet.get("as_of")
-    try:
-        if not (isinstance(as_of, str) and _ISO_DATE.fullmatch(as_of)):
-            raise ValueError
-        date.fromisoformat(as_of)
-    except ValueError:
-        raise ConfigError(f"{prefix}.as_of: {as_of!r} is not a date YYYY-MM-DD"
-                          " (the day the prices were read)") from None
-
-
 def _plain(cfg):
     if isinstance(cfg, DictConfig):
         return OmegaConf.to_container(cfg, resolve=False)
     return cfg
-
-
-def describe_omegaconf_error(error):
-    """One line naming the key of an OmegaConf error (unknown, missing, wrong type)."""
-    key = getattr(error, "full_key", None) or "config"
-    message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    if "not in" in message or "is not in struct" in message:
-        return f"{key}: unknown key (a typo?)"
-    if "Missing mandatory value" in message:
-        return f"{key}: missing value"
-    return f"{key}: {message}"
 
 
 __all__ = ["ConfigError", "Settings", "check_sheet_identity", "describe_omegaconf_error", "validate"]

@@ -179,6 +179,8 @@ def render(results, summary):
         section, name = key.split(".")
         if section == "successor":  # prices of another sheet, named in the calendar section
             continue
+        if config[section].get(name) is None:  # a cached price the sheet does not give: the uncached one
+            continue
         shown = parse(key, config[section][name], meta["domain"]).describe()
         lines.append(f"| `{key}` | {shown} | {meta['unit']} |")
     lines.append(f"| `finetune.reprice_on_retrain` | {config['finetune']['reprice_on_retrain']} | |")

@@ -210,6 +210,8 @@ def _config_problem(config):
             continue
         if not isinstance(config.get(section), dict) or name not in config[section]:
             return f"the configuration (attribute 'config') has no {key!r}"
+        if config[section][name] is None and section == "pricing":  # a cached price not given
+            continue
         try:
             parse(key, config[section][name], meta["domain"])
         except InputError as error:

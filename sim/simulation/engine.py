@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from kernels.layout import N_STATIC, STATIC_FIELDS
 
 from kernels.scenarios import simulate_block
 from kernels.tables import cdf_grid
@@ -72,7 +71,9 @@ class Totals:
     ``retrains``, ``attempts`` int64[R]: sums; ``failed``, ``migrated``,
     ``exited_for_good`` (prompting for good at the horizon after an exit) int64[R]:
     scenario counts; ``shutdown``: scenarios whose use case ended; ``exited`` int64[R, H],
-    scenarios whose route left its platform in month m.
+    scenarios whose route left its platform in month m; ``over_capacity`` float[R + 1], the
+    scenario-months whose volume is beyond what one replica of a route's dedicated endpoint
+    serves, then every scenario-month the use case was alive.
     """
 
     cost_sum: np.ndarray
@@ -87,6 +88,7 @@ class Totals:
     migrated: np.ndarray
     exited_for_good: np.ndarray
     exited: np.ndarray
+    over_capacity: np.ndarray = None
 
 
 # The per-scenario arrays of a Simulation that the kernel fills, in its argument order.
@@ -167,21 +169,19 @@ def simulate(settings, *, threads=None, progress=True):
     cap, horizon = settings.scenarios, settings.horizon_months
     n_blocks = -(-cap // BLOCK_SIZE)
     seeds = block_seeds(settings.seed, n_blocks)
-    drawn_keys = [key for key in STATIC_FIELDS if not settings.inputs[key].is_fixed]
-    drawn_columns = [STATIC_FIELDS.index(key) for key in drawn_keys]
+    layout = settings.layout
+    drawn_keys = [key for key in layout.keys if not settings.inputs[key].is_fixed]
+    drawn_columns = [layout.keys.index(key) for key in drawn_keys]
     routes = settings.routes
     route_names = [route.name for route in routes]
     challengers = [k for k in range(len(routes)) if k != settings.baseline]
     n_routes = len(routes)
     # a plain tuple, not the NamedTuple: Numba pickles an argument's Python class into its
     # cache index, which a later version that moved the class could not read back
-    route_table = tuple(kernel_routes(routes, settings.baseline, calendar=settings.calendar,
-                                      base_lifetime=settings.inputs["finetune.base_lifetime_months"].spec(),
-                                      reprice_on_retrain=settings.reprice_on_retrain,
-                                      migrate_on_exit=settings.migrate_on_exit))
+    route_table = tuple(kernel_routes(routes, settings.baseline, layout.column_of, horizon))
     run_constants = (horizon, settings.discount_rate, settings.inputs["market.cut_size"].spec())
     method, integrated = settings.sampling, settings.integrate_volume
-    tables = run_tables(settings.inputs)
+    tables = run_tables(settings.inputs, layout)
     if integrated:  # clip range, rounding, CDF grid and mean of V_1
         nodes, low, high, whole, mean = volume_law(settings.inputs["workload.calls_per_month"])
         volume = ((low, high, whole, *cdf_grid(nodes)), mean)
@@ -218,6 +218,7 @@ def simulate(settings, *, threads=None, progress=True):
     replicate_size = np.zeros(n_replicates)
     cheaper_count = np.zeros((n_blocks, n_routes, n_routes))
     paid_back = np.zeros((n_blocks, n_routes, horizon))
+    over_capacity = np.zeros((n_blocks, n_routes + 1))  # scenario-months beyond one replica, then alive
     route_counts = np.zeros((n_blocks, 5, n_routes), dtype=np.int64)  # retrains, attempts, failed, migrated, exited
     shutdowns = np.zeros(n_blocks, dtype=np.int64)
     exited = np.zeros((n_blocks, n_routes, horizon + 1), dtype=np.int64)  # by exit month; column 0 unused
@@ -233,7 +234,7 @@ def simulate(settings, *, threads=None, progress=True):
     def workspace():
         if not hasattr(workspaces, "static"):
             size = min(cap, BLOCK_SIZE)
-            workspaces.static = np.empty((size, N_STATIC))
+            workspaces.static = np.empty((size, len(layout.keys)))
             workspaces.shutdown_draw = np.empty(size)
             workspaces.growth = np.empty((size, max(horizon - 1, 0)))
             workspaces.outputs = tuple(np.empty((size, *array.shape[1:]), dtype=array.dtype)
@@ -246,7 +247,7 @@ def simulate(settings, *, threads=None, progress=True):
         lo, hi = block * BLOCK_SIZE, min(cap, (block + 1) * BLOCK_SIZE)
         rows = hi - lo
         scratch = workspace()
-        static = draw_static(settings.inputs, seeds[block], rows, out=scratch.static[:rows],
+        static = draw_static(settings.inputs, layout, seeds[block], rows, out=scratch.static[:rows],
                              correlation=settings.correlation, method=method, tables=tables)
         kept_rows = max(0, min(hi, kept) - lo)
         for drawn_column, column in enumerate(drawn_columns):  # column by column: no temporary
@@ -275,7 +276,7 @@ def simulate(settings, *, threads=None, progress=True):
                 tuple(array[a:b] for array in scenario_arrays), route_table, run_constants, volume, rngs,
                 tuple(array[a:b] for array in outputs),
                 (replicate_beats[g], paid_back[block], replicate_cost[g], cheaper_count[block],
-                 replicate_cheapest[g]),
+                 replicate_cheapest[g], over_capacity[block]),
                 block_paths[a:b] if len(block_paths) else no_paths,
             )
         if lo < len(out.paths) < hi:  # a block across the end of the kept paths
@@ -372,6 +373,7 @@ def simulate(settings, *, threads=None, progress=True):
         cheaper_count=cheaper_count[:used_blocks].sum(axis=0),
         cheapest_count=replicate_cheapest[:used_replicates].sum(axis=0),
         paid_back=paid_back[:used_blocks].sum(axis=0),
+        over_capacity=over_capacity[:used_blocks].sum(axis=0),
         retrains=retrains,
         attempts=attempts,
         failed=failed,

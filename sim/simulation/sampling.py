@@ -21,15 +21,17 @@ Replicates are the unit of the intervals: each is an independent randomisation, 
 the spread of their totals gives a valid interval under every method (randomised QMC).
 """
 
+import zlib
 from typing import NamedTuple
 
 import numpy as np
 
-from kernels.layout import GROWTH_PER_MONTH, N_STATIC, STATIC_FIELDS, VOLATILITY
+from kernels.layout import GROWTH_PER_MONTH, N_STATIC, VOLATILITY
 
 from kernels.variates import fill_environment
 from kernels.tables import fill_static
 from sim.inputs.correlation import impose
+from sim.inputs.static import SHARED
 from sim.simulation.sobol import MAX_DIMENSIONS, scrambled_net
 from sim.simulation.tables import static_tables
 
@@ -46,7 +48,17 @@ CORRELATION = 1000
 # Sobol scrambles, one stream per replicate of the block from here on; each is spawned
 # once more (key ..., SOBOL + r, 0), as scipy.stats.qmc.Sobol drew them before sim.simulation.sobol
 SOBOL = 2000
-assert _FIRST_STATIC_STREAM + N_STATIC <= CORRELATION < SOBOL and N_STATIC <= MAX_DIMENSIONS
+# The inputs a run adds beyond STATIC_FIELDS (sim.inputs.static): each one's stream is
+# (EXTRA, crc32 of its key), and under ``sobol`` each group's net is scrambled from
+# (GROUP_NETS, crc32 of the group, replicate): named, not numbered, so that adding a route
+# moves no other input's draws.
+EXTRA = 3000
+GROUP_NETS = 4000
+assert _FIRST_STATIC_STREAM + N_STATIC <= CORRELATION < SOBOL < EXTRA < GROUP_NETS and N_STATIC <= MAX_DIMENSIONS
+
+
+def _name_key(text):
+    return zlib.crc32(text.encode())
 
 
 def block_seeds(seed, n_blocks):
@@ -65,10 +77,23 @@ def _stream(block_seed, *component):
 
 def kernel_generators(block_seed, routes):
     """Generators for the kernel: price cut times and sizes, then one per route for its
-    lifecycle (training outcomes, drift times, base lifetimes)."""
-    # A run has one fine-tune route, whose stream this is; the other routes draw nothing.
-    lifecycle = _stream(block_seed, LIFECYCLE)
-    return _stream(block_seed, EVENTS), tuple(lifecycle for _ in routes)
+    lifecycle (training outcomes, drift times, base lifetimes).
+
+    A route's stream is named after it: the route named ``finetune`` keeps the stream
+    the one fine-tune route of earlier versions drew from; any other name gets its own.
+    Routes that draw nothing (prompt and RAG) share one, never used.
+    """
+    unused = None
+    lifecycle = []
+    for route in routes:
+        if route.kind != "finetune":
+            unused = unused or _stream(block_seed, LIFECYCLE)
+            lifecycle.append(unused)
+        elif route.name == "finetune":
+            lifecycle.append(_stream(block_seed, LIFECYCLE))
+        else:
+            lifecycle.append(_stream(block_seed, LIFECYCLE, _name_key(route.name)))
+    return _stream(block_seed, EVENTS), tuple(lifecycle)
 
 
 def draw_environment(static, block_seed, horizon, out=None):
@@ -106,7 +131,9 @@ def draw_environment(static, block_seed, horizon, out=None):
 class StaticTables(NamedTuple):
     """A run's inverse-CDF tables of its drawn inputs, as ``kernels.tables.fill_static`` takes them.
 
-    ``columns`` (int64[d]) is also the order of the uniforms' dimensions.
+    ``columns`` (int64[d]) is also the order of the uniforms' dimensions; ``streams``
+    the random stream of each (its spawn key after the block's); ``nets`` each group's
+    dimensions under ``sobol``, the shared inputs' first.
     """
 
     nodes: np.ndarray
@@ -114,17 +141,27 @@ class StaticTables(NamedTuple):
     low: np.ndarray
     high: np.ndarray
     whole: np.ndarray
+    streams: tuple = ()
+    nets: tuple = ()
 
 
-def run_tables(inputs):
-    """The tables of every uncertain static input, in ``STATIC_FIELDS`` order.
+def run_tables(inputs, layout):
+    """The tables of every uncertain static input, in the layout's column order.
 
     The order is also that of a Sobol net's dimensions; it does not depend on the
     method or on what is integrated out, so that runs differing in those keep common
     random numbers.
     """
-    columns = [c for c, key in enumerate(STATIC_FIELDS) if not inputs[key].is_fixed]
-    return StaticTables(*static_tables(inputs, [STATIC_FIELDS[c] for c in columns], columns))
+    columns = [c for c, key in enumerate(layout.keys) if not inputs[key].is_fixed]
+    keys = [layout.keys[c] for c in columns]
+    streams = tuple((_FIRST_STATIC_STREAM + c,) if layout.groups[c] == SHARED else (EXTRA, _name_key(key))
+                    for c, key in zip(columns, keys))
+    order = []
+    for c in columns:  # the shared group first, then the others as they come
+        if layout.groups[c] not in order:
+            order.append(layout.groups[c])
+    nets = tuple((group, tuple(d for d, c in enumerate(columns) if layout.groups[c] == group)) for group in order)
+    return StaticTables(*static_tables(inputs, keys, columns), streams=streams, nets=nets)
 
 
 def replicate_bounds(n):
@@ -132,7 +169,7 @@ def replicate_bounds(n):
     return [(lo, min(n, lo + REPLICATE)) for lo in range(0, n, REPLICATE)]
 
 
-def fill_uniforms(method, block_seed, columns, out):
+def fill_uniforms(method, block_seed, tables, out):
     """Fill ``out`` (float64[n, d]) with the uniforms of the block's d drawn inputs.
 
     Parameters
@@ -141,10 +178,9 @@ def fill_uniforms(method, block_seed, columns, out):
         See the module's docstring.
     block_seed : numpy.random.SeedSequence
         The block's seed.
-    columns : sequence of int
-        Each drawn input's column in ``STATIC_FIELDS``: it names the input's stream
-        (``mc``, ``lhs``). Under ``sobol`` the net's dimensions follow this order, the
-        first being the best balanced.
+    tables : StaticTables
+        The drawn inputs: each one's stream (``mc``, ``lhs``); under ``sobol`` each
+        group's net, its dimensions in the inputs' order, the first the best balanced.
     out : float64[n, d]
         Filled in place and returned.
     """
@@ -152,13 +188,16 @@ def fill_uniforms(method, block_seed, columns, out):
     if d == 0:
         return out
     if method == "sobol":
-        for r, (lo, hi) in enumerate(replicate_bounds(n)):
-            # a run's last replicate may be no power of two: the first points of the
-            # next power's net, each still uniform, the set less balanced
-            out[lo:hi] = scrambled_net(d, hi - lo, _stream(block_seed, SOBOL + r, 0))
+        for group, dimensions in tables.nets:
+            for r, (lo, hi) in enumerate(replicate_bounds(n)):
+                # a run's last replicate may be no power of two: the first points of the
+                # next power's net, each still uniform, the set less balanced
+                scramble = (_stream(block_seed, SOBOL + r, 0) if group == SHARED
+                            else _stream(block_seed, GROUP_NETS, _name_key(group), r))
+                out[lo:hi, list(dimensions)] = scrambled_net(len(dimensions), hi - lo, scramble)
         return out
-    for c, column in enumerate(columns):
-        rng = _stream(block_seed, _FIRST_STATIC_STREAM + column)
+    for c, stream in enumerate(tables.streams):
+        rng = _stream(block_seed, *stream)
         if method == "mc":
             out[:, c] = rng.random(n)
         else:  # lhs: one value in each of the replicate's equal strata, strata in random order
@@ -168,18 +207,20 @@ def fill_uniforms(method, block_seed, columns, out):
     return out
 
 
-def draw_static(inputs, block_seed, n, out=None, correlation=None, method="mc", tables=None):
+def draw_static(inputs, layout, block_seed, n, out=None, correlation=None, method="mc", tables=None):
     """Draw every static input of ``n`` scenarios.
 
     Parameters
     ----------
     inputs : dict of str to Distribution
-        Keyed by ``STATIC_FIELDS`` (events may be present and are ignored).
+        Keyed by the layout's keys (events may be present and are ignored).
+    layout : sim.inputs.static.StaticLayout
+        The run's columns.
     block_seed : numpy.random.SeedSequence
         The block's seed.
     n : int
         Scenarios in the block.
-    out : float64[n, N_STATIC], optional
+    out : float64[n, len(layout.keys)], optional
         An array to fill and return instead of a new one.
     correlation : sim.inputs.correlation.RankCorrelation, optional
         Rank correlation to impose on each replicate's draws (``Settings.correlation``):
@@ -193,15 +234,15 @@ def draw_static(inputs, block_seed, n, out=None, correlation=None, method="mc", 
     Returns
     -------
     numpy.ndarray
-        float64[n, N_STATIC], columns in ``STATIC_FIELDS`` order, in the inputs' units.
+        float64[n, len(layout.keys)], columns in the layout's order, in the inputs' units.
     """
-    static = np.empty((n, N_STATIC)) if out is None else out
+    static = np.empty((n, len(layout.keys))) if out is None else out
     if tables is None:
-        tables = run_tables(inputs)
-    for column, key in enumerate(STATIC_FIELDS):
+        tables = run_tables(inputs, layout)
+    for column, key in enumerate(layout.keys):
         if inputs[key].is_fixed:
             static[:, column] = inputs[key].sample(None, n)
-    uniforms = fill_uniforms(method, block_seed, tables.columns, np.empty((n, len(tables.columns))))
+    uniforms = fill_uniforms(method, block_seed, tables, np.empty((n, len(tables.columns))))
     # compiled and free of the GIL: the blocks of a pool draw in parallel
     fill_static(uniforms, tables.nodes, tables.columns, tables.low, tables.high, tables.whole, static)
     if correlation is not None:

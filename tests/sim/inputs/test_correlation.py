@@ -79,7 +79,7 @@ def test_without_correlations_each_input_is_drawn_from_its_own_stream_as_before(
     settings, _ = run_config(uncertain(scenarios=10, seed=7))
     assert settings.correlation is None
     seed = block_seeds(7, 1)[0]
-    static = draw_static(settings.inputs, seed, 1000, method="mc")
+    static = draw_static(settings.inputs, settings.layout, seed, 1000, method="mc")
     for column, key in enumerate(STATIC_FIELDS):
         distribution = settings.inputs[key]
         if not distribution.is_fixed:

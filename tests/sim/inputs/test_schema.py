@@ -20,8 +20,14 @@ def compose_with(*overrides):
 
 def test_every_kernel_input_has_a_schema_field_with_unit_and_description():
     metadata = input_metadata()
-    assert set(metadata) == set(STATIC_FIELDS) | set(EVENT_FIELDS)
+    newer = {"workload.prompt_prefix_tokens", "workload.finetuned_prefix_tokens", "workload.rag_prefix_tokens",
+             "workload.cache_hit_rate", "pricing.base_cached_input", "pricing.finetuned_cached_input",
+             "prompt.migration_cost"}  # columns a run adds beyond STATIC_FIELDS (sim.inputs.static)
+    assert set(metadata) == set(STATIC_FIELDS) | set(EVENT_FIELDS) | newer
     assert all(meta["unit"] and meta["description"] for meta in metadata.values())
+    settings = validate(compose_with())
+    assert set(settings.layout.keys) == set(metadata) - set(EVENT_FIELDS) - {
+        "pricing.base_cached_input"}  # absent from the default sheet: prompts to the 8B model billed uncached
 
 
 @pytest.mark.parametrize("preset", sorted(p.stem for p in (Path(CONFIG_DIR) / "pricing").glob("*.yaml")))
@@ -44,6 +50,12 @@ def test_issue_price_sheets_are_the_presets_numbers():
     assert sheet("azure-openai-gpt-4.1-mini")["hosting_per_month"] == pytest.approx(1.70 * 730, abs=1)
     lora = sheet("serverless-lora-8b")
     assert lora["training"] == 0.5 and lora["finetuned_input"] == lora["base_input"]
+    # issue #25: cached prices and the baseline's own calendar (OpenAI's notice of 2026-10-14)
+    assert (mini41["base_cached_input"], mini41["finetuned_cached_input"]) == (0.1, 0.2)
+    assert (mini41["base_serving_until"], mini41["base_successor"]) == ("2027-01-14", "openai-gpt-6-luna")
+    luna = sheet("openai-gpt-6-luna")
+    assert (luna["base_input"], luna["base_output"], luna["base_cached_input"]) == (0.1, 0.5, 0.01)
+    assert sheet("dedicated-lora-8b")["replica_calls_per_month"] == 9_000_000
 
 
 @pytest.mark.parametrize("preset", sorted(p.stem for p in (Path(CONFIG_DIR) / "workload").glob("*.yaml")))

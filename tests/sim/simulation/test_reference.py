@@ -15,7 +15,7 @@ from tests.conftest import BASE, CHALLENGERS, FT, configure, write_sheet
 
 
 def reference(settings, seed):
-    static = draw_static(settings.inputs, np.random.SeedSequence(seed), settings.scenarios)
+    static = draw_static(settings.inputs, settings.layout, np.random.SeedSequence(seed), settings.scenarios)
     return simulate_reference(
         static, settings.inputs["market.cut_size"], settings.inputs["finetune.base_lifetime_months"],
         settings.horizon_months, settings.discount_rate, settings.reprice_on_retrain,
