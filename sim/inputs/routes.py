@@ -83,6 +83,19 @@ FIELD_KEYS = {
 assert all(set(keys) <= set(ROUTE_FIELDS) for keys in FIELD_KEYS.values())
 
 
+class Event(NamedTuple):
+    """A dated end inside the horizon that a route meets: ``event`` is ``training cutoff``,
+    ``serving end`` (a fine-tune's sheet) or ``base retirement`` (a prompt or RAG route's base
+    model, then ``successor``'s); ``date`` ISO; ``month`` the last model month before it bites
+    (0: before month 1)."""
+
+    sheet: str
+    event: str
+    date: str
+    month: int
+    successor: object = None
+
+
 @dataclass(frozen=True)
 class Route:
     """One route of a run, resolved (``sim.inputs.routing``).
@@ -107,15 +120,30 @@ class Route:
     reprice: bool = True
     lifetime: object = None
     capacity: float = math.inf
+    events: tuple = ()
 
     @property
     def label(self):
-        """How the report names the route: its kind's noun for a route named after its kind, else its name."""
-        return KIND[self.kind].label if self.name == self.kind else self.name
+        """How the report names the route (``route_label``)."""
+        return route_label(self.name, self.kind)
 
     def key(self, field_name):
         """The static input the route reads for ``field_name`` (None if it reads none)."""
         return dict(self.keys).get(field_name)
+
+    @property
+    def inputs(self):
+        """Every static input the route reads, in a stable order (its generations' prices included)."""
+        found = [key for _, key in self.keys]
+        for generation in self.generations:
+            found += generation[1:]
+        return tuple(dict.fromkeys(found))
+
+
+def route_label(name, kind):
+    """How the report names a route: its kind's noun ("fine-tuning") for a route named after its
+    kind, else its name."""
+    return KIND[kind].label if name == kind else name
 
 
 # The routes of a configuration that names none (conf/routes/default.yaml gives the same
@@ -192,5 +220,5 @@ def kernel_routes(routes, baseline, column_of, horizon):
     )
 
 
-__all__ = ["BASELINE_COLOUR", "DEFAULT_ROUTES", "FIELD_KEYS", "KIND", "KernelRoutes", "MAX_GENERATIONS", "PALETTE", "Route",
-           "colours", "kernel_routes"]
+__all__ = ["BASELINE_COLOUR", "DEFAULT_ROUTES", "Event", "FIELD_KEYS", "KIND", "KernelRoutes", "MAX_GENERATIONS", "PALETTE", "Route",
+           "colours", "kernel_routes", "route_label"]

@@ -15,10 +15,10 @@ import math
 import re
 from dataclasses import dataclass
 
-from sim.inputs.calendar import sheet_calendar
+from sim.inputs.calendar import month_number, sheet_calendar
 from sim.inputs.distributions import InputError, parse
 from sim.inputs.errors import ConfigError
-from sim.inputs.routes import FIELD_KEYS, KIND, Route
+from sim.inputs.routes import FIELD_KEYS, KIND, Event, Route
 from sim.inputs.schema import SECTIONS, input_metadata
 from sim.inputs.sheets import base_generations
 
@@ -141,13 +141,13 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
             else:
                 keys[field_name] = key  # shared (successor.* are set below, for fine-tunes)
         _check_prefix(where, kind, keys, inputs, extra)
-        generations, calendar, successor, options = (), None, None, {}
+        generations, calendar, successor, options, events = (), None, None, {}, ()
         if kind == "finetune":
             given = own.get("options", {})
             options = {**{k: resolved["finetune"][k] for k in FINETUNE_OPTIONS}, **given}
             option_keys = {k: f"{where}.finetune.{k}" if k in given else f"finetune.{k}" for k in FINETUNE_OPTIONS}
             prefix = "pricing" if sheet_name == pricing_sheet else f"{where}.pricing ({sheet_name})"
-            calendar, successor = _finetune_calendar(option_keys, prefix, sheet_name, sheets[sheet_name], options,
+            calendar, successor, events = _finetune_calendar(option_keys, prefix, sheet_name, sheets[sheet_name], options,
                                                      horizon, start, sheet)
             shared_successor = successor is not None and successor == resolved["finetune"]["successor"] \
                 and sheet_name == pricing_sheet
@@ -167,6 +167,7 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
                                      lambda other, key: sheet(other, key))
             generations = tuple((g.first_month, price_key(g.sheet, "base_input"), price_key(g.sheet, "base_output"),
                                  price_key(g.sheet, "base_cached_input")) for g in chain)
+            events = _base_events(chain, start)
         _check_cached(where, sheets[sheet_name], kind, inputs, extra, keys)
         capacity = sheets[sheet_name].get("replica_calls_per_month") if kind == "finetune" else None
         if capacity is not None and not (isinstance(capacity, (int, float)) and not isinstance(capacity, bool)
@@ -176,7 +177,7 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
         lifetime = own.get("finetune", {}).get("base_lifetime_months")
         routes.append(Route(
             name=name, kind=kind, sheet=sheet_name, keys=tuple(keys.items()), generations=generations,
-            calendar=calendar, successor=successor,
+            calendar=calendar, successor=successor, events=events,
             migrate=options.get("on_platform_exit") == "migrate",
             reprice=bool(options.get("reprice_on_retrain", True)),
             lifetime=(_parse(f"{where}.finetune.base_lifetime_months", lifetime,
@@ -268,19 +269,34 @@ def _finetune_calendar(option_keys, prefix, sheet_name, prices, options, horizon
                           " or false")
     own = sheet_calendar(sheet_name, prefix, prices, start, horizon)
     calendar = [own.training_month, own.serving_month, horizon + 1, horizon + 1]
+    events = _events(own, horizon)
     successor, key = options.get("successor"), option_keys["successor"]
     migrate = options["on_platform_exit"] == "migrate"
     if successor is None:
         if migrate:
             raise ConfigError(f"{key}: required with on_platform_exit=migrate (a sheet in conf/pricing/)")
-        return tuple(calendar), None
+        return tuple(calendar), None, events
     if successor == sheet_name:
         raise ConfigError(f"{key}: {successor!r} is the route's own price sheet; a successor is another sheet")
     later = sheet_calendar(successor, f"{key} ({successor})", sheet(successor, key), start, horizon)
     if not migrate:
-        return tuple(calendar), None  # checked whatever on_platform_exit says, used only with migrate
+        return tuple(calendar), None, events  # checked whatever on_platform_exit says, used only with migrate
     calendar[2:] = [later.training_month, later.serving_month]
-    return tuple(calendar), successor
+    return tuple(calendar), successor, events + _events(later, horizon)
+
+
+def _events(calendar, horizon):
+    # a sheet's dated fine-tune ends inside the horizon, as the report lists them
+    return tuple(Event(calendar.sheet, kind, day, month) for kind, day, month in calendar.events(horizon))
+
+
+def _base_events(chain, start):
+    # each base model of a prompt or RAG route that retires inside the horizon, and what follows it
+    return tuple(
+        Event(generation.sheet, "base retirement", generation.until.isoformat(), month_number(generation.until, start),
+              chain[j + 1].sheet)
+        for j, generation in enumerate(chain[:-1])
+    )
 
 
 __all__ = ["MAX_ROUTES", "Resolved", "resolve"]

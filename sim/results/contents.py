@@ -17,9 +17,9 @@ import yaml
 
 # Variables with their dims (in any order).
 VARIABLES = {
-    "cost": ("scenario", "strategy"),  # the savings histogram and CDF; compare, scenario by scenario
-    "cost_fixed": ("scenario", "strategy"),  # the line crossing
-    "cost_slope": ("scenario", "strategy"),
+    "cost": ("scenario", "route"),  # the savings histogram and CDF; compare, scenario by scenario
+    "cost_fixed": ("scenario", "route"),  # the line crossing
+    "cost_slope": ("scenario", "route"),
     "p_beats_prompt": ("challenger", "month"),  # the payback picture
     "p_beats_prompt_low": ("challenger", "month"),
     "p_beats_prompt_high": ("challenger", "month"),
@@ -31,15 +31,16 @@ VARIABLES = {
 GROUPS_IF_PRESENT = {
     "replicate_totals": {"replicate_totals": ("replicate", "total"),
                          "replicate_beats": ("replicate", "challenger", "month")},
-    "p_platform_exit": {"p_platform_exit": (), "p_migrated": ()},
-    "p_exited_for_good": {"p_exited_for_good": ()},
+    "p_platform_exit": {"p_platform_exit": ("route",), "p_migrated": ("route",)},
+    "p_exited_for_good": {"p_exited_for_good": ("route",)},
+    "p_over_capacity": {"p_over_capacity": ("route",), "replica_calls_per_month": ("route",)},
 }
 # What summarize reads besides, when the summary is not in the attrs.
 SUMMARY_SOURCE_VARIABLES = {
-    "mean_cost": ("strategy",), "p_cheaper": ("strategy", "versus"), "p_cheapest": ("strategy",),
-    "expected_min_cost": (), "paid_back_count": ("challenger", "month"), "exit_count": ("month",),
-    "mean_retrains": (), "p_finetune_failed": (), "p_shutdown": (), "p_platform_exit": (), "p_migrated": (),
-    "p_exited_for_good": (),
+    "mean_cost": ("route",), "p_cheaper": ("route", "versus"), "p_cheapest": ("route",),
+    "expected_min_cost": (), "paid_back_count": ("challenger", "month"), "exit_count": ("route", "month"),
+    "mean_retrains": ("route",), "mean_attempts": ("route",), "p_finetune_failed": ("route",), "p_shutdown": (),
+    "p_platform_exit": ("route",), "p_migrated": ("route",), "p_exited_for_good": ("route",),
 }
 
 # Kinds of values, as the messages name them (see KINDS).
@@ -54,24 +55,28 @@ ATTRS = {"config": "a YAML mapping", "horizon_months": WHOLE, "scenarios": WHOLE
 ATTRS_IF_PRESENT = {"summary": "a JSON mapping", "start": TEXT, "sampling": "mc, lhs or sobol",
                     "volume_integrated": WHOLE, "successor_sheet": "a YAML mapping or empty",
                     "calendar_events": "a JSON list of calendar events", "run": "a JSON mapping",
-                    "model_version": TEXT, "precision": "a JSON mapping or empty"}
+                    "model_version": TEXT, "precision": "a JSON mapping or empty", "baseline": TEXT,
+                    "routes": "a JSON list"}
 SUMMARY_SOURCE_ATTRS = {"start": TEXT, "discount_rate": NUMBER, "confidence": NUMBER, "on_platform_exit": TEXT,
                         "successor": TEXT, "pricing_as_of": TEXT, "pricing_source": TEXT}
 
 # The summary (summary.json, and the copy in results.nc's attrs): dotted keys and their
-# kinds; K stands for each strategy, C for each challenger; a key after "?" only where
-# present (read with .get).
+# kinds; K stands for each route, C for each challenger (every route but the baseline); a
+# key after "?" only where present (read with .get): the fine-tune keys only with a
+# fine-tune route, the comparison of fine-tuning with RAG only with routes of those names,
+# the routes' own keys not in a summary of model 2026-11-29.
 SUMMARY = {
     "headline": TEXT, "?small_run": TEXT_OR_NULL, "horizon_months": WHOLE, "scenarios": WHOLE,
     "kept_scenarios": WHOLE, "seed": WHOLE, "discount_rate": NUMBER, "confidence": NUMBER, "start": TEXT,
     "evpi": NUMBER, "?evpi_ci95": INTERVAL_OR_NULL, "p_cheapest.K": NUMBER, "?p_cheapest_ci95.K": INTERVAL_OR_NULL,
     "run.label": TEXT, "run.command": TEXT_OR_NULL, "run.start_time": TEXT_OR_NULL,
     "recommendation.strategy": TEXT, "recommendation.reason": TEXT, "pricing.as_of": TEXT, "pricing.source": TEXT,
-    "retrains.mean": NUMBER, "finetune_failed.fraction": NUMBER, "shutdown.fraction": NUMBER,
-    "platform_exit.fraction": NUMBER, "platform_exit.month_p50": NUMBER_OR_NULL, "platform_exit.for_good": NUMBER,
-    "migrations.mean": NUMBER, "calendar.on_platform_exit": TEXT, "calendar.successor": TEXT_OR_NULL,
-    "calendar.events": EVENTS,
-    **{f"savings_finetune_vs_rag.{q}": NUMBER for q in ("mean", "cvar05")},
+    "?retrains.mean": NUMBER, "?finetune_failed.fraction": NUMBER, "shutdown.fraction": NUMBER,
+    "?platform_exit.fraction": NUMBER, "?platform_exit.month_p50": NUMBER_OR_NULL, "?platform_exit.for_good": NUMBER,
+    "?migrations.mean": NUMBER, "calendar.on_platform_exit": TEXT, "calendar.successor": TEXT_OR_NULL,
+    "calendar.events": EVENTS, "?baseline": TEXT, "?routes.K.kind": TEXT, "?routes.K.sheet": TEXT_OR_NULL,
+    "?capacity": "a mapping", "?lifecycle": "a mapping",
+    **{f"?savings_finetune_vs_rag.{q}": NUMBER for q in ("mean", "cvar05")},
     **{f"?savings_finetune_vs_rag.{q}_ci95": INTERVAL_OR_NULL for q in ("mean", "cvar05")},
     **{f"cost.K.{q}": NUMBER for q in ("mean", "p05", "p95")}, "?cost.K.mean_ci95": INTERVAL_OR_NULL,
     "p_beats_prompt.C.estimate": NUMBER, "p_beats_prompt.C.ci95": INTERVAL,
@@ -141,18 +146,18 @@ KINDS = {
     "a YAML mapping or empty": lambda v: v == "" or _loads(v, yaml.safe_load, dict),
     "a JSON mapping": lambda v: _loads(v, json.loads, dict),
     "a JSON mapping or empty": lambda v: v == "" or _loads(v, json.loads, dict),
+    "a mapping": lambda v: isinstance(v, dict),
+    "a JSON list": lambda v: _loads(v, json.loads, list),
     "a JSON list of calendar events": lambda v: _loads(v, json.loads, list) and KINDS[EVENTS](json.loads(v)),
 }
 
 
-def results_problem(results, strategies, *, with_summary):
+def results_problem(results, *, with_summary):
     """What ``results`` (a run's Dataset) lacks of what its readers use, in words; None if nothing.
 
     Parameters
     ----------
     results : xarray.Dataset
-    strategies : sequence of str
-        The strategies, prompting first; the others are the challengers.
     with_summary : bool
         The summary is in its attrs; otherwise what ``summarize`` reads is needed too.
     """
@@ -171,11 +176,18 @@ def results_problem(results, strategies, *, with_summary):
             return f"no variable {name!r}"
         if set(results[name].dims) != set(dims):
             return f"variable {name!r} has dims ({', '.join(results[name].dims)}), not ({', '.join(dims)})"
-    for coordinate, labels in (("strategy", strategies), ("challenger", strategies[1:])):
-        held = [str(label) for label in results[coordinate].values]
-        missing = [label for label in labels if label not in held]
-        if missing:
-            return f"no {coordinate} {missing[0]!r}"
+    for coordinate in ("route", "challenger", "kind"):
+        if coordinate not in results.coords:
+            return f"no coordinate {coordinate!r}"
+    names = [str(name) for name in results.route.values]
+    baseline = results.attrs.get("baseline", names[0] if names else None)
+    if baseline not in names:
+        return f"the baseline {baseline!r} is not a route"
+    challengers = [str(name) for name in results.challenger.values]
+    if challengers != [name for name in names if name != baseline]:
+        return "the challengers are not the routes besides the baseline"
+    if any(str(kind) not in ("prompt", "finetune", "rag") for kind in results.kind.values):
+        return "a route's kind is not prompt, finetune or rag"
     for name, kind in attrs.items():
         if name not in results.attrs:
             return f"no attribute {name!r}"
@@ -241,13 +253,15 @@ def _successor_problem(sheet):
     return None
 
 
-def summary_problem(summary, strategies):
-    """The first key of ``SUMMARY`` that ``summary`` lacks or holds as another kind, in words; None if none."""
+def summary_problem(summary, routes, challengers):
+    """The first key of ``SUMMARY`` that ``summary`` lacks or holds as another kind, in words; None if none.
+
+    ``routes`` are the run's route names, ``challengers`` those besides the baseline."""
     if not isinstance(summary, dict):
         return "the summary is not a mapping"
     for pattern, kind in SUMMARY.items():
         optional = pattern.startswith("?")
-        for key in _expand(pattern.lstrip("?"), strategies):
+        for key in _expand(pattern.lstrip("?"), routes, challengers):
             node, found = summary, True
             for part in key.split("."):
                 if not isinstance(node, dict) or part not in node:
@@ -261,11 +275,11 @@ def summary_problem(summary, strategies):
     return None
 
 
-def _expand(pattern, strategies):
+def _expand(pattern, routes, challengers):
     parts = pattern.split(".")
     keys = [[]]
     for part in parts:
-        options = {"K": strategies, "C": strategies[1:]}.get(part, [part])
+        options = {"K": routes, "C": challengers}.get(part, [part])
         keys = [[*key, option] for key in keys for option in options]
     return [".".join(key) for key in keys]
 

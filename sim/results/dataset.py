@@ -21,11 +21,12 @@ from sim.inputs.schema import input_metadata
 from sim.stats.precision import probability_interval, replicate_total_names
 from sim.simulation.sampling import REPLICATE
 from sim.results.summary import drawn_inputs
+from sim.inputs.static import metadata_of
 MODEL_REFERENCE = "payback decision model (MODEL.md): prompting vs fine-tuning vs RAG"
 # The version of MODEL.md a run computes: the day it last changed what is computed
-# (commit cf690c3, the provider calendar). Bump it with every such change to MODEL.md;
+# (issue #25: routes, prompt caching, the baseline's own calendar). Bump it with every such change to MODEL.md;
 # ``python -m sim.compare`` refuses to compare runs of two versions.
-MODEL_VERSION = "2026-11-29"
+MODEL_VERSION = "2026-12-06"
 
 
 def _var(dims, data, units, description, **attrs):
@@ -54,20 +55,20 @@ def to_dataset(settings, simulation, run_info=None):
     Returns
     -------
     xarray.Dataset
-        Dims ``scenario``, ``strategy``, ``challenger`` (strategies compared with
-        prompting), ``month``.
+        Dims ``scenario``, ``route`` (with coordinates ``kind`` and ``sheet``), ``versus``
+        (the routes again), ``challenger`` (every route but the baseline), ``month``.
     """
     n, horizon = simulation.scenarios, settings.horizon_months
     kept = len(simulation.cost)
     totals = simulation.totals
-    names = [route.name for route in settings.routes]
+    routes = settings.routes
+    names = [route.name for route in routes]
     challengers = [i for i in range(len(names)) if i != settings.baseline]
-    # the run's one fine-tune route, whose lifecycle the per-scenario variables describe
-    (finetune,) = [i for i, route in enumerate(settings.routes) if route.kind == "finetune"]
+    baseline = names[settings.baseline]
     metadata = input_metadata()
     variables = {}
     for column, key in enumerate(simulation.drawn_keys):
-        meta = metadata[key]
+        meta = metadata_of(key, metadata)
         variables[key] = _var(
             "scenario", simulation.drawn[:, column], meta["unit"],
             f"drawn input: {meta['description']}",
@@ -75,6 +76,7 @@ def to_dataset(settings, simulation, run_info=None):
         )
 
     discounted = f"discounted at {settings.discount_rate:g}/year to month 1"
+    versus = f"the baseline route ({baseline})"
     payback = np.where(simulation.payback > 0, simulation.payback, np.nan)[:, challengers]
     shutdown = np.where(simulation.shutdown_month > 0, simulation.shutdown_month, np.nan)
     sizes = simulation.replicate_totals[:, 0]
@@ -85,22 +87,26 @@ def to_dataset(settings, simulation, run_info=None):
                        if simulation.sampling == "mc" or len(sizes) < 2
                        else f"t interval over {len(sizes)} independently randomised replicates")
     paid_back_by_month = np.cumsum(totals.paid_back[challengers], axis=1)
+    finetune_only = "fine-tune routes; 0 for prompt and RAG routes"
+    alive_months = totals.over_capacity[-1]
+    capacity = np.array([route.capacity for route in routes])
+    over_capacity = np.where(np.isfinite(capacity), totals.over_capacity[:-1] / max(alive_months, 1.0), np.nan)
     variables.update(
         cost=_var(
-            ("scenario", "strategy"), simulation.cost, "USD",
+            ("scenario", "route"), simulation.cost, "USD",
             f"cumulative cost at the horizon, {discounted}",
         ),
         cost_fixed=_var(
-            ("scenario", "strategy"), simulation.cost_fixed, "USD",
+            ("scenario", "route"), simulation.cost_fixed, "USD",
             "part of cost that does not scale with volume (A in cost = A + V_1 * B)",
         ),
         cost_slope=_var(
-            ("scenario", "strategy"), simulation.cost_slope, "USD per (call/month)",
+            ("scenario", "route"), simulation.cost_slope, "USD per (call/month)",
             "cost per call/month of month-1 volume (B in cost = A + V_1 * B)",
         ),
         payback_month=_var(
             ("scenario", "challenger"), payback, "month",
-            "first month m with C_k(m) <= C_prompt(m); NaN: not within the horizon",
+            f"first month m with C_k(m) <= C_baseline(m), against {versus}; NaN: not within the horizon",
         ),
         paid_back_count=_var(
             ("challenger", "month"), paid_back_by_month, "scenarios",
@@ -108,71 +114,85 @@ def to_dataset(settings, simulation, run_info=None):
         ),
         p_paid_back=_var(
             ("challenger", "month"), paid_back_by_month / n, "probability",
-            "P(payback month <= m): the strategy's cumulative cost has reached prompting's by m",
+            f"P(payback month <= m): the route's cumulative cost has reached {versus}'s by m",
         ),
-        mean_cost=_var("strategy", totals.cost_sum / n, "USD", f"mean cost at the horizon, {discounted}"),
+        mean_cost=_var("route", totals.cost_sum / n, "USD", f"mean cost at the horizon, {discounted}"),
         expected_min_cost=_var(
             (), totals.min_cost_sum / n, "USD",
-            "mean over scenarios of the cheapest strategy's cost at the horizon (E[min_k C_k], for EVPI)",
+            "mean over scenarios of the cheapest route's cost at the horizon (E[min_k C_k], for EVPI)",
         ),
         p_cheaper=_var(
-            ("strategy", "versus"), totals.cheaper_count / n, "probability",
-            "P(C_strategy < C_versus) at the horizon",
+            ("route", "versus"), totals.cheaper_count / n, "probability",
+            "P(C_route < C_versus) at the horizon",
         ),
         p_cheapest=_var(
-            "strategy", totals.cheapest_count / n, "probability",
-            "P(the strategy is cheaper than both others at the horizon); ties count for none",
+            "route", totals.cheapest_count / n, "probability",
+            "P(the route is cheaper than every other at the horizon); ties count for none",
         ),
-        mean_retrains=_var((), totals.retrains[finetune] / n, "count", "mean drift- or deprecation-triggered retrains"),
-        mean_attempts=_var((), totals.attempts[finetune] / n, "count", "mean fine-tune training attempts paid"),
-        p_finetune_failed=_var((), totals.failed[finetune] / n, "probability", "P(every training attempt failed)"),
+        mean_retrains=_var("route", totals.retrains / n, "count",
+                           f"mean drift- or deprecation-triggered retrains ({finetune_only})"),
+        mean_attempts=_var("route", totals.attempts / n, "count", f"mean training attempts paid ({finetune_only})"),
+        p_finetune_failed=_var("route", totals.failed / n, "probability",
+                               f"P(every training attempt failed) ({finetune_only})"),
         p_shutdown=_var((), totals.shutdown / n, "probability", "P(the use case ended within the horizon)"),
         retrains=_var(
-            "scenario", simulation.retrains[:, finetune], "count",
-            "drift- or deprecation-triggered retrains paid within the horizon",
+            ("scenario", "route"), simulation.retrains, "count",
+            f"drift- or deprecation-triggered retrains paid within the horizon ({finetune_only})",
         ),
-        attempts=_var("scenario", simulation.attempts[:, finetune], "count", "fine-tune training attempts paid"),
+        attempts=_var(("scenario", "route"), simulation.attempts, "count",
+                      f"training attempts paid ({finetune_only})"),
         finetune_failed=_var(
-            "scenario", simulation.failed[:, finetune], "1",
-            "every training attempt failed the quality bar; served by prompting",
+            ("scenario", "route"), simulation.failed, "1",
+            f"every training attempt failed the quality bar; served by prompting ({finetune_only})",
         ),
         shutdown_month=_var(
             "scenario", shutdown, "month", "month the use case ended; NaN: it did not"
         ),
         exit_month=_var(
-            "scenario", simulation.exit_month[:, finetune], "month",
+            ("scenario", "route"), simulation.exit_month, "month",
             "month the fine-tune route first left its platform (a training or serving end"
-            " of the provider calendar); -1: it did not",
+            " of the provider calendar); -1: it did not (and for prompt and RAG routes)",
         ),
         migrated=_var(
-            "scenario", simulation.migrated[:, finetune], "1", "the fine-tune route moved to finetune.successor's sheet"
+            ("scenario", "route"), simulation.migrated, "1",
+            f"the fine-tune route moved to its successor's sheet ({finetune_only})",
         ),
         exited_for_good=_var(
-            "scenario", simulation.exited[:, finetune], "1",
+            ("scenario", "route"), simulation.exited, "1",
             "at the horizon the fine-tune route serves by prompting for good after a platform exit"
-            " (without migration, or the successor's own exit)",
+            f" (without migration, or the successor's own exit) ({finetune_only})",
         ),
         exit_count=_var(
-            "month", totals.exited[finetune], "scenarios",
-            "scenarios whose fine-tune route left its platform in month m",
+            ("route", "month"), totals.exited, "scenarios",
+            f"scenarios whose fine-tune route left its platform in month m ({finetune_only})",
         ),
         p_platform_exit=_var(
-            (), totals.exited[finetune].sum() / n, "probability",
-            "P(the fine-tune route left its platform within the horizon)",
+            "route", totals.exited.sum(axis=1) / n, "probability",
+            f"P(the fine-tune route left its platform within the horizon) ({finetune_only})",
         ),
-        p_migrated=_var((), totals.migrated[finetune] / n, "probability",
-                        "P(the fine-tune route migrated to the successor)"),
+        p_migrated=_var("route", totals.migrated / n, "probability",
+                        f"P(the fine-tune route migrated to its successor) ({finetune_only})"),
         p_exited_for_good=_var(
-            (), totals.exited_for_good[finetune] / n, "probability",
-            "P(at the horizon the calendar has left the fine-tune route prompting for good)",
+            "route", totals.exited_for_good / n, "probability",
+            f"P(at the horizon the calendar has left the fine-tune route prompting for good) ({finetune_only})",
+        ),
+        replica_calls_per_month=_var(
+            "route", capacity, "calls/month",
+            "calls a month one replica of the route's dedicated endpoint serves (its sheet's"
+            " replica_calls_per_month); inf: billed per token, no replica",
+        ),
+        p_over_capacity=_var(
+            "route", over_capacity, "fraction",
+            "share of scenario-months (while the use case runs) whose volume exceeds one replica:"
+            " where the flat hosting fee stops being true; NaN: the route has no replica",
         ),
         beats_prompt_count=_var(
             ("challenger", "month"), simulation.beats[challengers], "scenarios",
-            "scenarios with C_k(m) < C_prompt(m)",
+            "scenarios with C_k(m) < C_baseline(m)",
         ),
         p_beats_prompt=_var(
             ("challenger", "month"), simulation.beats[challengers] / n, "probability",
-            "P(strategy is cheaper than prompting by month m), cumulative discounted cost",
+            f"P(route is cheaper than {versus} by month m), cumulative discounted cost",
         ),
         p_beats_prompt_low=_var(
             ("challenger", "month"), low, "probability",
@@ -189,21 +209,21 @@ def to_dataset(settings, simulation, run_info=None):
         ),
         replicate_totals=_var(
             ("replicate", "total"), simulation.replicate_totals, "scenarios, or USD summed over scenarios",
-            "each replicate's totals: its scenarios, each strategy's summed cost and the cheapest's,"
-            " and its scenarios in which each strategy is cheapest; replicates are independently"
+            "each replicate's totals: its scenarios, each route's summed cost and the cheapest's,"
+            " and its scenarios in which each route is cheapest; replicates are independently"
             " randomised, so their spread gives the intervals",
         ),
     )
     band_sample = len(simulation.paths)
     variables["savings_quantile"] = _var(
         ("challenger", "quantile", "month"), savings_quantiles(simulation.paths, settings.baseline), "USD",
-        f"quantiles of cumulative savings C_prompt(m) - C_k(m), {discounted}"
-        f" (positive: cheaper than prompting), over the first {band_sample} scenarios",
+        f"quantiles of cumulative savings C_baseline(m) - C_k(m) against {versus}, {discounted}"
+        f" (positive: cheaper than the baseline), over the first {band_sample} scenarios",
         scenarios=band_sample,
     )
     if settings.save_paths:
         variables["cumulative_cost"] = _var(
-            ("scenario", "strategy", "month"), simulation.paths, "USD",
+            ("scenario", "route", "month"), simulation.paths, "USD",
             f"cumulative cost by month, {discounted}",
         )
 
@@ -213,9 +233,12 @@ def to_dataset(settings, simulation, run_info=None):
             f"scenario index; per-scenario variables keep the first {kept:,} of {n:,} scenarios"
             " (a uniform sample: scenarios are independent); variables without this dim count all",
         ),
-        "strategy": _var("strategy", names, "1", "prompt, fine-tune or RAG"),
-        "versus": _var("versus", names, "1", "the strategy compared with"),
-        "challenger": _var("challenger", [names[i] for i in challengers], "1", "strategies compared with prompting"),
+        "route": _var("route", names, "1", "a way to serve the task (MODEL.md, Routes), named in the configuration"),
+        "kind": _var("route", [route.kind for route in routes], "1", "the route's kind: prompt, finetune or rag"),
+        "sheet": _var("route", [route.sheet for route in routes], "1", "the route's price sheet (conf/pricing/)"),
+        "versus": _var("versus", names, "1", "the route compared with"),
+        "challenger": _var("challenger", [names[i] for i in challengers], "1",
+                           f"routes compared with {versus}"),
         "month": _var(
             "month", np.arange(1, horizon + 1), "month",
             f"month 1 is the first of the decision, calendar month {settings.start}",
@@ -228,19 +251,18 @@ def to_dataset(settings, simulation, run_info=None):
         "total": _var("total", list(replicate_total_names(names)), "1", "a replicate's total"),
     }
     pricing = settings.resolved["pricing"]
-    events = [
-        {"sheet": sheet.sheet, "event": kind, "date": day, "month": month}
-        for sheet in settings.sheets
-        for kind, day, month in sheet.events(horizon)
-    ]
     attrs = {
         "start": settings.start,
         "run": json.dumps(run_info or {}),
+        "baseline": baseline,
+        # JSON: each route's name, kind, sheet and the static inputs it reads (config keys)
+        "routes": json.dumps([{"name": route.name, "kind": route.kind, "sheet": route.sheet,
+                               "inputs": list(route.inputs)} for route in routes]),
         "on_platform_exit": settings.resolved["finetune"]["on_platform_exit"],
         "successor": settings.resolved["finetune"]["successor"] or "",
-        # JSON: the provider calendar's dated events inside the horizon, each with its month
-        "calendar_events": json.dumps(events),
-        "title": "payback: Monte Carlo costs of prompting, fine-tuning and RAG",
+        # JSON: the dated events inside the horizon, each with its month and the routes it binds
+        "calendar_events": json.dumps(route_events(routes)),
+        "title": "payback: Monte Carlo costs of prompting, fine-tuning and RAG routes",
         "model": MODEL_REFERENCE,
         "model_version": MODEL_VERSION,
         "seed": _integer_attribute(settings.seed),
@@ -266,6 +288,23 @@ def to_dataset(settings, simulation, run_info=None):
     }
     return xr.Dataset(variables, coords=coords, attrs=attrs)
 
+
+def route_events(routes):
+    """The dated events inside the horizon that the routes meet, each once, in month order.
+
+    Returns
+    -------
+    list of dict
+        ``{sheet, event, date, month, successor, routes}``: ``event`` is ``training cutoff``,
+        ``serving end`` or ``base retirement``; ``month`` the last model month before it
+        bites; ``routes`` the names of the routes it binds.
+    """
+    found = {}
+    for route in routes:
+        for event in route.events:
+            entry = found.setdefault(tuple(event), {**event._asdict(), "routes": []})
+            entry["routes"].append(route.name)
+    return sorted(found.values(), key=lambda e: (e["month"], e["date"], e["sheet"], e["event"]))
 
 
 # On disk, drawn inputs and the cost lines' A and B are float32: rounding moves a value
@@ -341,4 +380,4 @@ def saved_dataset(results, summary, rows=None):
 
 
 __all__ = ["FLOAT32_NOTE", "MODEL_REFERENCE", "MODEL_VERSION", "MONTHS_WITH_NEVER", "MONTH_FILL",
-           "NARROWED_COSTS", "SMALL_INTEGERS", "saved_dataset", "to_dataset"]
+           "NARROWED_COSTS", "SMALL_INTEGERS", "route_events", "saved_dataset", "to_dataset"]

@@ -6,7 +6,8 @@ from pathlib import Path
 from sim.io.files import error_reason
 from sim.io.netcdf import read_results
 from sim.results import contents as run_contents
-from sim.results.summary import STRATEGY_NAMES, summarize
+from sim.results.legacy import as_routes
+from sim.results.summary import summarize
 
 
 class UnreadableRun(ValueError):
@@ -17,7 +18,8 @@ def read_run(run_dir, required=()):
     """A run directory's ``results.nc``, fully in memory, and the run's summary.
 
     The file is checked for what its readers use (``sim.results.contents``: variables,
-    attributes and the summary's keys, each of its kind) before it is returned.
+    attributes and the summary's keys, each of its kind) before it is returned. A file of
+    model 2026-11-29 or earlier is read in the routes' layout (``sim.results.legacy``).
 
     Parameters
     ----------
@@ -42,15 +44,16 @@ def read_run(run_dir, required=()):
     except OSError as error:  # a name too long, a directory that cannot be read
         raise UnreadableRun(f"{run_dir}: cannot be read ({error.strerror or error})") from None
     try:
-        results = read_results(path)
+        results = as_routes(read_results(path))
         with_summary = "summary" in results.attrs
-        problem = run_contents.results_problem(results, list(STRATEGY_NAMES), with_summary=with_summary)
+        problem = run_contents.results_problem(results, with_summary=with_summary)
         problem = problem or next((f"no attribute {key!r}" for key in required if key not in results.attrs), None)
         if problem is not None:
             raise ValueError(problem)
         if with_summary:
             summary = json.loads(results.attrs["summary"])
-            problem = run_contents.summary_problem(summary, list(STRATEGY_NAMES))
+            problem = run_contents.summary_problem(summary, [str(r) for r in results.route.values],
+                                                   [str(c) for c in results.challenger.values])
             if problem is not None:
                 raise ValueError(problem)
         else:  # written before the summary was embedded: it holds every kept row, which give it

@@ -17,8 +17,10 @@ from sim.stats.analysis import (
     savings_statistics,
     wilson_interval,
 )
+from sim.inputs.routes import route_label
 from sim.inputs.schema import input_metadata
-from sim.stats.drivers import rank
+from sim.inputs.static import metadata_of
+from sim.stats.drivers import irrelevant_inputs, rank, relevant
 from sim.stats.intervals import cvar_interval, evpi_interval, mean_interval, quantile_intervals, replicate_interval
 from sim.stats.precision import probability_interval, replicate_total_names, shortfall
 
@@ -36,57 +38,68 @@ def summarize(results):
     Returns
     -------
     dict
-        JSON-ready: ``p_beats_prompt``, ``cost`` (USD, discounted),
-        ``savings_vs_prompt`` and ``savings_finetune_vs_rag`` (USD, with CVaR at 5%),
-        ``payback_month`` (months; null where a percentile falls beyond the horizon),
-        ``break_even_calls_per_month``, ``evpi`` (USD), ``drivers``,
-        ``recommendation``, ``retrains``, ``finetune_failed``, ``shutdown``,
-        ``platform_exit`` (fraction of scenarios whose fine-tune route left its
-        platform, and the median month of those exits), ``migrations.mean``,
-        ``calendar`` (the dated events inside the horizon), run identity with
-        ``start`` (calendar month of month 1) and the price sheet's date and source.
-        Each estimate of ``cost``, the savings, ``break_even_calls_per_month`` and
-        ``evpi`` has its 95% interval beside it (``KEY_ci95``, see ``sim.stats.intervals``;
-        null where the sample is too small), ``p_cheapest`` in ``p_cheapest_ci95``.
+        JSON-ready, by route name (``routes.<name>.{kind, sheet}``; ``baseline`` names the
+        route every other is compared with): ``p_beats_prompt``, ``cost`` (USD,
+        discounted), ``savings_vs_prompt`` (USD, with CVaR at 5%), ``payback_month``
+        (months; null where a percentile falls beyond the horizon),
+        ``break_even_calls_per_month``, ``p_cheapest``, ``drivers``; ``evpi`` (USD),
+        ``recommendation``, ``lifecycle`` (each fine-tune route's retrains, failures,
+        platform exits and migrations), ``capacity`` (each route on a dedicated
+        endpoint: the share of scenario-months beyond one replica), ``shutdown``,
+        ``calendar`` (the dated events inside the horizon), run identity with ``start``
+        (calendar month of month 1) and the price sheet's date and source. With routes
+        named ``finetune`` and ``rag``, ``savings_finetune_vs_rag``; with a fine-tune
+        route, ``retrains``, ``finetune_failed``, ``platform_exit`` and ``migrations`` of
+        the one named ``finetune`` (else the first). Each estimate of ``cost``, the
+        savings, ``break_even_calls_per_month`` and ``evpi`` has its 95% interval beside
+        it (``KEY_ci95``, see ``sim.stats.intervals``; null where the sample is too
+        small), ``p_cheapest`` in ``p_cheapest_ci95``.
     """
     horizon = int(results.attrs["horizon_months"])
     last = results.sel(month=horizon)
-    strategies = [str(s) for s in results.strategy.values]
+    routes = route_table(results)
+    names = list(routes)
+    baseline = results.attrs.get("baseline", names[0])
+    base = names.index(baseline)
     challengers = [str(c) for c in results.challenger.values]
     n = int(results.attrs["scenarios"])
     # Per-scenario variables hold the kept sample; means and probabilities count all n.
-    cost = results.cost.transpose("scenario", "strategy").values
-    mean_cost = results.mean_cost.sel(strategy=strategies).values
-    p_cheaper = results.p_cheaper.sel(strategy=strategies, versus=strategies).values
-    savings = {k: cost[:, 0] - cost[:, strategies.index(k)] for k in challengers}
-    mean_savings = {k: mean_cost[0] - mean_cost[strategies.index(k)] for k in challengers}
+    cost = results.cost.transpose("scenario", "route").values
+    mean_cost = results.mean_cost.sel(route=names).values
+    p_cheaper = results.p_cheaper.sel(route=names, versus=names).values
+    savings = {k: cost[:, base] - cost[:, names.index(k)] for k in challengers}
+    mean_savings = {k: mean_cost[base] - mean_cost[names.index(k)] for k in challengers}
     drawn = {key: results[key].values for key in drawn_inputs(results)}
-    metadata = input_metadata()
-    ranked = {k: rank(drawn, savings[k] > TIE_USD, savings[k], k, metadata) for k in challengers}
+    metadata = {key: metadata_of(key, input_metadata()) for key in drawn}
+    ranked = {k: rank(drawn, savings[k] > TIE_USD, savings[k], _irrelevant(results, routes, k, baseline), metadata)
+              for k in challengers}
     value_of_information = evpi(mean_cost, float(results.expected_min_cost))
-    finetune, rag = strategies.index("finetune"), strategies.index("rag")
-    finetune_vs_rag = cost[:, rag] - cost[:, finetune]
+    versus_rag = "finetune" in routes and "rag" in routes
+    if versus_rag:
+        finetune, rag = names.index("finetune"), names.index("rag")
+        finetune_vs_rag = cost[:, rag] - cost[:, finetune]
     # Under any method but plain MC, mean-type statistics take their intervals from the
     # replicates' spread; None: CLT and Wilson intervals of independent scenarios.
-    replicated = _replicate_intervals(results, strategies, challengers)
+    replicated = _replicate_intervals(results, names, challengers, base)
     if replicated is None:
-        cheapest_count = np.rint(results.p_cheapest.sel(strategy=strategies).values * n)
+        cheapest_count = np.rint(results.p_cheapest.sel(route=names).values * n)
         replicated = {
-            "cost": dict.fromkeys(strategies, CLT),
+            "cost": dict.fromkeys(names, CLT),
             "savings_vs_prompt": dict.fromkeys(challengers, CLT),
             "savings_finetune_vs_rag": CLT,
             "p_cheapest": {k: [float(b) for b in wilson_interval(cheapest_count[i], n)]
-                           for i, k in enumerate(strategies)},
+                           for i, k in enumerate(names)},
             "evpi": evpi_interval(cost, mean_cost, value_of_information, n),
         }
-    cost_fixed = results.cost_fixed.transpose("scenario", "strategy").values
-    cost_slope = results.cost_slope.transpose("scenario", "strategy").values
+    cost_fixed = results.cost_fixed.transpose("scenario", "route").values
+    cost_slope = results.cost_slope.transpose("scenario", "route").values
     break_even = {
-        k: _break_even(break_even_volume(cost_fixed, cost_slope, strategies.index(k))) for k in challengers
+        k: _break_even(break_even_volume(cost_fixed, cost_slope, names.index(k), base)) for k in challengers
     }
+    labels = [routes[k]["label"] for k in names]
     # the challenger closer to winning on average names the input that matters most
-    leading = max(challengers, key=lambda k: mean_savings[k])
-    top_driver = ranked[leading]["ranked"][0] if ranked[leading]["ranked"] else None
+    leading = max(challengers, key=lambda k: mean_savings[k]) if challengers else None
+    top_driver = ranked[leading]["ranked"][0] if leading and ranked[leading]["ranked"] else None
     summary = {
         "run": run_label(results),
         "start": results.attrs["start"],
@@ -96,6 +109,8 @@ def summarize(results):
         "seed": int(results.attrs["seed"]),
         "discount_rate": float(results.attrs["discount_rate"]),
         "confidence": float(results.attrs["confidence"]),
+        "baseline": baseline,
+        "routes": {k: {"kind": v["kind"], "sheet": v["sheet"]} for k, v in routes.items()},
         "p_beats_prompt": {
             k: {
                 "estimate": float(last.p_beats_prompt.sel(challenger=k)),
@@ -109,21 +124,24 @@ def summarize(results):
         "cost": {
             k: with_intervals(distribution_summary(cost[:, i], mean_cost[i]), cost[:, i], n,
                               replicated["cost"][k])
-            for i, k in enumerate(strategies)
+            for i, k in enumerate(names)
         },
         "savings_vs_prompt": {
             k: with_intervals(savings_statistics(savings[k], mean=mean_savings[k]), savings[k], n,
                               replicated["savings_vs_prompt"][k])
             for k in challengers
         },
-        "savings_finetune_vs_rag": with_intervals(
+    }
+    if versus_rag:
+        summary["savings_finetune_vs_rag"] = with_intervals(
             savings_statistics(finetune_vs_rag, mean=mean_cost[rag] - mean_cost[finetune]), finetune_vs_rag, n,
             replicated["savings_finetune_vs_rag"],
-        ),
+        )
+    summary.update({
         "payback_month": {
             k: _payback(results.paid_back_count.sel(challenger=k).values, n) for k in challengers
         },
-        "p_cheapest": {k: float(results.p_cheapest.sel(strategy=k)) for k in strategies},
+        "p_cheapest": {k: float(results.p_cheapest.sel(route=k)) for k in names},
         "p_cheapest_ci95": replicated["p_cheapest"],
         "break_even_calls_per_month": break_even,
         "evpi": value_of_information,
@@ -132,30 +150,34 @@ def summarize(results):
         "recommendation": recommend(
             mean_cost,
             p_cheaper,
-            [STRATEGY_NAMES[s] for s in strategies],
+            labels,
             float(results.attrs["confidence"]),
-            top_driver={**top_driver, "strategy": STRATEGY_NAMES[leading]} if top_driver else None,
+            top_driver={**top_driver, "strategy": routes[leading]["label"]} if top_driver else None,
             value_of_information=value_of_information,
             horizon=horizon,
         ),
-        "retrains": {"mean": float(results.mean_retrains)},
-        "finetune_failed": {"fraction": float(results.p_finetune_failed)},
-        "shutdown": {"fraction": float(results.p_shutdown)},
-        "platform_exit": {
-            "fraction": float(results.p_platform_exit),
-            "month_p50": _median_month(results.exit_count.values),
-            "for_good": float(results.p_exited_for_good),
-        },
-        "migrations": {"mean": float(results.p_migrated)},
-        "calendar": {
-            "on_platform_exit": results.attrs["on_platform_exit"],
-            "successor": results.attrs["successor"] or None,
-            "events": calendar_events(results),
-        },
-        "pricing": {
-            "as_of": results.attrs["pricing_as_of"],
-            "source": results.attrs["pricing_source"],
-        },
+    })
+    lifecycle = {k: _lifecycle(results, k) for k, v in routes.items() if v["kind"] == "finetune"}
+    if lifecycle:
+        # today's keys: the route named finetune, else the first fine-tune route
+        first = "finetune" if "finetune" in lifecycle else next(iter(lifecycle))
+        summary.update({
+            "retrains": {"mean": lifecycle[first]["retrains_mean"]},
+            "finetune_failed": {"fraction": lifecycle[first]["failed_fraction"]},
+            "platform_exit": lifecycle[first]["platform_exit"],
+            "migrations": {"mean": lifecycle[first]["migrated_fraction"]},
+        })
+    summary["lifecycle"] = lifecycle
+    summary["capacity"] = _capacity(results, names)
+    summary["shutdown"] = {"fraction": float(results.p_shutdown)}
+    summary["calendar"] = {
+        "on_platform_exit": results.attrs["on_platform_exit"],
+        "successor": results.attrs["successor"] or None,
+        "events": calendar_events(results),
+    }
+    summary["pricing"] = {
+        "as_of": results.attrs["pricing_as_of"],
+        "source": results.attrs["pricing_source"],
     }
     summary["sampling"] = {
         "method": results.attrs.get("sampling", "mc"),
@@ -172,7 +194,56 @@ def summarize(results):
     return summary
 
 
-def _replicate_intervals(results, strategies, challengers):
+def route_table(results):
+    """Each route of a run by name, in order: ``{kind, sheet, label, inputs}`` (``inputs`` None
+    for a run written before routes named their inputs)."""
+    recorded = {entry["name"]: entry for entry in json.loads(results.attrs.get("routes", "[]") or "[]")}
+    kinds = results["kind"].values if "kind" in results.coords else results.route.values
+    sheets = results["sheet"].values if "sheet" in results.coords else [""] * results.sizes["route"]
+    table = {}
+    for name, kind, sheet in zip(results.route.values, kinds, sheets):
+        name, kind = str(name), str(kind)
+        table[name] = {"kind": kind, "sheet": str(sheet) or None, "label": route_label(name, kind),
+                       "inputs": recorded.get(name, {}).get("inputs")}
+    return table
+
+
+def _irrelevant(results, routes, challenger, baseline):
+    if all(route["inputs"] is not None for route in routes.values()):
+        return irrelevant_inputs({k: v["inputs"] for k, v in routes.items()}, challenger, baseline)
+    # a run of the three default routes written before routes named their inputs
+    return {key for key in drawn_inputs(results) if not relevant(key, challenger)}
+
+
+def _lifecycle(results, route):
+    one = results.sel(route=route)
+    return {
+        "retrains_mean": float(one.mean_retrains),
+        "attempts_mean": float(one.mean_attempts),
+        "failed_fraction": float(one.p_finetune_failed),
+        "platform_exit": {
+            "fraction": float(one.p_platform_exit),
+            "month_p50": _median_month(one.exit_count.values),
+            "for_good": float(one.p_exited_for_good),
+        },
+        "migrated_fraction": float(one.p_migrated),
+    }
+
+
+def _capacity(results, names):
+    # routes on a dedicated endpoint whose sheet states a replica's calls per month
+    if "replica_calls_per_month" not in results:
+        return {}
+    found = {}
+    for name in names:
+        calls = float(results.replica_calls_per_month.sel(route=name))
+        if math.isfinite(calls):
+            found[name] = {"replica_calls_per_month": calls,
+                           "share_over": float(results.p_over_capacity.sel(route=name))}
+    return found
+
+
+def _replicate_intervals(results, names, challengers, base):
     # Under Latin hypercube or Sobol sampling, or with volume integrated out, scenarios
     # are not independent: the mean-type statistics (means, P(cheapest), EVPI) take
     # their intervals from the spread of independently randomised replicates, keyed as
@@ -182,24 +253,27 @@ def _replicate_intervals(results, strategies, challengers):
     method = results.attrs.get("sampling", "mc")
     if method == "mc":
         return None
-    names = replicate_total_names(strategies)
-    totals = results.replicate_totals.sel(total=list(names)).values
+    totals_names = replicate_total_names(names)
+    totals = results.replicate_totals.sel(total=list(totals_names)).values
     sizes = totals[:, 0]
-    column = {name: i for i, name in enumerate(names)}
-    costs = totals[:, [column[f"cost_{k}"] for k in strategies]]
+    column = {name: i for i, name in enumerate(totals_names)}
+    costs = totals[:, [column[f"cost_{k}"] for k in names]]
     _, low, high = replicate_interval(costs, sizes)
-    prompt = costs[:, strategies.index("prompt")]
-    savings = {k: replicate_interval(prompt - costs[:, strategies.index(k)], sizes) for k in challengers}
-    _, lo, hi = replicate_interval(costs[:, strategies.index("rag")] - costs[:, strategies.index("finetune")], sizes)
-    cheapest = totals[:, [column[f"cheapest_{k}"] for k in strategies]]
+    baseline = costs[:, base]
+    savings = {k: replicate_interval(baseline - costs[:, names.index(k)], sizes) for k in challengers}
+    if "finetune" in names and "rag" in names:
+        _, lo, hi = replicate_interval(costs[:, names.index("rag")] - costs[:, names.index("finetune")], sizes)
+    else:
+        lo = hi = math.nan
+    cheapest = totals[:, [column[f"cheapest_{k}"] for k in names]]
     _, p_low, p_high = probability_interval(cheapest, sizes, method)
-    best = int(np.argmin(results.mean_cost.sel(strategy=strategies).values))
+    best = int(np.argmin(results.mean_cost.sel(route=names).values))
     _, e_lo, e_hi = replicate_interval(costs[:, best] - totals[:, column["cost_min"]], sizes)
     return {
-        "cost": {k: _pair(low[i], high[i]) for i, k in enumerate(strategies)},
+        "cost": {k: _pair(low[i], high[i]) for i, k in enumerate(names)},
         "savings_vs_prompt": {k: _pair(savings[k][1], savings[k][2]) for k in challengers},
         "savings_finetune_vs_rag": _pair(lo, hi),
-        "p_cheapest": {k: _pair(max(0.0, p_low[i]), min(1.0, p_high[i])) for i, k in enumerate(strategies)},
+        "p_cheapest": {k: _pair(max(0.0, p_low[i]), min(1.0, p_high[i])) for i, k in enumerate(names)},
         "evpi": _pair(max(0.0, e_lo), e_hi),
     }
 
@@ -258,7 +332,7 @@ def small_run_note(summary):
     n = summary["scenarios"]
     if n >= SMALL_RUN:
         return None
-    widest = max(p["ci95"][1] - p["ci95"][0] for p in summary["p_beats_prompt"].values()) / 2
+    widest = max((p["ci95"][1] - p["ci95"][0] for p in summary["p_beats_prompt"].values()), default=0.0) / 2
     return (f"Only {n:,} scenarios: probabilities are known to about ±{100 * widest:.1f} points (95%) and"
             " quantiles, CVaR and drivers are rough. Run scenarios=100000 or more (about ±0.3 points)"
             " before you decide.")
@@ -298,15 +372,27 @@ def drawn_inputs(results):
     return [name for name in results.data_vars if "." in name and results[name].dims == ("scenario",)]
 
 
-def headline(summary, strategy="finetune"):
-    """One sentence: P(strategy beats prompting within the horizon) with its interval."""
-    p = summary["p_beats_prompt"][strategy]
+def headline(summary, route=None):
+    """One sentence: P(a route beats the baseline within the horizon) with its interval.
+
+    ``route`` None takes the route most likely to beat the baseline (ties: the first);
+    with no route besides the baseline, the sentence says so.
+    """
+    labels = {name: route_label(name, entry["kind"]) for name, entry in summary.get("routes", {}).items()}
+    baseline = summary.get("baseline", "prompt")
+    against = labels.get(baseline, "prompting")
+    beats = summary["p_beats_prompt"]
+    if not beats:
+        return f"Only {against} is configured: add a route to compare it with (routes=default gives three)"
+    if route is None:
+        route = max(beats, key=lambda k: beats[k]["estimate"])
+    p = beats[route]
     low, high = p["ci95"]
     # a fourth decimal once the interval is narrower than the third can show
     digits = 4 if high - low < 0.002 else 3
     return (
-        f"P({STRATEGY_NAMES[strategy]} beats prompting within {summary['horizon_months']} months)"
-        f" = {p['estimate']:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+        f"P({labels.get(route, STRATEGY_NAMES.get(route, route))} beats {against} within"
+        f" {summary['horizon_months']} months) = {p['estimate']:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
     )
 
 
@@ -338,5 +424,5 @@ def _finite_or_none(values):
 
 
 __all__ = ["BREAK_EVEN_KEYS", "CLT", "LABELLED_GROUPS", "LABEL_LENGTH", "QUANTILE_KEYS", "SMALL_RUN",
-           "STRATEGY_NAMES", "calendar_events", "drawn_inputs", "headline", "run_label", "small_run_note",
+           "STRATEGY_NAMES", "calendar_events", "drawn_inputs", "headline", "route_table", "run_label", "small_run_note",
            "summarize", "with_intervals"]

@@ -144,28 +144,29 @@ def evpi(mean_cost, expected_min_cost):
     return max(0.0, float(np.min(mean_cost) - expected_min_cost))
 
 
-def break_even_volume(cost_fixed, cost_slope, challenger):
-    """Month-1 volume above which ``challenger`` is cheaper than prompting, per scenario.
+def break_even_volume(cost_fixed, cost_slope, challenger, baseline=0):
+    """Month-1 volume above which ``challenger`` is cheaper than the baseline, per scenario.
 
-    With cost ``A_k + V_1 B_k`` and prompting's ``A = 0``, the lines cross at
-    ``V* = A_k / (B_prompt - B_k)``; inf where the challenger's slope is not lower
-    (it never wins, at any volume).
+    With costs ``A_k + V_1 B_k``, the lines cross at ``V* = (A_k - A_b) / (B_b - B_k)``
+    (the baseline's ``A_b`` is 0 unless it pays a migration to its base model's
+    successor); inf where the challenger's slope is not lower (it never wins at high
+    volume), 0 where it is cheaper at any volume.
 
     Parameters
     ----------
-    cost_fixed, cost_slope : float[n, 3]
-        ``A`` (USD) and ``B`` (USD per call/month) of prompt, fine-tune, RAG.
-    challenger : int
-        Column of the strategy compared with prompting (1 fine-tune, 2 RAG).
+    cost_fixed, cost_slope : float[n, R]
+        ``A`` (USD) and ``B`` (USD per call/month) of each route.
+    challenger, baseline : int
+        Columns of the route compared and of the baseline.
 
     Returns
     -------
     numpy.ndarray
         float[n], calls per month.
     """
-    gap = cost_slope[:, 0] - cost_slope[:, challenger]
+    gap = cost_slope[:, baseline] - cost_slope[:, challenger]
     with np.errstate(divide="ignore", invalid="ignore"):
-        volume = np.where(gap > 0, cost_fixed[:, challenger] / gap, np.inf)
+        volume = np.where(gap > 0, (cost_fixed[:, challenger] - cost_fixed[:, baseline]) / gap, np.inf)
     return np.maximum(volume, 0.0)
 
 

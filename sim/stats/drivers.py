@@ -33,8 +33,30 @@ IRRELEVANT = {"finetune": _RAG_ONLY, "rag": _FINETUNE_ONLY}
 
 
 def relevant(key, challenger):
-    """Whether input ``key`` can change ``challenger``'s costs against prompting."""
+    """Whether input ``key`` can change ``challenger``'s costs against prompting, for a run of
+    the three default routes written before routes named their inputs (``challenger`` is
+    ``finetune`` or ``rag``)."""
     return not key.startswith(IRRELEVANT[challenger])
+
+
+def irrelevant_inputs(route_inputs, route, baseline):
+    """The inputs that cannot enter ``route``'s comparison with ``baseline``: those only
+    other routes read.
+
+    Parameters
+    ----------
+    route_inputs : mapping of str to collection of str
+        Every route's static inputs by route name (config keys).
+    route, baseline : str
+        Route names.
+
+    Returns
+    -------
+    set of str
+    """
+    read = set(route_inputs[route]) | set(route_inputs[baseline])
+    others = set().union(*(keys for name, keys in route_inputs.items() if name not in (route, baseline)))
+    return others - read
 
 
 def difference_interval(p_high, p_low, n_high, n_low, z=Z_975):
@@ -52,8 +74,8 @@ def difference_interval(p_high, p_low, n_high, n_low, z=Z_975):
     )
 
 
-def rank(inputs, wins, savings, challenger, metadata):
-    """Drivers of one challenger against prompting.
+def rank(inputs, wins, savings, irrelevant, metadata):
+    """Drivers of one challenger against the baseline.
 
     Parameters
     ----------
@@ -63,10 +85,11 @@ def rank(inputs, wins, savings, challenger, metadata):
         The challenger beat prompting at the horizon.
     savings : float[n]
         Its savings against prompting at the horizon, USD.
-    challenger : str
-        ``finetune`` or ``rag``.
+    irrelevant : collection of str
+        Inputs left out: those that cannot change the challenger's comparison
+        (``irrelevant_inputs``).
     metadata : dict
-        Unit and description of each input by key (``sim.inputs.schema.input_metadata``).
+        Unit and description of each input of ``inputs`` by key.
 
     Returns
     -------
@@ -91,7 +114,7 @@ def rank(inputs, wins, savings, challenger, metadata):
         }
     rows = []
     for key, values in inputs.items():
-        if not relevant(key, challenger):
+        if key in irrelevant:
             continue
         values = np.asarray(values)
         low, high = _tails(values, per_tenth)
@@ -136,4 +159,4 @@ def _tails(values, k):
     return low, high
 
 
-__all__ = ["IRRELEVANT", "MIN_PER_TENTH", "SHARE", "difference_interval", "rank", "relevant"]
+__all__ = ["IRRELEVANT", "MIN_PER_TENTH", "SHARE", "difference_interval", "irrelevant_inputs", "rank", "relevant"]

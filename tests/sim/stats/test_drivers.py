@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sim.inputs.schema import input_metadata
-from sim.stats.drivers import MIN_PER_TENTH, _tails, difference_interval, rank, relevant
+from sim.stats.drivers import MIN_PER_TENTH, _tails, difference_interval, irrelevant_inputs, rank, relevant
 
 META = {key: {"description": key, "unit": "1"} for key in ("noise", "decisive")}
 
@@ -16,7 +16,7 @@ def test_the_input_that_decides_the_answer_ranks_first_and_noise_is_not_ranked()
     noise = rng.random(n)
     wins = decisive >= n / 2  # the challenger wins exactly in the top half of `decisive`
     savings = decisive - n / 2
-    drivers = rank({"noise": noise, "decisive": decisive}, wins, savings, "finetune", META)
+    drivers = rank({"noise": noise, "decisive": decisive}, wins, savings, set(), META)
     top = drivers["ranked"][0]
     assert [r["input"] for r in drivers["ranked"]] == ["decisive"]
     assert [r["input"] for r in drivers["no_detectable_effect"]] == ["noise"]
@@ -33,7 +33,7 @@ def test_the_effects_interval_covers_a_zero_effect_about_95_percent_of_the_time(
     replications = 400
     for _ in range(replications):
         wins = rng.random(2000) < 0.3  # independent of the input
-        drivers = rank({"noise": rng.random(2000)}, wins, np.zeros(2000), "finetune", META)
+        drivers = rank({"noise": rng.random(2000)}, wins, np.zeros(2000), set(), META)
         row = (drivers["ranked"] + drivers["no_detectable_effect"])[0]
         covered += row["ci95"][0] <= 0 <= row["ci95"][1]
     # binomial(400, 0.95) lies in [371, 389] with probability > 0.99
@@ -48,7 +48,7 @@ def test_newcombe_interval_of_a_worked_example():
 
 def test_too_few_scenarios_skip_the_drivers_with_a_reason():
     n = 10 * MIN_PER_TENTH - 1
-    drivers = rank({"noise": np.arange(n, dtype=float)}, np.zeros(n, bool), np.zeros(n), "rag", META)
+    drivers = rank({"noise": np.arange(n, dtype=float)}, np.zeros(n, bool), np.zeros(n), set(), META)
     assert drivers["ranked"] == [] and drivers["no_detectable_effect"] == []
     assert "at least 100 scenarios in each tenth" in drivers["skipped"]
 
@@ -102,3 +102,28 @@ def test_at_100k_scenarios_a_planted_input_without_effect_is_not_ranked(tmp_path
     rag = summary["drivers"]["rag"]
     assert "rag.setup_cost" in [d["input"] for d in rag["ranked"]]
     assert not any(d["input"].startswith("finetune.") for d in rag["ranked"] + rag["no_detectable_effect"])
+
+
+def test_the_default_routes_leave_out_what_the_three_strategy_model_left_out():
+    # the routes' own input lists give the same comparisons as the fixed lists of before routes
+    from sim.inputs.validation import validate
+    from tests.conftest import configure
+
+    settings = validate(configure())
+    route_inputs = {route.name: route.inputs for route in settings.routes}
+    keys = set().union(*route_inputs.values())  # an input no route reads is fixed, never ranked
+    for challenger in ("finetune", "rag"):
+        legacy = {k for k in keys if not relevant(k, challenger)}
+        caching = {"finetune": {"workload.rag_prefix_tokens"},  # issue 25's inputs the fixed lists never knew
+                   "rag": {"workload.finetuned_prefix_tokens", "pricing.finetuned_cached_input"}}[challenger]
+        assert irrelevant_inputs(route_inputs, challenger, "prompt") == (legacy | caching) & keys, challenger
+
+
+def test_a_second_fine_tune_routes_own_inputs_do_not_enter_the_first_ones_comparison():
+    route_inputs = {"prompt": {"workload.prompt_tokens", "pricing.base_input"},
+                    "finetune": {"workload.finetuned_prompt_tokens", "finetune.setup_cost"},
+                    "lora": {"workload.finetuned_prompt_tokens", "routes.lora.finetune.setup_cost",
+                             "sheets.dedicated-lora-8b.hosting_per_month"}}
+    assert irrelevant_inputs(route_inputs, "finetune", "prompt") == {
+        "routes.lora.finetune.setup_cost", "sheets.dedicated-lora-8b.hosting_per_month"}
+    assert irrelevant_inputs(route_inputs, "lora", "prompt") == {"finetune.setup_cost"}
