@@ -3,5 +3,7 @@
 from sim.calibrate.errors import CalibrationError
 from sim.calibrate.fit import GbmFit, fit_gbm
 from sim.calibrate.history import MonthlyHistory, read_history
+from sim.calibrate.preset import Calibration, calibrate, preset_text
 
-__all__ = ["CalibrationError", "GbmFit", "MonthlyHistory", "fit_gbm", "read_history"]
+__all__ = ["Calibration", "CalibrationError", "GbmFit", "MonthlyHistory", "calibrate", "fit_gbm", "preset_text",
+           "read_history"]

@@ -129,7 +129,8 @@ def read_focus(path, *, model=None, prompt_tokens=None):
         month_totals["cached_input_tokens"] += tokens if kind == "cached" else 0.0
         month_totals["output_tokens"] += tokens if kind == "output" else 0.0
     if not totals:
-        which = f"naming {model!r} in {', '.join(searched)}" if model else "of ServiceCategory 'AI and Machine Learning'"
+        which = (f"naming {model!r} in {', '.join(searched)}" if model
+                 else "of ServiceCategory 'AI and Machine Learning'")
         raise CalibrationError(f"{path.name}: no usage rows in tokens {which}")
     for month_totals in totals.values():
         month_totals["calls"] = month_totals["input_tokens"] / prompt_tokens

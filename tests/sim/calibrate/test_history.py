@@ -130,16 +130,17 @@ def test_two_different_results_for_one_bucket_are_refused(tmp_path):
     pages = openai_pages({"m": days(date(2026, 1, 1), date(2026, 4, 30))}, tokens=ONE_CALL, per_page=10)
     changed = json.loads(json.dumps(pages[1]))
     changed["data"][0]["results"][0]["num_model_requests"] += 1
-    with pytest.raises(CalibrationError, match=r"2026-01: two different results for the bucket of 2026-01-11 \(model m\)"):
+    message = r"2026-01: two different results for the bucket of 2026-01-11 \(model m\)"
+    with pytest.raises(CalibrationError, match=message):
         read_history(write_jsonl(tmp_path / "usage.jsonl", pages + [changed]))
 
 
 def test_several_models_need_model_and_an_unknown_one_is_refused_listing_them(tmp_path):
     stream = days(date(2026, 1, 1), date(2026, 4, 30))
     path = write_export(tmp_path / "usage.jsonl", {"gpt-4.1-mini": stream, "gpt-4o-mini": {d: 10 for d in stream}})
-    with pytest.raises(CalibrationError, match=r"holds 2 models \(gpt-4.1-mini, gpt-4o-mini\): choose one with --model"):
+    with pytest.raises(CalibrationError, match=r"holds 2 models \(gpt-4.1-mini, gpt-4o-mini\): choose one with"):
         read_history(path)
-    with pytest.raises(CalibrationError, match=r"--model gpt-5: not in usage.jsonl \(it has gpt-4.1-mini, gpt-4o-mini\)"):
+    with pytest.raises(CalibrationError, match=r"--model gpt-5: not in usage.jsonl \(it has gpt-4.1-mini, gpt-4o-mini"):
         read_history(path, model="gpt-5")
     history = read_history(path, model="gpt-4o-mini")
     np.testing.assert_allclose(history.calls, 10 * AVERAGE_MONTH_DAYS)
@@ -149,7 +150,7 @@ def test_a_missing_page_inside_the_history_is_refused_naming_the_month(tmp_path)
     stream = days(date(2026, 1, 1), date(2026, 5, 31))
     pages = openai_pages({"m": stream}, tokens=ONE_CALL, per_page=10)
     del pages[5]  # days 51-60: 20-28 February and 1 March
-    with pytest.raises(CalibrationError, match=r"2026-02: the file covers 19 of its 28 days \(a page of the export missing"):
+    with pytest.raises(CalibrationError, match=r"2026-02: the file covers 19 of its 28 days \(a page of the export"):
         read_history(write_jsonl(tmp_path / "usage.jsonl", pages))
 
 
@@ -162,7 +163,7 @@ def test_a_month_without_buckets_is_missing_and_a_month_of_empty_buckets_has_no_
     pages = openai_pages({"m": stream}, tokens=ONE_CALL)
     for page in pages:
         for bucket in page["data"]:
-            if bucket["start_time"] >= month_seconds("2026-03")[0] and bucket["start_time"] < month_seconds("2026-04")[0]:
+            if month_seconds("2026-03")[0] <= bucket["start_time"] < month_seconds("2026-04")[0]:
                 bucket["results"] = []
     with pytest.raises(CalibrationError, match="2026-03: no calls"):
         read_history(write_jsonl(tmp_path / "b.jsonl", pages))

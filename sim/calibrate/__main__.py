@@ -1,0 +1,5 @@
+import sys
+
+from sim.calibrate.cli import main
+
+sys.exit(main())
