@@ -128,12 +128,20 @@ def main(argv=None):
     for line in summary_lines(calibration):
         print(line)
     for file_name in drawn:
-        print(f"wrote {pictures_dir / file_name}")
+        print(f"wrote {_shown(pictures_dir / file_name)}")
     usage = ""
     if args.out_dir == WORKLOAD_DIR:
         usage = f"; use it with `payback workload={name} start={history.next_month}`"
-    print(f"wrote {path}{usage}")
+    print(f"wrote {_shown(path)}{usage}")
     return 0
+
+
+def _shown(path):
+    # relative to the working directory where it lies below it, as the user would type it
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def summary_lines(calibration):

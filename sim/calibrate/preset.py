@@ -255,7 +255,7 @@ def _history_figures(calibration):
     return [
         ("calls_per_month", *calls),
         ("growth_per_month", *growth),
-        ("volatility", _plain(fit.volatility), volatility_note),
+        ("volatility", _plain(fit.volatility) if fit.exact else f"{fit.volatility:.4g}", volatility_note),
         ("prompt_tokens", _tokens(calibration.prompt_tokens), prompt_note),
         ("prompt_prefix_tokens", _tokens(calibration.prompt_prefix_tokens), f"{cached} / calls: read from cache"),
         ("cache_hit_rate", "1", "with prompt_prefix_tokens: only their product, cached tokens a call, matters"),
