@@ -4,13 +4,14 @@ import math
 import subprocess
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
 from sim.calibrate.cli import main
-from tests.sim.calibrate.samples import focus_rows, openai_pages, plain_csv, write_focus_csv, write_jsonl
+from tests.sim.calibrate.samples import DATA, focus_rows, openai_pages, plain_csv, write_focus_csv, write_jsonl
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 EXACT = 1e6 * np.exp(0.03 * np.arange(12))
@@ -130,3 +131,15 @@ def test_python_m_sim_calibrate_then_payback_runs_the_preset(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "run" / "summary.json").is_file()
+
+
+def test_the_readmes_example_prints_what_the_readme_shows(place, capsys):
+    # the README's command on its sample, into the test's directories: the same five lines
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    command = "python -m sim.calibrate tests/sim/calibrate/data/openai-usage.jsonl "
+    shown = readme.split(f"$ {command}")[1].split("\nwrote ")[0].splitlines()
+    arguments = shown[0].split()
+    _, presets, pictures = place
+    assert main([str(DATA / "openai-usage.jsonl"), *arguments, "--out-dir", str(presets),
+                 "--pictures-dir", str(pictures)]) == 0
+    assert capsys.readouterr().out.splitlines()[:5] == shown[1:]

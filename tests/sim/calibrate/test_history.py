@@ -10,12 +10,14 @@ from sim.calibrate.errors import CalibrationError
 from sim.calibrate.focus import classify, token_multiplier
 from sim.calibrate.history import AVERAGE_MONTH_DAYS, covered_seconds, guess_format, month_seconds, read_history
 from tests.sim.calibrate.samples import (
+    DATA,
     TOKENS,
     focus_rows,
     openai_pages,
     plain_csv,
     write_focus_csv,
     write_jsonl,
+    write_samples,
 )
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
@@ -322,3 +324,10 @@ def test_a_file_not_in_the_format_named_is_refused(tmp_path):
     (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(CalibrationError, match="not text"):
         read_history(tmp_path / "binary.csv")
+
+
+def test_the_readmes_sample_is_this_modules_output(tmp_path):
+    # (should a NumPy release change default_rng's normal stream, regenerate the file with
+    # `python -m tests.sim.calibrate.samples` and re-run the README's example)
+    (written,) = write_samples(tmp_path, ["openai-usage.jsonl"])
+    assert (DATA / "openai-usage.jsonl").read_bytes() == written.read_bytes()
