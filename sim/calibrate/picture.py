@@ -14,11 +14,13 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from sim.calibrate.fit import LEVEL, fitted_path, forecast, growth_interval, next_month
 from sim.calibrate.history import month_after
 from sim.calibrate.preset import BACKTEST_LEVELS, FORMAT_NAMES
-from sim.plots import FIGSIZE, _figure, _heading, _place, _png, calls
+from sim.plots import FIGSIZE, _beside, _figure, _heading, _place, _png, calls
 
 HISTORY_COLOR = "#222222"
 FIT_COLOR = "#0072B2"  # Okabe-Ito blue, as the project's pictures
 HELD_OUT_COLOR = "#D55E00"  # Okabe-Ito vermillion
+# wider than a run's pictures: the legend stands right of the axes, off the data
+SIZE = (FIGSIZE[0] * 1.3, FIGSIZE[1])
 BAND_ALPHA = {0.5: 0.35, LEVEL: 0.15}
 
 
@@ -34,23 +36,17 @@ def forecast_figure(calibration, horizon):
     """The history, the fitted path and the forecast fan over ``horizon`` months."""
     history, fit = calibration.history, calibration.fit
     n = len(history.months)
-    fig, ax = _figure(*FIGSIZE, layout=None)
+    fig, ax = _figure(*SIZE, layout=None)
     x = np.arange(n)
-    scaled = {label[:7] for label in history.scaled}
-    partial = np.array([m in scaled for m in history.months])
     ax.plot(x, fitted_path(fit), color=FIT_COLOR, linewidth=1.5, linestyle="--",
             label="fitted growth, from the first month")
-    steps = np.arange(0, horizon + 1)
-    _fan(ax, fit, n - 1, steps)
-    ax.plot(x[~partial], history.calls[~partial], "o", color=HISTORY_COLOR, markersize=4, label="history")
-    if partial.any():
-        ax.plot(x[partial], history.calls[partial], "o", markerfacecolor="white", color=HISTORY_COLOR,
-                markersize=4, label="partial month, scaled to a whole one")
+    _fan(ax, fit, n - 1, np.arange(0, horizon + 1))
+    _history(ax, history, n, "history")
     ax.axvline(n - 0.5, color="#999999", linewidth=0.8)
     ax.text(n - 0.3, 0.02, f"month 1 of a run: {history.next_month}", transform=ax.get_xaxis_transform(),
             fontsize=8, color="#555555", va="bottom")
     _axes(ax, history.months[0], n + horizon)
-    _legend(ax)
+    legend = _legend(ax)
     median, low, high = next_month(fit)
     g_low, g_high = growth_interval(fit)
     growth = f"{fit.growth:.2%}/month" if fit.exact else f"{fit.growth:.2%}/month [{g_low:.2%}, {g_high:.2%}]"
@@ -58,7 +54,7 @@ def forecast_figure(calibration, horizon):
     subtitle = (f"{_what(history)}; growth {growth}, volatility {fit.volatility:.3g}; "
                 f"{history.next_month}: {first}")
     title = f"Calls a month: the history, its fitted growth and {horizon} months of forecast (50% and 90% bands)"
-    _place(fig, ax, _heading(fig, title, subtitle))
+    _place(fig, ax, _heading(fig, title, subtitle), right=_beside(fig, legend))
     return fig
 
 
@@ -66,22 +62,33 @@ def backtest_figure(calibration):
     """The fit on all but the held-out months, its bands over them, and where they fell."""
     history, result = calibration.history, calibration.backtest
     n, k = len(history.months), result.holdout
-    fig, ax = _figure(*FIGSIZE, layout=None)
+    fig, ax = _figure(*SIZE, layout=None)
     fitted = n - k
     ax.plot(np.arange(fitted), fitted_path(result.fit), color=FIT_COLOR, linewidth=1.5, linestyle="--",
             label="fitted growth, from the first month")
     _fan(ax, result.fit, fitted - 1, np.arange(0, k + 1))
-    ax.plot(np.arange(fitted), history.calls[:fitted], "o", color=HISTORY_COLOR, markersize=4, label="months fitted")
+    _history(ax, history, fitted, "months fitted")
     ax.plot(np.arange(fitted, n), result.actual, "D", color=HELD_OUT_COLOR, markersize=5,
             label=f"the {k} months held out")
     _axes(ax, history.months[0], n)
-    _legend(ax)
+    legend = _legend(ax)
     inside = " and ".join(f"{result.inside[level]} inside the {level:.0%} band (expected about"
                           f" {level * k:.2g})" for level in BACKTEST_LEVELS)
     subtitle = f"{_what(history)}; fitted on {history.months[0]} to {history.months[fitted - 1]}: {inside}"
     title = f"Backtest: would a fit on the earlier months have foreseen the last {k}?"
-    _place(fig, ax, _heading(fig, title, subtitle))
+    _place(fig, ax, _heading(fig, title, subtitle), right=_beside(fig, legend))
     return fig
+
+
+def _history(ax, history, count, label):
+    # the first ``count`` months as dots, a partial month scaled to a whole one hollow
+    scaled = {text[:7] for text in history.scaled}
+    x = np.arange(count)
+    partial = np.array([month in scaled for month in history.months[:count]])
+    ax.plot(x[~partial], history.calls[:count][~partial], "o", color=HISTORY_COLOR, markersize=4, label=label)
+    if partial.any():
+        ax.plot(x[partial], history.calls[:count][partial], "o", markerfacecolor="white", color=HISTORY_COLOR,
+                markersize=4, label="partial month, scaled to a whole one")
 
 
 def _fan(ax, fit, last, steps):
@@ -116,7 +123,8 @@ def _legend(ax):
     handles, labels = ax.get_legend_handles_labels()
     order = sorted(range(len(labels)), key=lambda i: (not labels[i].startswith(("history", "partial", "months",
                                                                                  "the ")), i))
-    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left", fontsize=8)
+    return ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left",
+                     bbox_to_anchor=(1.01, 1), fontsize=8)
 
 
 def _log_ticks(low, high, most=8):
