@@ -21,14 +21,14 @@ turns a month's input tokens into its calls. Rows are billed charges, usually a 
 each: a month with no row at all between the first and the last is missing (refused);
 the first and the last month are covered from the earliest ``ChargePeriodStart`` to the
 latest ``ChargePeriodEnd`` of any row of the file (scaled or dropped as in
-``sim.calibrate.history``).
+``sim.calibrate.months``).
 """
 
 import re
 from datetime import datetime, timezone
 
 from sim.calibrate.errors import CalibrationError
-from sim.calibrate.history import COLUMNS, by_average_month, count, month_of, month_seconds, read_csv_rows
+from sim.calibrate.months import COLUMNS, by_average_month, count, month_of, month_seconds, read_csv_rows
 
 REQUIRED = ("ChargePeriodStart", "ChargePeriodEnd", "ConsumedQuantity", "ConsumedUnit")
 AI_CATEGORY = "ai and machine learning"

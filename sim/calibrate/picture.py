@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from sim.calibrate.fit import LEVEL, fitted_path, forecast, growth_interval, next_month
-from sim.calibrate.history import month_after
+from sim.calibrate.months import month_after
 from sim.calibrate.preset import BACKTEST_LEVELS, FORMAT_NAMES
 from sim.plots import FIGSIZE, _beside, _figure, _heading, _place, _png, calls
 

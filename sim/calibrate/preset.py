@@ -22,7 +22,7 @@ import yaml
 from sim.calibrate.errors import CalibrationError
 from sim.calibrate.fit import LEVEL, Backtest, GbmFit, backtest, fit_gbm, growth_interval, next_month, \
     t_quantile, volatility_interval
-from sim.calibrate.history import AVERAGE_MONTH_DAYS, MonthlyHistory
+from sim.calibrate.months import AVERAGE_MONTH_DAYS, MonthlyHistory
 
 WORKLOAD_DIR = Path(__file__).resolve().parents[2] / "conf" / "workload"
 # The presets the project ships: a calibration does not take their names without

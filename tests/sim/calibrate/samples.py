@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.calibrate.history import AVERAGE_MONTH_DAYS, months_between
+from sim.calibrate.months import AVERAGE_MONTH_DAYS, months_between
 
 DATA = Path(__file__).resolve().parent / "data"
 # The samples' history: calls growing 3% a month in expectation with a monthly log

@@ -8,7 +8,8 @@ import pytest
 
 from sim.calibrate.errors import CalibrationError
 from sim.calibrate.focus import classify, token_multiplier
-from sim.calibrate.history import AVERAGE_MONTH_DAYS, covered_seconds, guess_format, month_seconds, read_history
+from sim.calibrate.history import guess_format, read_history
+from sim.calibrate.months import AVERAGE_MONTH_DAYS, covered_seconds, month_seconds
 from tests.sim.calibrate.samples import (
     DATA,
     TOKENS,
