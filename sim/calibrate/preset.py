@@ -23,6 +23,8 @@ from sim.calibrate.errors import CalibrationError
 from sim.calibrate.fit import LEVEL, Backtest, GbmFit, backtest, fit_gbm, growth_interval, next_month, \
     t_quantile, volatility_interval
 from sim.calibrate.months import AVERAGE_MONTH_DAYS, MonthlyHistory
+from sim.config import input_metadata
+from sim.distributions import InputError, parse
 
 WORKLOAD_DIR = Path(__file__).resolve().parents[2] / "conf" / "workload"
 # The presets the project ships: a calibration does not take their names without
@@ -265,9 +267,6 @@ def _history_figures(calibration):
 
 def _check_domains(figures):
     # the schema's own ranges: a preset written is a preset that validates
-    from sim.config import input_metadata
-    from sim.distributions import InputError, parse
-
     metadata = input_metadata()
     # volatility first: a history too erratic for the model says so, not its forecast's tail
     order = ("volatility", "growth_per_month")
