@@ -1,5 +1,5 @@
-import sys
+"""``python -m sim.calibrate``: the command, signals handled before its heavy imports."""
 
-from sim.calibrate.cli import main
+from sim.io.signals import run_command
 
-sys.exit(main())
+run_command("sim.cli.calibrate")

@@ -4,6 +4,6 @@
 class CalibrationError(Exception):
     """A history, an option or a name the calibration refuses; the message is one line.
 
-    Library code raises it; only the command line (``sim.calibrate.cli``) prints it
+    Library code raises it; only the command line (``sim.cli.calibrate``) prints it
     and exits.
     """

@@ -14,7 +14,8 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from sim.calibrate.fit import LEVEL, fitted_path, forecast, growth_interval, next_month
 from sim.calibrate.months import month_after
 from sim.calibrate.preset import BACKTEST_LEVELS, FORMAT_NAMES
-from sim.plots import FIGSIZE, _beside, _figure, _heading, _place, _png, calls
+from sim.report.figures import FIGSIZE, add_heading, legend_width, new_figure, place_axes, png_bytes
+from sim.report.formats import calls
 
 HISTORY_COLOR = "#222222"
 FIT_COLOR = "#0072B2"  # Okabe-Ito blue, as the project's pictures
@@ -26,9 +27,9 @@ BAND_ALPHA = {0.5: 0.35, LEVEL: 0.15}
 
 def pictures(calibration, horizon):
     """``{file name: PNG bytes}``: ``forecast.png``, and ``backtest.png`` with a backtest."""
-    drawn = {"forecast.png": _png(forecast_figure(calibration, horizon))}
+    drawn = {"forecast.png": png_bytes(forecast_figure(calibration, horizon))}
     if calibration.backtest is not None:
-        drawn["backtest.png"] = _png(backtest_figure(calibration))
+        drawn["backtest.png"] = png_bytes(backtest_figure(calibration))
     return drawn
 
 
@@ -36,7 +37,7 @@ def forecast_figure(calibration, horizon):
     """The history, the fitted path and the forecast fan over ``horizon`` months."""
     history, fit = calibration.history, calibration.fit
     n = len(history.months)
-    fig, ax = _figure(*SIZE, layout=None)
+    fig, ax = new_figure(*SIZE, layout=None)
     x = np.arange(n)
     ax.plot(x, fitted_path(fit), color=FIT_COLOR, linewidth=1.5, linestyle="--",
             label="fitted growth, from the first month")
@@ -54,7 +55,7 @@ def forecast_figure(calibration, horizon):
     subtitle = (f"{_what(history)}; growth {growth}, volatility {fit.volatility:.3g}; "
                 f"{history.next_month}: {first}")
     title = f"Calls a month: the history, its fitted growth and {horizon} months of forecast (50% and 90% bands)"
-    _place(fig, ax, _heading(fig, title, subtitle), right=_beside(fig, legend))
+    place_axes(fig, ax, add_heading(fig, title, subtitle), right=legend_width(fig, legend))
     return fig
 
 
@@ -62,7 +63,7 @@ def backtest_figure(calibration):
     """The fit on all but the held-out months, its bands over them, and where they fell."""
     history, result = calibration.history, calibration.backtest
     n, k = len(history.months), result.holdout
-    fig, ax = _figure(*SIZE, layout=None)
+    fig, ax = new_figure(*SIZE, layout=None)
     fitted = n - k
     ax.plot(np.arange(fitted), fitted_path(result.fit), color=FIT_COLOR, linewidth=1.5, linestyle="--",
             label="fitted growth, from the first month")
@@ -76,7 +77,7 @@ def backtest_figure(calibration):
                           f" {level * k:.2g})" for level in BACKTEST_LEVELS)
     subtitle = f"{_what(history)}; fitted on {history.months[0]} to {history.months[fitted - 1]}: {inside}"
     title = f"Backtest: would a fit on the earlier months have foreseen the last {k}?"
-    _place(fig, ax, _heading(fig, title, subtitle), right=_beside(fig, legend))
+    place_axes(fig, ax, add_heading(fig, title, subtitle), right=legend_width(fig, legend))
     return fig
 
 

@@ -23,8 +23,8 @@ from sim.calibrate.errors import CalibrationError
 from sim.calibrate.fit import LEVEL, Backtest, GbmFit, backtest, fit_gbm, growth_interval, next_month, \
     t_quantile, volatility_interval
 from sim.calibrate.months import AVERAGE_MONTH_DAYS, MonthlyHistory
-from sim.config import input_metadata
-from sim.distributions import InputError, parse
+from sim.inputs.schema import input_metadata
+from sim.inputs.distributions import InputError, parse
 
 WORKLOAD_DIR = Path(__file__).resolve().parents[2] / "conf" / "workload"
 # The presets the project ships: a calibration does not take their names without
@@ -159,10 +159,10 @@ def preset_text(calibration, *, base_name, base, command, today):
     Raises
     ------
     CalibrationError
-        When a fitted figure lies outside the key's valid range (``sim.config``): a
+        When a fitted figure lies outside the key's valid range (``sim.inputs.schema``): a
         volatility above 1, a forecast above 1e12 calls, ...
     """
-    history, fit = calibration.history, calibration.fit
+    history = calibration.history
     figures = _history_figures(calibration)
     for key in FROM_BASE:
         if key in base:

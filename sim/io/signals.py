@@ -195,6 +195,11 @@ def payback_compare():
     run_command("sim.cli.compare")
 
 
+def payback_calibrate():
+    """The ``payback-calibrate`` console script (also ``python -m sim.calibrate``)."""
+    run_command("sim.cli.calibrate")
+
+
 # Tests only: stop at a named point until a signal comes, so that a signal test hits
 # the moment it means on a loaded machine. PAYBACK_TEST_PAUSE names the point (start,
 # import:MODULE, compute, write:FILE, written:FILE); the process writes its id into
@@ -230,4 +235,4 @@ class _PauseAtImport:
 
 __all__ = ["EXIT_BAD_INPUT", "Interrupted", "PAUSE", "PAUSE_FILE", "PAUSE_SECONDS", "SIGNALS", "check_stop",
            "end_interrupted", "flush_standard_streams", "held", "install", "kept", "on_interrupt",
-           "pause_point", "payback", "payback_compare", "run_command", "stop_publishing", "stop_requested"]
+           "pause_point", "payback", "payback_calibrate", "payback_compare", "run_command", "stop_publishing", "stop_requested"]

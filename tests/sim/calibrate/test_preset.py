@@ -23,9 +23,9 @@ from sim.calibrate.preset import (
     preset_text,
     target,
 )
-from sim.cli import CONFIG_DIR
-from sim.config import validate
-from sim.run import run
+from sim.cli.payback import CONFIG_DIR
+from sim.inputs.validation import validate
+from sim.pipeline import run
 from tests.sim.calibrate.samples import gbm_path, plain_csv
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]

@@ -29,7 +29,7 @@ from sim.calibrate.preset import (
     preset_text,
     target,
 )
-from sim.storage import WriteError, atomic_path, discard_published, published
+from sim.io.files import WriteError, atomic_path, discard_published, published
 
 EXIT_BAD_INPUT = 2
 PICTURES_DIR = Path("outputs") / "calibrate"  # under the working directory, as a run's outputs/

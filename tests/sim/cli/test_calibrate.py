@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.calibrate.cli import main
+from sim.cli.calibrate import main
 from tests.sim.calibrate.samples import DATA, focus_rows, openai_pages, plain_csv, write_focus_csv, write_jsonl
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
