@@ -31,16 +31,20 @@ VARIABLES = {
 GROUPS_IF_PRESENT = {
     "replicate_totals": {"replicate_totals": ("replicate", "total"),
                          "replicate_beats": ("replicate", "challenger", "month")},
-    "p_platform_exit": {"p_platform_exit": ("route",), "p_migrated": ("route",)},
-    "p_exited_for_good": {"p_exited_for_good": ("route",)},
+    "p_platform_exit": {"p_platform_exit": ("finetune_route",), "p_migrated": ("finetune_route",)},
+    "p_exited_for_good": {"p_exited_for_good": ("finetune_route",)},
     "p_over_capacity": {"p_over_capacity": ("route",), "replica_calls_per_month": ("route",)},
 }
 # What summarize reads besides, when the summary is not in the attrs.
 SUMMARY_SOURCE_VARIABLES = {
     "mean_cost": ("route",), "p_cheaper": ("route", "versus"), "p_cheapest": ("route",),
-    "expected_min_cost": (), "paid_back_count": ("challenger", "month"), "exit_count": ("route", "month"),
-    "mean_retrains": ("route",), "mean_attempts": ("route",), "p_finetune_failed": ("route",), "p_shutdown": (),
-    "p_platform_exit": ("route",), "p_migrated": ("route",), "p_exited_for_good": ("route",),
+    "expected_min_cost": (), "paid_back_count": ("challenger", "month"), "p_shutdown": (),
+}
+# ... and, with a fine-tune route (a dim finetune_route), each one's lifecycle
+SUMMARY_SOURCE_LIFECYCLE = {
+    "exit_count": ("finetune_route", "month"), "mean_retrains": ("finetune_route",),
+    "mean_attempts": ("finetune_route",), "p_finetune_failed": ("finetune_route",),
+    "p_platform_exit": ("finetune_route",), "p_migrated": ("finetune_route",), "p_exited_for_good": ("finetune_route",),
 }
 
 # Kinds of values, as the messages name them (see KINDS).
@@ -170,6 +174,8 @@ def results_problem(results, *, with_summary):
     attrs = {**ATTRS, **{k: v for k, v in ATTRS_IF_PRESENT.items() if k in results.attrs}}
     if not with_summary:
         variables.update(SUMMARY_SOURCE_VARIABLES)
+        if "finetune_route" in results.dims:
+            variables.update(SUMMARY_SOURCE_LIFECYCLE)
         attrs.update(SUMMARY_SOURCE_ATTRS)
     for name, dims in variables.items():
         if name not in results.variables:
@@ -200,6 +206,10 @@ def results_problem(results, *, with_summary):
 
 
 VOLUME = "workload.calls_per_month"
+# The inputs model 2026-12-06 added (routes, prompt caching, the baseline's calendar)
+NEWER_INPUTS = ("workload.prompt_prefix_tokens", "workload.finetuned_prefix_tokens", "workload.rag_prefix_tokens",
+                "workload.cache_hit_rate", "pricing.base_cached_input", "pricing.finetuned_cached_input",
+                "prompt.migration_cost")
 
 
 def _volume_problem(results, config):
@@ -220,6 +230,8 @@ def _config_problem(config):
         section, name = key.split(".")
         if section == "successor":
             continue
+        if key in NEWER_INPUTS and name not in (config.get(section) or {}):
+            continue  # a run of model 2026-11-29 had none: its default, the model as it was
         if not isinstance(config.get(section), dict) or name not in config[section]:
             return f"the configuration (attribute 'config') has no {key!r}"
         if config[section][name] is None and section == "pricing":  # a cached price not given
@@ -285,6 +297,6 @@ def _expand(pattern, routes, challengers):
 
 
 __all__ = ["ATTRS", "ATTRS_IF_PRESENT", "DRIVER_ROW", "DRIVER_ROWS", "EVENT", "EVENTS", "GROUPS_IF_PRESENT",
-           "INTERVAL", "INTERVAL_OR_NULL", "KINDS", "NUMBER", "NUMBER_OR_NULL", "SAMPLING_METHODS",
-           "SUMMARY", "SUMMARY_SOURCE_ATTRS", "SUMMARY_SOURCE_VARIABLES", "TEXT", "TEXT_OR_NULL",
+           "INTERVAL", "INTERVAL_OR_NULL", "KINDS", "NEWER_INPUTS", "NUMBER", "NUMBER_OR_NULL", "SAMPLING_METHODS",
+           "SUMMARY", "SUMMARY_SOURCE_ATTRS", "SUMMARY_SOURCE_LIFECYCLE", "SUMMARY_SOURCE_VARIABLES", "TEXT", "TEXT_OR_NULL",
            "VARIABLES", "VOLUME", "WHOLE", "results_problem", "summary_problem"]

@@ -56,7 +56,8 @@ def to_dataset(settings, simulation, run_info=None):
     -------
     xarray.Dataset
         Dims ``scenario``, ``route`` (with coordinates ``kind`` and ``sheet``), ``versus``
-        (the routes again), ``challenger`` (every route but the baseline), ``month``.
+        (the routes again), ``challenger`` (every route but the baseline),
+        ``finetune_route`` (the fine-tune routes' lifecycle; absent without one), ``month``.
     """
     n, horizon = simulation.scenarios, settings.horizon_months
     kept = len(simulation.cost)
@@ -87,7 +88,7 @@ def to_dataset(settings, simulation, run_info=None):
                        if simulation.sampling == "mc" or len(sizes) < 2
                        else f"t interval over {len(sizes)} independently randomised replicates")
     paid_back_by_month = np.cumsum(totals.paid_back[challengers], axis=1)
-    finetune_only = "fine-tune routes; 0 for prompt and RAG routes"
+    tuned = [i for i, route in enumerate(routes) if route.kind == "finetune"]
     alive_months = totals.over_capacity[-1]
     capacity = np.array([route.capacity for route in routes])
     over_capacity = np.where(np.isfinite(capacity), totals.over_capacity[:-1] / max(alive_months, 1.0), np.nan)
@@ -129,52 +130,9 @@ def to_dataset(settings, simulation, run_info=None):
             "route", totals.cheapest_count / n, "probability",
             "P(the route is cheaper than every other at the horizon); ties count for none",
         ),
-        mean_retrains=_var("route", totals.retrains / n, "count",
-                           f"mean drift- or deprecation-triggered retrains ({finetune_only})"),
-        mean_attempts=_var("route", totals.attempts / n, "count", f"mean training attempts paid ({finetune_only})"),
-        p_finetune_failed=_var("route", totals.failed / n, "probability",
-                               f"P(every training attempt failed) ({finetune_only})"),
         p_shutdown=_var((), totals.shutdown / n, "probability", "P(the use case ended within the horizon)"),
-        retrains=_var(
-            ("scenario", "route"), simulation.retrains, "count",
-            f"drift- or deprecation-triggered retrains paid within the horizon ({finetune_only})",
-        ),
-        attempts=_var(("scenario", "route"), simulation.attempts, "count",
-                      f"training attempts paid ({finetune_only})"),
-        finetune_failed=_var(
-            ("scenario", "route"), simulation.failed, "1",
-            f"every training attempt failed the quality bar; served by prompting ({finetune_only})",
-        ),
         shutdown_month=_var(
             "scenario", shutdown, "month", "month the use case ended; NaN: it did not"
-        ),
-        exit_month=_var(
-            ("scenario", "route"), simulation.exit_month, "month",
-            "month the fine-tune route first left its platform (a training or serving end"
-            " of the provider calendar); -1: it did not (and for prompt and RAG routes)",
-        ),
-        migrated=_var(
-            ("scenario", "route"), simulation.migrated, "1",
-            f"the fine-tune route moved to its successor's sheet ({finetune_only})",
-        ),
-        exited_for_good=_var(
-            ("scenario", "route"), simulation.exited, "1",
-            "at the horizon the fine-tune route serves by prompting for good after a platform exit"
-            f" (without migration, or the successor's own exit) ({finetune_only})",
-        ),
-        exit_count=_var(
-            ("route", "month"), totals.exited, "scenarios",
-            f"scenarios whose fine-tune route left its platform in month m ({finetune_only})",
-        ),
-        p_platform_exit=_var(
-            "route", totals.exited.sum(axis=1) / n, "probability",
-            f"P(the fine-tune route left its platform within the horizon) ({finetune_only})",
-        ),
-        p_migrated=_var("route", totals.migrated / n, "probability",
-                        f"P(the fine-tune route migrated to its successor) ({finetune_only})"),
-        p_exited_for_good=_var(
-            "route", totals.exited_for_good / n, "probability",
-            f"P(at the horizon the calendar has left the fine-tune route prompting for good) ({finetune_only})",
         ),
         replica_calls_per_month=_var(
             "route", capacity, "calls/month",
@@ -214,6 +172,52 @@ def to_dataset(settings, simulation, run_info=None):
             " randomised, so their spread gives the intervals",
         ),
     )
+    if tuned:  # each fine-tune route's lifecycle (a run without one has none)
+        variables.update(
+            mean_retrains=_var("finetune_route", totals.retrains[tuned] / n, "count",
+                               "mean drift- or deprecation-triggered retrains"),
+            mean_attempts=_var("finetune_route", totals.attempts[tuned] / n, "count", "mean training attempts paid"),
+            p_finetune_failed=_var("finetune_route", totals.failed[tuned] / n, "probability",
+                                   "P(every training attempt failed)"),
+            retrains=_var(
+                ("scenario", "finetune_route"), simulation.retrains[:, tuned], "count",
+                "drift- or deprecation-triggered retrains paid within the horizon",
+            ),
+            attempts=_var(("scenario", "finetune_route"), simulation.attempts[:, tuned], "count",
+                          "training attempts paid"),
+            finetune_failed=_var(
+                ("scenario", "finetune_route"), simulation.failed[:, tuned], "1",
+                "every training attempt failed the quality bar; served by prompting",
+            ),
+            exit_month=_var(
+                ("scenario", "finetune_route"), simulation.exit_month[:, tuned], "month",
+                "month the fine-tune route first left its platform (a training or serving end"
+                " of the provider calendar); -1: it did not",
+            ),
+            migrated=_var(
+                ("scenario", "finetune_route"), simulation.migrated[:, tuned], "1",
+                "the fine-tune route moved to its successor's sheet",
+            ),
+            exited_for_good=_var(
+                ("scenario", "finetune_route"), simulation.exited[:, tuned], "1",
+                "at the horizon the fine-tune route serves by prompting for good after a platform exit"
+                " (without migration, or the successor's own exit)",
+            ),
+            exit_count=_var(
+                ("finetune_route", "month"), totals.exited[tuned], "scenarios",
+                "scenarios whose fine-tune route left its platform in month m",
+            ),
+            p_platform_exit=_var(
+                "finetune_route", totals.exited[tuned].sum(axis=1) / n, "probability",
+                "P(the fine-tune route left its platform within the horizon)",
+            ),
+            p_migrated=_var("finetune_route", totals.migrated[tuned] / n, "probability",
+                            "P(the fine-tune route migrated to its successor)"),
+            p_exited_for_good=_var(
+                "finetune_route", totals.exited_for_good[tuned] / n, "probability",
+                "P(at the horizon the calendar has left the fine-tune route prompting for good)",
+            ),
+        )
     band_sample = len(simulation.paths)
     variables["savings_quantile"] = _var(
         ("challenger", "quantile", "month"), savings_quantiles(simulation.paths, settings.baseline), "USD",
@@ -250,6 +254,9 @@ def to_dataset(settings, simulation, run_info=None):
         ),
         "total": _var("total", list(replicate_total_names(names)), "1", "a replicate's total"),
     }
+    if tuned:
+        coords["finetune_route"] = _var("finetune_route", [names[i] for i in tuned], "1",
+                                        "the fine-tune routes, whose lifecycle the variables of this dim describe")
     pricing = settings.resolved["pricing"]
     attrs = {
         "start": settings.start,

@@ -4,17 +4,16 @@ Those runs had exactly three strategies, ``prompt``, ``finetune`` and ``rag``, o
 sheet, along a dim ``strategy``, with the fine-tune's lifecycle as variables without a
 route dim. Read as routes they are the default routes: the dim is ``route``, each route's
 kind is its name, prompting is the baseline, and each lifecycle variable is the fine-tune
-route's (0 for the other two, as a new run writes).
+route's, along a dim ``finetune_route`` of one.
 """
 
 import numpy as np
-import xarray as xr
 import yaml
 
-# per-scenario (or per-month) variables of the fine-tune alone, and what the others hold
-LIFECYCLE = {"retrains": 0, "attempts": 0, "finetune_failed": False, "exit_month": -1, "migrated": False,
-             "exited_for_good": False, "exit_count": 0, "mean_retrains": 0.0, "mean_attempts": 0.0,
-             "p_finetune_failed": 0.0, "p_platform_exit": 0.0, "p_migrated": 0.0, "p_exited_for_good": 0.0}
+# the fine-tune's lifecycle, per scenario, per month or in all
+LIFECYCLE = ("retrains", "attempts", "finetune_failed", "exit_month", "migrated", "exited_for_good", "exit_count",
+             "mean_retrains", "mean_attempts", "p_finetune_failed", "p_platform_exit", "p_migrated",
+             "p_exited_for_good")
 
 
 def is_legacy(results):
@@ -38,17 +37,9 @@ def as_routes(results):
         return results
     names = [str(name) for name in results.strategy.values]
     upgraded = results.rename({"strategy": "route"})
-    expanded = {}
-    for name, other in LIFECYCLE.items():
-        if name not in upgraded or "route" in upgraded[name].dims:
-            continue
-        variable = upgraded[name]
-        columns = [variable if route == "finetune" else xr.full_like(variable, other) for route in names]
-        stacked = xr.concat(columns, dim="route").assign_coords(route=names)
-        expanded[name] = stacked.transpose(*(["scenario"] if "scenario" in variable.dims else []), "route",
-                                           *[d for d in variable.dims if d != "scenario"])
-        expanded[name].attrs = variable.attrs
-    upgraded = upgraded.drop_vars(list(expanded)).assign(expanded)
+    lifecycle = {name: upgraded[name].expand_dims(finetune_route=["finetune"], axis=-1 if name != "exit_count" else 0)
+                 for name in LIFECYCLE if name in upgraded}
+    upgraded = upgraded.drop_vars(list(lifecycle)).assign(lifecycle)
     try:
         sheet = yaml.safe_load(results.attrs.get("config", "")).get("pricing", {}).get("sheet") or ""
     except (yaml.YAMLError, AttributeError):

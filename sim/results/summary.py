@@ -157,7 +157,8 @@ def summarize(results):
             horizon=horizon,
         ),
     })
-    lifecycle = {k: _lifecycle(results, k) for k, v in routes.items() if v["kind"] == "finetune"}
+    tuned = [str(k) for k in results.finetune_route.values] if "finetune_route" in results.dims else []
+    lifecycle = {k: _lifecycle(results, k) for k in tuned}
     if lifecycle:
         # today's keys: the route named finetune, else the first fine-tune route
         first = "finetune" if "finetune" in lifecycle else next(iter(lifecycle))
@@ -216,7 +217,7 @@ def _irrelevant(results, routes, challenger, baseline):
 
 
 def _lifecycle(results, route):
-    one = results.sel(route=route)
+    one = results.sel(finetune_route=route)
     return {
         "retrains_mean": float(one.mean_retrains),
         "attempts_mean": float(one.mean_attempts),

@@ -74,8 +74,8 @@ def test_a_saved_row_costs_at_most_what_its_types_hold(default_run, tmp_path):
     results, summary = default_run
     drawn = len(drawn_inputs(results))
     # bytes a row: drawn inputs 4 each; cost 3 x 8; cost_fixed and cost_slope 3 x 4 each;
-    # payback_month 2 x 2; shutdown_month, exit_month, retrains, attempts 2 each;
-    # three booleans 1 each; the scenario index 4 (int32 in NetCDF3)
+    # payback_month 2 x 2; shutdown_month, and the fine-tune route's exit_month, retrains and
+    # attempts 2 each; its three booleans 1 each; the scenario index 4 (int32 in NetCDF3)
     bound = 4 * drawn + 24 + 24 + 4 + 8 + 3 + 4
     sizes = {}
     for rows in (0, ROWS):
