@@ -83,6 +83,12 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
     log.info(summary["headline"])
     recommendation = summary["recommendation"]
     log.info("recommendation: %s (%s)", recommendation["strategy"], recommendation["reason"].split(". ")[0])
+    for route, capacity in summary["capacity"].items():
+        if capacity["share_over"] > 0:
+            # where the flat fee of one replica is not the whole cost: the reader must know
+            log.warning("%s: in %.1f%% of scenario-months the volume exceeds one replica (%s calls/month);"
+                        " the model bills one replica", route, 100 * capacity["share_over"],
+                        f"{capacity['replica_calls_per_month']:,.0f}")
     log.info("wrote %s", output_dir)
     return summary
 

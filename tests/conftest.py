@@ -94,7 +94,7 @@ def configure(**sections):
     """BASE with overrides: ``configure(finetune={"months_to_ship": 3}, scenarios=10)``."""
     cfg = copy.deepcopy(BASE)
     for key, value in sections.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
             cfg[key].update(value)
         else:
             cfg[key] = value
