@@ -5,7 +5,7 @@
     python -m benchmarks.run --answer   # only the time-to-answer table
     python -m benchmarks.run --goals    # only the goals of issues #15 and #16 (benchmarks.goals)
     python -m benchmarks.run --report   # only the report's speed (about a minute)
-    python -m benchmarks.run --routes   # only the kernel with 3 routes against 6 (about 2 minutes)
+    python -m benchmarks.run --routes   # only the engine with 1, 3 and 6 routes (about a minute)
 
 Prints Markdown tables measured in this one run on this machine. Throughput is in
 scenario-months per second of the full model with the default's three routes (and six
