@@ -5,14 +5,17 @@
     python -m benchmarks.run --answer   # only the time-to-answer table
     python -m benchmarks.run --goals    # only the goals of issues #15 and #16 (benchmarks.goals)
     python -m benchmarks.run --report   # only the report's speed (about a minute)
+    python -m benchmarks.run --routes   # only the engine with 1, 3 and 6 routes (about a minute)
 
 Prints Markdown tables measured in this one run on this machine. Throughput is in
-scenario-months per second of the full three-strategy model: drawing the static
-inputs, the month loop and the per-block totals, for the engine and the reference alike
-(both plain Monte Carlo, ``sampling=mc``, in the engine-against-reference table).
+scenario-months per second of the full model with the default's three routes (and six
+in the routes table): drawing the static inputs, the month loop and the per-block
+totals, for the engine and the reference alike (both plain Monte Carlo,
+``sampling=mc``, in the engine-against-reference table).
 """
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -27,6 +30,7 @@ from pathlib import Path
 import numba
 import numpy as np
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf, open_dict
 
 from sim.cli.payback import CONFIG_DIR
 from sim.inputs.validation import validate
@@ -36,11 +40,25 @@ from sim.simulation.sampling import draw_static
 
 REFERENCE_LIMIT = 10**6  # the reference holds ~40 arrays of n floats: beyond this it is minutes
 
+# A second route of each kind beside the default three, each on a sheet of its own: the
+# six routes timed against the default's three (``routes_scaling``).
+MORE_ROUTES = {
+    "prompt-4o": {"kind": "prompt", "pricing": "openai-gpt-4o-mini"},
+    "ft-azure": {"kind": "finetune", "pricing": "azure-openai-gpt-4.1-mini"},
+    "rag-41": {"kind": "rag", "pricing": "openai-gpt-4.1-mini"},
+}
 
-def settings_for(scenarios, horizon, *overrides):
+
+def settings_for(scenarios, horizon, *overrides, routes=None):
+    """The default configuration validated, with ``overrides`` and, if given, ``routes``
+    (a mapping as in ``conf/routes/``) added to its routes, as a routes preset would."""
     with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
         cfg = compose(config_name="config",
                       overrides=[f"scenarios={scenarios}", f"horizon_months={horizon}", "report=false", *overrides])
+    if routes:
+        with open_dict(cfg):
+            cfg = OmegaConf.merge(cfg, {"routes": routes})
+        OmegaConf.set_struct(cfg, True)
     return validate(cfg)
 
 
@@ -76,6 +94,66 @@ def best_times(settings, repeats):
         if with_reference:
             reference = min(reference, elapsed(lambda: run_reference(settings)))
     return engine, (reference if with_reference else None)
+
+
+# What ``routes_scaling`` times: a sampling method and the per-scenario rows kept (None:
+# the default, every one of 10^6); 8,192 kept rows leave the kernel and the totals.
+ROUTES_CASES = (("mc", None), ("mc", 8192), ("auto", None))
+
+
+def timed(function):
+    """Wall and CPU seconds (this process, every thread) of one call of ``function``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    function()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def routes_scaling(scenarios=10**6, horizon=36, repeats=3, cases=ROUTES_CASES):
+    """The engine with the default 3 routes, with 6 (``MORE_ROUTES`` added) and with the
+    baseline alone (what every route shares, and the baseline's costs).
+
+    The volume path, the shutdown, the market index and every shared static input are
+    drawn once per scenario whatever the routes; a route adds its own cost loop (a
+    fine-tune its lifecycle's draws), the columns of its sheet's prices, its comparisons
+    with the others and its per-scenario rows (``kept_scenarios`` of them, about 60
+    bytes each, whose pages this virtual machine is slow to touch the first time).
+    Timed as the engine's table is (``simulate`` in this process, the whole run: static
+    draws, month loop, per-block totals), each configuration run once untimed first
+    (Numba's cache), then 1, 3 and 6 routes in turns; wall and CPU time the fastest of
+    ``repeats`` each (CPU time minds less what else the shared host runs).
+
+    Returns
+    -------
+    dict
+        ``{(method, kept, routes): (wall, cpu)}`` in seconds, ``routes`` 1, 3 or 6;
+        ``kept`` as in ``cases``.
+    """
+    print(f"\nThe engine with 1, 3 and 6 routes, {scenarios:,} scenarios x {horizon} months, one thread per core,"
+          f" fastest of {repeats}; load average {os.getloadavg()[0]:.2f} at the start\n")
+    print("| sampling | kept rows | routes | wall s | CPU s | M scenario-months/s (wall) | against 3 routes: wall, CPU |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
+    seconds = {}
+    for method, kept in cases:
+        extra = [f"sampling={method}"] + ([f"kept_scenarios={kept}"] if kept is not None else [])
+        runs = {1: settings_for(scenarios, horizon, *extra, "~routes.finetune", "~routes.rag"),
+                3: settings_for(scenarios, horizon, *extra),
+                6: settings_for(scenarios, horizon, *extra, routes=MORE_ROUTES)}
+        for settings in runs.values():
+            run_engine(settings)
+        best = {n: (math.inf, math.inf) for n in runs}
+        for _ in range(repeats):
+            for n, settings in runs.items():
+                wall, cpu = timed(functools.partial(run_engine, settings))
+                best[n] = (min(best[n][0], wall), min(best[n][1], cpu))
+        for n, settings in runs.items():
+            seconds[method, kept, n] = best[n]
+            (wall, cpu), (wall3, cpu3) = best[n], best[3]
+            names = ", ".join(route.name for route in settings.routes)
+            rows = min(scenarios, settings.kept_scenarios or scenarios)
+            ratio = f"{wall / wall3:.2f}x, {cpu / cpu3:.2f}x" if n != 3 else ""
+            print(f"| {method} | {rows:,} | {n}: {names} | {wall:.2f} | {cpu:.2f}"
+                  f" | {scenarios * horizon / wall / 1e6:.1f} | {ratio} |", flush=True)
+    return seconds
 
 
 # The child reports its own peak resident memory (VmHWM). rusage's ru_maxrss would not
@@ -211,6 +289,7 @@ def main(argv=None):
     parser.add_argument("--answer", action="store_true", help="only the time-to-answer table")
     parser.add_argument("--goals", action="store_true", help="only the table of goals against measured values")
     parser.add_argument("--report", action="store_true", help="only the report's speed")
+    parser.add_argument("--routes", action="store_true", help="only the engine with 3 routes against 6")
     args = parser.parse_args(argv)
     from benchmarks import goals  # here: it imports this module's helpers
 
@@ -228,6 +307,10 @@ def main(argv=None):
         print(f"Machine: {machine()}")
         simulate(settings_for(1000, 12), progress=False)
         report_speed()
+        return
+    if args.routes:
+        print(f"Machine: {machine()}")
+        routes_scaling()
         return
     sizes = [10**4, 10**5, 10**6] + ([] if args.quick else [10**7])
     horizons = [12, 36, 120]
@@ -251,6 +334,7 @@ def main(argv=None):
             else:
                 cells = "— | —"
             print(f"| {scenarios:,} | {horizon} | {engine:.1f} | {cells} |", flush=True)
+    routes_scaling()
 
     print("\n| end to end (`python -m sim`, report=false) | wall time | peak memory |")
     print("| --- | ---: | ---: |")

@@ -1,0 +1,25 @@
+"""The benchmark's plumbing at a tiny size: what it times, not how fast (no timings asserted)."""
+
+from benchmarks.run import MORE_ROUTES, routes_scaling, settings_for
+
+
+def test_six_routes_are_the_default_three_and_a_second_of_each_kind_on_a_sheet_of_its_own():
+    three, six = settings_for(100, 12), settings_for(100, 12, routes=MORE_ROUTES)
+    assert [route.name for route in six.routes] == [route.name for route in three.routes] + list(MORE_ROUTES)
+    kinds = [route.kind for route in six.routes]
+    assert sorted(kinds) == sorted(["prompt", "finetune", "rag"] * 2)
+    added = [route for route in six.routes if route.name in MORE_ROUTES]
+    assert len({route.sheet for route in added} | {three.routes[0].sheet}) == 4
+    assert six.routes[six.baseline].name == three.routes[three.baseline].name  # the same baseline
+
+
+def test_routes_scaling_times_one_three_and_six_routes_in_each_case(capsys):
+    seconds = routes_scaling(scenarios=2048, horizon=3, repeats=1, cases=(("mc", None), ("auto", 1024)))
+    assert set(seconds) == {(method, kept, n) for method, kept in (("mc", None), ("auto", 1024)) for n in (1, 3, 6)}
+    assert all(wall > 0 and cpu >= 0 for wall, cpu in seconds.values())
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]]
+            for line in capsys.readouterr().out.splitlines() if line.startswith(("| mc |", "| auto |"))]
+    assert [(row[0], row[1], row[2].split(":")[0]) for row in rows] == [
+        (method, kept, n) for method, kept in (("mc", "2,048"), ("auto", "1,024")) for n in ("1", "3", "6")]
+    assert rows[0][2] == "1: prompt" and rows[2][2].endswith("prompt-4o, ft-azure, rag-41")
+    assert [row[-1] == "" for row in rows[:3]] == [False, True, False]  # each against 3 routes
