@@ -165,3 +165,23 @@ def test_the_baselines_base_model_retires_for_a_successor_with_a_migration_bill(
     prompt = column(settings, "prompt")
     np.testing.assert_allclose(sim.cost_fixed[:, prompt], 500.0 * (1 + rate) ** (-6 / 12), atol=CENT)
     np.testing.assert_allclose(sim.cost_fixed + CALLS * sim.cost_slope, sim.cost, rtol=1e-12)
+
+
+def test_a_rag_route_shipping_through_the_baselines_migration_pays_it_as_the_baseline_does(tmp_path):
+    # As above, the baseline moves to the successor in month 7 (500 once, then 75 a month). RAG
+    # takes 8 months to ship: months 1-8 it serves by prompting and pays what the baseline pays
+    # then (MODEL.md, "Routes"), month 7's migration bill included, whatever its own sheet.
+    conf_dir = write_sheet(tmp_path, "next-gen", base_input=0.25, base_output=1.0)
+    routes = {"prompt": {"kind": "prompt"}, "rag": {"kind": "rag"}, "rag-luna": {"kind": "rag", "pricing": "next-gen"}}
+    cfg = configure(start="2027-01", routes=routes, prompt={"migration_cost": 500.0}, rag={"months_to_ship": 8},
+                    pricing={"base_serving_until": "2027-06-15", "base_successor": "next-gen"})
+    settings, sim = run_config(cfg, conf_dir=conf_dir)
+    costs = by_name(settings, sim)
+    fixed = RAG_FIRST_MONTH_FIXED + RAG_LATER_FIXED * (H - 1)  # 1,506.6: index, store, re-embedding
+    prompting = 6 * 150.0 + 500.0 + 2 * 75.0  # the baseline's months 1-8: 1,550
+    shipped = 38.0 * (H - 8)  # 608: (500 x 0.25 + 250 x 1.0 + 50 x 0.1) / 1e6 x 1e5 a month
+    # on a sheet of its own that does not retire: the baseline's bill while shipping, nothing else
+    assert costs["rag-luna"] == pytest.approx(fixed + prompting + shipped, abs=CENT)  # 3,664.6
+    # on the baseline's sheet: that, and its own move to the successor (500 in month 7): the
+    # fallback's long prompt and RAG's own prompt are each re-validated on the new model
+    assert costs["rag"] == pytest.approx(fixed + prompting + shipped + 500.0, abs=CENT)  # 4,164.6
