@@ -36,9 +36,17 @@ OWN_SECTIONS = {"prompt": ("workload",), "finetune": ("workload", "finetune"), "
 PREFIX_OF = {"prompt": ("prompt_prefix_tokens", "prompt_tokens"),
              "finetune": ("finetuned_prefix_tokens", "finetuned_prompt_tokens"),
              "rag": ("rag_prefix_tokens", "rag_prompt_tokens")}
-# A sheet's prices as static inputs, and the uncached price a cached one falls back to.
-SHEET_PRICES = ("base_input", "base_output", "base_cached_input", "finetuned_input", "finetuned_output",
-                "finetuned_cached_input", "training", "embedding", "hosting_per_month")
+# A sheet's prices as static inputs, in parts that routes read whole: a prompt route and the
+# base models of its generations the base part, RAG the base part and the embedding, a
+# fine-tune the fine-tune part of its sheet and of its successor's. Another sheet's part is one
+# group (a Sobol net of its own, sim.simulation.sampling), registered whole whichever price of
+# it is asked for: what a route draws of a sheet does not depend on what other routes read.
+SHEET_PARTS = {"base": ("base_input", "base_output", "base_cached_input"),
+               "finetune": ("finetuned_input", "finetuned_output", "finetuned_cached_input", "training",
+                            "hosting_per_month"),
+               "embedding": ("embedding",)}
+PART_OF = {leaf: part for part, leaves in SHEET_PARTS.items() for leaf in leaves}
+# the uncached price a cached one falls back to
 UNCACHED = {"base_cached_input": "base_input", "finetuned_cached_input": "finetuned_input"}
 # Options of a fine-tune a route may set besides its inputs.
 FINETUNE_OPTIONS = ("reprice_on_retrain", "on_platform_exit", "successor")
@@ -111,11 +119,13 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
                 extra[key] = _parse(key, prices[name], metadata[f"pricing.{name}"], horizon)
                 groups[key] = "inputs"
             return key
-        key = f"sheets.{sheet_name}.{name}"
-        if key not in extra:
-            extra[key] = _parse(key, prices[name], metadata[f"pricing.{name}"], horizon)
-            groups[key] = f"sheet:{sheet_name}"
-        return key
+        part = PART_OF[name]
+        for leaf in SHEET_PARTS[part]:
+            key = f"sheets.{sheet_name}.{leaf}"
+            if key not in extra and not (leaf in UNCACHED and prices.get(leaf) is None):
+                extra[key] = _parse(key, prices[leaf], metadata[f"pricing.{leaf}"], horizon)
+                groups[key] = f"sheet:{sheet_name}:{part}"
+        return f"sheets.{sheet_name}.{name}"
 
     for name, route in configured.items():
         where = f"routes.{name}"
@@ -149,6 +159,17 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
             prefix = "pricing" if sheet_name == pricing_sheet else f"{where}.pricing ({sheet_name})"
             calendar, successor = _finetune_calendar(option_keys, prefix, sheet_name, sheets[sheet_name], options,
                                                      horizon, start, sheet)
+            if (successor is not None and keys["migration_cost"] == "finetune.migration_cost"
+                    and resolved["finetune"]["on_platform_exit"] != "migrate"):
+                # The shared finetune.migration_cost is drawn only when the shared option migrates
+                # (sim.inputs.validation), whatever the routes: a route that migrates on its own
+                # option draws the configured value as its own input, from its own stream, so that
+                # adding it moves no other route's draws (under sobol, not even the shared net's).
+                own_key = f"{where}.finetune.migration_cost"
+                extra[own_key] = _parse(own_key, resolved["finetune"]["migration_cost"],
+                                        metadata["finetune.migration_cost"], horizon)
+                groups[own_key] = f"route:{name}"
+                keys["migration_cost"] = own_key
             shared_successor = successor is not None and successor == resolved["finetune"]["successor"] \
                 and sheet_name == pricing_sheet
             for leaf in ("finetuned_input", "finetuned_output", "finetuned_cached_input", "training",

@@ -1,5 +1,6 @@
 """Routes through the engine (MODEL.md, "Routes", "Prompt caching", "The baseline's own
-calendar"): closed forms to the cent with every input fixed.
+calendar"): closed forms to the cent with every input fixed, and the rule that adding or
+removing a route moves no other route's numbers, under every sampling method.
 
 The fixture (tests/conftest.py, BASE) has 100,000 calls a month for 24 months, no discounting,
 no randomness: the baseline prompts at (2,000 x 0.5 + 250 x 2.0) / 1e6 = 150 USD a month; the
@@ -8,6 +9,8 @@ fine-tune trains for 10M x 5.0 / 1e6 = 50 USD plus 560 setup, ships in one month
 2 + 300 + 50 in month 1, 50.2 a month later, and (500 x 0.5 + 250 x 2.0 + 50 x 0.1) / 1e6 x 1e5
 = 75.5 USD a month once shipped. Each test derives its own sums from these.
 """
+
+import copy
 
 import numpy as np
 import pytest
@@ -185,3 +188,85 @@ def test_a_rag_route_shipping_through_the_baselines_migration_pays_it_as_the_bas
     # on the baseline's sheet: that, and its own move to the successor (500 in month 7): the
     # fallback's long prompt and RAG's own prompt are each re-validated on the new model
     assert costs["rag"] == pytest.approx(fixed + prompting + shipped + 500.0, abs=CENT)  # 4,164.6
+
+
+# Adding or removing a route: every other route's numbers, bit for bit.
+
+def uncertain_configuration(method, scenarios=2048):
+    """The fixture with most inputs uncertain, a random cut and drift, under ``method``."""
+    def uniform(low, high):
+        return {"dist": "uniform", "low": low, "high": high}
+
+    return configure(
+        seed=3, scenarios=scenarios, sampling=method, discount_rate=0.08,
+        workload={"calls_per_month": {"dist": "lognormal", "p05": 2e4, "p95": 2e6}, "volatility": 0.1,
+                  "shutdown_per_year": 0.2, "prompt_tokens": uniform(1500, 2500), "prompt_prefix_tokens": 1000,
+                  "cache_hit_rate": uniform(0.2, 0.9)},
+        pricing={"base_input": uniform(0.3, 0.6), "base_cached_input": 0.1, "hosting_per_month": uniform(0, 300)},
+        market={"cuts_per_year": 1.0, "cut_size": uniform(0.1, 0.4)},
+        finetune={"setup_cost": uniform(200, 2000), "success_probability": uniform(0.4, 0.9),
+                  "mean_months_between_retrains": uniform(3, 9), "retrain_interval_cv": 0.5,
+                  "base_lifetime_months": uniform(6, 18), "migration_cost": uniform(1000, 5000)},
+        rag={"setup_cost": uniform(100, 900), "months_to_ship": {"dist": "triangular", "low": 0, "mode": 1, "high": 3}},
+        prompt={"migration_cost": uniform(100, 900)},
+    )
+
+
+def uncertain_sheets(conf_dir):
+    """Two sheets of uncertain prices; "alt" retires its base model in month 9 for "other"."""
+    def uniform(low, high):
+        return {"dist": "uniform", "low": low, "high": high}
+
+    write_sheet(conf_dir, "alt", base_input=uniform(0.2, 0.4), base_output=uniform(1.0, 1.5),
+                base_cached_input=uniform(0.01, 0.05), finetuned_input=uniform(0.1, 0.3),
+                finetuned_output=uniform(0.4, 0.8), training=uniform(0.3, 0.6), hosting_per_month=uniform(100, 300),
+                base_serving_until="2027-09-30", base_successor="other")
+    write_sheet(conf_dir, "other", base_input=uniform(0.1, 0.2), finetuned_input=uniform(0.2, 0.3),
+                embedding=uniform(0.01, 0.03), hosting_per_month=500.0)
+    return conf_dir
+
+
+ROUTES = {**DEFAULT_ROUTES, "alt": {"kind": "prompt", "pricing": "alt"}}
+CHANGES = {
+    # a route of its own uncertain inputs on another sheet
+    "add a LoRA on another sheet": {**ROUTES, "lora": {"kind": "finetune", "pricing": "other",
+                                                       "finetune": {"setup_cost": {"dist": "uniform", "low": 100,
+                                                                                   "high": 900}}}},
+    # a route that reads other prices of a sheet another route is on
+    "add a fine-tune on alt's sheet": {**ROUTES, "ft-alt": {"kind": "finetune", "pricing": "alt",
+                                                            "finetune": {"months_to_ship": 2}}},
+    # a route that migrates on its own option: the migration cost the shared options never pay
+    "add a route that migrates": {**ROUTES, "moving": {"kind": "finetune", "finetune": {
+        "on_platform_exit": "migrate", "successor": "other"}}},
+    "add RAG on the successor's sheet": {**ROUTES, "rag-other": {"kind": "rag", "pricing": "other"}},
+    "remove rag": {name: route for name, route in ROUTES.items() if name != "rag"},
+    "remove finetune": {name: route for name, route in ROUTES.items() if name != "finetune"},
+}
+PER_ROUTE = ("cost", "cost_fixed", "cost_slope", "payback", "retrains", "attempts", "failed", "exit_month")
+
+
+@pytest.fixture(scope="module")
+def sheets(tmp_path_factory):
+    return uncertain_sheets(tmp_path_factory.mktemp("conf"))
+
+
+@pytest.mark.parametrize("method", ["mc", "lhs", "sobol", "auto"])
+def test_adding_or_removing_a_route_moves_no_other_routes_numbers(method, sheets):
+    cfg = {**uncertain_configuration(method), "start": "2027-01", "routes": ROUTES}
+    settings, sim = run_config(copy.deepcopy(cfg), conf_dir=sheets)
+    names = [route.name for route in settings.routes]
+    assert sim.retrains.any() and 0 < sim.beats[names.index("alt"), -1] < settings.scenarios  # not degenerate
+    for change, routes in CHANGES.items():
+        other_settings, other = run_config({**copy.deepcopy(cfg), "routes": routes}, conf_dir=sheets)
+        other_names = [route.name for route in other_settings.routes]
+        assert other_settings.routes[other_settings.baseline].name == "prompt"
+        for name in set(names) & set(other_names):
+            r, s = names.index(name), other_names.index(name)
+            for array in PER_ROUTE:
+                assert np.array_equal(getattr(sim, array)[:, r], getattr(other, array)[:, s]), (change, name, array)
+            assert np.array_equal(sim.beats[r], other.beats[s]), (change, name, "beats")
+            assert np.array_equal(sim.totals.paid_back[r], other.totals.paid_back[s]), (change, name, "paid back")
+        # every input both runs draw, drawn the same
+        for key in set(sim.drawn_keys) & set(other.drawn_keys):
+            assert np.array_equal(sim.drawn[:, sim.drawn_keys.index(key)],
+                                  other.drawn[:, other.drawn_keys.index(key)]), (change, key)
