@@ -131,8 +131,13 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
         where = f"routes.{name}"
         if not (isinstance(name, str) and ROUTE_NAME.fullmatch(name)):
             raise ConfigError(f"{where}: a route's name is letters, digits, '_' and '-' (it names summary keys)")
-        route = route or {}
+        route = {} if route is None else route
+        if not isinstance(route, dict):
+            raise ConfigError(f"{where}: {route!r} is not a route ({{kind: prompt|finetune|rag, pricing: SHEET,"
+                              " workload: {...}, finetune: {...}, rag: {...}}})")
         kind = route.get("kind")
+        if kind is None:
+            raise ConfigError(f"{where}.kind: missing (one of {', '.join(KIND)})")
         if kind not in KIND:
             raise ConfigError(f"{where}.kind: {kind!r} is not one of {', '.join(KIND)}")
         own = _own_values(where, kind, route)
@@ -236,7 +241,10 @@ def _own_values(where, kind, route):
         raise ConfigError(f"{where}.{unknown[0]}: unknown key (a route takes kind, pricing, workload, finetune, rag)")
     own = {}
     for section in ("workload", "finetune", "rag"):
-        values = route.get(section) or {}
+        values = route.get(section)
+        values = {} if values is None else values
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where}.{section}: {values!r} is not a mapping of the route's own {section} inputs")
         if values and section not in OWN_SECTIONS[kind]:
             raise ConfigError(f"{where}.{section}: a {kind} route has no {section} inputs of its own")
         allowed = OWN_WORKLOAD[kind] if section == "workload" else [
