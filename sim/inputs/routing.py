@@ -193,7 +193,13 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
                                      lambda other, key: sheet(other, key))
             generations = tuple((g.first_month, price_key(g.sheet, "base_input"), price_key(g.sheet, "base_output"),
                                  price_key(g.sheet, "base_cached_input")) for g in chain)
-        _check_cached(where, sheets[sheet_name], kind, inputs, extra, keys)
+        if kind == "finetune":
+            cached_pairs = [(keys["finetuned_cached_input"], keys["finetuned_input"])]
+            if successor is not None:
+                cached_pairs.append((keys["successor_finetuned_cached_input"], keys["successor_finetuned_input"]))
+        else:  # the base model of each generation: the route pays each one's prices in turn
+            cached_pairs = [(cached, uncached) for _, uncached, _, cached in generations]
+        _check_cached(where, cached_pairs, inputs, extra)
         capacity = sheets[sheet_name].get("replica_calls_per_month") if kind == "finetune" else None
         if capacity is not None and not (isinstance(capacity, (int, float)) and not isinstance(capacity, bool)
                                          and 0 < capacity < math.inf):
@@ -273,16 +279,14 @@ def _check_prefix(where, kind, keys, inputs, extra):
                           f" it is part of ({keys['input_tokens']} = {tokens.describe()}) for {where}")
 
 
-def _check_cached(where, prices, kind, inputs, extra, keys):
-    # a cached price above its uncached one: a typo, or the two swapped
-    pairs = [("base_cached_input", "base_input")] if kind != "finetune" else [("finetuned_cached_input",
-                                                                                "finetuned_input")]
+def _check_cached(where, pairs, inputs, extra):
+    # a cached price above its uncached one, on any sheet the route pays: a typo, or the two swapped
     for cached, uncached in pairs:
-        if prices.get(cached) is None:
+        if cached == uncached:  # the sheet gives none: the uncached price
             continue
-        high, low = _input(keys[cached], inputs, extra), _input(keys[uncached], inputs, extra)
+        high, low = _input(cached, inputs, extra), _input(uncached, inputs, extra)
         if high.quantile(0.999 if not high.is_fixed else 0.5) > low.quantile(0.001 if not low.is_fixed else 0.5):
-            raise ConfigError(f"{keys[cached]}: the cached-input price {high.describe()} is above the uncached"
+            raise ConfigError(f"{cached}: the cached-input price {high.describe()} is above the uncached"
                               f" {low.describe()} ({where})")
 
 
