@@ -270,3 +270,19 @@ def test_adding_or_removing_a_route_moves_no_other_routes_numbers(method, sheets
         for key in set(sim.drawn_keys) & set(other.drawn_keys):
             assert np.array_equal(sim.drawn[:, sim.drawn_keys.index(key)],
                                   other.drawn[:, other.drawn_keys.index(key)]), (change, key)
+
+
+def test_a_successor_already_retired_when_needed_is_passed_over(tmp_path):
+    # The group's sheet serves until 2027-06-15 (month 6) and names "bridge", whose own base
+    # model ended 2027-03-31 (month 3), before it was needed; "bridge" names "next-gen". From
+    # month 7 the baseline pays next-gen's 75 USD a month (MODEL.md: a successor's own end is
+    # followed the same way), not bridge's 30, and moves once: 500 in month 7.
+    write_sheet(tmp_path, "bridge", base_input=0.1, base_output=0.4, base_serving_until="2027-03-31",
+                base_successor="next-gen")  # (2,000 x 0.1 + 250 x 0.4) / 1e6 x 1e5 = 30 a month
+    conf_dir = write_sheet(tmp_path, "next-gen", base_input=0.25, base_output=1.0)
+    cfg = configure(start="2027-01", routes={"prompt": {"kind": "prompt"}}, prompt={"migration_cost": 500.0},
+                    pricing={"base_serving_until": "2027-06-15", "base_successor": "bridge"})
+    settings, sim = run_config(cfg, conf_dir=conf_dir)
+    assert by_name(settings, sim)["prompt"] == pytest.approx(6 * 150.0 + 500.0 + 18 * 75.0, abs=CENT)  # 2,750
+    assert [(first, base_input) for first, base_input, *_ in settings.routes[0].generations] == [
+        (1, "pricing.base_input"), (7, "sheets.next-gen.base_input")]
