@@ -119,10 +119,9 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path, override, fr
     assert not (tmp_path / "run" / "results.nc").exists()
 
 
-@pytest.mark.slow
 # Routes refused end to end (MODEL.md, "Routes"; each refusal's wording is tested at the
 # validation level in tests/sim/inputs/test_routing.py): one line naming the key, exit 2, no
-# traceback, nothing in the run directory nor beside it.
+# traceback, nothing in the run directory.
 @pytest.mark.parametrize("overrides, line", [
     (["+routes.lora={kind:lora}"], "routes.lora.kind: 'lora' is not one of prompt, finetune, rag"),
     (["+routes.lora={kind:finetune,pricing:no-such-sheet}"], "routes.lora.pricing: no price sheet 'no-such-sheet'"
@@ -167,6 +166,7 @@ def test_a_routes_preset_that_names_a_route_twice_is_refused_as_not_yaml(tmp_pat
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.slow
 def test_a_run_terminated_while_writing_leaves_no_partial_file(tmp_path):
     import signal
     import time
