@@ -74,10 +74,7 @@ def run_engine(settings):
 
 def run_reference(settings):
     static = draw_static(settings.inputs, settings.layout, np.random.SeedSequence(settings.seed), settings.scenarios)
-    simulate_reference(static, settings.inputs["market.cut_size"],
-                       settings.inputs["finetune.base_lifetime_months"], settings.horizon_months,
-                       settings.discount_rate, settings.reprice_on_retrain,
-                       np.random.default_rng(settings.seed))
+    simulate_reference(static, settings, np.random.default_rng(settings.seed))
 
 
 def best_times(settings, repeats):

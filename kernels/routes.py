@@ -165,10 +165,11 @@ def prompt_costs(static, i, columns, generations, r, months, discount, current, 
 
 
 @njit(cache=True, nogil=True, inline="always")
-def rag_costs(static, i, columns, generations, r, months, index, discount, current, baseline_rate, fixed_path,
-               slope_path):
+def rag_costs(static, i, columns, generations, r, months, index, discount, current, baseline_rate, baseline_bill,
+               fixed_path, slope_path):
     """A RAG route's cumulative ``A`` and ``B`` by month: the index built in month 1, the
-    store and re-embedding monthly, the baseline's calls until it ships; its base model's
+    store and re-embedding monthly, what the baseline pays until it ships (its calls and its
+    one-off ``baseline_bill``, as a fine-tune serving by prompting); its base model's
     successors as for a prompt route (the embedding stays its own sheet's)."""
     never = current.shape[0] + 1
     embedding = static[i, columns[r, R_QUERY_EMBEDDING_TOKENS]] * static[i, columns[r, R_EMBEDDING]]
@@ -190,7 +191,11 @@ def rag_costs(static, i, columns, generations, r, months, index, discount, curre
         # month 1 embeds the whole corpus; later months re-embed a share of it
         rag_bill = corpus_bill * index[m - 1] + setup if m == 1 else reindex_bill * index[m - 1]
         fixed += discount[m - 1] * (rag_bill + vector_store)
-        slope += current[m - 1] * (rate if m >= switch else baseline_rate[m - 1])
+        if m >= switch:
+            slope += current[m - 1] * rate
+        else:  # served by prompting: what the baseline pays this month
+            slope += current[m - 1] * baseline_rate[m - 1]
+            fixed += discount[m - 1] * baseline_bill[m - 1]
         fixed_path[r, m - 1] = fixed
         slope_path[r, m - 1] = slope
 

@@ -188,7 +188,7 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
                                             baseline_rate, baseline_bill, fixed_path, slope_path)
             elif kind[r] == RAG:
                 rag_costs(static, i, columns, generations, r, months, index, discount, current, baseline_rate,
-                           fixed_path, slope_path)
+                           baseline_bill, fixed_path, slope_path)
             else:
                 raise ValueError("unknown route kind")
             (attempts[i, r], retrains[i, r], failed[i, r], exit_month[i, r], migrated[i, r],

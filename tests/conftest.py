@@ -91,11 +91,12 @@ RAG_LATER_FIXED = 50.0 + 0.1 * 2.0
 
 
 def configure(**sections):
-    """BASE with overrides: ``configure(finetune={"months_to_ship": 3}, scenarios=10)``."""
+    """BASE with overrides: ``configure(finetune={"months_to_ship": 3}, scenarios=10)``; a section
+    BASE has not (``routes``, ``prompt``) is set whole."""
     cfg = copy.deepcopy(BASE)
     for key, value in sections.items():
-        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
-            cfg[key].update(value)
+        if isinstance(value, dict):
+            cfg.setdefault(key, {}).update(copy.deepcopy(value))
         else:
             cfg[key] = value
     return cfg

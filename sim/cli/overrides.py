@@ -23,6 +23,8 @@ listing the options), where the number or null made it fail with a ValueError.
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from sim.inputs.distributions import FAMILY_PARAMETERS
 from sim.inputs.schema import CONF_DIR
 
@@ -110,4 +112,51 @@ def name_group_options(argv, conf_dir=CONF_DIR):
     return out
 
 
-__all__ = ["clear_before_mappings", "name_group_options", "register_distribution_functions"]
+def route_added_twice(argv, conf_dir=CONF_DIR):
+    """The refusal of a ``+routes.NAME=...`` whose NAME the run already has, or None.
+
+    Hydra merges a mapping given with ``+`` into the one already at its key: over the
+    preset's ``prompt``, ``+routes.prompt={kind:prompt,pricing:S}`` would move the baseline to
+    sheet S where a second route was meant. A run never holds two routes of one name (its
+    routes are a mapping, and YAML that repeats a key is refused as it is read), so the
+    override is refused instead. The routes so far are the ``routes`` preset's (the one named
+    on the command line, else the defaults list's), then those added and removed before, in
+    the order Hydra applies them. A preset that cannot be read here (a sweep over presets,
+    one from ``--config-dir``) is left to Hydra.
+    """
+    preset = _default_option("routes", conf_dir)
+    for arg in argv:
+        key, equals, value = arg.partition("=")
+        if equals and key.lstrip("+") == "routes" and not arg.startswith("++"):
+            preset = value.strip()
+    try:
+        names = list(yaml.safe_load((Path(conf_dir) / "routes" / f"{preset}.yaml").read_text())["routes"])
+    except (OSError, TypeError, KeyError, yaml.YAMLError):
+        return None
+    for arg in argv:
+        key, equals, _ = arg.partition("=")
+        parts = key.lstrip("+~").split(".")
+        if len(parts) != 2 or parts[0] != "routes":
+            continue
+        name = parts[1]
+        if arg.startswith("~"):
+            names = [n for n in names if n != name]
+        elif equals and arg.startswith("+") and not arg.startswith("++"):
+            if name in names:
+                return (f"routes.{name}: the run already has a route named {name!r} (routes: {', '.join(names)});"
+                        f" '+routes.{name}=' would change it, not add another: name the new route otherwise, or"
+                        f" change this one with routes.{name}.KEY=VALUE (or '++routes.{name}=...')")
+            names.append(name)
+    return None
+
+
+def _default_option(group, conf_dir):
+    # the option of ``group`` in conf/config.yaml's defaults list
+    try:
+        defaults = yaml.safe_load((Path(conf_dir) / "config.yaml").read_text())["defaults"]
+    except (OSError, TypeError, KeyError, yaml.YAMLError):
+        return None
+    return next((entry[group] for entry in defaults if isinstance(entry, dict) and group in entry), None)
+
+
+__all__ = ["clear_before_mappings", "name_group_options", "register_distribution_functions", "route_added_twice"]

@@ -36,7 +36,7 @@ from sim.sweep.callbacks import last_failed_jobs, record_failure
 from sim.inputs.schema import CONF_DIR, register
 from sim.inputs.validation import ConfigError, describe_omegaconf_error, validate
 from sim.inputs.distributions import FAMILY_PARAMETERS
-from sim.cli.overrides import clear_before_mappings, register_distribution_functions
+from sim.cli.overrides import clear_before_mappings, register_distribution_functions, route_added_twice
 from sim.sweep.plan import PLAN_FILE, resuming
 from sim.io.directories import FINISHED_MARKS, LOCK_FILE, RUN_SET, LockRefused, lock_directory
 from sim.io.files import WriteError, atomic_path, discard_published, published, remove_partials
@@ -444,6 +444,9 @@ def main():
     hydra_patches.install()
     check_arguments(sys.argv[1:])
     check_preset_names(sys.argv[1:])
+    twice = route_added_twice(sys.argv[1:])
+    if twice is not None:
+        _refuse(twice)
     hydra_patches.probe_mode_only_when(lambda: needs_mode_probe(sys.argv[1:]))
     if any(arg in _HELP_FLAGS for arg in sys.argv[1:]):
         hydra_patches.one_repository_for_help()

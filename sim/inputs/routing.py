@@ -36,9 +36,17 @@ OWN_SECTIONS = {"prompt": ("workload",), "finetune": ("workload", "finetune"), "
 PREFIX_OF = {"prompt": ("prompt_prefix_tokens", "prompt_tokens"),
              "finetune": ("finetuned_prefix_tokens", "finetuned_prompt_tokens"),
              "rag": ("rag_prefix_tokens", "rag_prompt_tokens")}
-# A sheet's prices as static inputs, and the uncached price a cached one falls back to.
-SHEET_PRICES = ("base_input", "base_output", "base_cached_input", "finetuned_input", "finetuned_output",
-                "finetuned_cached_input", "training", "embedding", "hosting_per_month")
+# A sheet's prices as static inputs, in parts that routes read whole: a prompt route and the
+# base models of its generations the base part, RAG the base part and the embedding, a
+# fine-tune the fine-tune part of its sheet and of its successor's. Another sheet's part is one
+# group (a Sobol net of its own, sim.simulation.sampling), registered whole whichever price of
+# it is asked for: what a route draws of a sheet does not depend on what other routes read.
+SHEET_PARTS = {"base": ("base_input", "base_output", "base_cached_input"),
+               "finetune": ("finetuned_input", "finetuned_output", "finetuned_cached_input", "training",
+                            "hosting_per_month"),
+               "embedding": ("embedding",)}
+PART_OF = {leaf: part for part, leaves in SHEET_PARTS.items() for leaf in leaves}
+# the uncached price a cached one falls back to
 UNCACHED = {"base_cached_input": "base_input", "finetuned_cached_input": "finetuned_input"}
 # Options of a fine-tune a route may set besides its inputs.
 FINETUNE_OPTIONS = ("reprice_on_retrain", "on_platform_exit", "successor")
@@ -111,18 +119,25 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
                 extra[key] = _parse(key, prices[name], metadata[f"pricing.{name}"], horizon)
                 groups[key] = "inputs"
             return key
-        key = f"sheets.{sheet_name}.{name}"
-        if key not in extra:
-            extra[key] = _parse(key, prices[name], metadata[f"pricing.{name}"], horizon)
-            groups[key] = f"sheet:{sheet_name}"
-        return key
+        part = PART_OF[name]
+        for leaf in SHEET_PARTS[part]:
+            key = f"sheets.{sheet_name}.{leaf}"
+            if key not in extra and not (leaf in UNCACHED and prices.get(leaf) is None):
+                extra[key] = _parse(key, prices[leaf], metadata[f"pricing.{leaf}"], horizon)
+                groups[key] = f"sheet:{sheet_name}:{part}"
+        return f"sheets.{sheet_name}.{name}"
 
     for name, route in configured.items():
         where = f"routes.{name}"
         if not (isinstance(name, str) and ROUTE_NAME.fullmatch(name)):
             raise ConfigError(f"{where}: a route's name is letters, digits, '_' and '-' (it names summary keys)")
-        route = route or {}
+        route = {} if route is None else route
+        if not isinstance(route, dict):
+            raise ConfigError(f"{where}: {route!r} is not a route ({{kind: prompt|finetune|rag, pricing: SHEET,"
+                              " workload: {...}, finetune: {...}, rag: {...}}})")
         kind = route.get("kind")
+        if kind is None:
+            raise ConfigError(f"{where}.kind: missing (one of {', '.join(KIND)})")
         if kind not in KIND:
             raise ConfigError(f"{where}.kind: {kind!r} is not one of {', '.join(KIND)}")
         own = _own_values(where, kind, route)
@@ -149,6 +164,17 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
             prefix = "pricing" if sheet_name == pricing_sheet else f"{where}.pricing ({sheet_name})"
             calendar, successor, events = _finetune_calendar(option_keys, prefix, sheet_name, sheets[sheet_name], options,
                                                      horizon, start, sheet)
+            if (successor is not None and keys["migration_cost"] == "finetune.migration_cost"
+                    and resolved["finetune"]["on_platform_exit"] != "migrate"):
+                # The shared finetune.migration_cost is drawn only when the shared option migrates
+                # (sim.inputs.validation), whatever the routes: a route that migrates on its own
+                # option draws the configured value as its own input, from its own stream, so that
+                # adding it moves no other route's draws (under sobol, not even the shared net's).
+                own_key = f"{where}.finetune.migration_cost"
+                extra[own_key] = _parse(own_key, resolved["finetune"]["migration_cost"],
+                                        metadata["finetune.migration_cost"], horizon)
+                groups[own_key] = f"route:{name}"
+                keys["migration_cost"] = own_key
             shared_successor = successor is not None and successor == resolved["finetune"]["successor"] \
                 and sheet_name == pricing_sheet
             for leaf in ("finetuned_input", "finetuned_output", "finetuned_cached_input", "training",
@@ -168,7 +194,13 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
             generations = tuple((g.first_month, price_key(g.sheet, "base_input"), price_key(g.sheet, "base_output"),
                                  price_key(g.sheet, "base_cached_input")) for g in chain)
             events = _base_events(chain, start)
-        _check_cached(where, sheets[sheet_name], kind, inputs, extra, keys)
+        if kind == "finetune":
+            cached_pairs = [(keys["finetuned_cached_input"], keys["finetuned_input"])]
+            if successor is not None:
+                cached_pairs.append((keys["successor_finetuned_cached_input"], keys["successor_finetuned_input"]))
+        else:  # the base model of each generation: the route pays each one's prices in turn
+            cached_pairs = [(cached, uncached) for _, uncached, _, cached in generations]
+        _check_cached(where, cached_pairs, inputs, extra)
         capacity = sheets[sheet_name].get("replica_calls_per_month") if kind == "finetune" else None
         if capacity is not None and not (isinstance(capacity, (int, float)) and not isinstance(capacity, bool)
                                          and 0 < capacity < math.inf):
@@ -216,7 +248,10 @@ def _own_values(where, kind, route):
         raise ConfigError(f"{where}.{unknown[0]}: unknown key (a route takes kind, pricing, workload, finetune, rag)")
     own = {}
     for section in ("workload", "finetune", "rag"):
-        values = route.get(section) or {}
+        values = route.get(section)
+        values = {} if values is None else values
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where}.{section}: {values!r} is not a mapping of the route's own {section} inputs")
         if values and section not in OWN_SECTIONS[kind]:
             raise ConfigError(f"{where}.{section}: a {kind} route has no {section} inputs of its own")
         allowed = OWN_WORKLOAD[kind] if section == "workload" else [
@@ -245,16 +280,14 @@ def _check_prefix(where, kind, keys, inputs, extra):
                           f" it is part of ({keys['input_tokens']} = {tokens.describe()}) for {where}")
 
 
-def _check_cached(where, prices, kind, inputs, extra, keys):
-    # a cached price above its uncached one: a typo, or the two swapped
-    pairs = [("base_cached_input", "base_input")] if kind != "finetune" else [("finetuned_cached_input",
-                                                                                "finetuned_input")]
+def _check_cached(where, pairs, inputs, extra):
+    # a cached price above its uncached one, on any sheet the route pays: a typo, or the two swapped
     for cached, uncached in pairs:
-        if prices.get(cached) is None:
+        if cached == uncached:  # the sheet gives none: the uncached price
             continue
-        high, low = _input(keys[cached], inputs, extra), _input(keys[uncached], inputs, extra)
+        high, low = _input(cached, inputs, extra), _input(uncached, inputs, extra)
         if high.quantile(0.999 if not high.is_fixed else 0.5) > low.quantile(0.001 if not low.is_fixed else 0.5):
-            raise ConfigError(f"{keys[cached]}: the cached-input price {high.describe()} is above the uncached"
+            raise ConfigError(f"{cached}: the cached-input price {high.describe()} is above the uncached"
                               f" {low.describe()} ({where})")
 
 

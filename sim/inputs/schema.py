@@ -206,18 +206,6 @@ class Prompt:
 
 
 @dataclass
-class Route:
-    """One route of a run (MODEL.md, "Routes"): its kind, its sheet, its own inputs."""
-
-    kind: str = MISSING  # prompt, finetune or rag
-    pricing: Optional[str] = None  # a sheet in conf/pricing/; null: the pricing group's
-    # the route's own values of its kind's inputs; what it does not name it shares
-    workload: Dict[str, Any] = field(default_factory=dict)
-    finetune: Dict[str, Any] = field(default_factory=dict)
-    rag: Dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
 class Precision:
     # half-widths of the 95% intervals to reach; with either set, ``scenarios`` is the cap
     p_beats: Optional[float] = None  # absolute, on each P(challenger beats prompting)
@@ -265,8 +253,13 @@ class Config:
     rag: Rag = field(default_factory=Rag)
     prompt: Prompt = field(default_factory=Prompt)
     # the routes compared, by name (conf/routes/: the default's three, one of each kind);
-    # the baseline is what the team runs today (null: the first prompt route)
-    routes: Dict[str, Route] = field(default_factory=dict)
+    # the baseline is what the team runs today (null: the first prompt route). Each route is
+    # {kind: prompt|finetune|rag, pricing: SHEET or null (the pricing group's), workload: {...},
+    # finetune: {...}, rag: {...}} (its own values of its kind's inputs), checked key by key by
+    # sim.inputs.routing. Not a Dict[str, <a Route dataclass>]: OmegaConf cannot add a mapping
+    # to such a dict, so the shell's '+routes.lora={kind:finetune}' failed ("dict is not a
+    # subclass of Route").
+    routes: Dict[str, Any] = field(default_factory=dict)
     baseline: Optional[str] = None
 
 
@@ -314,5 +307,5 @@ def input_metadata():
     return metadata
 
 
-__all__ = ["CONF_DIR", "Config", "EVENT_FIELDS", "MAX_MONTHS", "Route", "SECTIONS", "SUCCESSOR_PRICES",
+__all__ = ["CONF_DIR", "Config", "EVENT_FIELDS", "MAX_MONTHS", "SECTIONS", "SUCCESSOR_PRICES",
            "input_metadata", "register", "uncertain"]

@@ -91,7 +91,9 @@ def base_generations(sheet, key, start, horizon, load):
 
     A base model whose ``base_serving_until`` falls inside the horizon hands over, from
     the next month, to its ``base_successor`` (``load(name, key)`` reads it), whose own
-    end is followed the same way.
+    end is followed the same way. A successor whose own end came before it was needed
+    serves no month: its successor takes over in the same month (one move, one migration
+    bill), so that the generations' first months increase.
 
     Raises
     ------
@@ -101,6 +103,7 @@ def base_generations(sheet, key, start, horizon, load):
         or when it is longer than ``MAX_GENERATIONS``.
     """
     chain = [Generation(sheet["sheet"], sheet, 1, None)]
+    followed = [sheet["sheet"]]  # every sheet of the chain, those passed over included
     while True:
         current = chain[-1]
         where = f"{key} ({current.sheet})"
@@ -116,13 +119,19 @@ def base_generations(sheet, key, start, horizon, load):
             raise ConfigError(f"{where}.base_serving_until: its base model serves until {until.isoformat()}, inside"
                               f" the horizon, and the sheet names no base_successor: the model cannot guess the price"
                               f" of what comes next; name one (a sheet in conf/pricing/) or shorten horizon_months")
-        if successor in {generation.sheet for generation in chain}:
+        if successor in followed:
             raise ConfigError(f"{where}.base_successor: {successor!r} comes back to a sheet of the chain"
-                              f" ({' -> '.join(g.sheet for g in chain)} -> {successor})")
+                              f" ({' -> '.join(followed)} -> {successor})")
+        followed.append(successor)
+        prices = load(successor, f"{where}.base_successor")
+        if len(chain) > 1 and last < current.first_month:
+            # ended before it was needed: never served, its successor takes its month
+            chain[-1] = Generation(successor, prices, current.first_month, None)
+            continue
         if len(chain) == MAX_GENERATIONS:
             raise ConfigError(f"{where}.base_successor: more than {MAX_GENERATIONS} base models within the horizon"
                               f" ({' -> '.join(g.sheet for g in chain)} -> {successor})")
-        chain.append(Generation(successor, load(successor, f"{where}.base_successor"), max(last + 1, 1), None))
+        chain.append(Generation(successor, prices, max(last + 1, 1), None))
 
 
 __all__ = ["Generation", "MAX_GENERATIONS", "SHEET_NAME", "base_generations", "check_sheet_identity", "load_sheet"]

@@ -5,9 +5,10 @@ column's random stream follows its position there). Then the inputs a run adds: 
 newer shared inputs (prompt caching, a baseline's migration cost) and cached prices of
 the ``pricing`` group's sheet, the prices of every other sheet a route is on
 (``sheets.SHEET.KEY``), and each route's own values (``routes.NAME.SECTION.KEY``). Each of
-those belongs to a group (``inputs``, ``sheet:NAME``, ``route:NAME``), and its draws come
-from streams named after it and its group (``sim.simulation.sampling``): a run that adds a
-route adds columns, and no other column's draws change.
+those belongs to a group (``inputs``; ``sheet:NAME:PART``, a part of a sheet that routes
+read whole, ``sim.inputs.routing.SHEET_PARTS``; ``route:NAME``), and its draws come from
+streams named after it and its group (``sim.simulation.sampling``): a run that adds a route
+adds columns, and no other column's draws change.
 """
 
 from dataclasses import dataclass

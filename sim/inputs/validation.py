@@ -200,9 +200,10 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
                 value = resolved[section][name]
             inputs[key] = parse(key, value, meta["domain"].for_horizon(horizon))
         routing = resolve(resolved, inputs, pricing_sheet=pricing_sheet, horizon=horizon, start=start, load=load)
-        if not any(route.migrate and route.key("migration_cost") == "finetune.migration_cost"
-                   for route in routing.routes):
-            # never paid: drawing it would only add a column of noise
+        if not migrate:
+            # never paid by a route on the shared options (a route that migrates on its own draws
+            # its own, sim.inputs.routing): drawing it would add a column of noise, and whether it
+            # is drawn may not depend on the routes (under sobol it is a dimension of the shared net)
             inputs["finetune.migration_cost"] = parse("finetune.migration_cost", 0.0, metadata["finetune.migration_cost"]["domain"])
         extra_groups = dict(routing.groups)
         for key in inputs:

@@ -9,7 +9,7 @@ from hydra import compose, initialize_config_dir
 
 from sim.cli.payback import CONFIG_DIR
 from sim.inputs.validation import ConfigError, validate
-from sim.cli.overrides import clear_before_mappings
+from sim.cli.overrides import clear_before_mappings, route_added_twice
 from sim.io.netcdf import read_results
 
 
@@ -87,3 +87,34 @@ def test_the_shell_refuses_an_incomplete_or_foreign_value_in_one_line(tmp_path, 
     done = payback(override, run_dir=tmp_path / "run")
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert done.stderr.startswith(f"payback: error: {override.split('=')[0]}: ") and message in done.stderr
+
+
+def test_the_shell_adds_a_route_with_its_own_inputs_and_removes_one():
+    # '+routes.NAME={...}' failed in Hydra ("dict is not a subclass of Route") while the schema
+    # typed each route as a dataclass
+    settings = composed("+routes.lora={kind:finetune,pricing:openai-gpt-4.1-mini,finetune:{setup_cost:2000}}",
+                        "~routes.rag", "+routes.cheap.kind=prompt", "+routes.cheap.pricing=openai-gpt-4o-mini",
+                        "start=2026-12", "horizon_months=1")
+    # (composed without Hydra's runtime choices, the group's sheet is "pricing")
+    assert [(route.name, route.kind, route.sheet) for route in settings.routes] == [
+        ("prompt", "prompt", "pricing"), ("finetune", "finetune", "pricing"),
+        ("lora", "finetune", "openai-gpt-4.1-mini"), ("cheap", "prompt", "openai-gpt-4o-mini")]
+    assert settings.inputs["routes.lora.finetune.setup_cost"].params == (2000.0,)
+
+
+@pytest.mark.parametrize("argv, refused", [
+    (["+routes.prompt={kind:prompt}"], "prompt"),
+    (["+routes.lora={kind:finetune}", "+routes.lora={kind:rag}"], "lora"),
+    (["routes=default", "+routes.rag={kind:rag,pricing:x}"], "rag"),
+    (["+routes.lora={kind:finetune}"], None),
+    (["~routes.prompt", "+routes.prompt={kind:prompt,pricing:x}"], None),  # removed, then added anew
+    (["++routes.prompt={pricing:x}"], None),  # Hydra's "add or change", said as such
+    (["+routes.prompt.workload.prompt_tokens=3000"], None),  # a key of the route, not a route
+    (["routes=a,b", "+routes.prompt={kind:prompt}"], None),  # a sweep of presets: left to Hydra
+], ids=["preset's", "added twice", "named preset", "new", "removed first", "++", "a key", "sweep"])
+def test_a_route_added_under_a_name_the_run_has_is_refused(argv, refused):
+    message = route_added_twice(argv)
+    if refused is None:
+        assert message is None
+    else:
+        assert message.startswith(f"routes.{refused}: the run already has a route named {refused!r}")

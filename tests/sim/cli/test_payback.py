@@ -119,6 +119,53 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path, override, fr
     assert not (tmp_path / "run" / "results.nc").exists()
 
 
+# Routes refused end to end (MODEL.md, "Routes"; each refusal's wording is tested at the
+# validation level in tests/sim/inputs/test_routing.py): one line naming the key, exit 2, no
+# traceback, nothing in the run directory.
+@pytest.mark.parametrize("overrides, line", [
+    (["+routes.lora={kind:lora}"], "routes.lora.kind: 'lora' is not one of prompt, finetune, rag"),
+    (["+routes.lora={kind:finetune,pricing:no-such-sheet}"], "routes.lora.pricing: no price sheet 'no-such-sheet'"
+     " in conf/pricing/ (available: azure-openai-gpt-4.1-mini, "),
+    (["baseline=lora"], "baseline: 'lora' is not a route (routes: prompt, finetune, rag)"),
+    (["~routes.prompt", "~routes.finetune", "~routes.rag"], "routes: no route left; name at least one"),
+    (["+routes.prompt={kind:prompt,pricing:openai-gpt-4o-mini}"],
+     "routes.prompt: the run already has a route named 'prompt' (routes: prompt, finetune, rag); '+routes.prompt='"
+     " would change it, not add another"),
+    (["workload.prompt_prefix_tokens=20000"], "workload.prompt_prefix_tokens: a prefix of 20000 tokens is longer"
+     " than the prompt it is part of (workload.prompt_tokens = pert(low=3000, mode=5000, high=9000)) for routes.prompt"),
+    (["workload.cache_hit_rate=1.5"], "workload.cache_hit_rate: 1.5 is not a number in [0, 1]"),
+    (["pricing.base_cached_input=0.5"],
+     "pricing.base_cached_input: the cached-input price 0.5 is above the uncached 0.18 (routes.prompt)"),
+    (["pricing=openai-gpt-4.1-mini", "pricing.base_successor=openai-gpt-4.1-mini", "start=2026-12"],
+     "routes.prompt.pricing (openai-gpt-4.1-mini).base_successor: 'openai-gpt-4.1-mini' comes back to a sheet of"
+     " the chain (openai-gpt-4.1-mini -> openai-gpt-4.1-mini)"),
+    (["pricing=openai-gpt-4.1-mini", "pricing.base_successor=null", "start=2026-12"],
+     "routes.prompt.pricing (openai-gpt-4.1-mini).base_serving_until: its base model serves until 2027-01-14,"
+     " inside the horizon, and the sheet names no base_successor"),
+], ids=["unknown kind", "no such sheet", "baseline not a route", "no route left", "a name twice", "prefix too long",
+        "hit rate", "cached above uncached", "successor loop", "retiring without successor"])
+def test_a_route_refused_end_to_end(tmp_path, overrides, line):
+    # (not from tmp_path: a relative PYTHONPATH=. would import another checkout's sim there)
+    done = subprocess.run([sys.executable, "-m", "sim", f"hydra.run.dir={tmp_path / 'run'}", *overrides],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"payback: error: {line}") and done.stderr.count("\n") == 1, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert list(tmp_path.iterdir()) == []  # no run directory
+
+
+def test_a_routes_preset_that_names_a_route_twice_is_refused_as_not_yaml(tmp_path):
+    (tmp_path / "mine" / "routes").mkdir(parents=True)
+    (tmp_path / "mine" / "routes" / "twice.yaml").write_text(
+        "# @package _global_\nroutes:\n  prompt: {kind: prompt}\n  prompt: {kind: prompt, pricing: openai-gpt-4o-mini}\n")
+    done = subprocess.run([sys.executable, "-m", "sim", f"--config-dir={tmp_path / 'mine'}",
+                           f"hydra.run.dir={tmp_path / 'run'}", "routes=twice"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.strip().endswith("twice.yaml, line 4: not YAML (found duplicate key prompt)")
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.mark.slow
 def test_a_run_terminated_while_writing_leaves_no_partial_file(tmp_path):
     import signal
