@@ -373,11 +373,11 @@ def drawn_inputs(results):
     return [name for name in results.data_vars if "." in name and results[name].dims == ("scenario",)]
 
 
-def headline(summary, route=None):
-    """One sentence: P(a route beats the baseline within the horizon) with its interval.
+def headline(summary):
+    """One sentence on the route most likely to be the cheapest at the horizon, with its interval.
 
-    ``route`` None takes the route most likely to beat the baseline (ties: the first);
-    with no route besides the baseline, the sentence says so.
+    A challenger: P(it beats the baseline within the horizon). The baseline itself: P(it
+    stays the cheapest of the routes). Ties go to the route first in the configuration.
     """
     labels = {name: route_label(name, entry["kind"]) for name, entry in summary.get("routes", {}).items()}
     baseline = summary.get("baseline", "prompt")
@@ -385,16 +385,21 @@ def headline(summary, route=None):
     beats = summary["p_beats_prompt"]
     if not beats:
         return f"Only {against} is configured: add a route to compare it with (routes=default gives three)"
-    if route is None:
-        route = max(beats, key=lambda k: beats[k]["estimate"])
-    p = beats[route]
-    low, high = p["ci95"]
+    cheapest = summary["p_cheapest"]
+    winner = max(cheapest, key=lambda k: cheapest[k])
+    months = summary["horizon_months"]
+    if winner == baseline:
+        estimate, interval = cheapest[winner], summary.get("p_cheapest_ci95", {}).get(winner)
+        sentence = f"P({against} stays the cheapest of {len(cheapest)} routes within {months} months)"
+    else:
+        estimate, interval = beats[winner]["estimate"], beats[winner]["ci95"]
+        sentence = f"P({labels.get(winner, STRATEGY_NAMES.get(winner, winner))} beats {against} within {months} months)"
+    if interval is None:
+        return f"{sentence} = {estimate:.3f}"
+    low, high = interval
     # a fourth decimal once the interval is narrower than the third can show
     digits = 4 if high - low < 0.002 else 3
-    return (
-        f"P({labels.get(route, STRATEGY_NAMES.get(route, route))} beats {against} within"
-        f" {summary['horizon_months']} months) = {p['estimate']:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
-    )
+    return f"{sentence} = {estimate:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
 def calendar_events(results):
