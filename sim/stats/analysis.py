@@ -273,11 +273,16 @@ def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of
     """
     best = int(np.argmin(mean_cost))
     beats = {names[j]: float(p_cheaper[best][j]) for j in range(len(names)) if j != best}
+    if not beats:
+        return {"strategy": names[best], "probability": 1.0,
+                "reason": f"{names[best][0].upper()}{names[best][1:]} is the only route configured: nothing to"
+                          " compare it with."}
     probability = min(beats.values())
     within = f" within {horizon} months" if horizon else ""
-    # "cheaper than A in 96% of scenarios and than B in 78%": the subject stays the winner
-    against = " and than ".join(f"{name} in {p:.0%}" + (" of scenarios" if i == 0 else "")
-                                for i, (name, p) in enumerate(beats.items()))
+    # "cheaper than A in 96% of scenarios and than B in 78%" (with more routes, "than A in 96%
+    # of scenarios, than B in 78% and than C in 60%"): the subject stays the winner
+    parts = [f"{name} in {p:.0%}" + (" of scenarios" if i == 0 else "") for i, (name, p) in enumerate(beats.items())]
+    against = ", than ".join(parts[:-1]) + " and than " + parts[-1] if len(parts) > 1 else "".join(parts)
     if probability >= confidence:
         return {
             "strategy": names[best],

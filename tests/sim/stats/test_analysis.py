@@ -156,3 +156,16 @@ def test_savings_quantiles_on_small_paths():
     bands = savings_quantiles(paths, quantiles=(0.0, 0.5, 1.0))
     np.testing.assert_allclose(bands[0], [[-5, -5], [0, 0], [5, 5]])
     np.testing.assert_allclose(bands[1], 0.0)
+
+
+def test_a_recommendation_among_five_routes_lists_each_once_and_one_route_alone_is_said_so():
+    from sim.stats.analysis import recommend
+
+    names = ["prompting", "ft-openai", "ft-azure", "lora-8b", "RAG"]
+    p = np.full((5, 5), 0.5)
+    p[0, 1:] = [1.0, 0.99, 0.97, 0.9]
+    reason = recommend(np.array([1.0, 2, 3, 4, 5]), p, names, 0.8)["reason"]
+    assert reason == ("Prompting is cheaper than ft-openai in 100% of scenarios, than ft-azure in 99%, than lora-8b"
+                      " in 97% and than RAG in 90%.")
+    alone = recommend(np.array([1.0]), np.array([[0.0]]), ["prompting"], 0.8)
+    assert alone["strategy"] == "prompting" and "only route" in alone["reason"]
