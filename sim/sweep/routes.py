@@ -35,7 +35,7 @@ def routes_problem(summary):
             for name, route in routes.items())):
         return f"routes is not a mapping of route names to their kind ({routes!r})"
     baseline = summary.get("baseline")
-    if baseline is not None and baseline not in routes:
+    if baseline is not None and not (isinstance(baseline, str) and baseline in routes):
         return f"the baseline {baseline!r} is not one of its routes"
     return None
 

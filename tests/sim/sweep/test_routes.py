@@ -127,9 +127,11 @@ def test_a_sweep_of_the_baseline_alone_draws_its_cost(tmp_path):
     (lambda s: s.update(routes=["prompt"]), "routes is not a mapping of route names to their kind (['prompt'])"),
     (lambda s: s["routes"]["lora"].update(kind="lora"), "routes is not a mapping of route names to their kind"),
     (lambda s: s.update(baseline="nope"), "the baseline 'nope' is not one of its routes"),
+    (lambda s: s.update(baseline=[]), "the baseline [] is not one of its routes"),
     (lambda s: s["p_beats_prompt"].pop("luna"), "no p_beats_prompt of luna"),
     (lambda s: s["cost"]["rag"].update(mean="n/a"), "cost_mean of rag is not a number ('n/a')"),
-], ids=["routes a list", "an unknown kind", "a baseline not a route", "a route without P(beats)", "text for a cost"])
+], ids=["routes a list", "an unknown kind", "a baseline not a route", "a baseline a list",
+        "a route without P(beats)", "text for a cost"])
 def test_a_summary_whose_routes_do_not_hold_together_is_damaged(damage, reason):
     summary = route_summary(EIGHT, 0.2)
     assert summary_problem(summary) is None
