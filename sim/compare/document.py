@@ -3,22 +3,27 @@
 
 from pathlib import Path
 
-from sim.compare.comparison import CHALLENGERS, NO_EFFECT, OUTPUTS, STRATEGIES, CompareError
+from sim.compare.comparison import NO_EFFECT, OUTPUTS, CompareError, label_of
 from sim.io.files import WriteError, atomic_path, publishing
 from sim.report.formats import usd, usd_change
 from sim.report.html import code, literal, render_html
-from sim.results.summary import STRATEGY_NAMES
+
 
 def _points(p):
     return f"{100 * p:+.2f} pts"
 
 
 STATISTIC_TEXT = {
-    "p_beats": "P(beats prompting)",
+    "p_beats": "P(beats {baseline})",
     "mean_cost": "mean cost",
     "savings_p05": "5% quantile of savings",
     "savings_cvar05": "CVaR 5% of savings",
 }
+
+
+def statistic_text(statistic, baseline_label):
+    """How the text names a statistic: ``P(beats prompting)``, ``mean cost``, ..."""
+    return STATISTIC_TEXT[statistic].format(baseline=baseline_label)
 
 
 def _value(statistic, value):
@@ -35,17 +40,50 @@ def _change(statistic, value, interval):
     return f"{shown} [{form(interval[0])}, {form(interval[1])}]"
 
 
+def route_notes(comparison):
+    """Sentences on the routes not compared (only in A, only in B, one name of two kinds); [] if none."""
+    notes = []
+    for key, run in (("only_a", "A"), ("only_b", "B")):
+        names = comparison.get(key) or []
+        if names:
+            notes.append(f"only in {run}, not compared: {', '.join(names)}")
+    for name, kind_a, kind_b in comparison.get("other_kind") or []:
+        notes.append(f"{name} is a {kind_a} route in A and a {kind_b} route in B, not compared")
+    return notes
+
+
+def _routes_table(comparison):
+    baseline = comparison["baseline"]
+    rows = []
+    for name, route in comparison["routes"].items():
+        shown = code(name) if route["label"] == name else f"{route['label']} ({code(name)})"
+        rows.append([shown + (", the baseline" if name == baseline else ""), route["kind"],
+                     literal(route["sheet_a"] or "—"), literal(route["sheet_b"] or "—"), "yes"])
+    for name, route in comparison.get("unmatched", {}).items():
+        kinds = [k for k in (route["kind_a"], route["kind_b"]) if k]
+        why = "no: only in A" if not route["kind_b"] else "no: only in B" if not route["kind_a"] else "no: two kinds"
+        rows.append([code(name), " in A, ".join(kinds) + (" in B" if len(kinds) == 2 else ""),
+                     literal(route["sheet_a"] or "—"), literal(route["sheet_b"] or "—"), why])
+    return ("table", ["route", "kind", "sheet in A", "sheet in B", "compared"], rows)
+
+
 def blocks(comparison, picture):
     """The comparison as a list of blocks (heading, paragraph, table, picture) for Markdown and HTML."""
     h = comparison["horizon_months"]
     a, b = comparison["a"], comparison["b"]
+    against = label_of(comparison, comparison["baseline"])
     out = [
         ("h1", "payback: comparison of two runs"),
         ("p", f"**{comparison['verdict']}**"),
         ("p", f"A: {code(a['path'])} — {literal(a['label'])}"),  # a user's text, shown as typed
         ("p", f"B: {code(b['path'])} — {literal(b['label'])}"),
-        ("h2", "Inputs that differ (A → B)"),
+        ("h2", "Routes"),
     ]
+    notes = route_notes(comparison)
+    out.append(("p", "Routes are matched by name; both runs compare with the baseline,"
+                     f" {against}." + (f" The runs hold other routes: {'; '.join(notes)}." if notes else "")))
+    out.append(_routes_table(comparison))
+    out.append(("h2", "Inputs that differ (A → B)"))
     if comparison["inputs"]:
         out.append(("table", ["key", "A", "B"],
                     [[code(k) + (" (does not change the numbers)" if k in NO_EFFECT else ""), literal(va), literal(vb)]
@@ -53,12 +91,13 @@ def blocks(comparison, picture):
     else:
         out.append(("p", "None: the two runs' resolved configurations are the same."))
     out += [("h2", f"Changes at the horizon ({h} months), B − A"),
-            ("p", "Money is USD, discounted to month 1; savings are against prompting (positive: cheaper than"
-                  " prompting). P(beats prompting) changes are in percentage points.")]
-    rows = [[STATISTIC_TEXT[r["statistic"]], STRATEGY_NAMES[r["strategy"]], _value(r["statistic"], r["a"]),
-             _value(r["statistic"], r["b"]), _change(r["statistic"], r["change"], r["ci95"]), r["interval"]]
+            ("p", f"Money is USD, discounted to month 1; savings are against {against}, the baseline (positive:"
+                  f" cheaper than {against}). P(beats {against}) changes are in percentage points.")]
+    rows = [[statistic_text(r["statistic"], against), label_of(comparison, r["route"]),
+             _value(r["statistic"], r["a"]), _value(r["statistic"], r["b"]),
+             _change(r["statistic"], r["change"], r["ci95"]), r["interval"]]
             for r in comparison["changes"]]
-    out.append(("table", ["statistic", "strategy", "A", "B", "B − A [95% CI]", "interval"], rows))
+    out.append(("table", ["statistic", "route", "A", "B", "B − A [95% CI]", "interval"], rows))
     rec = comparison["recommendation"]
     out.append(("p", f"Recommendation: A **{rec['a']['strategy']}**, B **{rec['b']['strategy']}**."))
     out.append(("p", _interval_note(comparison)))
@@ -71,12 +110,12 @@ def blocks(comparison, picture):
         out.append(("p", f"Both runs share their scenarios (common random numbers): compared on {comparison['pairing']}."
                          f" Intervals: {per['rule']}."))
         out.append(("table",
-                    ["strategy", "mean of B − A [95% CI]", "P(B cheaper than A) [95% CI]", "P(B dearer)",
+                    ["route", "mean of B − A [95% CI]", "P(B cheaper than A) [95% CI]", "P(B dearer)",
                      "unchanged", "B − A from … to"],
-                    [[STRATEGY_NAMES[k], _change("mean_cost", s["mean"], s["mean_ci95"]),
+                    [[label_of(comparison, k), _change("mean_cost", s["mean"], s["mean_ci95"]),
                       f"{s['p_b_cheaper']:.4f} [{s['p_b_cheaper_ci95'][0]:.4f}, {s['p_b_cheaper_ci95'][1]:.4f}]",
                       f"{s['p_b_dearer']:.4f}", f"{s['p_unchanged']:.1%}", f"{usd(s['min'])} to {usd(s['max'])}"]
-                     for k, s in per["strategies"].items()]))
+                     for k, s in per["routes"].items()]))
     out.append(("img", picture))
     return out
 
@@ -119,74 +158,106 @@ def markdown(items):
 
 # ---------------------------------------------------------------- picture
 
+ROW = 0.2  # a row's half-height for A and B: A above, B below
+
+
 def picture(comparison):
-    """P(beats prompting) A against B, and each strategy's mean cost change B − A, with 95% intervals.
+    """One row per route both runs hold, in its colour: P(beats the baseline) of A (hollow) and
+    B (filled), and the change of its mean cost B − A, each with its 95% interval (a run of
+    the baseline alone: its change of cost only).
 
     Returns PNG bytes.
     """
-    from matplotlib.ticker import MaxNLocator
-
     from sim.report.figures import add_heading, new_figure, png_bytes
-    from sim.report.pictures import COLORS
 
-    fig, (left, right) = new_figure(10.0, 4.6, ncols=2, width_ratios=(1, 1.25))
-    p = {(r["strategy"]): r for r in comparison["changes"] if r["statistic"] == "p_beats"}
-    rows = {"a": 0.15, "b": -0.15}
-    for y, k in enumerate(CHALLENGERS):
-        row = p[k]
-        for run, offset in rows.items():
-            estimate = row[run]
-            bounds = row[f"ci95_{run}"]
-            filled = run == "b"
-            left.errorbar([estimate], [-y + offset],
-                          xerr=None if bounds is None else [[estimate - bounds[0]], [bounds[1] - estimate]],
-                          fmt="o", color=COLORS[k], markerfacecolor=COLORS[k] if filled else "white",
-                          capsize=3, markersize=7)
+    routes, baseline = comparison["routes"], comparison["baseline"]
+    order = [baseline] + [k for k in routes if k != baseline]
+    n = len(order)
+    height = max(3.2 if n == 1 else 4.0, 0.58 * n + 2.5)
+    if n == 1:
+        fig, right = new_figure(8.0, height)
+        axes = (right,)
+    else:
+        fig, axes = new_figure(12.0, height, ncols=2, sharey=True, width_ratios=(1.15, 1))
+        _p_beats_panel(axes[0], comparison, order)
+        right = axes[1]
+    _cost_panel(right, comparison, order)
+    axes[0].set_yticks([-i for i in range(n)], [routes[k]["label"] + ("\n(baseline)" if k == baseline else "")
+                                                for k in order], fontsize=9)
+    for tick, k in zip(axes[0].get_yticklabels(), order, strict=True):
+        tick.set_color(routes[k]["colour"])
+    axes[0].set_ylim(-(n - 1) - 0.6, 0.6)
+    a = comparison["a"]
+    # a route only one run holds is named once, in the notes, not by each of its keys
+    unmatched = tuple(f"routes.{name}." for name in comparison.get("unmatched", {}))
+    differing = ", ".join(f"{k}: {va} → {vb}" for k, va, vb in comparison["inputs"]
+                          if k not in NO_EFFECT and not k.startswith(unmatched))
+    parts = [differing] if differing else [] if route_notes(comparison) else ["no input differs"]
+    add_heading(fig, comparison["verdict"], f"A → B: {'; '.join(parts + route_notes(comparison))}  ({a['label']})")
+    return png_bytes(fig)
+
+
+def _p_beats_panel(ax, comparison, order):
+    # P(cheaper than the baseline) of each other route, A hollow above B filled
+    routes = comparison["routes"]
+    against = routes[order[0]]["label"]
+    p = {r["route"]: r for r in comparison["changes"] if r["statistic"] == "p_beats"}
+    for i, k in enumerate(order[1:], start=1):
+        row, colour = p[k], routes[k]["colour"]
+        for run, offset in (("a", ROW), ("b", -ROW)):
+            estimate, bounds = row[run], row[f"ci95_{run}"]
+            ax.errorbar([estimate], [-i + offset],
+                        xerr=None if bounds is None else [[estimate - bounds[0]], [bounds[1] - estimate]],
+                        fmt="o", color=colour, markerfacecolor=colour if run == "b" else "white",
+                        capsize=3, markersize=6.5)
             text = f"{run.upper()} {estimate:.1%}" + (f" ({_change('p_beats', row['change'], row['ci95'])})"
                                                       if run == "b" else "")
-            left.annotate(text, (estimate, -y + offset), xytext=(8, 0),
-                          textcoords="offset points", va="center", fontsize=8.5)
-    left.set_yticks([0, -1], [STRATEGY_NAMES[k] for k in CHALLENGERS])
-    left.set_ylim(-1.6, 0.6)
-    left.set_xlim(0, 1)
-    left.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    widest = max((r[f"ci95_{run}"][1] - r[f"ci95_{run}"][0] for r in p.values() for run in rows
-                  if r[f"ci95_{run}"] is not None), default=0.0)
-    left.set_title(f"P(cheaper than prompting within {comparison['horizon_months']} months)\n"
-                   "A hollow, B filled; 95% intervals" + (", narrower than the dots" if widest < 0.015 else ""),
-                   fontsize=9.5)
-    left.grid(axis="x", alpha=0.3)
+            # beyond the middle the text goes left of the dot, so that it stays inside
+            high = estimate > 0.5
+            end = bounds[0] if bounds is not None and high else estimate
+            ax.annotate(text, (end, -i + offset), xytext=(-8 if high else 8, 0), textcoords="offset points",
+                        va="center", ha="right" if high else "left", fontsize=8, gid=f"p_beats.{k}.{run}")
+    ax.text(0.5, 0, "the baseline, which every other route is set against", ha="center", va="center",
+            fontsize=8.5, color="#555555", style="italic")
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    widest = max((r[f"ci95_{run}"][1] - r[f"ci95_{run}"][0] for r in p.values() for run in ("a", "b")
+                  if r[f"ci95_{run}"] is not None), default=1.0)
+    ax.set_title(f"P(cheaper than {against} within {comparison['horizon_months']} months)\n"
+                 "A hollow above, B filled below; 95% intervals"
+                 + (" (narrower than the dots)" if widest < 0.015 else ""), fontsize=9.5)
+    ax.grid(axis="x", alpha=0.3)
 
-    per = comparison["per_scenario"]
-    cost = {r["strategy"]: r for r in comparison["changes"] if r["statistic"] == "mean_cost"}
-    labels = []
-    for y, k in enumerate(STRATEGIES):
-        row = cost[k]
-        bounds = row["ci95"]
-        right.errorbar([row["change"]], [-y],
-                       xerr=None if bounds is None else [[row["change"] - bounds[0]], [bounds[1] - row["change"]]],
-                       fmt="o", color=COLORS[k], capsize=4, markersize=7)
-        text = f"{STRATEGY_NAMES[k]}\n{_change('mean_cost', row['change'], bounds)}"
-        if per is not None:
-            s = per["strategies"][k]
-            text += f"\nB cheaper in {s['p_b_cheaper']:.0%},\ndearer in {s['p_b_dearer']:.0%} of scenarios"
-        labels.append(text)
-    right.axvline(0, color="black", linewidth=1)
+
+def _cost_panel(ax, comparison, order):
+    # each route's change of mean cost, and beside the axes what it is and how often B is cheaper
+    from matplotlib.ticker import MaxNLocator
+
+    routes, per = comparison["routes"], comparison["per_scenario"]
+    cost = {r["route"]: r for r in comparison["changes"] if r["statistic"] == "mean_cost"}
     span = max([abs(v) for r in cost.values() for v in ([r["change"]] + list(r["ci95"] or []))] + [1.0])
-    right.set_xlim(-1.15 * span, 1.15 * span)
-    right.xaxis.set_major_formatter(lambda v, _: usd_change(v) if v else "0")
-    right.set_yticks([0, -1, -2], labels, fontsize=8.5)
-    right.xaxis.set_major_locator(MaxNLocator(5, symmetric=True))
-    right.set_ylim(-2.6, 0.7)
+    for i, k in enumerate(order):
+        row, bounds = cost[k], cost[k]["ci95"]
+        ax.errorbar([row["change"]], [-i],
+                    xerr=None if bounds is None else [[row["change"] - bounds[0]], [bounds[1] - row["change"]]],
+                    fmt="o", color=routes[k]["colour"], capsize=4, markersize=7)
+        text = _change("mean_cost", row["change"], bounds)
+        if per is not None:
+            s = per["routes"][k]
+            text = (f"{text}\nB cheaper in {s['p_b_cheaper']:.0%}, dearer in {s['p_b_dearer']:.0%} of scenarios"
+                    if s["p_unchanged"] < 1 else "the same in every scenario")
+        # a column of its own right of the axes: at 8 routes a text beside each dot hid its neighbours'
+        ax.annotate(text, (1.02, -i), xycoords=("axes fraction", "data"), va="center", ha="left",
+                    fontsize=8, gid=f"mean_cost.{k}")
+    ax.axvline(0, color="black", linewidth=1)
+    ax.set_xlim(-1.15 * span, 1.15 * span)
+    ax.xaxis.set_major_formatter(lambda v, _: usd_change(v) if v else "0")
+    ax.xaxis.set_major_locator(MaxNLocator(5, symmetric=True))
     how = "paired" if comparison["paired_all"] else "independent"
-    widest = max((r["ci95"][1] - r["ci95"][0] for r in cost.values() if r["ci95"] is not None), default=0.0)
-    right.set_title(f"Change of mean cost, B − A (USD, discounted)\n{how} 95% intervals"
-                    + (", narrower than the dots" if widest < 0.02 * span else ""), fontsize=9.5)
-    right.grid(axis="x", alpha=0.3)
-    a = comparison["a"]
-    differing = ", ".join(f"{k}: {va} → {vb}" for k, va, vb in comparison["inputs"] if k not in NO_EFFECT)
-    add_heading(fig, comparison["verdict"], f"A → B: {differing or 'no input differs'}  ({a['label']})")
-    return png_bytes(fig)
+    widest = max((r["ci95"][1] - r["ci95"][0] for r in cost.values() if r["ci95"] is not None), default=span)
+    ax.set_title(f"Change of mean cost, B − A (USD, discounted)\n{how} 95% intervals"
+                 + (" (narrower than the dots)" if widest < 0.02 * span else ""), fontsize=9.5)
+    ax.grid(axis="x", alpha=0.3)
 
 
 # ---------------------------------------------------------------- files and CLI

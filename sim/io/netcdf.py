@@ -36,6 +36,11 @@ def _as_netcdf3(results):
     # they fit. None when the Dataset is large or does not fit NetCDF3.
     if results.nbytes > NETCDF3_PREFERRED_BYTES:
         return None
+    if any(0 in variable.shape[1:] for variable in results.variables.values()):
+        # NetCDF3 reads a dimension of length 0 as its record dimension, which can only be a
+        # variable's first: scipy writes the file and cannot read it back (a run of the
+        # baseline alone has no challenger, and replicate_beats is (replicate, challenger, month))
+        return None
     converted = {}
     for name, variable in results.variables.items():
         if variable.dtype == np.int64:

@@ -23,32 +23,36 @@ from sim.io.signals import pause_point
 from sim.io.files import atomic_path, error_reason, publishing
 from sim.io.netcdf import write_dataset
 from sim.sweep.pictures import SWEEP_PICTURES, sweep_chart
+from sim.sweep.routes import VARIES, job_routes, routes_problem, sweep_routes
 
 log = logging.getLogger("payback")
 
-CHALLENGERS = ("finetune", "rag")
-STRATEGIES = ("prompt", "finetune", "rag")
-# (variable, unit, description, reader of one challenger's numbers in summary.json)
+# (variable, unit, description, reader of one challenger's numbers in summary.json); each
+# against the job's baseline route
 METRICS = (
-    ("p_beats_prompt", "probability", "P(cheaper than prompting at the horizon)",
+    ("p_beats_prompt", "probability", "P(cheaper than the baseline at the horizon)",
      lambda s, k: s["p_beats_prompt"][k]["estimate"]),
-    ("p_beats_prompt_low", "probability", "lower bound of its 95% Wilson interval",
+    ("p_beats_prompt_low", "probability", "lower bound of its 95% interval",
      lambda s, k: s["p_beats_prompt"][k]["ci95"][0]),
-    ("p_beats_prompt_high", "probability", "upper bound of its 95% Wilson interval",
+    ("p_beats_prompt_high", "probability", "upper bound of its 95% interval",
      lambda s, k: s["p_beats_prompt"][k]["ci95"][1]),
-    ("savings_mean", "USD", "expected savings against prompting at the horizon, discounted",
+    ("savings_mean", "USD", "expected savings against the baseline at the horizon, discounted",
      lambda s, k: s["savings_vs_prompt"][k]["mean"]),
-    ("savings_p05", "USD", "5% quantile of savings against prompting",
+    ("savings_p05", "USD", "5% quantile of savings against the baseline",
      lambda s, k: s["savings_vs_prompt"][k]["p05"]),
-    ("savings_cvar05", "USD", "mean of the worst 5% of savings against prompting (CVaR)",
+    ("savings_cvar05", "USD", "mean of the worst 5% of savings against the baseline (CVaR)",
      lambda s, k: s["savings_vs_prompt"][k]["cvar05"]),
     ("payback_month_p50", "month", "median payback month; NaN beyond the horizon",
      lambda s, k: s["payback_month"][k]["p50"]),
 )
-# (variable, unit, description, reader of one strategy's number in summary.json)
-STRATEGY_METRICS = (
-    ("p_cheapest", "probability", "P(cheapest of the three at the horizon)",
+# (variable, unit, description, reader of one route's number in summary.json)
+ROUTE_METRICS = (
+    ("p_cheapest", "probability", "P(cheapest of the job's routes at the horizon)",
      lambda s, k: s.get("p_cheapest", {}).get(k)),
+    ("cost_mean", "USD", "expected cost at the horizon, discounted",
+     lambda s, k: s.get("cost", {}).get(k, {}).get("mean")),
+    ("cost_p95", "USD", "95% quantile of the cost at the horizon, discounted",
+     lambda s, k: s.get("cost", {}).get(k, {}).get("p95")),
 )
 
 def read_jobs(sweep_dir, plan=None):
@@ -135,16 +139,22 @@ NULLABLE = ("payback_month_p50",)
 def summary_problem(summary):
     """What a job's summary.json lacks of what the aggregate reads, in words; None if nothing.
 
-    Every number of ``METRICS``, ``evpi`` and the recommended strategy must be there and
-    be of its kind; ``p_cheapest``, ``horizon_months`` and ``confidence`` where present.
+    Its routes (``sim.sweep.routes.routes_problem``; the three default ones if it names
+    none), every number of ``METRICS`` for each route but its baseline, ``evpi`` and the
+    recommended route must be there and be of its kind; ``ROUTE_METRICS``,
+    ``horizon_months`` and ``confidence`` where present.
     """
     def number(value, nullable=False):
         return (value is None and nullable) or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
     if not isinstance(summary, dict):
         return "not a mapping of keys to values"
+    problem = routes_problem(summary)
+    if problem is not None:
+        return problem
+    routes, baseline = job_routes(summary)
     for name, _, _, read in METRICS:
-        for challenger in CHALLENGERS:
+        for challenger in (k for k in routes if k != baseline):
             try:
                 value = read(summary, challenger)
             except (KeyError, IndexError, TypeError):
@@ -156,10 +166,14 @@ def summary_problem(summary):
     recommendation = summary.get("recommendation")
     if not (isinstance(recommendation, dict) and isinstance(recommendation.get("strategy"), str)):
         return "no recommended strategy (recommendation.strategy)"
-    for name, _, _, read in STRATEGY_METRICS:
-        for strategy in STRATEGIES:
-            if not isinstance(summary.get("p_cheapest", {}), dict) or not number(read(summary, strategy), True):
-                return f"{name} of {strategy} is not a number"
+    for name, _, _, read in ROUTE_METRICS:
+        for route in routes:
+            try:
+                value = read(summary, route)
+            except (AttributeError, TypeError):  # a list or a number where a mapping belongs
+                return f"{name} of {route} is not a number"
+            if not number(value, True):
+                return f"{name} of {route} is not a number ({value!r})"
     for key in ("horizon_months", "confidence"):
         if key in summary and not number(summary[key]):
             return f"{key} is not a number ({summary[key]!r})"
@@ -233,10 +247,13 @@ def to_dataset(jobs):
     def empty(dtype=float, fill=np.nan):
         return np.full(shape, fill, dtype=dtype)
 
-    metrics = {name: np.full([len(CHALLENGERS), *shape], np.nan) for name, *_ in METRICS}
-    per_strategy = {name: np.full([len(STRATEGIES), *shape], np.nan) for name, *_ in STRATEGY_METRICS}
+    routes = sweep_routes(job["summary"] for job in jobs if job["summary"] is not None)
+    names, challengers = list(routes.names), list(routes.challengers)
+    metrics = {name: np.full([len(challengers), *shape], np.nan) for name, *_ in METRICS}
+    per_route = {name: np.full([len(names), *shape], np.nan) for name, *_ in ROUTE_METRICS}
+    present = np.zeros([len(names), *shape], dtype=np.int8)
     evpi, job_number = empty(), empty(int, -1)
-    status, error, recommendation = empty(object, ""), empty(object, ""), empty(object, "")
+    status, error, recommendation, baseline = (empty(object, "") for _ in range(4))
     for job, point in zip(jobs, points, strict=True):
         at = position[point]
         job_number[at] = job["job"]
@@ -244,36 +261,44 @@ def to_dataset(jobs):
             status[at], error[at] = status_of(job), job["error"]
             continue
         summary = job["summary"]
+        held, baseline[at] = job_routes(summary)
         status[at] = "ok"
         evpi[at] = summary["evpi"]
         recommendation[at] = summary["recommendation"]["strategy"]
         for name, _, _, read in METRICS:
-            for c, challenger in enumerate(CHALLENGERS):
-                value = read(summary, challenger)
+            for c, challenger in enumerate(challengers):
+                value = read(summary, challenger) if challenger in held and challenger != baseline[at] else None
                 metrics[name][(c, *at)] = np.nan if value is None else value
-        for name, _, _, read in STRATEGY_METRICS:
-            for i, strategy in enumerate(STRATEGIES):
-                value = read(summary, strategy)
-                per_strategy[name][(i, *at)] = np.nan if value is None else value
+        for i, route in enumerate(names):
+            present[(i, *at)] = route in held
+            for name, _, _, read in ROUTE_METRICS:
+                value = read(summary, route) if route in held else None
+                per_route[name][(i, *at)] = np.nan if value is None else value
 
     variables = {
         name: (("challenger", *dims), metrics[name], {"units": unit, "description": text})
         for name, unit, text, _ in METRICS
     }
     variables.update({
-        name: (("strategy", *dims), per_strategy[name], {"units": unit, "description": text})
-        for name, unit, text, _ in STRATEGY_METRICS
+        name: (("route", *dims), per_route[name], {"units": unit, "description": text})
+        for name, unit, text, _ in ROUTE_METRICS
     })
     variables.update(
+        route_present=(("route", *dims), present, {"units": "1", "description": "1 where the job has the route"}),
         evpi=(dims, evpi, {"units": "USD", "description": "expected value of perfect information"}),
-        recommendation=(dims, recommendation.astype(str), {"description": "recommended strategy"}),
+        recommendation=(dims, recommendation.astype(str),
+                        {"description": "recommended route (its label), or not yet"}),
+        # not "baseline": a sweep over baseline=... has a coordinate of that name
+        job_baseline=(dims, baseline.astype(str), {"description": "the route the job compares every other with"}),
         status=(dims, status.astype(str),
                 {"description": "ok, failed, damaged (a file cannot be read) or not started"}),
         error=(dims, error.astype(str), {"description": "why the job failed, empty if it did not"}),
         job_number=(dims, job_number, {"description": "Hydra job number (subdirectory)"}),
     )
-    coords["challenger"] = list(CHALLENGERS)
-    coords["strategy"] = list(STRATEGIES)
+    coords["challenger"] = challengers
+    coords["route"] = names
+    coords["kind"] = ("route", [routes.kinds[k] for k in names],
+                      {"description": f"the route's kind: prompt, finetune, rag ({VARIES}: two in two jobs)"})
     return xr.Dataset(variables, coords=coords, attrs={
         "title": "payback sweep: one row of summary numbers per job",
         "swept_keys": ", ".join(keys),
@@ -283,6 +308,7 @@ def to_dataset(jobs):
         "failed_jobs": int(sum(status_of(job) == "failed" for job in jobs)),
         "damaged_jobs": int(sum(status_of(job) == "damaged" for job in jobs)),
         "not_started_jobs": int(sum(status_of(job) == NOT_STARTED for job in jobs)),
+        "baseline": routes.baseline,
         **_shared(jobs, "horizon_months", int),
         **_shared(jobs, "confidence", float),
     })
@@ -306,21 +332,27 @@ def _shared(jobs, key, kind):
 
 
 def rows(jobs):
-    """One flat row per job for ``sweep.csv``."""
+    """One flat row per job for ``sweep.csv``: a column per metric and route of any job
+    (``p_beats_prompt.lora``), empty where the job has no such route."""
     keys = swept_keys(jobs)
+    routes = sweep_routes(job["summary"] for job in jobs if job["summary"] is not None)
     table = []
     for job in jobs:
+        summary = job["summary"]
+        held, baseline = job_routes(summary) if summary else ({}, "")
         row = {"job": job["job"], "status": status_of(job)}
         row.update({k: job["overrides"].get(k, "") for k in keys})
         for name, _, _, read in METRICS:
-            for challenger in CHALLENGERS:
-                row[f"{name}.{challenger}"] = read(job["summary"], challenger) if job["summary"] else ""
-        for name, _, _, read in STRATEGY_METRICS:
-            for strategy in STRATEGIES:
-                value = read(job["summary"], strategy) if job["summary"] else None
-                row[f"{name}.{strategy}"] = "" if value is None else value
-        row["evpi"] = job["summary"]["evpi"] if job["summary"] else ""
-        row["recommendation"] = job["summary"]["recommendation"]["strategy"] if job["summary"] else ""
+            for challenger in routes.challengers:
+                value = read(summary, challenger) if challenger in held and challenger != baseline else None
+                row[f"{name}.{challenger}"] = "" if value is None else value
+        for name, _, _, read in ROUTE_METRICS:
+            for route in routes.names:
+                value = read(summary, route) if route in held else None
+                row[f"{name}.{route}"] = "" if value is None else value
+        row["baseline"] = baseline
+        row["evpi"] = summary["evpi"] if summary else ""
+        row["recommendation"] = summary["recommendation"]["strategy"] if summary else ""
         row["error"] = job["error"] or ""
         table.append(row)
     return table
@@ -372,28 +404,44 @@ def aggregate(sweep_dir):
 
 
 def markdown_table(jobs):
-    """P(win), expected savings and CVaR per job, as a Markdown table."""
+    """P(beats the baseline), expected savings, CVaR and P(cheapest) per job and route, as a
+    Markdown table: a row per job and route it compares with its baseline, whatever their
+    number, and the job's recommendation on each."""
     keys = swept_keys(jobs)
-    header = [*keys, "P(fine-tuning wins) [95% CI]", "E[savings] fine-tuning", "CVaR 5% fine-tuning",
-              "P(RAG wins)", "E[savings] RAG", "recommendation"]
+    routes = sweep_routes(job["summary"] for job in jobs if job["summary"] is not None)
+    labels = routes.labels
+    against = labels.get(routes.baseline, "the baseline") if routes.baseline != VARIES else "the baseline"
+    header = [*keys, "route", f"P(beats {against}) [95% CI]", "E[savings]", "CVaR 5%", "P(cheapest)",
+              "recommendation"]
+    if routes.baseline == VARIES:
+        header.insert(len(keys), "baseline")
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for job in jobs:
         cells = [str(job["overrides"].get(k, "")) for k in keys]
         s = job["summary"]
         if s is None:
-            cells += [f"{status_of(job)}: {job['error']}"] + [""] * 5
-        else:
-            p, sv = s["p_beats_prompt"], s["savings_vs_prompt"]
-            cells += [
-                with_interval(p["finetune"]["estimate"], p["finetune"]["ci95"], lambda x, d: f"{x:.{d}f}"),
-                usd(sv["finetune"]["mean"]), usd(sv["finetune"]["cvar05"]),
-                f"{p['rag']['estimate']:.3f}", usd(sv["rag"]["mean"]),
-                s["recommendation"]["strategy"],
-            ]
-        lines.append("| " + " | ".join(cells) + " |")
+            lines.append(_cells(cells + [""] * (routes.baseline == VARIES)
+                                + [f"{status_of(job)}: {job['error']}"] + [""] * 5))
+            continue
+        held, baseline = job_routes(s)
+        cells += [labels.get(baseline, baseline)] if routes.baseline == VARIES else []
+        others = [k for k in held if k != baseline] or [baseline]
+        for k in others:
+            if k == baseline:  # a job of its baseline alone: nothing to beat
+                numbers = ["(the baseline alone)", "", "", ""]
+            else:
+                p, sv = s["p_beats_prompt"][k], s["savings_vs_prompt"][k]
+                numbers = [with_interval(p["estimate"], p["ci95"], lambda x, d: f"{x:.{d}f}"), usd(sv["mean"]),
+                           usd(sv["cvar05"])]
+                numbers.append("" if s.get("p_cheapest", {}).get(k) is None else f"{s['p_cheapest'][k]:.3f}")
+            lines.append(_cells(cells + [labels.get(k, k)] + numbers + [s["recommendation"]["strategy"]]))
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["CHALLENGERS", "METRICS", "NOT_STARTED", "NULLABLE", "STRATEGIES", "STRATEGY_METRICS",
+def _cells(cells):
+    return "| " + " | ".join(cells) + " |"
+
+
+__all__ = ["METRICS", "NOT_STARTED", "NULLABLE", "ROUTE_METRICS",
            "aggregate", "fixed_overrides", "log", "markdown_table", "read_jobs", "rows", "status_of",
            "summary_problem", "swept_keys", "to_dataset"]

@@ -1,6 +1,8 @@
 """Pictures of a sweep, drawn from its Dataset (``sim.sweep.aggregate.to_dataset``).
 
 Each states the question it answers in its title and, in its subtitle, the sweep it shows.
+Each route has the colour it has in a run's own pictures (``sim.sweep.routes.route_colours``);
+maps of probabilities are one panel per route, up to four abreast.
 """
 
 import textwrap
@@ -13,15 +15,16 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sim.report.figures import FIGSIZE, add_heading, new_figure, save_png
 from sim.report.formats import calls, digits_apart, signed_usd, usd
-from sim.report.pictures import CHALLENGE_ORDER, COLORS
-from sim.results.summary import STRATEGY_NAMES
+from sim.sweep.routes import VARIES, route_colours
+from sim.inputs.routes import route_label
 
 # maps of probabilities: perceptually uniform and readable with any colour vision
 PROBABILITY_MAP = "cividis"
-# the recommendation per sweep cell (Okabe-Ito colours, safe for colour-blind readers)
-RECOMMENDATION_COLORS = {"prompting": "#999999", "fine-tuning": "#0072B2", "RAG": "#D55E00",
-                         "not yet": "#F0E442"}
+# "not yet" in the recommendation map: a pale grey, far from the baseline's dark one and from
+# every route's colour (Okabe-Ito's yellow read as the orange of the fifth route)
+NOT_YET_COLOR = "#E6E6E6"
 BASELINE = "none"  # the stress preset every other stress is read against
+PANELS_ABREAST = 4
 
 
 def _horizon(sweep):
@@ -29,20 +32,61 @@ def _horizon(sweep):
     return f"within {horizon} months" if horizon not in (None, "", "varies") else "within the horizon"
 
 
+def sweep_route_styles(sweep):
+    """Each route's label and colour, the baseline's name and how the titles name it."""
+    names = [str(k) for k in sweep.route.values]
+    kinds = [str(k) for k in sweep.kind.values] if "kind" in sweep.coords else names
+    labels = {k: k if kind == VARIES else route_label(k, kind) for k, kind in zip(names, kinds, strict=True)}
+    baseline = str(sweep.attrs.get("baseline", "prompt"))
+    if baseline == VARIES:  # the grey goes to the first job's
+        baseline = next((str(b) for b in np.ravel(sweep.job_baseline.values) if str(b)), names[0])
+    against = labels.get(baseline, baseline) if sweep.attrs.get("baseline") != VARIES else "the job's baseline"
+    return {"labels": labels, "colours": route_colours(names, baseline), "baseline": baseline, "against": against}
+
+
+def _panels(count):
+    columns = min(count, PANELS_ABREAST)
+    return -(-count // columns), columns
+
+
 def _grid_size(shape, panels=1):
     rows, columns = shape
-    return max(6.0, (1.5 * columns + 1.2) * panels + 2.6), max(3.8, 0.85 * rows + 2.6)
+    down, across = _panels(panels)
+    return (max(6.0, (1.5 * columns + 1.2) * across + 2.6),
+            max(3.8, (0.85 * rows + 1.6) * down + 1.0))
 
 
-def _cell_text(ax, image, values, texts):
+def _panel_axes(shape, count):
+    # a grid of panels, one per route, four abreast; the unused ones removed
+    down, across = _panels(count)
+    fig, axes = new_figure(*_grid_size(shape, count), nrows=down, ncols=across, sharey=True, squeeze=False)
+    axes = list(axes.ravel())
+    for ax in axes[count:]:
+        ax.remove()
+    return fig, axes[:count]
+
+
+def _panel_title(ax, text, colour):
+    # the route's name in its colour, with a bar of it under the title
+    ax.set_title(text, fontsize=11, color="black" if colour == "#000000" else colour, fontweight="bold")
+    ax.axhline(-0.5, color=colour, linewidth=4, clip_on=False)
+
+
+def _cell_text(ax, image, values, texts, missing):
     for i, j in np.ndindex(values.shape):
         if np.isnan(values[i, j]):
-            ax.text(j, i, "failed", ha="center", va="center", fontsize=9, color="black")
+            ax.text(j, i, missing[i, j], ha="center", va="center", fontsize=9, color="black")
             continue
         red, green, blue, _ = image.cmap(image.norm(values[i, j]))
         dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
         ax.text(j, i, texts[i][j], ha="center", va="center", fontsize=9,
                 color="white" if dark else "black", gid="cell")
+
+
+def _missing(sweep, dims):
+    # what a cell without a number says: the job's status, or "—" for a job without the route
+    status = sweep.status.transpose(*dims).values
+    return np.where(status == "ok", "—", status)
 
 
 def _axes_of_grid(ax, values, dims):
@@ -58,69 +102,83 @@ def _probability_map():
 
 
 def sweep_heatmap(sweep, dims, label=""):
-    """P(fine-tuning wins) over a two-key grid, each cell in % with its 95% interval."""
+    """P(each route beats the baseline) over a two-key grid, a panel per route, each cell in %
+    with its 95% interval ("—": a job that failed, or has no such route)."""
     rows, columns = dims
-    p = sweep.p_beats_prompt.sel(challenger="finetune").transpose(rows, columns)
-    low = sweep.p_beats_prompt_low.sel(challenger="finetune").transpose(rows, columns).values
-    high = sweep.p_beats_prompt_high.sel(challenger="finetune").transpose(rows, columns).values
-    fig, ax = new_figure(*_grid_size(p.shape))
-    image = ax.imshow(p.values, cmap=_probability_map(), vmin=0, vmax=1, aspect="auto")
+    style = sweep_route_styles(sweep)
+    challengers = [str(k) for k in sweep.challenger.values]
+    shape = (sweep.sizes[rows], sweep.sizes[columns])
+    fig, axes = _panel_axes(shape, len(challengers))
     percent = lambda x, d: f"{x * 100:.{d}f}"  # noqa: E731
-    texts = []
-    for i in range(p.shape[0]):
-        texts.append([])
-        for j in range(p.shape[1]):
-            d = digits_apart(p.values[i, j], (low[i, j], high[i, j]), percent, digits=0, most=2)
-            texts[i].append(f"{percent(p.values[i, j], d)}%\n[{percent(low[i, j], d)}–{percent(high[i, j], d)}%]")
-    _cell_text(ax, image, p.values, texts)
-    _axes_of_grid(ax, p, dims)
-    bar = fig.colorbar(image, ax=ax, format=PercentFormatter(1.0))
-    bar.set_label("P(fine-tuning cheaper than prompting) [95% interval]")
-    add_heading(fig, f"Where does fine-tuning beat prompting {_horizon(sweep)}?", label)
+    for ax, k in zip(axes, challengers, strict=True):
+        p = sweep.p_beats_prompt.sel(challenger=k).transpose(rows, columns)
+        low = sweep.p_beats_prompt_low.sel(challenger=k).transpose(rows, columns).values
+        high = sweep.p_beats_prompt_high.sel(challenger=k).transpose(rows, columns).values
+        image = ax.imshow(p.values, cmap=_probability_map(), vmin=0, vmax=1, aspect="auto")
+        texts = []
+        for i in range(p.shape[0]):
+            texts.append([])
+            for j in range(p.shape[1]):
+                d = digits_apart(p.values[i, j], (low[i, j], high[i, j]), percent, digits=0, most=2)
+                texts[i].append(f"{percent(p.values[i, j], d)}%\n[{percent(low[i, j], d)}–{percent(high[i, j], d)}%]")
+        _cell_text(ax, image, p.values, texts, _missing(sweep, dims))
+        _axes_of_grid(ax, p, dims)
+        _panel_title(ax, style["labels"][k], style["colours"][k])
+        if ax.get_subplotspec().colspan.start:
+            ax.set_ylabel("")
+    bar = fig.colorbar(image, ax=axes, format=PercentFormatter(1.0), shrink=0.9)
+    bar.set_label(f"P(cheaper than {style['against']}) [95% interval]")
+    who = style["labels"][challengers[0]] if len(challengers) == 1 else "each route"
+    add_heading(fig, f"Where does {who} beat {style['against']} {_horizon(sweep)}?", label)
     return fig
 
 
 def sweep_cheapest(sweep, dims, label=""):
-    """P(cheapest of the three) per strategy over a two-key grid, one panel each."""
+    """P(cheapest of the job's routes) per route over a two-key grid, one panel each."""
     rows, columns = dims
-    strategies = [str(s) for s in sweep.strategy.values]
+    style = sweep_route_styles(sweep)
+    routes = [str(s) for s in sweep.route.values]
     shape = (sweep.sizes[rows], sweep.sizes[columns])
-    fig, axes = new_figure(*_grid_size(shape, len(strategies)), ncols=len(strategies), sharey=True)
-    for ax, k in zip(axes, strategies, strict=True):
-        p = sweep.p_cheapest.sel(strategy=k).transpose(rows, columns)
+    fig, axes = _panel_axes(shape, len(routes))
+    for ax, k in zip(axes, routes, strict=True):
+        p = sweep.p_cheapest.sel(route=k).transpose(rows, columns)
         image = ax.imshow(p.values, cmap=_probability_map(), vmin=0, vmax=1, aspect="auto")
-        _cell_text(ax, image, p.values, [[f"{v:.0%}" for v in line] for line in p.values])
+        _cell_text(ax, image, p.values, [[f"{v:.0%}" for v in line] for line in p.values], _missing(sweep, dims))
         _axes_of_grid(ax, p, dims)
-        ax.set_title(STRATEGY_NAMES[k], fontsize=11)
-        if ax is not axes[0]:
+        _panel_title(ax, style["labels"][k], style["colours"][k])
+        if ax.get_subplotspec().colspan.start:
             ax.set_ylabel("")
     bar = fig.colorbar(image, ax=axes, format=PercentFormatter(1.0), shrink=0.9)
-    bar.set_label("P(cheapest of the three)")
-    add_heading(fig, f"Where is each strategy the cheapest of the three {_horizon(sweep)}?", label)
+    bar.set_label("P(cheapest of the routes)")
+    add_heading(fig, f"Where is each route the cheapest of the {len(routes)} {_horizon(sweep)}?", label)
     return fig
 
 
 def sweep_recommendation(sweep, dims, label=""):
-    """The recommended strategy per cell of a two-key grid (categorical colours)."""
+    """The recommended route per cell of a two-key grid, in the routes' colours."""
     rows, columns = dims
+    style = sweep_route_styles(sweep)
     choice = sweep.recommendation.transpose(rows, columns)
-    names = list(RECOMMENDATION_COLORS)
+    palette = {style["labels"][k]: colour for k, colour in style["colours"].items()}
+    palette["not yet"] = NOT_YET_COLOR
+    names = list(palette)
     codes = np.array([[names.index(v) if v in names else np.nan for v in line] for line in choice.values])
     fig, ax = new_figure(*_grid_size(codes.shape))
-    cmap = ListedColormap(list(RECOMMENDATION_COLORS.values())).with_extremes(bad="#ffffff")
+    cmap = ListedColormap(list(palette.values())).with_extremes(bad="#ffffff")
     image = ax.imshow(codes, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, aspect="auto")
     texts = [[str(v) for v in line] for line in choice.values]
-    _cell_text(ax, image, codes, texts)
+    _cell_text(ax, image, codes, texts, _missing(sweep, dims))
     _axes_of_grid(ax, choice, dims)
-    ax.legend(handles=[Patch(color=color, label=name) for name, color in RECOMMENDATION_COLORS.items()],
+    shown = set(np.ravel(choice.values))  # the legend names what the map shows
+    ax.legend(handles=[Patch(color=color, label=name) for name, color in palette.items() if name in shown],
               loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9, frameon=False,
               title="recommended", title_fontsize=9)
     confidence = sweep.attrs.get("confidence")
     at_least = f"at least {confidence:.0%}" if isinstance(confidence, float) else "`confidence`"
-    ax.text(1.02, 0.0, textwrap.fill(f"The strategy cheapest on average, if it is cheaper than each other in "
+    ax.text(1.02, 0.0, textwrap.fill(f"The route cheapest on average, if it is cheaper than each other in "
                                      f"{at_least} of scenarios; otherwise 'not yet'.", 30),
             transform=ax.transAxes, ha="left", va="bottom", fontsize=8, color="#444444")
-    add_heading(fig, f"Which strategy does payback recommend at each point {_horizon(sweep)}?", label)
+    add_heading(fig, f"Which route does payback recommend at each point {_horizon(sweep)}?", label)
     return fig
 
 
@@ -129,36 +187,48 @@ def _tick(value):
 
 
 def sweep_profile(sweep, dims, label=""):
-    """P(win) with 95% intervals, expected savings and CVaR along a sweep."""
+    """P(win) with 95% intervals, expected savings and CVaR along a sweep, a line per route."""
     numeric = len(dims) == 1 and dims != ["job"] and np.issubdtype(sweep[dims[0]].dtype, np.number)
     flat = sweep.stack(point=dims) if len(dims) > 1 else sweep.rename({dims[0]: "point"})
     if not numeric:
         return _categorical_profile(flat, dims, label)
+    style = sweep_route_styles(sweep)
+    challengers = [str(k) for k in flat.challenger.values]
     x = flat.point.values
-    fig, (left, right) = new_figure(FIGSIZE[0] * 1.5, FIGSIZE[1], ncols=2)
-    for k in CHALLENGE_ORDER:
-        p = flat.p_beats_prompt.sel(challenger=k).values
-        left.fill_between(x, flat.p_beats_prompt_low.sel(challenger=k).values,
-                          flat.p_beats_prompt_high.sel(challenger=k).values, color=COLORS[k], alpha=0.25,
-                          linewidth=0)
-        left.plot(x, p, "o-", color=COLORS[k], label=STRATEGY_NAMES[k])
-        right.plot(x, flat.savings_mean.sel(challenger=k).values, "o-", color=COLORS[k],
-                   label=f"{STRATEGY_NAMES[k]}: expected")
-        right.plot(x, flat.savings_cvar05.sel(challenger=k).values, "v--", color=COLORS[k], alpha=0.7,
-                   label=f"{STRATEGY_NAMES[k]}: CVaR 5%")
-    right.axhline(0, color="black", linewidth=0.8)
-    left.set_ylim(0, 1)
-    left.yaxis.set_major_formatter(PercentFormatter(1.0))
-    left.set_ylabel("P(cheaper than prompting at the horizon)")
-    right.yaxis.set_major_formatter(FuncFormatter(usd))
-    right.set_ylabel("savings vs prompting (USD, discounted)")
-    for ax in (left, right):
+    # three panels, a line per route in each: at 8 routes, expected savings and CVaR in one
+    # panel were 14 lines
+    fig, axes = new_figure(FIGSIZE[0] * 2.0, FIGSIZE[1], ncols=3)
+    chances, expected, tail = axes
+    band = 0.25 if len(challengers) <= 3 else 0.12  # many overlapping bands read as one smear
+    for i, k in enumerate(challengers):
+        colour, name = style["colours"][k], style["labels"][k]
+        # past three routes, each line a little thinner than the one before, drawn over it: two
+        # routes of the same numbers show both colours, not the later one alone
+        many = len(challengers) > 3
+        width = {"linewidth": 3.0 - 1.6 * i / (len(challengers) - 1),
+                 "markersize": 8.0 - 4.0 * i / (len(challengers) - 1)} if many else {}
+        chances.fill_between(x, flat.p_beats_prompt_low.sel(challenger=k).values,
+                             flat.p_beats_prompt_high.sel(challenger=k).values, color=colour, alpha=band,
+                             linewidth=0)
+        chances.plot(x, flat.p_beats_prompt.sel(challenger=k).values, "o-", color=colour, label=name, **width)
+        expected.plot(x, flat.savings_mean.sel(challenger=k).values, "o-", color=colour, label=name, **width)
+        tail.plot(x, flat.savings_cvar05.sel(challenger=k).values, "v--", color=colour, label=name, **width)
+    chances.set_ylim(-0.02, 1.02)
+    chances.yaxis.set_major_formatter(PercentFormatter(1.0))
+    chances.set_title(f"P(cheaper than {style['against']}),\nwith its 95% interval", fontsize=10)
+    expected.set_title(f"expected savings vs {style['against']}\n(USD, discounted)", fontsize=10)
+    tail.set_title("CVaR 5% of the savings: the mean\nof the worst 5% of scenarios", fontsize=10)
+    for ax in (expected, tail):
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.yaxis.set_major_formatter(FuncFormatter(usd))
+    for ax in axes:
         ax.set_xlabel(dims[0])
         if x.min() > 0 and x.max() / x.min() >= 10:
             ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(calls))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+    tail.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False, title="route",
+                title_fontsize=8)
     add_heading(fig, f"How do the chances and the savings change across the sweep ({_horizon(sweep)})?", label)
     return fig
 
@@ -177,38 +247,46 @@ def _baseline_first(labels, flat, dims):
 
 
 def _categorical_profile(flat, dims, label):
-    # one row per point, the baseline on top; every other row says how far it moved
+    # one row per point, the baseline on top; every other row says how far it moved; each
+    # route a bar of its own within the row
+    style = sweep_route_styles(flat)
+    challengers = [str(k) for k in flat.challenger.values]
     labels = _point_labels(flat, dims)
     order = _baseline_first(labels, flat, dims)
     flat = flat.isel(point=order)
     labels = [labels[i] for i in order]
     labels[0] += "\n(baseline)"
-    n = len(labels)
+    if len(challengers) > MOST_BARS:
+        return _categorical_table(flat, labels, dims, label)
+    n, m = len(labels), max(len(challengers), 1)
     y = np.arange(n)
-    fig, (left, right) = new_figure(FIGSIZE[0] * 1.6, 0.62 * n + 2.6, ncols=2, sharey=True)
-    offset = {"finetune": -0.18, "rag": 0.18}
-    for k in CHALLENGE_ORDER:
+    step = 0.8 / m  # a row's share for each route
+    row_height = max(0.62, 0.2 * m + 0.2)
+    fig, (left, right) = new_figure(FIGSIZE[0] * 1.6, row_height * n + 2.6, ncols=2, sharey=True)
+    for c, k in enumerate(challengers):
+        colour, name = style["colours"][k], style["labels"][k]
+        offset = (c - (m - 1) / 2) * step
         p = flat.p_beats_prompt.sel(challenger=k).values
         low = flat.p_beats_prompt_low.sel(challenger=k).values
         high = flat.p_beats_prompt_high.sel(challenger=k).values
-        left.errorbar(p, y + offset[k], xerr=[p - low, high - p], fmt="o", capsize=3, color=COLORS[k],
-                      label=STRATEGY_NAMES[k])
-        left.axvline(p[0], color=COLORS[k], linestyle=":", linewidth=1)
+        left.errorbar(p, y + offset, xerr=[p - low, high - p], fmt="o", capsize=3, color=colour, label=name,
+                      markersize=5 if m > 3 else 6)
+        if not np.isnan(p[0]):
+            left.axvline(p[0], color=colour, linestyle=":", linewidth=1)
         mean = flat.savings_mean.sel(challenger=k).values
         tail = flat.savings_cvar05.sel(challenger=k).values
-        right.barh(y + offset[k], mean, height=0.34, color=COLORS[k], alpha=0.8,
-                   label=f"{STRATEGY_NAMES[k]}: expected")
-        right.plot(tail, y + offset[k], "|", color="black", markersize=9, markeredgewidth=2,
-                   label="CVaR 5% (mean of the worst 5%)" if k == "rag" else None)
+        right.barh(y + offset, mean, height=0.85 * step, color=colour, alpha=0.8, label=f"{name}: expected")
+        right.plot(tail, y + offset, "|", color="black", markersize=min(9, 40 * step), markeredgewidth=2,
+                   label="CVaR 5% (mean of the worst 5%)" if c == m - 1 else None)
         for i in range(1, n):
-            if not np.isnan(p[i]):
-                left.annotate(f"{(p[i] - p[0]) * 100:+.1f} pts", xy=(high[i], y[i] + offset[k]), xytext=(4, 0),
-                              textcoords="offset points", va="center", fontsize=7.5, color=COLORS[k],
-                              gid=f"change.{k}")
-            if not np.isnan(mean[i]):
-                right.annotate(signed_usd(mean[i] - mean[0]), xy=(max(mean[i], 0), y[i] + offset[k]),
-                               xytext=(4, 0), textcoords="offset points", va="center", fontsize=7.5,
-                               color=COLORS[k])
+            if not (np.isnan(p[i]) or np.isnan(p[0])):
+                left.annotate(f"{(p[i] - p[0]) * 100:+.1f} pts", xy=(high[i], y[i] + offset), xytext=(4, 0),
+                              textcoords="offset points", va="center", fontsize=7 if m > 3 else 7.5,
+                              color=colour, gid=f"change.{k}")
+            if not (np.isnan(mean[i]) or np.isnan(mean[0])):
+                right.annotate(signed_usd(mean[i] - mean[0]), xy=(max(mean[i], 0), y[i] + offset),
+                               xytext=(4, 0), textcoords="offset points", va="center",
+                               fontsize=7 if m > 3 else 7.5, color=colour)
     right.axvline(0, color="black", linewidth=0.8)
     # room on the right of every row for its change against the baseline
     highest = np.nanmax(flat.p_beats_prompt_high.values) if np.isfinite(flat.p_beats_prompt_high.values).any() else 1
@@ -218,18 +296,69 @@ def _categorical_profile(flat, dims, label):
     span = money.max() - money.min() or 1.0
     right.set_xlim(money.min() - 0.05 * span, money.max() + 0.2 * span)
     left.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    left.set_xlabel("P(cheaper than prompting) with 95% interval;\nchange against the baseline in points")
+    left.set_xlabel(f"P(cheaper than {style['against']}) with 95% interval;\nchange against the baseline in points")
     right.xaxis.set_major_formatter(FuncFormatter(usd))
-    right.set_xlabel("savings vs prompting (USD, discounted);\nchange of the expected savings against the baseline")
+    right.set_xlabel(f"savings vs {style['against']} (USD, discounted);\n"
+                     "change of the expected savings against the baseline")
     left.set_yticks(y, labels, fontsize=8)
     left.invert_yaxis()
     for ax in (left, right):
         ax.grid(alpha=0.3, axis="x")
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.2), frameon=False, ncols=2)
-    case = dims[0] if len(dims) == 1 and dims != ["job"] else "case"
-    baseline = labels[0].split("\n")[0]
-    add_heading(fig, f"What does each {case} change against {baseline}, {_horizon(flat)}?", label)
+    add_heading(fig, _case_question(dims, labels, flat), label)
     return fig
+
+
+# Past this many routes a categorical profile is a table of cells (case x route), not a bar
+# per route in each row: at 7 routes the bars, their changes and dotted lines hid each other.
+MOST_BARS = 3
+
+
+def _categorical_table(flat, labels, dims, label):
+    # two maps, a row per case and a column per route: P(beats the baseline) with its change
+    # against the first row in points, and the expected savings with theirs and the CVaR
+    from matplotlib.colors import TwoSlopeNorm
+
+    style = sweep_route_styles(flat)
+    challengers = [str(k) for k in flat.challenger.values]
+    n, m = len(labels), len(challengers)
+    p = flat.p_beats_prompt.transpose("point", "challenger").values
+    mean = flat.savings_mean.transpose("point", "challenger").values
+    tail = flat.savings_cvar05.transpose("point", "challenger").values
+    status = np.asarray(flat.status.values, dtype=str)
+    missing = np.repeat(np.where(status == "ok", "—", status)[:, None], m, axis=1)
+    fig, (left, right) = new_figure(2.15 * m + 3.2, 0.62 * n + 2.6, ncols=2, sharey=True,
+                                    width_ratios=(0.8, 1.35))
+    image = left.imshow(p, cmap=_probability_map(), vmin=0, vmax=1, aspect="auto")
+    # a change only where the baseline row has the route too
+    texts = [[f"{p[i, j]:.0%}" + ("" if i == 0 or np.isnan(p[0, j]) else f"\n{(p[i, j] - p[0, j]) * 100:+.1f} pts")
+              for j in range(m)] for i in range(n)]
+    _cell_text(left, image, p, texts, missing)
+    widest = np.nanmax(np.abs(np.concatenate([mean.ravel(), [1.0]])))
+    money = right.imshow(mean, cmap=plt.get_cmap("PuOr").with_extremes(bad="#dddddd"), aspect="auto",
+                         norm=TwoSlopeNorm(0.0, -widest, widest))
+    # "\$": two dollar signs in one text would read as mathtext between them
+    texts = [[(usd(mean[i, j]) + ("" if i == 0 or np.isnan(mean[0, j]) else f" ({signed_usd(mean[i, j] - mean[0, j])})")
+               + f"\nCVaR {usd(tail[i, j])}").replace("$", r"\$") for j in range(m)] for i in range(n)]
+    _cell_text(right, money, mean, texts, missing)
+    for ax in (left, right):
+        ax.set_xticks(range(m), [style["labels"][k] for k in challengers], rotation=30, ha="right")
+        for tick, k in zip(ax.get_xticklabels(), challengers, strict=True):
+            tick.set_color(style["colours"][k])
+    left.set_yticks(range(n), labels, fontsize=8)
+    left.set_title(f"P(cheaper than {style['against']});\nchange against the baseline row in points", fontsize=10)
+    right.set_title(f"expected savings vs {style['against']} (USD, discounted; purple a gain, orange a loss),"
+                    " change against\nthe baseline row, and CVaR 5%: the mean of the worst 5% of scenarios",
+                    fontsize=10)
+    add_heading(fig, _case_question(dims, labels, flat), label)
+    return fig
+
+
+def _case_question(dims, labels, flat):
+    # "What does each stress change against none", "... each value of routes ..."
+    key = dims[0] if len(dims) == 1 and dims != ["job"] else "case"
+    case = key if key in ("case", "stress") else f"value of {key}"
+    return f"What does each {case} change against {labels[0].split(chr(10))[0]}, {_horizon(flat)}?"
 
 
 def _point_labels(flat, dims):
@@ -251,15 +380,46 @@ def sweep_label(sweep, directory):
     return f"sweep {directory.name}: {jobs}" + (f", all with {fixed}" if fixed else "")
 
 
+def sweep_costs(sweep, dims, label=""):
+    """Each route's expected cost and its 95% quantile at each point, a row per point: the
+    picture of a sweep whose jobs hold the baseline alone (nothing beats it)."""
+    style = sweep_route_styles(sweep)
+    flat = sweep.stack(point=dims) if len(dims) > 1 else sweep.rename({dims[0]: "point"})
+    labels = _point_labels(flat, dims)
+    routes = [str(k) for k in flat.route.values]
+    n, m = len(labels), len(routes)
+    y = np.arange(n)
+    step = 0.8 / m
+    fig, ax = new_figure(FIGSIZE[0] * 1.2, max(0.62, 0.2 * m + 0.2) * n + 2.2)
+    for c, k in enumerate(routes):
+        offset = (c - (m - 1) / 2) * step
+        ax.barh(y + offset, flat.cost_mean.sel(route=k).values, height=0.85 * step, color=style["colours"][k],
+                label=f"{style['labels'][k]}: expected")
+        ax.plot(flat.cost_p95.sel(route=k).values, y + offset, "|", color="black", markersize=9,
+                markeredgewidth=2, label="95% quantile" if c == m - 1 else None)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(FuncFormatter(usd))
+    ax.set_xlabel("cost at the horizon (USD, discounted)")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)
+    add_heading(fig, f"What does {style['labels'][routes[0]] if m == 1 else 'each route'} cost across the sweep"
+                     f" ({_horizon(sweep)})?", label)
+    return fig
+
+
 def sweep_chart(sweep, directory):
     """The sweep's pictures in ``directory``; return the file names written.
 
-    A two-key grid gets three maps (P(fine-tuning wins), P(cheapest) per strategy, the
-    recommendation); one key or a list of jobs gets a profile along it in ``sweep.png``.
+    A two-key grid gets three maps (P(each route beats the baseline), P(cheapest) per
+    route, the recommendation); one key or a list of jobs gets a profile along it in
+    ``sweep.png``. Jobs of the baseline alone get their costs (``sweep_costs``).
     """
     dims = [d for d in sweep.p_beats_prompt.dims if d != "challenger"]
     label = sweep_label(sweep, directory)
-    if sweep.attrs["layout"] == "grid" and len(dims) == 2:
+    if not sweep.sizes["challenger"]:
+        drawn = [sweep_costs(sweep, dims, label)]
+    elif sweep.attrs["layout"] == "grid" and len(dims) == 2:
         drawn = [sweep_heatmap(sweep, dims, label), sweep_cheapest(sweep, dims, label),
                  sweep_recommendation(sweep, dims, label)]
     else:
@@ -269,5 +429,6 @@ def sweep_chart(sweep, directory):
     return list(SWEEP_PICTURES[: len(drawn)])
 
 
-__all__ = ["BASELINE", "PROBABILITY_MAP", "RECOMMENDATION_COLORS", "SWEEP_PICTURES", "sweep_chart",
-           "sweep_cheapest", "sweep_heatmap", "sweep_label", "sweep_profile", "sweep_recommendation"]
+__all__ = ["BASELINE", "NOT_YET_COLOR", "PANELS_ABREAST", "PROBABILITY_MAP", "SWEEP_PICTURES", "sweep_chart",
+           "sweep_cheapest", "sweep_costs", "sweep_heatmap", "sweep_label", "sweep_profile", "sweep_recommendation",
+           "sweep_route_styles"]

@@ -13,21 +13,28 @@ import sys
 import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from sim.cli.payback import CONFIG_DIR
 from sim.compare.comparison import CompareError, compare, load, run_comparison
+from sim.inputs.routes import route_label
 from sim.cli.compare import main
 from sim.pipeline import run
 from sim.io.files import atomic_path
 from sim.io.netcdf import read_results, write_dataset
 
 BASE = ["pricing=serverless-lora-8b", "report=false", "start=2026-12"]
+ROUTE_KINDS = {"prompt": "prompt", "finetune": "finetune", "rag": "rag", "lora": "finetune",
+               "azure-ft": "finetune", "luna": "prompt"}
 CHEAPER = ["pricing.finetuned_input=0.16"]
 
 
-def _run(directory, overrides, scenarios=3000):
+def _run(directory, overrides, scenarios=3000, routes=None):
     with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
         cfg = compose(config_name="config", overrides=[*BASE, f"scenarios={scenarios}", *overrides])
+    if routes is not None:  # routes added to the preset's, as '+routes.NAME={...}' does
+        cfg = OmegaConf.to_container(cfg)
+        cfg["routes"].update(routes)
     run(cfg, directory, progress=False)
     return directory
 
@@ -45,8 +52,14 @@ def runs(tmp_path_factory):
     }
 
 
-def _change(comparison, statistic, strategy):
-    return next(r for r in comparison["changes"] if (r["statistic"], r["strategy"]) == (statistic, strategy))
+def _change(comparison, statistic, route):
+    return next(r for r in comparison["changes"] if (r["statistic"], r["route"]) == (statistic, route))
+
+
+def _of_route(results, name, route):
+    # a lifecycle variable of one route, along whichever route dim it has
+    variable = results[name]
+    return variable.sel({next(d for d in variable.dims if d != "scenario"): route}).values
 
 
 @pytest.mark.parametrize("method", ["mc", "auto"])
@@ -59,14 +72,14 @@ def test_a_cheaper_fine_tuned_price_lowers_fine_tuning_in_every_scenario_where_i
     per = comparison["per_scenario"]
     assert per["rows"] == 3000
     assert per["rule"].startswith("plain Monte Carlo" if method == "mc" else "scrambled Sobol with month-1 volume")
-    d = per["strategies"]["finetune"]["differences"]
-    failed = a.results.finetune_failed.values.astype(bool)
+    d = per["routes"]["finetune"]["differences"]
+    failed = _of_route(a.results, "finetune_failed", "finetune").astype(bool)
     shut_down = ~np.isnan(a.results.shutdown_month.values)
     assert (d <= 0).all() and (d[failed] == 0).all() and (d[~failed & ~shut_down] < 0).all()
     for k in ("prompt", "rag"):
-        assert (per["strategies"][k]["differences"] == 0).all()
-        assert per["strategies"][k]["p_b_cheaper"] == 0 and per["strategies"][k]["p_unchanged"] == 1
-    finetune = per["strategies"]["finetune"]
+        assert (per["routes"][k]["differences"] == 0).all()
+        assert per["routes"][k]["p_b_cheaper"] == 0 and per["routes"][k]["p_unchanged"] == 1
+    finetune = per["routes"]["finetune"]
     assert finetune["mean_ci95"][1] < 0 and finetune["mean_ci95"][0] < finetune["mean"] < finetune["mean_ci95"][1]
     assert finetune["p_b_cheaper"] == pytest.approx(np.mean(d < -1e-3)) and finetune["p_b_cheaper"] > 0.9
     assert finetune["p_b_dearer"] == 0
@@ -85,10 +98,39 @@ def test_identical_runs_differ_in_nothing(runs):
     assert comparison["inputs"] == []
     for row in comparison["changes"]:
         assert row["change"] == 0 and row["ci95"] == [0, 0], row
-    for s in comparison["per_scenario"]["strategies"].values():
+    for s in comparison["per_scenario"]["routes"].values():
         assert (s["differences"] == 0).all() and s["mean"] == 0 and s["p_b_cheaper"] == 0 and s["p_b_dearer"] == 0
     assert comparison["recommendation"]["a"] == comparison["recommendation"]["b"]
     assert comparison["verdict"].startswith("No difference")
+
+
+# a fine-tune route on a sheet of its own, with an uncertain setup cost of its own: its
+# draws come from streams (and under auto a Sobol net) named after it
+LORA = {"lora": {"kind": "finetune", "pricing": "dedicated-lora-8b",
+                 "finetune": {"setup_cost": {"dist": "uniform", "low": 1000, "high": 9000}}}}
+
+
+@pytest.mark.parametrize("method", ["mc", "auto"])
+def test_a_route_added_leaves_every_other_route_the_same_in_each_scenario(runs, tmp_path, method):
+    added = _run(tmp_path / "lora", [] if method == "auto" else ["sampling=mc"], routes=LORA)
+    comparison = compare(load(runs[f"{method}_a"]), load(added))
+
+    assert comparison["paired"] and comparison["paired_all"]
+    assert list(comparison["routes"]) == ["prompt", "finetune", "rag"] and comparison["only_b"] == ["lora"]
+    for k, s in comparison["per_scenario"]["routes"].items():
+        assert (s["differences"] == 0).all(), k
+    for row in comparison["changes"]:
+        assert row["change"] == 0 and row["ci95"] == [0, 0], row
+    assert comparison["verdict"].startswith("No difference: every route both runs hold costs the same in B")
+    assert ("routes.lora.finetune.setup_cost.high", "(absent)", "9000") in comparison["inputs"]
+
+
+def test_under_sobol_a_shared_input_fixed_in_one_run_unpairs_them(runs, tmp_path):
+    # the shared inputs' net has one dimension fewer: no scenario is drawn alike
+    fixed = _run(tmp_path / "fixed", ["finetune.setup_cost=5000"])
+    comparison = compare(load(runs["auto_a"]), load(fixed))
+    assert not comparison["paired"] and comparison["pairing"] == (
+        "the drawn inputs differ (finetune.setup_cost): the Sobol nets have other dimensions, so no scenario is shared")
 
 
 def test_runs_of_other_sampling_are_compared_unpaired_and_say_why(runs):
@@ -107,7 +149,7 @@ def test_a_longer_run_shares_its_first_scenarios_but_compares_its_totals_unpaire
 
     assert comparison["paired"] and not comparison["paired_all"]
     assert comparison["per_scenario"]["rows"] == 3000
-    for s in comparison["per_scenario"]["strategies"].values():
+    for s in comparison["per_scenario"]["routes"].values():
         assert (s["differences"] == 0).all()
     assert {r["interval"] for r in comparison["changes"]} == {"independent"}
     assert comparison["inputs"] == [("scenarios", "3000", "5000")]
@@ -155,16 +197,24 @@ def test_command_line_writes_the_three_files_and_never_overwrites_unasked(runs, 
     assert sorted(p.name for p in tmp_path.iterdir()) == [".payback.lock", "compare.html", "compare.md", "compare.png"]
 
 
-def test_the_verdict_names_each_strategy_as_the_report_does():
+def test_the_verdict_names_each_route_as_the_report_does():
     # str.capitalize() wrote "Rag costs less in B" and capitalised every clause
     from sim.compare.comparison import verdict
 
-    rows = [{"statistic": "mean_cost", "strategy": k, "change": -v, "ci95": [-v - 1, -v + 1]}
-            for k, v in (("prompt", 15725), ("rag", 4371))]
-    comparison = {"changes": rows, "per_scenario": None,
-                  "recommendation": {"a": {"strategy": "not yet"}, "b": {"strategy": "prompting"}}}
-    assert verdict(comparison) == ("Prompting costs less in B (-$15,725 on average); RAG costs less in B"
-                                   " (-$4,371 on average); the recommendation changes from “not yet” to “prompting”.")
+    def comparison(changes, b="prompting"):
+        return {"changes": [{"statistic": "mean_cost", "route": k, "change": v, "ci95": [v - 1, v + 1]}
+                            for k, v in changes],
+                "routes": {k: {"label": route_label(k, kind)} for k, kind in ROUTE_KINDS.items()},
+                "per_scenario": None, "recommendation": {"a": {"strategy": "not yet"}, "b": {"strategy": b}}}
+
+    assert verdict(comparison([("prompt", -15725), ("rag", -4371)])) == (
+        "Prompting costs less in B (-$15,725 on average); RAG costs less in B"
+        " (-$4,371 on average); the recommendation changes from “not yet” to “prompting”.")
+    # a route's own name is kept as typed; past three routes moved the same way, their count and ends
+    assert verdict(comparison([("lora", -10), ("azure-ft", -30), ("rag", -20), ("finetune", -25), ("luna", 5)],
+                              b="not yet")) == (
+        "4 routes cost less in B, from -$10 (lora) to -$30 (azure-ft) on average; luna costs more in B (+$5.00 on"
+        " average); the recommendation stays “not yet”.")
 
 
 def test_a_comparison_cut_short_while_writing_leaves_none_of_its_files(runs, tmp_path, monkeypatch):

@@ -38,3 +38,17 @@ def test_large_datasets_go_to_netcdf4(tmp_path, monkeypatch):
     netcdf.write_dataset(dataset, tmp_path / "results.nc")
     assert (tmp_path / "results.nc").read_bytes()[:4] == b"\x89HDF"
     assert netcdf.read_results(tmp_path / "results.nc")["count"].values.tolist() == [0, 1]
+
+
+def test_an_empty_dimension_after_a_variables_first_goes_to_netcdf4(tmp_path):
+    # a run of one route (no challenger) wrote a results.nc that scipy could not read back
+    import numpy as np
+    import xarray as xr
+
+    from sim.io.netcdf import read_results, write_dataset
+
+    for name, dims, magic in (("first", ("challenger", "month"), b"CDF"), ("later", ("month", "challenger"), b"\x89HD")):
+        dataset = xr.Dataset({"beats": (dims, np.zeros((0, 3) if dims[0] == "challenger" else (3, 0)))})
+        write_dataset(dataset, tmp_path / f"{name}.nc")
+        assert (tmp_path / f"{name}.nc").read_bytes()[:3] == magic
+        assert read_results(tmp_path / f"{name}.nc")["beats"].dims == dims

@@ -66,7 +66,7 @@ def test_a_sweep_logs_its_plan_and_each_job_done_with_an_eta(basic_sweep):
 @pytest.mark.slow
 def test_a_grid_sweep_has_the_swept_keys_as_dims_and_equals_single_runs(basic_sweep, tmp_path):
     sweep = read_results(basic_sweep / "sweep.nc")
-    assert dict(sweep.sizes) == {"challenger": 2, "strategy": 3, "workload.calls_per_month": 2, "pricing": 2}
+    assert dict(sweep.sizes) == {"challenger": 2, "route": 3, "workload.calls_per_month": 2, "pricing": 2}
     assert sweep.attrs["layout"] == "grid" and (sweep.status == "ok").all()
     for volume in (1e6, 3e6):
         for pricing in ("dedicated-lora-8b", "serverless-lora-8b"):
@@ -79,7 +79,8 @@ def test_a_grid_sweep_has_the_swept_keys_as_dims_and_equals_single_runs(basic_sw
                 assert point.p_beats_prompt.sel(challenger=k) == single["p_beats_prompt"][k]["estimate"]
                 assert point.savings_cvar05.sel(challenger=k) == single["savings_vs_prompt"][k]["cvar05"]
             for k in ("prompt", "finetune", "rag"):
-                assert point.p_cheapest.sel(strategy=k) == single["p_cheapest"][k]
+                assert point.p_cheapest.sel(route=k) == single["p_cheapest"][k]
+                assert point.cost_mean.sel(route=k) == single["cost"][k]["mean"]
     # more volume, more often worth fine-tuning: the grid is not noise
     p = sweep.p_beats_prompt.sel(challenger="finetune", pricing="dedicated-lora-8b")
     assert float(p.sel({"workload.calls_per_month": 3e6})) > float(p.sel({"workload.calls_per_month": 1e6}))
@@ -142,7 +143,7 @@ def test_every_stress_moves_fine_tuning_the_way_its_story_says(tmp_path):
 
     def savings(results):
         cost = results.cost
-        return (cost.sel(strategy="prompt") - cost.sel(strategy="finetune")).values
+        return (cost.sel(route="prompt") - cost.sel(route="finetune")).values
 
     base = savings(runs["none"])
     p_none = float(sweep.p_beats_prompt.sel(challenger="finetune", stress="none"))
@@ -185,9 +186,10 @@ def test_full_grid_gets_dims_and_a_partial_one_a_job_list():
     assert grid.attrs["layout"] == "grid" and grid.a.values.tolist() == [1.0, 2.0]
     assert float(grid.p_beats_prompt.sel(challenger="finetune", a=2.0, b="y")) == 0.4
     assert np.isnan(float(grid.payback_month_p50.sel(challenger="finetune", a=1.0, b="x")))
-    assert grid.p_cheapest.dims == ("strategy", "a", "b") and grid.strategy.values.tolist() == [
+    assert grid.p_cheapest.dims == ("route", "a", "b") and grid.route.values.tolist() == [
         "prompt", "finetune", "rag"]
-    assert float(grid.p_cheapest.sel(strategy="prompt", a=2.0, b="y")) == pytest.approx(0.6)
+    assert grid.kind.values.tolist() == ["prompt", "finetune", "rag"] and grid.attrs["baseline"] == "prompt"
+    assert float(grid.p_cheapest.sel(route="prompt", a=2.0, b="y")) == pytest.approx(0.6)
 
     partial = to_dataset([job(0, 0.1, a="1", b="x"), job(1, 0.2, a="2", b="y"), job(2, 0.3, a="3", b="y")])
     assert partial.attrs["layout"] == "job list" and list(partial.p_beats_prompt.dims) == ["challenger", "job"]
@@ -200,7 +202,7 @@ def test_numeric_levels_are_sorted_and_a_failed_point_is_nan():
     assert sweep.v.values.tolist() == [1.0, 10.0, 100.0]
     assert sweep.status.values.tolist() == ["ok", "failed", "ok"]
     assert np.isnan(sweep.p_beats_prompt.sel(challenger="rag", v=10.0))
-    assert np.isnan(sweep.p_cheapest.sel(strategy="rag", v=10.0)).all()
+    assert np.isnan(sweep.p_cheapest.sel(route="rag", v=10.0)).all()
     assert sweep.error.sel(v=10.0) == "boom"
 
 

@@ -43,7 +43,7 @@ def test_the_sweep_heatmap_writes_each_cell_in_percent_with_the_horizon(tmp_path
     assert len(cells) == 4 and all(re.match(r"^\d+%\n\[\d+–\d+%\]$", c) for c in cells)
     assert "37%\n[36–38%]" in cells
     assert any("within 24 months" in t for t in texts(fig))
-    assert "%" in fig.axes[1].get_yticklabels()[-1].get_text()  # the colour bar
+    assert "%" in fig.axes[-1].get_yticklabels()[-1].get_text()  # the colour bar
     cheapest = sweep_cheapest(sweep, ["v", "pricing"], "the label")
     assert "63%" in [t.get_text() for t in cheapest.axes[0].texts]  # P(prompting cheapest) = 1 - 0.37
     chosen = sweep_recommendation(sweep, ["v", "pricing"], "the label")
