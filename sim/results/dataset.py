@@ -366,7 +366,7 @@ def saved_dataset(results, summary, rows=None):
     for name in MONTHS_WITH_NEVER:
         narrowed[name] = saved[name].variable.astype(np.float32)
         narrowed[name].encoding = {"dtype": "int16", "_FillValue": MONTH_FILL}
-    for name in SMALL_INTEGERS:
+    for name in (name for name in SMALL_INTEGERS if name in saved):  # none without a fine-tune route
         values = saved[name].values
         if not values.size or (_INT16.min <= values.min() and values.max() <= _INT16.max):
             narrowed[name] = saved[name].variable.astype(np.int16)
