@@ -1,4 +1,4 @@
-"""Counting, over a grid of month-1 volumes, which strategy each scenario's cost line favours.
+"""Counting, over a grid of month-1 volumes, which route each scenario's cost line favours.
 
 Every scenario's horizon cost is a line ``A_k + V * B_k`` in its month-1 volume ``V``
 (MODEL.md, "the line crossing"). Pure: arrays in, preallocated arrays filled.
@@ -8,38 +8,40 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def count_by_volume(cost_fixed, cost_slope, volumes, beats_prompt, cheapest):
-    """Count scenarios that beat prompting, and that are cheapest, at each volume.
+def count_by_volume(cost_fixed, cost_slope, volumes, baseline, beats_baseline, cheapest):
+    """Count scenarios that beat the baseline, and that are cheapest, at each volume.
 
     Parameters
     ----------
-    cost_fixed, cost_slope : float64[n, 3]
-        ``A`` (USD) and ``B`` (USD per call/month) of prompt, fine-tune, RAG.
+    cost_fixed, cost_slope : float64[n, R]
+        ``A`` (USD) and ``B`` (USD per call/month) of each route.
     volumes : float64[G]
         Month-1 volumes, calls per month.
-    beats_prompt : int64[2, G]
-        Out: scenarios with ``C_k(V) < C_prompt(V)``, fine-tune and RAG.
-    cheapest : int64[3, G]
-        Out: scenarios whose cheapest strategy at ``V`` is k (the first on ties,
-        as ``argmin``).
+    baseline : int
+        The baseline route's column.
+    beats_baseline : int64[R, G]
+        Out: scenarios with ``C_k(V) < C_baseline(V)`` (0 on the baseline's row).
+    cheapest : int64[R, G]
+        Out: scenarios whose cheapest route at ``V`` is k (the first on ties, as
+        ``argmin``).
     """
-    beats_prompt[:] = 0
+    beats_baseline[:] = 0
     cheapest[:] = 0
+    routes = cost_fixed.shape[1]
     for i in range(cost_fixed.shape[0]):
-        fixed_p, fixed_f, fixed_r = cost_fixed[i, 0], cost_fixed[i, 1], cost_fixed[i, 2]
-        slope_p, slope_f, slope_r = cost_slope[i, 0], cost_slope[i, 1], cost_slope[i, 2]
-        # without branches, so that the loop over volumes vectorises
         for g in range(volumes.shape[0]):
-            prompt = fixed_p + volumes[g] * slope_p
-            finetune = fixed_f + volumes[g] * slope_f
-            rag = fixed_r + volumes[g] * slope_r
-            beats_prompt[0, g] += finetune < prompt
-            beats_prompt[1, g] += rag < prompt
-            prompt_cheapest = (prompt <= finetune) & (prompt <= rag)
-            finetune_cheapest = (not prompt_cheapest) & (finetune <= rag)
-            cheapest[0, g] += prompt_cheapest
-            cheapest[1, g] += finetune_cheapest
-            cheapest[2, g] += not (prompt_cheapest or finetune_cheapest)
+            volume = volumes[g]
+            base = cost_fixed[i, baseline] + volume * cost_slope[i, baseline]
+            best = 0
+            lowest = cost_fixed[i, 0] + volume * cost_slope[i, 0]
+            for k in range(routes):
+                cost = cost_fixed[i, k] + volume * cost_slope[i, k]
+                if cost < base:
+                    beats_baseline[k, g] += 1
+                if cost < lowest:  # strictly: the first of equals stays
+                    lowest = cost
+                    best = k
+            cheapest[best, g] += 1
 
 
 __all__ = ["count_by_volume"]

@@ -7,6 +7,7 @@ attrs), so that the redrawn report and pictures are the run's own.
 """
 
 
+import json
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -18,7 +19,9 @@ from sim.report.pictures import ROW_PICTURES, draw_all, drawable
 from sim.io.progress import phase
 from sim.report.html import code, literal, write_html
 from sim.io.files import WriteError, atomic_path, publishing
-from sim.results.summary import STRATEGY_NAMES
+from sim.inputs.static import metadata_of
+from sim.report.routes import route_view
+from sim.results.summary import sheet_sources
 
 PLOTS = "plots"
 
@@ -54,9 +57,10 @@ def _precision_section(results, summary):
         lines += [f"Month-1 volume is not integrated out: {sampling['note']}.", ""]
     precision = summary.get("precision")
     if precision:
+        labels = route_view(results).labels
         targets = ", ".join(f"`precision.{k}={v:g}`" for k, v in precision["targets"].items() if v is not None)
         achieved = "; ".join(
-            f"{name} " + ", ".join(f"{STRATEGY_NAMES[k]} {v:.2g}" for k, v in values.items())
+            f"{name} " + ", ".join(f"{labels.get(k, k)} {v:.2g}" for k, v in values.items())
             for name, values in precision["achieved"].items()
         )
         verdict = "met" if precision["met"] else "**not met**"
@@ -82,6 +86,8 @@ PICTURE_TEXT = {
 
 
 def _pictures(results):
+    if results.sizes.get("challenger", 0) == 0:
+        return ["No picture: every one compares a route with the baseline, and this run has only the baseline.", ""]
     drawn = drawable(results)
     lines = []
     for name, text in PICTURE_TEXT.items():
@@ -95,9 +101,11 @@ def _pictures(results):
 
 
 def render(results, summary):
-    """The report as Markdown text: headline, key numbers, pictures, assumptions."""
+    """The report as Markdown text: headline, routes, key numbers, pictures, assumptions."""
     h = summary["horizon_months"]
     rec = summary["recommendation"]
+    view = route_view(results)
+    labels, against = view.labels, view.against
     # the answer first, for the reader who stops there; then which run gave it
     lines = [
         "# payback report",
@@ -107,7 +115,7 @@ def render(results, summary):
         *([f"> **Small run.** {summary['small_run']}", ""] if summary.get("small_run") else []),
         f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
         "",
-        *_calendar_lead(summary),
+        *_calendar_lead(summary, view),
         f"Run: {literal(summary['run']['label'])}",  # a user's text, shown as typed
         "",
         f"Command: {code(summary['run']['command'] or '(run from Python)')}, started {summary['run']['start_time']}.",
@@ -116,64 +124,204 @@ def render(results, summary):
         f"discounted at {summary['discount_rate']:.1%} a year. Money is USD, discounted to month 1."
         + _sample_note(summary, results.sizes.get("scenario", 0)),
         "",
-        "## Key numbers",
-        "",
-        "| | fine-tuning | RAG |",
-        "| --- | --- | --- |",
+        *_routes_section(summary, view),
     ]
+    if view.challengers:
+        lines += _key_numbers(summary, view)
+    lines += [
+        "- Expected value of perfect information on the choice (EVPI) [95% CI]: "
+        f"{usd(summary['evpi'])}{_interval(summary.get('evpi_ci95'), usd)}: what knowing each scenario's outcome"
+        " before choosing would save on average.",
+        f"- The use case shuts down within the horizon in {summary['shutdown']['fraction']:.1%} of scenarios.",
+        *_capacity_lines(summary, labels),
+        "",
+        *_lifecycle_section(summary, view),
+        *_calendar_section(summary, view),
+        "## Pictures",
+        "",
+        *_pictures(results),
+        *_precision_section(results, summary),
+    ]
+    if view.challengers:
+        lines += [
+            "## Drivers",
+            "",
+            "Each uncertain input that can enter a comparison splits the scenarios into its lowest and "
+            f"highest tenth; the effect is how far P(the route beats {against}) moves between the two, "
+            "with its 95% interval. Inputs whose interval contains 0 are not ranked.",
+            "",
+        ]
+        for k in view.challengers:
+            lines += _drivers_table(labels[k], summary["drivers"][k], against)
+    lines += ["", *_assumptions(results, summary, view)]
+    return "\n".join(lines)
+
+
+def _routes_section(summary, view):
+    """Every route in one table: what it is, which sheet prices it, what it costs, how often it wins."""
+    lines = ["## Routes", "",
+             f"The baseline, what the team runs today, is **{view.against}**; every other route is compared with it.",
+             "",
+             "| route | kind | price sheet | expected cost [95% CI] | 90% of scenarios | P(cheapest) [95% CI] |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for k in view.names:
+        cost = summary["cost"][k]
+        cheapest = with_interval(summary["p_cheapest"][k], summary.get("p_cheapest_ci95", {}).get(k),
+                                 lambda x, d: f"{x:.{d}%}", digits=1)
+        name = f"**{view.labels[k]}** (baseline)" if k == view.baseline else view.labels[k]
+        sheet = code(view.sheets[k]) if view.sheets.get(k) else ""
+        lines.append(f"| {name} | {view.kinds[k]} | {sheet} | {_usd_ci(cost, 'mean')} | {usd(cost['p05'])} to {usd(cost['p95'])} | {cheapest} |")
+    return lines + [""]
+
+
+def _key_numbers(summary, view):
+    """Each challenger against the baseline: a column each."""
+    h, against = summary["horizon_months"], view.against
     p = summary["p_beats_prompt"]
     sv = summary["savings_vs_prompt"]
     pb = summary["payback_month"]
-
+    be = summary["break_even_calls_per_month"]
     rows = [
-        (f"P(cheaper than prompting at month {h}) [95% CI]",
+        (f"P(cheaper than {against} at month {h}) [95% CI]",
          lambda k: with_interval(p[k]["estimate"], p[k]["ci95"], lambda x, d: f"{x:.{d}f}")),
-        ("expected savings vs prompting [95% CI]", lambda k: _usd_ci(sv[k], "mean")),
+        (f"expected savings vs {against} [95% CI]", lambda k: _usd_ci(sv[k], "mean")),
         ("median savings [95% CI]", lambda k: _usd_ci(sv[k], "p50")),
         ("5% quantile of savings [95% CI]", lambda k: _usd_ci(sv[k], "p05")),
         ("CVaR 5% of savings (mean of the worst 5%) [95% CI]", lambda k: _usd_ci(sv[k], "cvar05")),
         ("payback month p10 / p50 / p90", lambda k: " / ".join(_month(pb[k][q]) for q in ("p10", "p50", "p90"))),
         ("never pays back within the horizon", lambda k: f"{pb[k]['never']:.1%}"),
+        ("break-even month-1 volume p50 (calls/month) [95% CI]",
+         lambda k: f"{_calls(be[k]['p50'])}{_interval(be[k].get('p50_ci95'), _calls)}"),
     ]
-    lines += [f"| {label} | {cell('finetune')} | {cell('rag')} |" for label, cell in rows]
-    be = summary["break_even_calls_per_month"]
-    ft_rag = summary["savings_finetune_vs_rag"]
-    lines += [
-        "",
-        "- Expected cost [95% CI]: " + ", ".join(
-            f"{STRATEGY_NAMES[k]} {_usd_ci(v, 'mean')} (90%: {usd(v['p05'])} to {usd(v['p95'])})"
-            for k, v in summary["cost"].items()
-        ) + ".",
-        f"- Fine-tuning against RAG: expected savings {_usd_ci(ft_rag, 'mean')}, "
-        f"CVaR 5% {_usd_ci(ft_rag, 'cvar05')}.",
-        *(f"- Break-even month-1 volume for {STRATEGY_NAMES[k]} (calls/month) [95% CI]: "
-          + ", ".join(f"{q} {_calls(be[k][q])}{_interval(be[k].get(f'{q}_ci95'), _calls)}"
-                      for q in ("p10", "p50", "p90")) + "." for k in ("finetune", "rag")),
-        "- P(cheapest of the three) [95% CI]: " + ", ".join(
-            f"{STRATEGY_NAMES[k]} " + with_interval(p, summary.get("p_cheapest_ci95", {}).get(k),
-                                                lambda x, d: f"{x:.{d}%}", digits=1)
-            for k, p in summary["p_cheapest"].items()) + ".",
-        "- Expected value of perfect information on the choice (EVPI) [95% CI]: "
-        f"{usd(summary['evpi'])}{_interval(summary.get('evpi_ci95'), usd)}.",
-        f"- Mean retrains {summary['retrains']['mean']:.2f}; fine-tune failed in "
-        f"{summary['finetune_failed']['fraction']:.1%}; use case shut down in "
-        f"{summary['shutdown']['fraction']:.1%} of scenarios.",
-        "",
-        *_calendar_section(summary),
-        "## Pictures",
-        "",
-        *_pictures(results),
-        *_precision_section(results, summary),
-        "## Drivers",
-        "",
-        "Each uncertain input that can enter a comparison splits the scenarios into its lowest and "
-        "highest tenth; the effect is how far P(the strategy beats prompting) moves between the two, "
-        "with its 95% interval. Inputs whose interval contains 0 are not ranked.",
-        "",
-    ]
-    for k in ("finetune", "rag"):
-        lines += _drivers_table(STRATEGY_NAMES[k], summary["drivers"][k])
-    lines += ["", "## Assumptions", "", "| input | value | unit |", "| --- | --- | --- |"]
+    lines = [f"## Against {against}", "",
+             "| | " + " | ".join(view.labels[k] for k in view.challengers) + " |",
+             "| --- |" + " --- |" * len(view.challengers)]
+    lines += [f"| {label} | " + " | ".join(cell(k) for k in view.challengers) + " |" for label, cell in rows]
+    lines.append("")
+    lines += [f"- Break-even month-1 volume for {view.labels[k]} (calls/month) [95% CI]: "
+              + ", ".join(f"{q} {_calls(be[k][q])}{_interval(be[k].get(f'{q}_ci95'), _calls)}"
+                          for q in ("p10", "p50", "p90")) + "." for k in view.challengers]
+    ft_rag = summary.get("savings_finetune_vs_rag")
+    if ft_rag:
+        lines.append(f"- Fine-tuning against RAG: expected savings {_usd_ci(ft_rag, 'mean')}, "
+                     f"CVaR 5% {_usd_ci(ft_rag, 'cvar05')}.")
+    return lines
+
+
+def _capacity_lines(summary, labels):
+    # a dedicated endpoint bills one replica: where the volume outgrows it, the bill is low
+    lines = []
+    for k, capacity in (summary.get("capacity") or {}).items():
+        share = capacity["share_over"]
+        replica = f"{capacity['replica_calls_per_month']:,.0f} calls/month"
+        if share > 0:
+            lines.append(f"- **Capacity of {labels.get(k, k)}:** in {share:.1%} of scenario-months the volume exceeds"
+                         f" one replica ({replica}); the model bills one replica, so its cost there is understated.")
+        else:
+            lines.append(f"- Capacity of {labels.get(k, k)}: the volume stays within one replica ({replica})"
+                         " in every scenario-month.")
+    return lines
+
+
+def _lifecycle_section(summary, view):
+    """What happens to each fine-tune route: attempts, failures, retrains, leaving its platform."""
+    lifecycle = summary.get("lifecycle") or {}
+    if not lifecycle:
+        return []
+    lines = ["## Fine-tune lifecycle", "",
+             "| fine-tune route | training attempts (mean) | never ships | retrains (mean) |"
+             " leaves its platform (median month) | migrates | prompts for good |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for k, one in lifecycle.items():
+        exit_ = one["platform_exit"]
+        when = f" (month {exit_['month_p50']})" if exit_["month_p50"] is not None else ""
+        lines.append(f"| {view.labels.get(k, k)} | {one['attempts_mean']:.2f} | {one['failed_fraction']:.1%} |"
+                     f" {one['retrains_mean']:.2f} | {exit_['fraction']:.1%}{when} | {one['migrated_fraction']:.1%} |"
+                     f" {exit_['for_good']:.1%} |")
+    lines += ["", "Shares are of all scenarios. A route that leaves its platform serves by prompting from then on,"
+              " its spending sunk, unless it migrates to a successor's sheet.", ""]
+    return lines
+
+
+def _assumptions(results, summary, view):
+    """Every input the run read, what it was, and which routes read it; then each sheet's provenance."""
+    lines = ["## Assumptions", ""]
+    read_by = _readers(results)
+    if read_by is None:  # a run written before routes named their inputs: the configuration's groups
+        lines += _group_assumptions(results, summary)
+    else:
+        lines += ["| input | value | unit | read by |", "| --- | --- | --- | --- |"]
+        every = set(view.names)
+        for key, (value, unit) in _inputs(results).items():
+            readers = read_by.get(key)
+            if readers is None:
+                if key.split(".")[0] not in ("workload", "market"):
+                    continue  # a price or setting no route reads (another sheet's, a successor's unset)
+                shown = "every route"
+            else:
+                shown = "every route" if set(readers) == every else ", ".join(view.labels[k] for k in readers)
+            lines.append(f"| `{key}` | {literal(value)} | {unit} | {shown} |")
+        config = OmegaConf.to_container(OmegaConf.create(results.attrs["config"]))
+        if view.tuned:
+            finetune = config["finetune"]
+            lines.append(f"| `finetune.base_lifetime_months` | {literal(str(finetune['base_lifetime_months']))} |"
+                         " months | fine-tune routes without their own |")
+            for key in ("reprice_on_retrain", "on_platform_exit", "successor"):
+                lines.append(f"| `finetune.{key}` | {finetune[key] if finetune[key] is not None else 'none'} | |"
+                             " fine-tune routes |")
+        for name, route in (config.get("routes") or {}).items():
+            for section, values in route.items():
+                if isinstance(values, dict):
+                    for key, value in values.items():
+                        full = f"routes.{name}.{section}.{key}"
+                        if full not in read_by:
+                            lines.append(f"| `{full}` | {literal(str(value))} | | {view.labels.get(name, name)} |")
+        lines.append(f"| `start` | {summary['start']} | month 1 | |")
+    lines += ["", "Price sheets (check them before you commit budget: prices drift):", ""]
+    for name, sheet in (summary.get("sheets") or sheet_sources(results)).items():
+        users = [view.labels[k] for k in view.names if view.sheets.get(k) == name]
+        role = f" (routes {', '.join(users)})" if users else " (a successor)"
+        lines.append(f"- {code(name)}{role}: as of **{literal(str(sheet['as_of']))}**; source:"
+                     f" {literal(str(sheet['source']))}.")
+    return lines + [""]
+
+
+def _readers(results):
+    """Each input key and the routes that read it, in order; None for a run that did not record them."""
+    recorded = json.loads(results.attrs.get("routes") or "[]")
+    if not recorded or any(not isinstance(route.get("inputs"), list) for route in recorded):
+        return None
+    readers = {}
+    for route in recorded:
+        for key in route["inputs"]:
+            readers.setdefault(key, []).append(route["name"])
+    return readers
+
+
+def _inputs(results):
+    """Every static input of the run as ``{key: (value as configured, unit)}``: drawn ones
+    from their variable's ``distribution``, fixed ones from ``fixed_inputs``."""
+    found = {}
+    for name in results.data_vars:
+        variable = results[name]
+        if variable.dims == ("scenario",) and "distribution" in variable.attrs:
+            found[str(name)] = (variable.attrs["distribution"], variable.attrs.get("units", ""))
+    for item in (results.attrs.get("fixed_inputs") or "").split(", "):
+        key, _, value = item.partition("=")
+        if key and key not in found:
+            found[key] = (value, metadata_of(key, input_metadata())["unit"])
+    return dict(sorted(found.items(), key=lambda item: _input_order(item[0])))
+
+
+def _input_order(key):
+    # the workload, then each sheet's prices, each route's own inputs, the rest by section
+    section = key.split(".")[0]
+    order = ("workload", "pricing", "sheets", "prompt", "finetune", "routes", "rag", "market")
+    return (order.index(section) if section in order else len(order), key)
+
+
+def _group_assumptions(results, summary):
+    lines = ["| input | value | unit |", "| --- | --- | --- |"]
     config = OmegaConf.to_container(OmegaConf.create(results.attrs["config"]))
     for key, meta in input_metadata().items():
         section, name = key.split(".")
@@ -194,65 +342,84 @@ def render(results, summary):
         meta = input_metadata()[f"pricing.{name}"]
         shown = parse(f"successor.{name}", successor[name], meta["domain"]).describe()
         lines.append(f"| `successor.{name}` ({config['finetune']['successor']}) | {shown} | {meta['unit']} |")
-    pricing = summary["pricing"]
-    lines += [
-        "",
-        f"Price sheet as of **{literal(pricing['as_of'])}**; source: {literal(pricing['source'])}. "
-        "Prices drift: check them before you commit budget.",
-        "",
-    ]
-    if successor:
-        lines[-1:] = ["", f"Successor sheet {code(config['finetune']['successor'])} as of"
-                          f" **{literal(successor['as_of'])}**; source: {literal(successor['source'])}.", ""]
-    return "\n".join(lines)
+    return lines
 
 
-def _calendar_lead(summary):
+def _calendar_lead(summary, view):
     # one sentence under the recommendation when the calendar changes the answer
-    exits = summary["platform_exit"]
-    if exits["fraction"] == 0:
+    sentences = _exit_sentences(summary, view)
+    retirements = [e for e in summary["calendar"]["events"] if e["event"] == "base retirement"]
+    if not (sentences or retirements):
         return []
-    return [f"**Provider calendar:** {_exit_sentence(summary)} See [Provider calendar](#provider-calendar).", ""]
+    said = [_retirement_sentence(e, view) for e in retirements] + sentences
+    return [f"**Provider calendar:** {' '.join(said)} See [Provider calendar](#provider-calendar).", ""]
 
 
-def _exit_sentence(summary):
-    exits, calendar = summary["platform_exit"], summary["calendar"]
-    sentence = (f"the fine-tune route leaves its platform in {exits['fraction']:.1%} of scenarios"
-                f" (median month {exits['month_p50']})")
-    if calendar["on_platform_exit"] == "migrate":
-        return (sentence + f"; it migrates to `{calendar['successor']}` in {summary['migrations']['mean']:.1%}."
-                f" By the horizon the calendar has left it prompting for good in {exits['for_good']:.1%}"
-                " (without a migration, or at the successor's own end), its spending sunk.")
-    return sentence + "; from then on it serves by prompting, its spending sunk (`finetune.on_platform_exit=prompt`)."
+def _retirement_sentence(event, view):
+    routes = _and([view.labels.get(k, k) for k in event.get("routes") or []])
+    successor = event.get("successor")
+    moves = f"moves to `{successor}`'s prices" if successor else "moves on"
+    return (f"`{event['sheet']}`'s base model retires {event['date']} (month {event['month']}): from month"
+            f" {event['month'] + 1} {routes} {moves}, paying `prompt.migration_cost` once.")
 
 
-def _calendar_section(summary):
+def _and(names):
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def _exit_sentences(summary, view):
+    lifecycle, calendar = summary.get("lifecycle") or {}, summary["calendar"]
+    sentences = []
+    for k, one in lifecycle.items():
+        exits = one["platform_exit"]
+        if exits["fraction"] == 0:
+            continue
+        sentence = (f"{view.labels.get(k, k)} leaves its platform in {exits['fraction']:.1%} of scenarios"
+                    f" (median month {exits['month_p50']})")
+        if one["migrated_fraction"] > 0:
+            sentence += (f"; it migrates to `{calendar['successor']}` in {one['migrated_fraction']:.1%}, and by the"
+                         f" horizon serves by prompting for good in {exits['for_good']:.1%}, its spending sunk.")
+        else:
+            sentence += "; from then on it serves by prompting, its spending sunk."
+        sentences.append(sentence)
+    return sentences
+
+
+def _calendar_section(summary, view):
     """What the provider calendar's dated events inside the horizon do to the answer."""
     calendar = summary["calendar"]
     lines = ["## Provider calendar", "", f"Month 1 is {summary['start']}."]
     if not calendar["events"]:
-        lines += ["No announced end of fine-tuning falls within the horizon: the calendar does not"
-                  " change this answer.", ""]
+        lines += ["No announced end of fine-tuning or of a base model falls within the horizon: the calendar does"
+                  " not change this answer.", ""]
         return lines
     lines.append("")
     for event in calendar["events"]:
         month, day, sheet = event["month"], event["date"], event["sheet"]
+        routes = event.get("routes")
+        bound = f" ({', '.join(view.labels.get(k, k) for k in routes)})" if routes else ""
         if event["event"] == "training cutoff":
             lines.append(
-                f"- `{sheet}`: last training jobs {day} (month {month}). A repeat attempt, drift retrain or"
+                f"- `{sheet}`{bound}: last training jobs {day} (month {month}). A repeat attempt, drift retrain or"
                 f" deprecation retrain due after month {month} cannot be made: the route leaves the platform then."
             )
+        elif event["event"] == "base retirement":
+            lines.append(f"- `{sheet}`{bound}: the base model serves until {day} (month {month}); from month"
+                         f" {month + 1} these routes pay `{event.get('successor')}`'s prices and, once,"
+                         " `prompt.migration_cost`.")
         else:
             lines.append(
-                f"- `{sheet}`: fine-tuned models stop serving after {day} (month {month}): the route"
+                f"- `{sheet}`{bound}: fine-tuned models stop serving after {day} (month {month}): the route"
                 f" leaves the platform in month {month + 1} at the latest."
             )
-    lines += ["", f"In this run {_exit_sentence(summary)}", ""]
-    return lines
+    sentences = _exit_sentences(summary, view)
+    if sentences:
+        lines += ["", f"In this run: {' '.join(sentences)}"]
+    return lines + [""]
 
 
-def _drivers_table(name, drivers):
-    lines = [f"### {name} against prompting", ""]
+def _drivers_table(name, drivers, against="prompting"):
+    lines = [f"### {name} against {against}", ""]
     if drivers["skipped"]:
         return lines + [drivers["skipped"], ""]
     lines += [

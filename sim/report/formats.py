@@ -7,14 +7,14 @@ same everywhere. Plain Python: no matplotlib, so that text can be written withou
 def _three_digits(magnitude, prefix="", digits=3):
     # rounded first, so that 999.7 reads 1k, not 1e+03
     rounded = float(f"{magnitude:.{digits}g}")
-    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if rounded >= scale:
             return f"{prefix}{rounded / scale:.{digits}g}{suffix}"
     return f"{prefix}{rounded:.{digits}g}"
 
 
 def usd(value, _position=None, digits=3):
-    """Money for axes and labels: $950, $12.3k, $4.5M (three significant digits)."""
+    """Money for axes and labels: $950, $12.3k, $4.5M, $1.2B (three significant digits)."""
     return ("-" if value < 0 else "") + _three_digits(abs(float(value)), "$", digits)
 
 
@@ -24,11 +24,14 @@ def digits_apart(value, bounds, form, digits=3, most=6):
 
     A narrow interval of a large run would otherwise read as none: 0.039 [0.039,
     0.039] for 0.0388 [0.0385, 0.0391]. An interval without both ends, or not around
-    ``value``, keeps ``digits``.
+    ``value``, or one that no number of digits up to ``most`` tells apart, keeps ``digits``.
     """
     if bounds is not None and None not in bounds and bounds[0] < value < bounds[1]:
-        while digits < most and len({form(x, digits) for x in (bounds[0], value, bounds[1])}) < 3:
-            digits += 1
+        for more in range(digits, most + 1):
+            if len({form(x, more) for x in (bounds[0], value, bounds[1])}) == 3:
+                return more
+    # still one number at `most` digits (an interval of rounding dust around 0): more
+    # digits would show only zeros
     return digits
 
 

@@ -26,11 +26,10 @@ from sim.report.figures import (
     size_inches,
     write_png,
 )
+from sim.inputs.routes import route_label
 from sim.report.formats import amount, calls, usd
-from sim.results.summary import STRATEGY_NAMES, calendar_events, run_label
-
-COLORS = {"prompt": "#555555", "finetune": "#1f77b4", "rag": "#d62728"}
-CHALLENGE_ORDER = ("finetune", "rag")
+from sim.report.routes import route_view
+from sim.results.summary import calendar_events, run_label
 
 
 def _label(results):
@@ -39,19 +38,19 @@ def _label(results):
 
 def payback_probability(results, confidence, label=None):
     """P(fine-tuning / RAG cheaper than prompting by month m), with 95% bands."""
+    view = route_view(results)
     fig, ax = new_figure(*FIGSIZE, layout=None)
     months = results.month.values
-    for k in results.challenger.values:
-        k = str(k)
+    for k in view.challengers:
         ax.fill_between(
             months,
             results.p_beats_prompt_low.sel(challenger=k),
             results.p_beats_prompt_high.sel(challenger=k),
-            color=COLORS[k], alpha=0.25, linewidth=0,
+            color=view.colours[k], alpha=0.25, linewidth=0,
         )
         ax.plot(
-            months, results.p_beats_prompt.sel(challenger=k), color=COLORS[k],
-            linewidth=2, label=STRATEGY_NAMES[k], gid=f"p_beats_prompt.{k}",
+            months, results.p_beats_prompt.sel(challenger=k), color=view.colours[k],
+            linewidth=2, label=view.labels[k], gid=f"p_beats_prompt.{k}",
         )
     ax.axhline(confidence, color="black", linestyle="--", linewidth=1,
                label=f"confidence {confidence:.0%}")
@@ -60,11 +59,11 @@ def payback_probability(results, confidence, label=None):
     ax.set_xlim(months[0], months[-1])
     ax.set_xlabel(f"month (month 1 = {results.attrs['start']})" if "start" in results.attrs else "month")
     _mark_calendar(ax, results)
-    ax.set_ylabel("P(cumulative cost below prompting)")
+    ax.set_ylabel(f"P(cumulative cost below {view.against})")
     ax.grid(alpha=0.3)
-    ax.legend(loc="best")
-    place_axes(fig, ax, add_heading(fig, "By month m, how likely is each strategy to be cheaper than prompting?",
-                             label or _label(results)))
+    ax.legend(loc="best", fontsize=8 if len(view.challengers) > 3 else None)
+    place_axes(fig, ax, add_heading(fig, f"By month m, how likely is each route to be cheaper than {view.against}?",
+                                    label or _label(results)))
     return fig
 
 
@@ -73,34 +72,39 @@ def convergence(results, label=None):
 
     From the replicate totals of ``results.nc`` alone (no rerun): a band that has
     stopped narrowing, or an estimate still drifting, says whether more scenarios
-    would change the answer. One panel a statistic and strategy, each on its own
+    would change the answer. One panel a statistic and challenger, each on its own
     scale, so that a band of a tenth of a point still shows.
     """
     from sim.stats.precision import headline_intervals
 
-    routes = [str(k) for k in results.strategy.values]
-    baseline = next(i for i, k in enumerate(routes) if k not in results.challenger.values)
+    view = route_view(results)
     running = headline_intervals(results.replicate_totals.values, results.replicate_beats.values,
-                                 results.attrs.get("sampling", "mc"), routes, baseline, running=True)
+                                 results.attrs.get("sampling", "mc"), list(view.names),
+                                 view.names.index(view.baseline), running=True)
     n = running["scenarios"]
-    fig, axes = new_figure(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.3, layout=None, nrows=2, ncols=2, sharex=True)
-    panels = (("p_beats", "P(cheaper than prompting)", lambda v: f"{v:.4f}", PercentFormatter(1.0, decimals=1)),
+    # a row a challenger, a column a statistic: as many routes as the run has
+    rows = len(view.challengers)
+    fig, axes = new_figure(FIGSIZE[0] * 1.4, FIGSIZE[1] * (0.3 + 0.5 * rows), layout=None, nrows=rows, ncols=2,
+                           sharex=True, squeeze=False)
+    panels = (("p_beats", f"P(cheaper than {view.against})", lambda v: f"{v:.4f}",
+               PercentFormatter(1.0, decimals=1)),
               ("savings", "expected savings (USD)", lambda v: usd(v).replace("$", r"\$"), FuncFormatter(usd)))
     # the first replicates' bands are wide: the scale follows the band from the 4th on
     settled = min(3, len(n) - 1)
-    for row, (name, ylabel, shown, formatter) in zip(axes, panels):
-        for ax, k in zip(row, ("finetune", "rag")):
+    for row, k in zip(axes, view.challengers, strict=True):
+        for ax, (name, ylabel, shown, formatter) in zip(row, panels, strict=True):
             estimate, low, high = running[name][k]
-            ax.fill_between(n, low, high, color=COLORS[k], alpha=0.25, linewidth=0, label="95% interval")
+            colour = view.colours[k]
+            ax.fill_between(n, low, high, color=colour, alpha=0.25, linewidth=0, label="95% interval")
             half = (high[-1] - low[-1]) / 2
-            ax.plot(n, estimate, color=COLORS[k], linewidth=1.8, gid=f"convergence.{name}.{k}",
+            ax.plot(n, estimate, color=colour, linewidth=1.8, gid=f"convergence.{name}.{k}",
                     label=f"{shown(estimate[-1])} ± {shown(half) if np.isfinite(half) else '?'}")
             span = np.concatenate([estimate[settled:], low[settled:], high[settled:]])
             span = span[np.isfinite(span)]
             if span.size and span.max() > span.min():
                 pad = 0.1 * (span.max() - span.min())
                 ax.set_ylim(span.min() - pad, span.max() + pad)
-            ax.set_title(f"{STRATEGY_NAMES[k]}: {ylabel}", fontsize=10)
+            ax.set_title(f"{view.labels[k]}: {ylabel}", fontsize=10)
             ax.yaxis.set_major_formatter(formatter)
             ax.grid(alpha=0.3)
             ax.legend(loc="best", fontsize=8)
@@ -127,7 +131,8 @@ def _mark_calendar(ax, results):
     # month a date falls in (training through that month, serving through that month).
     by_month = {}
     for event in calendar_events(results):
-        what = "last training" if event["event"] == "training cutoff" else "fine-tunes stop serving"
+        what = {"training cutoff": "last training", "serving end": "fine-tunes stop serving",
+                "base retirement": "base model retires"}.get(event["event"], event["event"])
         by_month.setdefault(event["month"], []).append(f"{event['sheet']}: {what} {event['date']}")
     for month, labels in sorted(by_month.items()):
         x = month + 0.5
@@ -136,42 +141,60 @@ def _mark_calendar(ax, results):
                     textcoords="offset points", rotation=90, va="top", ha="right", fontsize=7.5,
                     color="#8c564b")
     if by_month and "p_platform_exit" in results:
-        # under the axis, where no date's label runs
-        note = f"the fine-tune route leaves its platform in {float(results.p_platform_exit):.0%} of scenarios"
-        if float(results.p_migrated) > 0 and "p_exited_for_good" in results:
-            note += (f";\nit migrates in {float(results.p_migrated):.0%} and ends prompting for good in"
-                     f" {float(results.p_exited_for_good):.0%}")
-        ax.set_xlabel(f"{ax.get_xlabel()}\n{note}", color="black")
+        # under the axis, where no date's label runs: each fine-tune route that leaves
+        notes = []
+        for k in results.finetune_route.values:
+            one = results.sel(finetune_route=k)
+            if float(one.p_platform_exit) == 0:
+                continue
+            note = f"{route_label(str(k), 'finetune')} leaves its platform in {float(one.p_platform_exit):.0%}"
+            if float(one.p_migrated) > 0:
+                note += (f", migrates in {float(one.p_migrated):.0%}, prompts for good in"
+                         f" {float(one.p_exited_for_good):.0%}")
+            notes.append(note)
+        if notes:
+            ax.set_xlabel(f"{ax.get_xlabel()}\n" + "; ".join(notes) + " of scenarios", color="black")
 
 
 def savings_fan(results, label=None):
     """Quantile bands of cumulative savings against prompting, by month."""
-    fig, axes = new_figure(FIGSIZE[0] * 1.4, FIGSIZE[1], layout=None, ncols=2, sharey=True)
+    view = route_view(results)
+    # up to three panels a row, a panel a challenger
+    columns = min(len(view.challengers), 3)
+    rows = -(-len(view.challengers) // columns)
+    fig, axes = new_figure(FIGSIZE[0] * (0.75 + 0.35 * columns), FIGSIZE[1] * (0.35 + 0.65 * rows), layout=None,
+                           nrows=rows, ncols=columns, sharey=True, squeeze=False)
     months = results.month.values
-    for ax, k in zip(axes, results.challenger.values, strict=True):
-        k = str(k)
+    axes = list(axes.ravel())
+    for ax in axes[len(view.challengers):]:  # an incomplete last row
+        ax.set_visible(False)
+    for ax, k in zip(axes, view.challengers):
         q = results.savings_quantile.sel(challenger=k)
-        ax.fill_between(months, q.sel(quantile=0.05), q.sel(quantile=0.95), color=COLORS[k],
+        colour = view.colours[k]
+        ax.fill_between(months, q.sel(quantile=0.05), q.sel(quantile=0.95), color=colour,
                         alpha=0.18, linewidth=0, label="5-95%")
-        ax.fill_between(months, q.sel(quantile=0.25), q.sel(quantile=0.75), color=COLORS[k],
+        ax.fill_between(months, q.sel(quantile=0.25), q.sel(quantile=0.75), color=colour,
                         alpha=0.35, linewidth=0, label="25-75%")
-        ax.plot(months, q.sel(quantile=0.5), color=COLORS[k], linewidth=2, label="median")
+        ax.plot(months, q.sel(quantile=0.5), color=colour, linewidth=2, label="median")
         ax.axhline(0, color="black", linewidth=0.8)
         ax.yaxis.set_major_formatter(FuncFormatter(usd))
         ax.set_xlim(months[0], months[-1])
         ax.set_xlabel("month")
-        ax.set_title(f"{STRATEGY_NAMES[k]} vs prompting", fontsize=11)
+        ax.set_title(f"{view.labels[k]} vs {view.against}", fontsize=11)
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper left")
-    axes[0].set_ylabel("cumulative savings (USD, discounted)")
-    place_axes(fig, axes, add_heading(fig, "How much does each strategy save against prompting over time? (above 0: saves)",
-                               label or _label(results)))
+    axes[0].legend(loc="upper left", fontsize=8)
+    for ax in axes[::columns]:
+        ax.set_ylabel("cumulative savings\n(USD, discounted)")
+    shown = [ax for ax in axes if ax.get_visible()]
+    place_axes(fig, shown, add_heading(fig, f"How much does each route save against {view.against} over time?"
+                                            " (above 0: saves)", label or _label(results)))
     return fig
 
 
 def _horizon_savings(results):
-    cost = results.cost
-    return {str(k): (cost.sel(strategy="prompt") - cost.sel(strategy=str(k))).values
+    # the baseline's cost minus each challenger's, per saved scenario, USD
+    cost, baseline = results.cost, str(results.attrs.get("baseline") or "prompt")
+    return {str(k): (cost.sel(route=baseline) - cost.sel(route=str(k))).values
             for k in results.challenger.values}
 
 
@@ -179,21 +202,31 @@ def _shown_range(savings):
     # A heavy right tail (high-volume scenarios) would squeeze the bulk into one bar:
     # both challengers on one axis cut at the 0.5% and 99.5% quantiles of either.
     bounds = np.array([np.quantile(s, [0.005, 0.995]) for s in savings.values()])
-    return float(bounds[:, 0].min()), float(bounds[:, 1].max())
+    low, high = float(bounds[:, 0].min()), float(bounds[:, 1].max())
+    # 0, where saving starts, stays in sight unless it would squeeze the distributions
+    span = high - low
+    if 0 < low < span:
+        low = -0.02 * span
+    elif -span < high < 0:
+        high = 0.02 * span
+    return low, high
 
 
 def savings_histogram(results, summary):
     """Distribution of savings at the horizon with the 5% quantile and CVaR marked."""
+    view = route_view(results)
     savings = _horizon_savings(results)
     lo, hi = _shown_range(savings)
-    fig, axes = new_figure(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.25, layout=None, nrows=2, sharex=True)
+    fig, axes = new_figure(FIGSIZE[0] * 1.4, FIGSIZE[1] * (0.25 + 0.5 * len(savings)), layout=None,
+                           nrows=len(savings), sharex=True, squeeze=False)
+    axes = axes[:, 0]
     bins = np.linspace(lo, hi, 100)
     beside = []  # inches right of the axes: legends and notes
     for ax, (k, values) in zip(axes, savings.items(), strict=True):
         stats = summary["savings_vs_prompt"][k]
         shown = (values >= lo) & (values <= hi)
         # one filled outline instead of 99 bars (a tenth of a second less to draw)
-        ax.stairs(np.histogram(values[shown], bins)[0], bins, fill=True, color=COLORS[k], alpha=0.75)
+        ax.stairs(np.histogram(values[shown], bins)[0], bins, fill=True, color=view.colours[k], alpha=0.75)
         if not shown.all():
             note = ax.text(1.02, 0.02, f"{np.mean(~shown):.1%} of scenarios beyond\nthe axis (cut at the 0.5% and\n"
                            "99.5% quantiles)", transform=ax.transAxes, ha="left", va="bottom", fontsize=8,
@@ -207,47 +240,45 @@ def savings_histogram(results, summary):
             ax.axvline(value, color="black", linestyle=style, linewidth=1.5, label=f"{name}: {usd(value)}")
         ax.axvline(0, color="grey", linewidth=0.8)
         ax.set_ylabel("scenarios")
-        ax.set_title(f"{STRATEGY_NAMES[k]} vs prompting", fontsize=11, loc="left")
+        ax.set_title(f"{view.labels[k]} vs {view.against}", fontsize=11, loc="left")
         ax.grid(alpha=0.3)
         legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
         beside.append(legend_width(fig, legend))
     axes[-1].set_xlim(lo, hi)
     axes[-1].xaxis.set_major_formatter(FuncFormatter(usd))
-    axes[-1].set_xlabel(f"savings against prompting at month {summary['horizon_months']} "
-                        "(USD, discounted; above 0: cheaper than prompting)")
-    place_axes(fig, axes, add_heading(fig, "How much could each strategy save, and how bad is the worst 5%?",
-                               summary["run"]["label"]), right=max(beside))
+    axes[-1].set_xlabel(f"savings against {view.against} at month {summary['horizon_months']} "
+                        f"(USD, discounted; above 0: cheaper than {view.against})")
+    place_axes(fig, axes, add_heading(fig, "How much could each route save, and how bad is the worst 5%?",
+                                      summary["run"]["label"]), right=max(beside))
     return fig
 
 
 def savings_cdf(results, summary):
     """Cumulative distribution of savings at the horizon, both challengers on one axis."""
+    view = route_view(results)
     savings = _horizon_savings(results)
     lo, hi = _shown_range(savings)
     fig, ax = new_figure(FIGSIZE[0] * 1.3, FIGSIZE[1], layout=None)
     for k, values in savings.items():
+        colour = view.colours[k]
         ordered = np.sort(values)
         share = np.arange(1, ordered.size + 1) / ordered.size
-        ax.step(ordered, share, where="post", color=COLORS[k], linewidth=2, label=STRATEGY_NAMES[k],
-                gid=f"cdf.{k}")
         p_win = summary["p_beats_prompt"][k]["estimate"]
+        # the chance in the legend, where it reads even when 0 lies beyond the axis
+        ax.step(ordered, share, where="post", color=colour, linewidth=2,
+                label=f"{view.labels[k]}: P(savings > 0) = {p_win:.0%}", gid=f"cdf.{k}")
         # the curve's height at 0 is P(savings <= 0); the rest saves money
-        ax.plot([0], [1 - p_win], "o", color=COLORS[k], markersize=7, zorder=3)
-        ax.annotate(f"{STRATEGY_NAMES[k]}: P(savings > 0) = {p_win:.0%}", xy=(0, 1 - p_win),
-                    xytext=(0.97, 0.42 if k == "finetune" else 0.3), textcoords="axes fraction", ha="right",
-                    fontsize=10, color=COLORS[k], fontweight="bold", gid=f"p_savings_positive.{k}",
-                    bbox={"facecolor": "white", "edgecolor": COLORS[k], "boxstyle": "round"},
-                    arrowprops={"arrowstyle": "->", "color": COLORS[k]})
+        ax.plot([0], [1 - p_win], "o", color=colour, markersize=7, zorder=3, gid=f"p_savings_positive.{k}")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlim(lo, hi)
     ax.set_ylim(0, 1)
     ax.xaxis.set_major_formatter(FuncFormatter(usd))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(f"savings against prompting at month {summary['horizon_months']} "
-                  "(USD, discounted; above 0: cheaper than prompting)")
+    ax.set_xlabel(f"savings against {view.against} at month {summary['horizon_months']} "
+                  f"(USD, discounted; above 0: cheaper than {view.against})")
     ax.set_ylabel("share of scenarios saving at most this")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=9)
+    ax.legend(loc="upper left", fontsize=9 if len(savings) <= 3 else 8)
     ax.text(0.99, 0.02, "axis cut at the 0.5% and 99.5% quantiles", transform=ax.transAxes,
             ha="right", va="bottom", fontsize=7.5, color="#444444")
     place_axes(fig, ax, add_heading(fig, "What are the chances of saving (or losing) a given amount by month "
@@ -264,18 +295,27 @@ def _driver_label(row):
     return f"{description}\nlowest tenth ≤ {low}, highest ≥ {high}"
 
 
+def summary_labels(summary):
+    """Each route's label by name, and the baseline's, from a summary (``route_label``)."""
+    routes = summary.get("routes") or {k: {"kind": k} for k in ("prompt", "finetune", "rag")}
+    labels = {name: route_label(name, route["kind"]) for name, route in routes.items()}
+    return labels, labels.get(summary.get("baseline", "prompt"), "prompting")
+
+
 def drivers_tornado(summary, top=8):
     """P(win) in each input's lowest and highest tenth, one panel per challenger."""
-    shown = {k: summary["drivers"][k]["ranked"][:top] for k in CHALLENGE_ORDER}
+    labels, against = summary_labels(summary)
+    shown = {k: drivers["ranked"][:top] for k, drivers in summary["drivers"].items()}
     heights = [max(len(rows), 2) + 1.2 for rows in shown.values()]
-    fig, axes = new_figure(FIGSIZE[0] * 1.45, 0.55 * sum(heights) + 2.2, layout=None, nrows=2,
-                        gridspec_kw={"height_ratios": heights})
-    for ax, k in zip(axes, CHALLENGE_ORDER, strict=True):
+    fig, axes = new_figure(FIGSIZE[0] * 1.45, 0.55 * sum(heights) + 2.2, layout=None, nrows=len(shown),
+                           squeeze=False, gridspec_kw={"height_ratios": heights})
+    axes = axes[:, 0]
+    for ax, k in zip(axes, shown, strict=True):
         drivers, rows = summary["drivers"][k], shown[k]
         overall = summary["p_beats_prompt"][k]["estimate"]
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_title(f"{STRATEGY_NAMES[k]} vs prompting: P(win) {overall:.0%} over all scenarios",
+        ax.set_title(f"{labels[k]} vs {against}: P(win) {overall:.0%} over all scenarios",
                      fontsize=11, loc="left")
         if drivers["skipped"] or not rows:
             ax.set_yticks([])
@@ -289,12 +329,8 @@ def drivers_tornado(summary, top=8):
                 "(95% interval of the effect contains 0)")
         if len(drivers["ranked"]) > len(rows):
             note += f"; {len(drivers['ranked']) - len(rows)} smaller ranked effect(s) not shown"
-        if not drivers["skipped"] and quiet:
-            ax.set_xlabel(f"P({STRATEGY_NAMES[k]} cheaper than prompting at month "
-                          f"{summary['horizon_months']}) — axis from 0%\n{note}", fontsize=9)
-        else:
-            ax.set_xlabel(f"P({STRATEGY_NAMES[k]} cheaper than prompting at month "
-                          f"{summary['horizon_months']}) — axis from 0%", fontsize=9)
+        what = f"P({labels[k]} cheaper than {against} at month {summary['horizon_months']}) — axis from 0%"
+        ax.set_xlabel(f"{what}\n{note}" if not drivers["skipped"] and quiet else what, fontsize=9)
         ax.grid(alpha=0.3, axis="x")
     handles = [
         Line2D([], [], marker="o", color="#ff7f0e", linestyle="none", label="lowest tenth of the input"),
@@ -306,8 +342,8 @@ def drivers_tornado(summary, top=8):
     # between the heading and the first panel's title, aligned with the panels
     legend = axes[0].legend(handles=handles, loc="upper left", ncols=2, fontsize=8, frameon=False,
                             borderaxespad=0)
-    heading = add_heading(fig, "Which uncertain inputs move each strategy's chance of beating prompting?",
-                       summary["run"]["label"])
+    heading = add_heading(fig, f"Which uncertain inputs move each route's chance of beating {against}?",
+                          summary["run"]["label"])
     labels = [size_inches(fig, t)[0] for ax in axes for t in ax.texts if t.get_gid() == "driver"]
     place_axes(fig, axes, heading + size_inches(fig, legend)[1] + PAD,
            left=max(labels, default=0.0) + 0.015 * fig.get_figwidth())
@@ -356,16 +392,16 @@ def month1_volume(results):
 def crossing_range(results, summary):
     """The volumes the line crossing spans, calls/month.
 
-    The configured month-1 volume (5-95%) and, for both challengers, the 2-98% range
+    The configured month-1 volume (5-95%) and, for every challenger, the 2-98% range
     of the scenarios' finite break-even volumes and the summary's p10-p90, so that
     each P(win) curve is seen rising through 50% and the confidence where it does.
     """
-    fixed = results.cost_fixed.transpose("scenario", "strategy").values
-    slope = results.cost_slope.transpose("scenario", "strategy").values
-    strategies = [str(s) for s in results.strategy.values]
+    view = route_view(results)
+    fixed = results.cost_fixed.transpose("scenario", "route").values
+    slope = results.cost_slope.transpose("scenario", "route").values
     ends = list(np.quantile(month1_volume(results), [0.05, 0.95]))
-    for k in CHALLENGE_ORDER:
-        volumes = break_even_volume(fixed, slope, strategies.index(k))
+    for k in view.challengers:
+        volumes = break_even_volume(fixed, slope, view.names.index(k), view.names.index(view.baseline))
         volumes = volumes[np.isfinite(volumes) & (volumes > 0)]
         if volumes.size:
             ends += list(np.quantile(volumes, [0.02, 0.98]))
@@ -379,29 +415,30 @@ BREAK_EVEN_STYLE = {"p10": (":", 1.2), "p50": ("--", 1.8), "p90": (":", 1.2)}
 
 def line_crossing(results, summary, points=120):
     """Cost lines and chances of winning against month-1 volume, break-even volumes marked."""
+    view = route_view(results)
     low, high = crossing_range(results, summary)
     grid = np.geomspace(low, high, points)
     curves = crossing_curves(
-        results.cost_fixed.transpose("scenario", "strategy").values,
-        results.cost_slope.transpose("scenario", "strategy").values,
-        grid,
+        results.cost_fixed.transpose("scenario", "route").values,
+        results.cost_slope.transpose("scenario", "route").values,
+        grid, baseline=view.names.index(view.baseline),
     )
     confidence = summary["confidence"]
-    fig, (cost_ax, p_ax) = new_figure(FIGSIZE[0] * 1.45, FIGSIZE[1] * 1.75, layout=None, nrows=2, sharex=True,
-                                   gridspec_kw={"height_ratios": [1, 1.1]})
-    strategies = [str(s) for s in results.strategy.values]
-    for i, k in enumerate(strategies):
+    fig, (cost_ax, p_ax) = new_figure(FIGSIZE[0] * 1.45, FIGSIZE[1] * (1.75 + 0.1 * max(len(view.names) - 3, 0)),
+                                      layout=None, nrows=2, sharex=True, gridspec_kw={"height_ratios": [1, 1.1]})
+    for i, k in enumerate(view.names):
         cost_ax.fill_between(grid, curves["cost_band"][i, 0], curves["cost_band"][i, 2],
-                             color=COLORS[k], alpha=0.15, linewidth=0)
-        cost_ax.plot(grid, curves["cost_band"][i, 1], color=COLORS[k], linewidth=2,
-                     label=f"{STRATEGY_NAMES[k]}: median, 90% band")
-    for j, k in enumerate(CHALLENGE_ORDER):
-        p_ax.plot(grid, curves["p_beats_prompt"][j], color=COLORS[k], linewidth=2.2,
-                  label=f"P({STRATEGY_NAMES[k]} beats prompting)", gid=f"p_beats_prompt.{k}")
-        _mark_confidence(p_ax, grid, curves["p_beats_prompt"][j], confidence, COLORS[k])
-    for i, k in enumerate(strategies):
-        p_ax.plot(grid, curves["p_cheapest"][i], color=COLORS[k], linewidth=1.3, linestyle=(0, (5, 2)),
-                  label=f"P({STRATEGY_NAMES[k]} cheapest of the three)", gid=f"p_cheapest.{k}")
+                             color=view.colours[k], alpha=0.15, linewidth=0)
+        cost_ax.plot(grid, curves["cost_band"][i, 1], color=view.colours[k], linewidth=2,
+                     label=f"{view.labels[k]}: median, 90% band")
+    for k in view.challengers:
+        i = view.names.index(k)
+        p_ax.plot(grid, curves["p_beats_baseline"][i], color=view.colours[k], linewidth=2.2,
+                  label=f"P({view.labels[k]} beats {view.against})", gid=f"p_beats_prompt.{k}")
+        _mark_confidence(p_ax, grid, curves["p_beats_baseline"][i], confidence, view.colours[k])
+    for i, k in enumerate(view.names):
+        p_ax.plot(grid, curves["p_cheapest"][i], color=view.colours[k], linewidth=1.3, linestyle=(0, (5, 2)),
+                  label=f"P({view.labels[k]} cheapest of the {len(view.names)})", gid=f"p_cheapest.{k}")
     p_ax.axhline(0.5, color="black", linewidth=0.8, label="50%")
     p_ax.axhline(confidence, color="black", linewidth=0.8, linestyle=(0, (1, 2)),
                  label=f"confidence {confidence:.0%}")
@@ -415,7 +452,7 @@ def line_crossing(results, summary, points=120):
             ax.axvline(v05, color="#f2c14e", linewidth=4, alpha=0.6,
                        label="configured month-1 volume" if ax is p_ax else None)
         ax.grid(alpha=0.3)
-    never = _mark_break_even(cost_ax, p_ax, summary)
+    never = _mark_break_even(cost_ax, p_ax, summary, view)
     cost_ax.set_xscale("log")
     cost_ax.set_yscale("log")
     cost_ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
@@ -423,20 +460,30 @@ def line_crossing(results, summary, points=120):
     cost_ax.yaxis.set_major_formatter(FuncFormatter(usd))
     cost_ax.set_xlim(low, high)
     cost_ax.set_ylabel(f"cost by month {summary['horizon_months']}\n(USD, discounted)")
-    cost_ax.set_title("(a) cumulative cost of each strategy", fontsize=10, loc="left")
+    cost_ax.set_title("(a) cumulative cost of each route", fontsize=10, loc="left")
     p_ax.set_ylim(0, 1)
     p_ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     p_ax.set_ylabel("probability")
     p_ax.set_xlabel("month-1 volume (calls/month)" + (f" — {never}" if never else ""))
+    if len(p_ax.get_xlabel()) > 110:  # one line a few challengers: the rest wraps under it
+        p_ax.set_xlabel(textwrap.fill(p_ax.get_xlabel(), 110))
     p_ax.set_title("(b) chance of winning at each volume", fontsize=10, loc="left")
     legends = [cost_ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)]
     handles, labels = p_ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color="black", linestyle="--", linewidth=1.5))
-    labels.append("break-even volume p50 (p10, p90 dotted),\nin the challenger's colour")
+    labels.append("break-even volume p50 (p10, p90 dotted),\nin the challenger's colour"
+                  if len(view.challengers) <= 2 else "break-even volume p50,\nin the challenger's colour")
     legends.append(p_ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8,
                                frameon=False))
-    place_axes(fig, (cost_ax, p_ax), add_heading(fig, "At which month-1 volume do fine-tuning and RAG start to pay?",
-                                          summary["run"]["label"]),
+    challengers = [view.labels[k] for k in view.challengers]
+    if len(challengers) == 1:
+        question = f"does {challengers[0]} start"
+    elif len(challengers) <= 3:
+        question = f"do {', '.join(challengers[:-1])} and {challengers[-1]} start"
+    else:
+        question = "does each route start"
+    place_axes(fig, (cost_ax, p_ax), add_heading(fig, f"At which month-1 volume {question} to pay"
+                                                      f" against {view.against}?", summary["run"]["label"]),
            right=max(legend_width(fig, legend) for legend in legends))
     return fig
 
@@ -456,28 +503,35 @@ def _mark_confidence(ax, grid, p, confidence, color):
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
 
 
-def _mark_break_even(cost_ax, p_ax, summary):
-    # p10/p50/p90 of each challenger's break-even volume: vertical lines in both
-    # panels, named at the top of the cost panel; returns which never break even
+def _mark_break_even(cost_ax, p_ax, summary, view):
+    # p10/p50/p90 of each challenger's break-even volume (the p50 alone beyond two
+    # challengers, lest the lines hide the curves): vertical lines in both panels,
+    # named in the cost panel; returns which never break even
     never = []
-    for k in CHALLENGE_ORDER:
+    levels = tuple(BREAK_EVEN_STYLE) if len(view.challengers) <= 2 else ("p50",)
+    for j, k in enumerate(view.challengers):
         # the estimates only: each sits beside its 95% interval (KEY_ci95)
-        quantiles = {q: summary["break_even_calls_per_month"][k][q] for q in BREAK_EVEN_STYLE}
+        quantiles = {q: summary["break_even_calls_per_month"][k][q] for q in levels}
         for q, value in quantiles.items():
-            if value is None:
+            if value is None or value <= 0:  # never, or at every volume: no place on a log axis
                 continue
             style, width = BREAK_EVEN_STYLE[q]
             for ax in (cost_ax, p_ax):
-                ax.axvline(value, color=COLORS[k], linestyle=style, linewidth=width, gid=f"break_even.{k}.{q}")
-            # fine-tuning's named along the top, RAG's along the bottom: they rarely collide
-            top = k == CHALLENGE_ORDER[0]
-            cost_ax.annotate(f"{STRATEGY_NAMES[k]} {q} {calls(value)}", xy=(value, 1 if top else 0),
+                ax.axvline(value, color=view.colours[k], linestyle=style, linewidth=width,
+                           gid=f"break_even.{k}.{q}")
+            # the first challenger named along the top, the next along the bottom, and so
+            # on: neighbours rarely collide
+            top = j % 2 == 0
+            cost_ax.annotate(f"{view.labels[k]} {q} {calls(value)}", xy=(value, 1 if top else 0),
                              xycoords=cost_ax.get_xaxis_transform(), xytext=(2, -3 if top else 3),
                              textcoords="offset points", rotation=90, ha="left", va="top" if top else "bottom",
-                             fontsize=7, color=COLORS[k])
+                             fontsize=7, color=view.colours[k])
         missing = [q for q, value in quantiles.items() if value is None]
         if missing:
-            never.append(f"{STRATEGY_NAMES[k]} {'/'.join(missing)} break-even: never")
+            never.append(f"{view.labels[k]} {'/'.join(missing)} break-even: never")
+        anywhere = [q for q, value in quantiles.items() if value is not None and value <= 0]
+        if anywhere:
+            never.append(f"{view.labels[k]} {'/'.join(anywhere)} break-even: 0 (cheaper at any volume)")
     return "; ".join(never)
 
 
@@ -503,10 +557,13 @@ ROW_PICTURES = ("savings_histogram.png", "savings_cdf.png", "line_crossing.png")
 def drawable(results):
     """Names of the pictures ``results`` can give, in ``PICTURES`` order.
 
+    Every one compares routes with the baseline: none for a run of the baseline alone.
     Those of distributions need per-scenario rows (a sweep job saves none by
     default); convergence needs the replicate totals (absent from a results.nc
     written before they were kept).
     """
+    if results.sizes.get("challenger", 0) == 0:
+        return []
     rows = results.sizes.get("scenario", 0)
     return [name for name in PICTURES
             if not (name in ROW_PICTURES and rows == 0)
@@ -527,6 +584,6 @@ def draw_all(results, summary, directory):
     return names
 
 
-__all__ = ["BREAK_EVEN_STYLE", "CHALLENGE_ORDER", "COLORS", "PICTURES", "ROW_PICTURES", "convergence",
+__all__ = ["BREAK_EVEN_STYLE", "PICTURES", "ROW_PICTURES", "convergence",
            "crossing_range", "draw_all", "drawable", "drivers_tornado", "line_crossing", "month1_volume",
-           "payback_probability", "savings_cdf", "savings_fan", "savings_histogram"]
+           "payback_probability", "savings_cdf", "savings_fan", "savings_histogram", "summary_labels"]

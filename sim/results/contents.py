@@ -60,7 +60,7 @@ ATTRS_IF_PRESENT = {"summary": "a JSON mapping", "start": TEXT, "sampling": "mc,
                     "volume_integrated": WHOLE, "successor_sheet": "a YAML mapping or empty",
                     "calendar_events": "a JSON list of calendar events", "run": "a JSON mapping",
                     "model_version": TEXT, "precision": "a JSON mapping or empty", "baseline": TEXT,
-                    "routes": "a JSON list"}
+                    "routes": "a JSON list", "sheets": "a JSON mapping of price sheets"}
 SUMMARY_SOURCE_ATTRS = {"start": TEXT, "discount_rate": NUMBER, "confidence": NUMBER, "on_platform_exit": TEXT,
                         "successor": TEXT, "pricing_as_of": TEXT, "pricing_source": TEXT}
 
@@ -79,7 +79,7 @@ SUMMARY = {
     "?platform_exit.fraction": NUMBER, "?platform_exit.month_p50": NUMBER_OR_NULL, "?platform_exit.for_good": NUMBER,
     "?migrations.mean": NUMBER, "calendar.on_platform_exit": TEXT, "calendar.successor": TEXT_OR_NULL,
     "calendar.events": EVENTS, "?baseline": TEXT, "?routes.K.kind": TEXT, "?routes.K.sheet": TEXT_OR_NULL,
-    "?capacity": "a mapping", "?lifecycle": "a mapping",
+    "?capacity": "a mapping", "?lifecycle": "a mapping", "?sheets": "a mapping of price sheets",
     **{f"?savings_finetune_vs_rag.{q}": NUMBER for q in ("mean", "cvar05")},
     **{f"?savings_finetune_vs_rag.{q}_ci95": INTERVAL_OR_NULL for q in ("mean", "cvar05")},
     **{f"cost.K.{q}": NUMBER for q in ("mean", "p05", "p95")}, "?cost.K.mean_ci95": INTERVAL_OR_NULL,
@@ -127,6 +127,13 @@ def _loads(text, loader, kind):
     return isinstance(value, kind)
 
 
+def _sheets(value):
+    # each sheet's name, and the day and source its prices were read from, as text
+    return isinstance(value, dict) and all(
+        isinstance(name, str) and isinstance(sheet, dict)
+        and all(isinstance(sheet.get(k), str) for k in ("as_of", "source")) for name, sheet in value.items())
+
+
 KINDS = {
     NUMBER: _number,
     NUMBER_OR_NULL: lambda v: v is None or _number(v),
@@ -152,6 +159,8 @@ KINDS = {
     "a JSON mapping or empty": lambda v: v == "" or _loads(v, json.loads, dict),
     "a mapping": lambda v: isinstance(v, dict),
     "a JSON list": lambda v: _loads(v, json.loads, list),
+    "a mapping of price sheets": lambda v: _sheets(v),
+    "a JSON mapping of price sheets": lambda v: _loads(v, json.loads, dict) and _sheets(json.loads(v)),
     "a JSON list of calendar events": lambda v: _loads(v, json.loads, list) and KINDS[EVENTS](json.loads(v)),
 }
 

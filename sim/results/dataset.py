@@ -285,6 +285,8 @@ def to_dataset(settings, simulation, run_info=None):
         ),
         "config": OmegaConf.to_yaml(settings.resolved),
         "successor_sheet": OmegaConf.to_yaml(settings.successor_sheet) if settings.successor_sheet else "",
+        # JSON: every price sheet the routes read, with the day it was read and its source
+        "sheets": json.dumps(sheet_provenance(routes, settings.route_sheets or {}, pricing)),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "sampling": simulation.sampling,
         "volume_integrated": int(simulation.integrated),
@@ -294,6 +296,25 @@ def to_dataset(settings, simulation, run_info=None):
         "scenarios_cap": _integer_attribute(settings.scenarios),
     }
     return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
+def sheet_provenance(routes, sheets, pricing):
+    """Each price sheet the routes read (their own, a fine-tune's successor, a base model's
+    successors) as ``{name: {as_of, source}}``, in the order first read.
+
+    ``sheets`` holds every sheet read, by name; ``pricing`` the pricing group's sheet, for
+    a run that read no other.
+    """
+    used = []
+    for route in routes:
+        used += [route.sheet, route.successor]
+        used += [event.successor for event in route.events if event.event == "base retirement"]
+    found = {}
+    for name in dict.fromkeys(name for name in used if name):
+        sheet = sheets.get(name) or (pricing if pricing.get("sheet") in (name, None) else None)
+        if sheet is not None:
+            found[name] = {"as_of": sheet["as_of"], "source": sheet["source"]}
+    return found
 
 
 def route_events(routes):

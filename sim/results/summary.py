@@ -73,7 +73,9 @@ def summarize(results):
     metadata = {key: metadata_of(key, input_metadata()) for key in drawn}
     ranked = {k: rank(drawn, savings[k] > TIE_USD, savings[k], _irrelevant(results, routes, k, baseline), metadata)
               for k in challengers}
-    value_of_information = evpi(mean_cost, float(results.expected_min_cost))
+    # one route: no choice, nothing to learn (under an integrated volume the two terms
+    # are different estimators of one mean, and would differ by noise)
+    value_of_information = evpi(mean_cost, float(results.expected_min_cost)) if len(names) > 1 else 0.0
     versus_rag = "finetune" in routes and "rag" in routes
     if versus_rag:
         finetune, rag = names.index("finetune"), names.index("rag")
@@ -145,7 +147,7 @@ def summarize(results):
         "p_cheapest_ci95": replicated["p_cheapest"],
         "break_even_calls_per_month": break_even,
         "evpi": value_of_information,
-        "evpi_ci95": replicated["evpi"],
+        "evpi_ci95": replicated["evpi"] if len(names) > 1 else [0.0, 0.0],
         "drivers": ranked,
         "recommendation": recommend(
             mean_cost,
@@ -180,6 +182,7 @@ def summarize(results):
         "as_of": results.attrs["pricing_as_of"],
         "source": results.attrs["pricing_source"],
     }
+    summary["sheets"] = sheet_sources(results)
     summary["sampling"] = {
         "method": results.attrs.get("sampling", "mc"),
         "volume_integrated": bool(int(results.attrs.get("volume_integrated", 0))),
@@ -193,6 +196,19 @@ def summarize(results):
     summary["headline"] = headline(summary)
     summary["small_run"] = small_run_note(summary)
     return summary
+
+
+def sheet_sources(results):
+    """Every price sheet the routes read, ``{name: {as_of, source}}``; for a run written
+    before routes, the pricing group's sheet alone."""
+    recorded = json.loads(results.attrs.get("sheets") or "{}")
+    if recorded:
+        return recorded
+    # the pricing group's choice, as the run recorded it
+    presets = json.loads(results.attrs.get("run") or "{}").get("presets")
+    chosen = presets.get("pricing") if isinstance(presets, dict) else None
+    name = chosen if isinstance(chosen, str) and chosen else "pricing"
+    return {name: {"as_of": results.attrs["pricing_as_of"], "source": results.attrs["pricing_source"]}}
 
 
 def route_table(results):
@@ -331,7 +347,7 @@ SMALL_RUN = 10_000  # below it a probability's 95% interval is wider than about 
 def small_run_note(summary):
     """A sentence for runs below ``SMALL_RUN`` scenarios (None above): how wide, what to run."""
     n = summary["scenarios"]
-    if n >= SMALL_RUN:
+    if n >= SMALL_RUN or not summary["p_beats_prompt"]:  # one route: no probability to be rough
         return None
     widest = max((p["ci95"][1] - p["ci95"][0] for p in summary["p_beats_prompt"].values()), default=0.0) / 2
     return (f"Only {n:,} scenarios: probabilities are known to about ±{100 * widest:.1f} points (95%) and"
@@ -430,5 +446,5 @@ def _finite_or_none(values):
 
 
 __all__ = ["BREAK_EVEN_KEYS", "CLT", "LABELLED_GROUPS", "LABEL_LENGTH", "QUANTILE_KEYS", "SMALL_RUN",
-           "STRATEGY_NAMES", "calendar_events", "drawn_inputs", "headline", "route_table", "run_label", "small_run_note",
+           "STRATEGY_NAMES", "calendar_events", "sheet_sources", "drawn_inputs", "headline", "route_table", "run_label", "small_run_note",
            "summarize", "with_intervals"]

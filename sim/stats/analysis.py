@@ -170,30 +170,29 @@ def break_even_volume(cost_fixed, cost_slope, challenger, baseline=0):
     return np.maximum(volume, 0.0)
 
 
-# Below this many scenario-volume cells NumPy counts faster than Numba can start
+# Below this many scenario-volume-route cells NumPy counts faster than Numba can start
 # (its import and cache load in `python -m sim.report` outweigh the counting; see
 # benchmarks/profile.py). Both count with the same comparisons, so the choice never
 # changes a count (tested).
-NUMPY_COUNT_CELLS = 16_000_000
+NUMPY_COUNT_CELLS = 48_000_000
 
 
-def count_by_volume_numpy(cost_fixed, cost_slope, volumes, beats_prompt, cheapest, chunk=4096):
+def count_by_volume_numpy(cost_fixed, cost_slope, volumes, baseline, beats_baseline, cheapest, chunk=4096):
     """``kernels.crossing.count_by_volume`` in NumPy, ``chunk`` scenarios at a time:
     the same arguments (USD, USD per call/month, calls/month), the same counts."""
-    beats_prompt[:] = 0
+    beats_baseline[:] = 0
     cheapest[:] = 0
+    routes = cost_fixed.shape[1]
     for start in range(0, cost_fixed.shape[0], chunk):
         fixed, slope = cost_fixed[start:start + chunk], cost_slope[start:start + chunk]
-        prompt, finetune, rag = (fixed[:, k, None] + volumes * slope[:, k, None] for k in range(3))
-        beats_prompt[0] += np.count_nonzero(finetune < prompt, axis=0)
-        beats_prompt[1] += np.count_nonzero(rag < prompt, axis=0)
-        prompt_cheapest = (prompt <= finetune) & (prompt <= rag)
-        cheapest[0] += np.count_nonzero(prompt_cheapest, axis=0)
-        cheapest[1] += np.count_nonzero(~prompt_cheapest & (finetune <= rag), axis=0)
-    cheapest[2] = cost_fixed.shape[0] - cheapest[0] - cheapest[1]
+        cost = fixed[:, :, None] + volumes * slope[:, :, None]  # [n, R, G]
+        beats_baseline += np.count_nonzero(cost < cost[:, baseline:baseline + 1], axis=0)
+        best = cost.argmin(axis=1)  # the first on ties, as the kernel
+        for k in range(routes):
+            cheapest[k] += np.count_nonzero(best == k, axis=0)
 
 
-def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), band_sample=20_000):
+def crossing_curves(cost_fixed, cost_slope, volumes, baseline=0, band=(0.05, 0.5, 0.95), band_sample=20_000):
     """Costs and chances of winning as functions of month-1 volume, from one run.
 
     Each scenario keeps its own drawn path, prices and lifecycle; only ``V_1`` is set
@@ -201,17 +200,26 @@ def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), ban
     by default: on line_crossing.png (default run) they lie within 1.5 px of those
     of the first 50,000, as close as those of the next 50,000 do, in half the time.
 
+    Parameters
+    ----------
+    cost_fixed, cost_slope : float[n, R]
+        ``A`` (USD) and ``B`` (USD per call/month) of each route.
+    volumes : float[G]
+        Month-1 volumes, calls per month.
+    baseline : int
+        The baseline route's column.
+
     Returns
     -------
     dict of numpy.ndarray
-        ``cost_band`` float[3 strategies, len(band), G] (USD, from the first
-        ``band_sample`` scenarios), ``p_beats_prompt`` float[2, G] (fine-tune, RAG),
-        ``p_cheapest`` float[3, G].
+        ``cost_band`` float[R, len(band), G] (USD, from the first ``band_sample``
+        scenarios), ``p_beats_baseline`` float[R, G] (0 on the baseline's row),
+        ``p_cheapest`` float[R, G].
     """
     volumes = np.asarray(volumes, dtype=float)
-    n = cost_fixed.shape[0]
+    n, routes = cost_fixed.shape
     # np.quantile's default (linear) quantiles from one partition per volume, of each
-    # strategy's costs laid out contiguously: the same numbers as np.quantile, with the
+    # route's costs laid out contiguously: the same numbers as np.quantile, with the
     # partition done once per volume instead of once per quantile
     fixed = np.ascontiguousarray(cost_fixed[:band_sample].T, dtype=float)
     slope = np.ascontiguousarray(cost_slope[:band_sample].T, dtype=float)
@@ -219,7 +227,7 @@ def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), ban
     below = np.floor(ranks).astype(np.intp)
     above = np.minimum(below + 1, fixed.shape[1] - 1)
     order = np.unique(np.concatenate([below, above]))
-    cost_band = np.empty((3, len(band), volumes.size))
+    cost_band = np.empty((routes, len(band), volumes.size))
     costs = np.empty_like(fixed)
     for g, volume in enumerate(volumes):
         np.multiply(slope, volume, out=costs)
@@ -229,18 +237,18 @@ def crossing_curves(cost_fixed, cost_slope, volumes, band=(0.05, 0.5, 0.95), ban
         cost_band[:, :, g] = low + (ranks - below) * (high - low)
     fixed = np.ascontiguousarray(cost_fixed, dtype=float)
     slope = np.ascontiguousarray(cost_slope, dtype=float)
-    beats = np.empty((2, volumes.size), dtype=np.int64)
-    cheapest = np.empty((3, volumes.size), dtype=np.int64)
-    if n * volumes.size <= NUMPY_COUNT_CELLS:
-        count_by_volume_numpy(fixed, slope, volumes, beats, cheapest)
+    beats = np.empty((routes, volumes.size), dtype=np.int64)
+    cheapest = np.empty((routes, volumes.size), dtype=np.int64)
+    if n * volumes.size * routes <= NUMPY_COUNT_CELLS:
+        count_by_volume_numpy(fixed, slope, volumes, baseline, beats, cheapest)
     else:
         # One compiled pass instead of NumPy passes per volume, which at a million
         # scenarios cost seconds. Imported here: Numba's start-up is paid only by runs
         # this large.
         from kernels.crossing import count_by_volume
 
-        count_by_volume(fixed, slope, volumes, beats, cheapest)
-    return {"cost_band": cost_band, "p_beats_prompt": beats / n, "p_cheapest": cheapest / n}
+        count_by_volume(fixed, slope, volumes, baseline, beats, cheapest)
+    return {"cost_band": cost_band, "p_beats_baseline": beats / n, "p_cheapest": cheapest / n}
 
 
 def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of_information=None,

@@ -21,3 +21,9 @@ def test_key_numbers_take_the_digits_their_interval_needs_to_read_apart():
     percent = lambda x, d: f"{x:.{d}%}"  # noqa: E731
     # P(fine-tuning cheapest) of a default run, from one decimal: 0.3% [0.3%, 0.3%] before
     assert with_interval(0.00289, [0.00284, 0.00293], percent, digits=1) == "0.289% [0.284%, 0.293%]"
+
+
+def test_an_interval_no_digits_tell_apart_keeps_the_digits_asked_for():
+    percent = lambda x, d: f"{x:.{d}%}"  # noqa: E731
+    # P(cheapest) of a route that never wins, by rounding dust above 0: not 0.000000%
+    assert with_interval(3e-17, [0.0, 6e-17], percent, digits=1) == "0.0% [0.0%, 0.0%]"

@@ -92,8 +92,8 @@ def test_report_html_in_chromium_loads_every_picture_and_fetches_nothing(run_dir
     assert page.evaluate("document.scripts.length") == 0
     # reads top to bottom as report.md: the headline, then the recommendation, then the run
     text = page.inner_text("body")
-    order = [text.index(s) for s in ("P(fine-tuning beats prompting", "Recommendation:", "Run:", "Key numbers",
-                                     "Pictures", "Drivers", "Assumptions", "Price sheet as of")]
+    order = [text.index(s) for s in ("P(prompting stays the cheapest", "Recommendation:", "Run:", "Routes",
+                                     "Against prompting", "Pictures", "Drivers", "Assumptions", "Price sheets")]
     assert order == sorted(order)
     assert f"source: {HOSTILE}." in text and f"pricing.source='{HOSTILE}'" in text  # as typed
     screenshot = run_dir / "report_screenshot.png"

@@ -85,8 +85,8 @@ def test_crossing_curves_count_scenarios_on_each_side_of_their_break_even():
     fixed = np.array([[0.0, 50.0 * b, 1e9] for b in (1, 2, 4, 8)])
     slope = np.array([[0.01, 0.005, 0.01]] * 4)
     curves = crossing_curves(fixed, slope, [5e3, 15e3, 30e3, 60e3, 1e5])
-    np.testing.assert_allclose(curves["p_beats_prompt"][0], [0, 0.25, 0.5, 0.75, 1.0])
-    np.testing.assert_allclose(curves["p_beats_prompt"][1], 0.0)
+    np.testing.assert_allclose(curves["p_beats_baseline"][1], [0, 0.25, 0.5, 0.75, 1.0])
+    np.testing.assert_allclose(curves["p_beats_baseline"][[0, 2]], 0.0)
     np.testing.assert_allclose(curves["p_cheapest"][1], [0, 0.25, 0.5, 0.75, 1.0])
     # fine-tune costs at 30k calls: 50 b + 0.005 x 30k = 200, 250, 350, 550 -> median 300
     assert math.isclose(curves["cost_band"][1, 1, 2], 300.0)
@@ -113,8 +113,8 @@ def test_numpy_counts_equal_the_kernels_with_ties_everywhere():
     volumes = np.arange(0.0, 9.0)
     counts = []
     for count in (count_by_volume, count_by_volume_numpy):
-        beats, cheapest = np.full((2, 9), -1, np.int64), np.full((3, 9), -1, np.int64)
-        count(fixed, slope, volumes, beats, cheapest)
+        beats, cheapest = np.full((3, 9), -1, np.int64), np.full((3, 9), -1, np.int64)
+        count(fixed, slope, volumes, 1, beats, cheapest)
         counts.append((beats, cheapest))
     (beats, cheapest), (numpy_beats, numpy_cheapest) = counts
     np.testing.assert_array_equal(numpy_beats, beats)
@@ -131,9 +131,9 @@ def test_crossing_curves_are_the_same_whichever_implementation_counts(monkeypatc
     by_numpy = crossing_curves(fixed, slope, volumes)
     monkeypatch.setattr("sim.stats.analysis.NUMPY_COUNT_CELLS", 0)  # now the kernel does
     by_kernel = crossing_curves(fixed, slope, volumes)
-    for key in ("p_beats_prompt", "p_cheapest"):
+    for key in ("p_beats_baseline", "p_cheapest"):
         np.testing.assert_array_equal(by_numpy[key], by_kernel[key])
-    assert 0 < by_numpy["p_beats_prompt"][0].mean() < 1  # the lines do cross here
+    assert 0 < by_numpy["p_beats_baseline"][1].mean() < 1  # the lines do cross here
 
 
 def test_recommendation_needs_the_confidence_against_every_other_strategy():
