@@ -177,3 +177,26 @@ recommendation = summary["recommendation"]
 print(json.dumps({k: recommendation[k] for k in ("strategy", "probability")}))
 print(recommendation["reason"])
 print(f"EVPI: ${summary['evpi']:,.0f}")
+
+# %% [markdown]
+# ## 9. Several routes in one run: the real choice
+#
+# A real decision has more than one fine-tune on offer, each on its own price sheet.
+# `routes=december-2026` is the choice of December 2026 for a support assistant that
+# prompts gpt-4.1-mini today with its system prompt read from cache: a fine-tune on
+# OpenAI, one on Azure, a LoRA of an open 8B model on a dedicated endpoint, or RAG.
+# Every route is compared with the baseline in the same scenarios, and the dated
+# calendar of each sheet (gpt-4.1-mini itself retires on 2027-01-14) is applied.
+
+# %%
+with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+    choice = compose(config_name="config", overrides=[
+        "scenarios=5000", "start=2026-12", "report=false", "routes=december-2026", "workload=support-assistant"])
+routes_summary = run(choice, OUT / "routes", progress=False)
+print(routes_summary["headline"])
+for name, route in routes_summary["routes"].items():
+    cost = routes_summary["cost"][name]
+    print(f"{name:10} {route['kind']:9} {route['sheet']:26} mean ${cost['mean']:>9,.0f}"
+          f"  P(cheapest) {routes_summary['p_cheapest'][name]:.3f}")
+for name, lifecycle in routes_summary["lifecycle"].items():
+    print(f"{name}: leaves its platform in {lifecycle['platform_exit']['fraction']:.0%} of scenarios")

@@ -13,6 +13,7 @@ from sim.io.netcdf import write_dataset
 from sim.io.files import write_json
 from sim.io.signals import check_stop
 from sim.results.summary import summarize
+from sim.report.formats import share
 
 log = logging.getLogger("payback")
 
@@ -86,8 +87,8 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
     for route, capacity in summary["capacity"].items():
         if capacity["share_over"] > 0:
             # where the flat fee of one replica is not the whole cost: the reader must know
-            log.warning("%s: in %.1f%% of scenario-months the volume exceeds one replica (%s calls/month);"
-                        " the model bills one replica", route, 100 * capacity["share_over"],
+            log.warning("%s: in %s of scenario-months the volume exceeds one replica (%s calls/month);"
+                        " the model bills one replica", route, share(capacity["share_over"]),
                         f"{capacity['replica_calls_per_month']:,.0f}")
     log.info("wrote %s", output_dir)
     return summary

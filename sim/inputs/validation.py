@@ -161,6 +161,8 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     finetune = resolved["finetune"]
     # a hand-built configuration's sheet has no name: its routes call it "pricing"
     pricing_sheet = pricing_sheet or resolved["pricing"]["sheet"] or "pricing"
+    # recorded for a replay, which must read the same sheet (sim.cli.payback.record_identity)
+    resolved["pricing"]["sheet"] = resolved["pricing"]["sheet"] or (pricing_sheet if pricing_sheet != "pricing" else None)
     migrate = _platform_exit_choice(finetune["on_platform_exit"]) == "migrate"
     if refusal("pricing", pricing_sheet):
         raise ConfigError(refusal("pricing", pricing_sheet))

@@ -15,6 +15,7 @@ from omegaconf import OmegaConf
 from sim.inputs.schema import SUCCESSOR_PRICES, input_metadata
 from sim.inputs.distributions import parse
 from sim.report.formats import calls, usd, with_interval
+from sim.report.formats import share as shown_share
 from sim.report.pictures import ROW_PICTURES, draw_all, drawable
 from sim.io.progress import phase
 from sim.report.html import code, literal, write_html
@@ -215,8 +216,9 @@ def _capacity_lines(summary, labels):
         share = capacity["share_over"]
         replica = f"{capacity['replica_calls_per_month']:,.0f} calls/month"
         if share > 0:
-            lines.append(f"- **Capacity of {labels.get(k, k)}:** in {share:.1%} of scenario-months the volume exceeds"
-                         f" one replica ({replica}); the model bills one replica, so its cost there is understated.")
+            lines.append(f"- **Capacity of {labels.get(k, k)}:** in {shown_share(share)} of scenario-months the volume"
+                         f" exceeds one replica ({replica}); the model bills one replica, so its cost there is"
+                         " understated.")
         else:
             lines.append(f"- Capacity of {labels.get(k, k)}: the volume stays within one replica ({replica})"
                          " in every scenario-month.")

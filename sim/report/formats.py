@@ -45,6 +45,12 @@ def with_interval(value, bounds, form, digits=3):
     return f"{form(value, digits)} [{low}, {high}]"
 
 
+def share(value):
+    """A share as a percentage to a tenth of a point; one too small for that, but not 0,
+    as "under 0.1%" (a warning's 0.0% would read as none)."""
+    return f"{value:.1%}" if value >= 0.001 or value == 0 else "under 0.1%"
+
+
 def signed_usd(value):
     """A change in money: +$3.1k, -$12k."""
     return ("+" if value >= 0 else "") + usd(value)
@@ -74,4 +80,4 @@ def usd_change(value):
     return ("-" if value < 0 else "+") + shown
 
 
-__all__ = ["amount", "calls", "digits_apart", "signed_usd", "usd", "usd_change", "with_interval"]
+__all__ = ["amount", "calls", "digits_apart", "share", "signed_usd", "usd", "usd_change", "with_interval"]

@@ -167,7 +167,8 @@ def savings_fan(results, label=None):
     months = results.month.values
     axes = list(axes.ravel())
     for ax in axes[len(view.challengers):]:  # an incomplete last row
-        ax.set_visible(False)
+        ax.remove()
+    axes = axes[:len(view.challengers)]
     for ax, k in zip(axes, view.challengers):
         q = results.savings_quantile.sel(challenger=k)
         colour = view.colours[k]
@@ -185,8 +186,7 @@ def savings_fan(results, label=None):
     axes[0].legend(loc="upper left", fontsize=8)
     for ax in axes[::columns]:
         ax.set_ylabel("cumulative savings\n(USD, discounted)")
-    shown = [ax for ax in axes if ax.get_visible()]
-    place_axes(fig, shown, add_heading(fig, f"How much does each route save against {view.against} over time?"
+    place_axes(fig, axes, add_heading(fig, f"How much does each route save against {view.against} over time?"
                                             " (above 0: saves)", label or _label(results)))
     return fig
 

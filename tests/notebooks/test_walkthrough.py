@@ -28,3 +28,6 @@ def test_walkthrough_runs_and_prints_its_runs_numbers(tmp_path, monkeypatch):
     images = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
               if "image/png" in o.get("data", {})]
     assert len(images) == 4  # payback, line crossing, drivers, sweep
+    routes = json.loads((out / "routes" / "summary.json").read_text())
+    assert routes["headline"] in printed and len(routes["routes"]) == 5
+    assert all(f"{name}: leaves its platform in" in printed for name in routes["lifecycle"])

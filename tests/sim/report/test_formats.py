@@ -1,6 +1,6 @@
 """Numbers as people read them: one format per kind of number, everywhere."""
 
-from sim.report.formats import calls, usd, usd_change, with_interval
+from sim.report.formats import calls, share, usd, usd_change, with_interval
 
 
 def test_money_and_volumes_read_alike_at_every_magnitude():
@@ -27,3 +27,8 @@ def test_an_interval_no_digits_tell_apart_keeps_the_digits_asked_for():
     percent = lambda x, d: f"{x:.{d}%}"  # noqa: E731
     # P(cheapest) of a route that never wins, by rounding dust above 0: not 0.000000%
     assert with_interval(3e-17, [0.0, 6e-17], percent, digits=1) == "0.0% [0.0%, 0.0%]"
+
+
+def test_a_share_too_small_for_a_tenth_of_a_point_does_not_read_as_none():
+    # a calibrated workload's 3.7e-5 of scenario-months over one replica warned "0.0%"
+    assert [share(v) for v in (0.032, 0.001, 3.7e-5, 0.0)] == ["3.2%", "0.1%", "under 0.1%", "0.0%"]

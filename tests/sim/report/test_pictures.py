@@ -170,3 +170,37 @@ def test_drivers_show_both_challengers_in_plain_words_from_zero(small_run):
     skipped["drivers"]["rag"] = {"ranked": [], "no_detectable_effect": [],
                                  "skipped": "Too few scenarios per tenth to rank inputs."}
     assert any("Too few scenarios per tenth" in t for t in texts(drivers_tornado(skipped)))
+
+
+EIGHT_ROUTES = ["routes=december-2026", "workload=support-assistant",
+                "+routes.rag-azure.kind=rag", "+routes.rag-azure.pricing=azure-openai-gpt-4.1-mini",
+                "+routes.ft-b.kind=finetune", "+routes.prompt-luna.kind=prompt",
+                "+routes.prompt-luna.pricing=openai-gpt-6-luna"]
+
+
+def test_eight_routes_draw_a_line_or_panel_each_in_its_own_colour_inside_the_figure(tmp_path):
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        cfg = compose(config_name="config", overrides=["scenarios=2000", "start=2026-12", "report=false",
+                                                       *EIGHT_ROUTES])
+    summary = run(cfg, tmp_path, progress=False)
+    results = read_results(tmp_path / "results.nc")
+    assert results.sizes["route"] == 8
+    for name, draw in PICTURES.items():
+        assert laid_out(draw(results, summary)), name
+    # one line a route, each in a colour of its own, the same in both panels
+    fig = line_crossing(results, summary)
+    lines = {line.get_gid(): line for ax in fig.axes for line in ax.get_lines() if line.get_gid()}
+    colours = {k: lines[f"p_cheapest.{k}"].get_color() for k in results.route.values}
+    assert len(set(colours.values())) == 8
+    assert all(lines[f"p_beats_prompt.{k}"].get_color() == colours[k] for k in results.challenger.values)
+    assert len(drivers_tornado(summary).axes) == 7
+
+
+def test_a_run_of_the_baseline_alone_draws_no_picture_and_says_why(tmp_path):
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        cfg = compose(config_name="config", overrides=["scenarios=2000", "~routes.finetune", "~routes.rag"])
+    summary = run(cfg, tmp_path, progress=False)
+    assert summary["evpi"] == 0.0  # one route: nothing to choose, nothing to learn
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == []
+    report = (tmp_path / "report.md").read_text()
+    assert "this run has only the baseline" in report and "plots/" not in report

@@ -99,7 +99,7 @@ def test_a_sweep_killed_then_resumed_twice_gives_the_uninterrupted_aggregate(tmp
     for job, attempts in (("0", 1), ("1", 2), ("2", 2), ("3", 1)):
         log = (cut / job / "payback.log").read_text()
         assert log.count(f"wrote {cut / job}") == 1, job
-        assert log.count("scenario-months") == attempts, job
+        assert log.count("scenario-months; estimated peak memory") == attempts, job
     # the plan is Hydra's own expansion: each job ran with the overrides planned for it
     for planned in read_plan(cut)["jobs"]:
         assert yaml.safe_load((cut / str(planned["job"]) / ".hydra" / "overrides.yaml").read_text()) == \
