@@ -114,7 +114,7 @@ class Workload:
     prompt_tokens: Any = uncertain("tokens/call", "input tokens of the long prompt", TOKENS_PER_CALL)
     finetuned_prompt_tokens: Any = uncertain("tokens/call", "input tokens of the fine-tune", TOKENS_PER_CALL)
     rag_prompt_tokens: Any = uncertain("tokens/call", "tight prompt plus retrieved chunks", TOKENS_PER_CALL)
-    output_tokens: Any = uncertain("tokens/call", "output tokens, the same for all strategies", TOKENS_PER_CALL)
+    output_tokens: Any = uncertain("tokens/call", "output tokens, the same for every route that does not set its own", TOKENS_PER_CALL)
     query_embedding_tokens: Any = uncertain("tokens/call", "tokens embedded per RAG query", TOKENS_PER_CALL)
     prompt_prefix_tokens: Any = uncertain(
         "tokens/call", "cacheable prefix of the long prompt (at most prompt_tokens)", TOKENS_PER_CALL, 0)
