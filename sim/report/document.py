@@ -406,9 +406,9 @@ def _calendar_section(summary, view):
                 f" deprecation retrain due after month {month} cannot be made: the route leaves the platform then."
             )
         elif event["event"] == "base retirement":
+            successor = f"`{event['successor']}`'s prices" if event.get("successor") else "their successor's prices"
             lines.append(f"- `{sheet}`{bound}: the base model serves until {day} (month {month}); from month"
-                         f" {month + 1} these routes pay `{event.get('successor')}`'s prices and, once,"
-                         " `prompt.migration_cost`.")
+                         f" {month + 1} these routes pay {successor} and, once, `prompt.migration_cost`.")
         else:
             lines.append(
                 f"- `{sheet}`{bound}: fine-tuned models stop serving after {day} (month {month}): the route"

@@ -253,3 +253,29 @@ def test_sim_report_names_what_a_damaged_results_file_lacks_in_one_line(run_dir,
     assert capsys.readouterr().err == (f"payback: error: {tmp_path / 'results.nc'}: not a readable payback results"
                                        f" file ({reason})\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.nc"]
+
+
+def test_a_report_of_many_routes_names_each_route_its_sheet_its_lifecycle_and_who_reads_each_input(tmp_path):
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        cfg = compose(config_name="config", overrides=["scenarios=2000", "start=2026-12", "report=false",
+                                                       "routes=december-2026", "workload=support-assistant"])
+    summary = run(cfg, tmp_path, progress=False)
+    results = read_results(tmp_path / "results.nc")
+    text = render(results, summary)
+    for name, route in summary["routes"].items():
+        label = "**prompting** (baseline)" if name == "prompt" else ("RAG" if name == "rag" else name)
+        assert f"| {label} | {route['kind']} | `{route['sheet']}` |" in text, name
+    # each sheet with its own date and source, the successor's too: not the pricing group's for all
+    assert set(summary["sheets"]) == {"openai-gpt-4.1-mini", "openai-gpt-6-luna", "azure-openai-gpt-4.1-mini",
+                                      "dedicated-lora-8b"}
+    for name, sheet in summary["sheets"].items():
+        assert f"`{name}`" in text and sheet["source"] in text
+    for name, lifecycle in summary["lifecycle"].items():
+        exits = lifecycle["platform_exit"]
+        assert f"| {name} | {lifecycle['attempts_mean']:.2f} | {lifecycle['failed_fraction']:.1%} |" in text
+        assert f"{exits['fraction']:.1%}" in text
+    assert "from month 3 these routes pay `openai-gpt-6-luna`'s prices" in text  # gpt-4.1-mini retires in month 2
+    assert "| `routes.lora-8b.finetune.setup_cost` | pert(low=15000, mode=30000, high=80000) | USD | lora-8b |" in text
+    assert "| `sheets.azure-openai-gpt-4.1-mini.hosting_per_month` | 1241 | USD/month | ft-azure |" in text
+    # a column a challenger against the baseline
+    assert "| | ft-openai | ft-azure | lora-8b | RAG |" in text
