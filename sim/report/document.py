@@ -77,7 +77,7 @@ def _precision_section(results, summary):
 # What each picture shows, in the order the report lists them (convergence is shown
 # under "Precision").
 PICTURE_TEXT = {
-    "payback_probability.png": "Probability of payback by month",
+    "payback_probability.png": "Chance of being cheaper than the baseline, by month",
     "savings_fan.png": "Cumulative savings by month",
     "savings_histogram.png": "Savings at the horizon",
     "savings_cdf.png": "Cumulative distribution of savings at the horizon",

@@ -3,6 +3,7 @@
 
 import json
 import math
+import re
 
 import numpy as np
 
@@ -342,6 +343,7 @@ def _break_even(volume):
 
 
 SMALL_RUN = 10_000  # below it a probability's 95% interval is wider than about +-1 point
+ENOUGH = 100_000  # the scenarios a small run is told to run
 
 
 def small_run_note(summary):
@@ -350,9 +352,13 @@ def small_run_note(summary):
     if n >= SMALL_RUN or not summary["p_beats_prompt"]:  # one route: no probability to be rough
         return None
     widest = max((p["ci95"][1] - p["ci95"][0] for p in summary["p_beats_prompt"].values()), default=0.0) / 2
+    # at ENOUGH scenarios an interval is sqrt(n / ENOUGH) as wide, or narrower (LHS and
+    # Sobol converge at least as fast as plain Monte Carlo): not a fixed ±0.3 that a run
+    # already narrower would contradict
+    then = widest * math.sqrt(n / ENOUGH)
     return (f"Only {n:,} scenarios: probabilities are known to about ±{100 * widest:.1f} points (95%) and"
-            " quantiles, CVaR and drivers are rough. Run scenarios=100000 or more (about ±0.3 points)"
-            " before you decide.")
+            f" quantiles, CVaR and drivers are rough. Run scenarios={ENOUGH} or more (about ±{100 * then:.2g}"
+            " points or better) before you decide.")
 
 
 def run_label(results):
@@ -369,7 +375,8 @@ def run_label(results):
              f" from {results.attrs['start']}"]
     parts += [f"{group}={choice}" for group, choice in presets.items() if group in LABELLED_GROUPS]
     if overrides:
-        parts.append(" ".join(overrides))
+        # as the user means them: Hydra's escapes (pert\(low\=1\)) are for its parser
+        parts.append(" ".join(re.sub(r"\\(.)", r"\1", o) for o in overrides))
     label = " | ".join(parts)
     return {
         "label": label if len(label) <= LABEL_LENGTH else label[: LABEL_LENGTH - 1] + "…",
