@@ -198,7 +198,10 @@ def _key_numbers(summary, view):
              "| | " + " | ".join(view.labels[k] for k in view.challengers) + " |",
              "| --- |" + " --- |" * len(view.challengers)]
     lines += [f"| {label} | " + " | ".join(cell(k) for k in view.challengers) + " |" for label, cell in rows]
-    lines.append("")
+    lines += ["", f"P(cheaper at month {h}) counts the scenarios in which the route costs less than {against} at the"
+              " horizon; a route that never pays back never had spent less than it by any month. The two need not"
+              " add to 100%: a route can pay back and fall behind again (a platform exit, a retrain), and a tie"
+              " to the cent pays back without being cheaper.", ""]
     lines += [f"- Break-even month-1 volume for {view.labels[k]} (calls/month) [95% CI]: "
               + ", ".join(f"{q} {_calls(be[k][q])}{_interval(be[k].get(f'{q}_ci95'), _calls)}"
                           for q in ("p10", "p50", "p90")) + "." for k in view.challengers]

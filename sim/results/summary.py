@@ -388,7 +388,7 @@ def run_label(results):
 
 
 LABELLED_GROUPS = ("pricing", "workload", "stress")
-LABEL_LENGTH = 200
+LABEL_LENGTH = 400  # a subtitle wraps rather than cut the overrides that follow the presets
 
 
 def drawn_inputs(results):
