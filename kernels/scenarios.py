@@ -248,7 +248,7 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
         if integrate:
             for row in range(n_routes):
                 cost_sum[row] += cost_fixed[i, row] + volume_mean * cost_slope[i, row]
-                # cheaper than every other: V_1 in the intersection of half-lines
+                # the cheapest: V_1 in the intersection of half-lines, one a route
                 above, below = -math.inf, math.inf
                 for column in range(n_routes):
                     if column == row:
@@ -257,6 +257,8 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
                     gap = cost_slope[i, column] - cost_slope[i, row]
                     bar = cost_fixed[i, row] - cost_fixed[i, column] + TIE_USD
                     cheaper[row, column] += _p_above(gap, bar, volume_law)
+                    if _first_on_ties(row, column, baseline):  # a tie to the cent is row's
+                        bar -= 2.0 * TIE_USD
                     if gap > 0.0:
                         above = max(above, bar / gap)
                     elif gap < 0.0:
@@ -274,9 +276,24 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
                 for column in range(n_routes):
                     below = cost[i, row] < cost[i, column] - TIE_USD
                     cheaper[row, column] += below
-                    if column != row and not below:
+                    if column == row or below:
+                        continue
+                    # a tie to the cent goes to the baseline, then to the route listed first
+                    if not (_first_on_ties(row, column, baseline) and cost[i, row] <= cost[i, column] + TIE_USD):
                         below_all = False
                 cheapest[row] += below_all
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _first_on_ties(row, column, baseline):
+    """Whether route ``row`` takes a tie to the cent with ``column``: the baseline takes
+    every tie (staying costs no move), others the one listed first. One route of a
+    scenario is then the cheapest, however many cost the same."""
+    if row == baseline:
+        return True
+    if column == baseline:
+        return False
+    return row < column
 
 
 _SOURCES_STAMP = sources_stamp(__file__, ("layout.py", "routes.py", "tables.py", "variates.py"))

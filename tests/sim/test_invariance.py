@@ -93,12 +93,30 @@ def _number(value):
 NOT_HELD = ["pricing.as_of", "pricing.source", "headline", "small_run"]
 
 
+# Since a tie to the cent goes to the baseline (issue #25's hostile pass: routes of equal cost
+# were each "not the cheapest", and P(cheapest) summed to 0), an integrated volume moves
+# P(cheapest) by the probability of V_1 falling in a band of two cents of cost: about 1e-8.
+TIE_BAND = 1e-7
+
+
+def _value(summary, key):
+    for part in key.replace("[", ".").replace("]", "").split("."):
+        summary = summary[int(part)] if isinstance(summary, list) else summary[part]
+    return summary
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_summary_unchanged(case, tmp_path):
     summary = json.loads(json.dumps(run_case(case, tmp_path)))  # as summary.json holds it
+    recorded = _recorded(case)
     # the migration case's command line grew the two overrides above, and with it its label
     ignored = NOT_HELD + (["run.label", "run.overrides"] if case == "migration" else [])
-    assert [key for key in _subset_differences(_recorded(case), summary) if key not in ignored] == []
+    # labels run to 400 characters now (a subtitle wraps): this one was cut at 200
+    ignored += ["run.label"] if case == "correlations" else []
+    moved = [key for key in _subset_differences(recorded, summary) if key not in ignored]
+    in_band = [key for key in moved if key.startswith("p_cheapest")
+               and abs(_value(recorded, key) - _value(summary, key)) <= TIE_BAND]
+    assert [key for key in moved if key not in in_band] == []
 
 
 def record():

@@ -286,3 +286,21 @@ def test_a_successor_already_retired_when_needed_is_passed_over(tmp_path):
     assert by_name(settings, sim)["prompt"] == pytest.approx(6 * 150.0 + 500.0 + 18 * 75.0, abs=CENT)  # 2,750
     assert [(first, base_input) for first, base_input, *_ in settings.routes[0].generations] == [
         (1, "pricing.base_input"), (7, "sheets.next-gen.base_input")]
+
+
+@pytest.mark.parametrize("sampling", ["mc", "auto"])
+def test_routes_that_cost_the_same_to_the_cent_leave_one_cheapest_the_baseline_first(sampling, tmp_path):
+    # two prompt routes on one sheet cost the same in every scenario (3,600 USD): the tie
+    # is the baseline's, so P(cheapest) still sums to 1 and the baseline stays the cheapest;
+    # between two others of equal cost it goes to the one listed first
+    routes = {"copy": {"kind": "prompt"}, "prompt": {"kind": "prompt"}, "twin": {"kind": "prompt"}}
+    settings, sim = run_config(configure(routes=routes, baseline="prompt", sampling=sampling))
+    costs = by_name(settings, sim)
+    assert costs["copy"] == costs["prompt"] == costs["twin"] == pytest.approx(3600.0, abs=CENT)
+    cheapest = dict(zip([route.name for route in settings.routes], sim.totals.cheapest_count / sim.scenarios))
+    assert cheapest == pytest.approx({"copy": 0.0, "prompt": 1.0, "twin": 0.0})
+    conf_dir = write_sheet(tmp_path, "dear", base_input=1.0, base_output=4.0)
+    settings, sim = run_config(configure(routes={**routes, "dear": {"kind": "prompt", "pricing": "dear"}},
+                                         baseline="dear", sampling=sampling), conf_dir=conf_dir)
+    cheapest = dict(zip([route.name for route in settings.routes], sim.totals.cheapest_count / sim.scenarios))
+    assert cheapest == pytest.approx({"copy": 1.0, "prompt": 0.0, "twin": 0.0, "dear": 0.0})
