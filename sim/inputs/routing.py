@@ -104,6 +104,8 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
     routes = []
 
     def sheet(name, key):
+        if not isinstance(name, str):  # a list or mapping from the shell is no sheet's name
+            raise ConfigError(f"{key}: {name!r} is not the name of a sheet in conf/pricing/")
         if name not in sheets:
             sheets[name] = load(name, key)
         return sheets[name]
@@ -138,7 +140,7 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
         kind = route.get("kind")
         if kind is None:
             raise ConfigError(f"{where}.kind: missing (one of {', '.join(KIND)})")
-        if kind not in KIND:
+        if not isinstance(kind, str) or kind not in KIND:
             raise ConfigError(f"{where}.kind: {kind!r} is not one of {', '.join(KIND)}")
         own = _own_values(where, kind, route)
         sheet_name = route.get("pricing") or pricing_sheet

@@ -24,6 +24,10 @@ def with_routes(**routes):
 
 @pytest.mark.parametrize("cfg, message", [
     (with_routes(lora={"kind": "lora"}), "routes.lora.kind: 'lora' is not one of prompt, finetune, rag"),
+    # a list or mapping from the shell where a name goes: a refusal, not an internal error
+    (with_routes(lora={"kind": ["finetune"]}), "routes.lora.kind: ['finetune'] is not one of prompt, finetune, rag"),
+    (with_routes(lora={"kind": "finetune", "pricing": {"a": 1}}),
+     "routes.lora.pricing: {'a': 1} is not the name of a sheet in conf/pricing/"),
     (with_routes(lora={"pricing": "pricing"}), "routes.lora.kind: missing (one of prompt, finetune, rag)"),
     (with_routes(lora={"kind": "finetune", "pricng": "x"}),
      "routes.lora.pricng: unknown key (a route takes kind, pricing, workload, finetune, rag)"),
@@ -41,7 +45,7 @@ def with_routes(**routes):
     (configure(baseline="mine"), "baseline: 'mine' is not a route (routes: prompt, finetune, rag)"),
     (configure(baseline="rag"), "baseline: 'rag' is a rag route; the baseline is a prompt route"),
     (configure(routes={f"p{i}": {"kind": "prompt"} for i in range(9)}), "routes: 9 routes; at most 8"),
-], ids=["unknown kind", "no kind", "unknown key", "not a mapping", "section not a mapping", "section of another kind",
+], ids=["unknown kind", "kind a list", "sheet a mapping", "no kind", "unknown key", "not a mapping", "section not a mapping", "section of another kind",
         "unknown input", "name with a dot", "no route left", "no prompt route", "baseline not a route",
         "baseline not prompting", "nine routes"])
 def test_a_route_that_cannot_be_used_is_refused_naming_its_key(cfg, message):
