@@ -143,7 +143,7 @@ class Route:
 def route_label(name, kind):
     """How the report names a route: its kind's noun ("fine-tuning") for a route named after its
     kind, else its name."""
-    return KIND[kind].label if name == kind else name
+    return KIND[kind].label if name == kind and kind in KIND else name
 
 
 # The routes of a configuration that names none (conf/routes/default.yaml gives the same

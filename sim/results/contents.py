@@ -194,7 +194,11 @@ def results_problem(results, *, with_summary):
     for coordinate in ("route", "challenger", "kind"):
         if coordinate not in results.coords:
             return f"no coordinate {coordinate!r}"
+    from sim.inputs.routing import ROUTE_NAME
+
     names = [str(name) for name in results.route.values]
+    if not all(ROUTE_NAME.fullmatch(name) for name in names):  # names go into tables and keys as they are
+        return "a route's name is not letters, digits, '_' and '-'"
     baseline = results.attrs.get("baseline", names[0] if names else None)
     if baseline not in names:
         return f"the baseline {baseline!r} is not a route"
@@ -208,10 +212,44 @@ def results_problem(results, *, with_summary):
             return f"no attribute {name!r}"
         if not KINDS[kind](results.attrs[name]):
             return f"attribute {name!r} is not {kind}"
+    problem = _routes_problem(results, names) or _months_problem(results)
+    if problem:
+        return problem
     successor = results.attrs.get("successor_sheet")
     config = yaml.safe_load(results.attrs["config"])
     return _config_problem(config) or _volume_problem(results, config) or (
         _successor_problem(yaml.safe_load(successor)) if successor else None)
+
+
+def _routes_problem(results, names):
+    # the routes as recorded (each route's inputs, for the report's assumptions) are the
+    # Dataset's routes, in order
+    if "routes" not in results.attrs:
+        return None
+    recorded = json.loads(results.attrs["routes"])
+    if not all(isinstance(route, dict) and isinstance(route.get("name"), str) for route in recorded) or \
+            [route["name"] for route in recorded] != names:
+        return "attribute 'routes' does not list the Dataset's routes, in order"
+    if not all(route.get("inputs") is None or (isinstance(route["inputs"], list)
+                                                and all(isinstance(key, str) for key in route["inputs"]))
+               for route in recorded):
+        return "attribute 'routes' holds a route's inputs that are not a list of keys"
+    return None
+
+
+def _months_problem(results):
+    # the pictures span the months 1..H; a calendar event outside them, or a cost that is
+    # not a number, has no place on an axis
+    horizon = results.attrs["horizon_months"]
+    if _whole(horizon) and results.sizes.get("month", 0) != int(horizon):
+        return f"{results.sizes.get('month', 0)} months, not horizon_months ({horizon})"
+    for event in json.loads(results.attrs.get("calendar_events") or "[]"):
+        if not 0 <= event["month"] <= int(horizon):
+            return f"a calendar event in month {event['month']}, outside the horizon (0 to {horizon})"
+    for name in ("cost", "cost_fixed", "cost_slope"):
+        if name in results.variables and not np.isfinite(results[name].values).all():
+            return f"variable {name!r} holds a value that is not a finite number"
+    return None
 
 
 VOLUME = "workload.calls_per_month"

@@ -279,3 +279,23 @@ def test_a_report_of_many_routes_names_each_route_its_sheet_its_lifecycle_and_wh
     assert "| `sheets.azure-openai-gpt-4.1-mini.hosting_per_month` | 1241 | USD/month | ft-azure |" in text
     # a column a challenger against the baseline
     assert "| | ft-openai | ft-azure | lora-8b | RAG |" in text
+
+
+@pytest.mark.parametrize("damage, problem", [
+    (lambda ds: ds.attrs.update(routes=json.dumps([{"name": "zzz"}])),
+     "attribute 'routes' does not list the Dataset's routes, in order"),
+    (lambda ds: ds.attrs.update(calendar_events=json.dumps(
+        [{"sheet": "s", "event": "serving end", "date": "2027-01-14", "month": 99999}])),
+     "a calendar event in month 99999, outside the horizon (0 to 24)"),
+    (lambda ds: ds["cost"].values.__setitem__((0, 0), float("inf")),
+     "variable 'cost' holds a value that is not a finite number"),
+    (lambda ds: ds.__setitem__("route", ["prompt", "finetune", "a|b"]),
+     "a route's name is not letters, digits, '_' and '-'"),
+])
+def test_a_damaged_routes_record_is_named_in_one_line(run_dir, damage, problem):
+    # each ended in a traceback of sim.report (hostile pass of 2026-12-06)
+    from sim.results.contents import results_problem
+
+    results = read_results(run_dir / "results.nc").copy(deep=True)
+    damage(results)
+    assert results_problem(results, with_summary=True) == problem
