@@ -4,7 +4,7 @@ import argparse
 from pathlib import Path
 
 from sim.cli.refusal import refuse
-from sim.io.files import WriteError
+from sim.io.files import WriteError, remove_partials
 from sim.io.signals import pause_point
 from sim.report.document import PLOTS, write_report
 from sim.results.runs import UnreadableRun, read_run
@@ -22,6 +22,7 @@ def main(argv=None):
     except UnreadableRun as error:
         refuse(error)
     pause_point("compute")
+    remove_partials(args.run_dir)  # left by a run or redraw killed with kill -9
     try:
         write_report(results, summary, args.run_dir)
     except WriteError as error:

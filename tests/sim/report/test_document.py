@@ -299,3 +299,14 @@ def test_a_damaged_routes_record_is_named_in_one_line(run_dir, damage, problem):
     results = read_results(run_dir / "results.nc").copy(deep=True)
     damage(results)
     assert results_problem(results, with_summary=True) == problem
+
+
+def test_sim_report_removes_what_a_killed_run_left_half_written(run_dir, tmp_path):
+    # kill -9 while drawing left plots/.NAME.PID.partial: a redraw removed none of them
+    from sim.cli.report import main
+
+    shutil.copytree(run_dir, tmp_path / "run")
+    (tmp_path / "run" / "plots" / ".line_crossing.png.999999999.partial").write_bytes(b"half")
+    (tmp_path / "run" / ".report.md.999999999.partial").write_text("half")
+    main([str(tmp_path / "run")])
+    assert not list((tmp_path / "run").rglob("*.partial"))
