@@ -197,12 +197,18 @@ def claim_run_dir(run_dir, *, overwrite=False):
     if finished and not overwrite:
         _refuse(f"hydra.run.dir: {run_dir} holds a finished run ({finished[0]}); name another directory,"
                 " or add overwrite=true to replace it")
+    # a report without its run is not one of ours (a run publishes them together): the user's
+    theirs = [name for name in ("report.md", "report.html") if (run_dir / name).exists()] + \
+        [f"plots/{p.name}" for p in sorted((run_dir / "plots").glob("*"))[:1] if not (run_dir / "plots").is_symlink()]
+    if theirs and not finished and not overwrite:
+        _refuse(f"hydra.run.dir: {run_dir} holds {theirs[0]}, which the run would replace; name another directory,"
+                " or add overwrite=true to replace it")
     links = [name for name in RUN_SET if (run_dir / name).is_symlink()]
     if links and not overwrite:
         _refuse(f"hydra.run.dir: {run_dir / links[0]} is a symbolic link, which the run would write through,"
                 " out of its directory; remove it, or add overwrite=true to replace it (its target is not touched)")
-    if finished or links:
-        for name in RUN_SET if finished else links:
+    if finished or links or theirs:
+        for name in RUN_SET if finished or theirs else links:
             path = run_dir / name
             try:
                 shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink(missing_ok=True)

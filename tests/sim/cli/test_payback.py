@@ -542,6 +542,29 @@ def test_a_link_in_a_run_directory_is_refused_or_with_overwrite_replaced_never_f
     assert [p.name for p in mine.iterdir()] == ["kept.png"]
 
 
+def test_a_report_the_user_keeps_in_a_run_directory_is_refused_not_replaced(tmp_path, capsys):
+    # a directory holding the user's report.md and plots/, and no run: they were overwritten
+    from sim.cli.payback import claim_run_dir
+
+    run_dir = tmp_path / "run"
+    (run_dir / "plots").mkdir(parents=True)
+    (run_dir / "report.md").write_text("mine\n")
+    (run_dir / "plots" / "line_crossing.png").write_bytes(b"mine")
+    (run_dir / "notes.txt").write_text("mine\n")
+    with pytest.raises(SystemExit) as stop:
+        claim_run_dir(run_dir)
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (f"payback: error: hydra.run.dir: {run_dir} holds report.md, which the run"
+                                       " would replace; name another directory, or add overwrite=true to replace it\n")
+    assert (run_dir / "report.md").read_text() == "mine\n"
+    (run_dir / "report.md").unlink()
+    with pytest.raises(SystemExit):  # the pictures alone too
+        claim_run_dir(run_dir)
+    assert "holds plots/line_crossing.png" in capsys.readouterr().err
+    assert claim_run_dir(run_dir, overwrite=True) == run_dir  # asked for: replaced
+    assert sorted(p.name for p in run_dir.iterdir()) == [".payback.lock", "notes.txt"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stdout", ["closed", "a pipe whose reader left"])
 def test_a_run_whose_stdout_is_gone_ends_without_a_traceback(tmp_path, stdout):
