@@ -90,6 +90,12 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
             log.warning("%s: in %s of scenario-months the volume exceeds one replica (%s calls/month);"
                         " the model bills one replica", route, share(capacity["share_over"]),
                         f"{capacity['replica_calls_per_month']:,.0f}")
+    for event in summary["calendar"]["events"]:
+        if event["event"] == "training cutoff" and event["month"] == 0:
+            # a route that cannot exist from this start: it costs what the baseline costs
+            log.warning("%s: %s takes no training after %s, before month 1 (%s): the route can never ship and"
+                        " serves by prompting throughout", ", ".join(event.get("routes") or []), event["sheet"],
+                        event["date"], summary["start"])
     log.info("wrote %s", output_dir)
     return summary
 

@@ -403,7 +403,10 @@ def _calendar_section(summary, view):
         month, day, sheet = event["month"], event["date"], event["sheet"]
         routes = event.get("routes")
         bound = f" ({', '.join(view.labels.get(k, k) for k in routes)})" if routes else ""
-        if event["event"] == "training cutoff":
+        if event["event"] == "training cutoff" and month == 0:
+            lines.append(f"- `{sheet}`{bound}: last training jobs {day}, before month 1: the route can never ship;"
+                         " it serves by prompting throughout and costs what the baseline costs.")
+        elif event["event"] == "training cutoff":
             lines.append(
                 f"- `{sheet}`{bound}: last training jobs {day} (month {month}). A repeat attempt, drift retrain or"
                 f" deprecation retrain due after month {month} cannot be made: the route leaves the platform then."

@@ -310,3 +310,17 @@ def test_sim_report_removes_what_a_killed_run_left_half_written(run_dir, tmp_pat
     (tmp_path / "run" / ".report.md.999999999.partial").write_text("half")
     main([str(tmp_path / "run")])
     assert not list((tmp_path / "run").rglob("*.partial"))
+
+
+def test_a_fine_tune_whose_platform_closed_before_month_1_is_said_to_never_ship(tmp_path, caplog):
+    # from 2027-02 OpenAI takes no more fine-tuning jobs of gpt-4.1-mini (2027-01-06): the route
+    # costs what prompting costs, and the baseline, taking the tie, stays the cheapest
+    with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
+        cfg = compose(config_name="config", overrides=["scenarios=1000", "start=2027-02", "report=false",
+                                                       "routes=december-2026", "workload=support-assistant"])
+    summary = run(cfg, tmp_path, progress=False)
+    assert summary["p_cheapest"]["prompt"] == 1.0
+    assert summary["cost"]["ft-openai"]["mean"] == pytest.approx(summary["cost"]["prompt"]["mean"], abs=0.01)
+    assert "ft-openai: openai-gpt-4.1-mini takes no training after 2027-01-06, before month 1 (2027-02)" in caplog.text
+    text = render(read_results(tmp_path / "results.nc"), summary)
+    assert "(ft-openai): last training jobs 2027-01-06, before month 1: the route can never ship" in text
