@@ -356,6 +356,9 @@ def small_run_note(summary):
     # Sobol converge at least as fast as plain Monte Carlo): not a fixed ±0.3 that a run
     # already narrower would contradict
     then = widest * math.sqrt(n / ENOUGH)
+    if widest < 0.0005:  # every probability 0 or 1 here: "±0.0 points" would say nothing
+        return (f"Only {n:,} scenarios: quantiles, CVaR and drivers are rough. Run scenarios={ENOUGH} or more"
+                " before you decide.")
     return (f"Only {n:,} scenarios: probabilities are known to about ±{100 * widest:.1f} points (95%) and"
             f" quantiles, CVaR and drivers are rough. Run scenarios={ENOUGH} or more (about ±{100 * then:.2g}"
             " points or better) before you decide.")

@@ -32,3 +32,9 @@ def test_the_label_shows_an_override_as_the_user_meant_it_not_hydras_escapes():
     results = xr.Dataset(attrs={"run": json.dumps(run), "scenarios": 5000, "horizon_months": 24, "start": "2026-12"})
     assert run_label(results)["label"] == ("5,000 scenarios, 24 months from 2026-12 | pricing=dedicated-lora-8b"
                                            " | workload.prompt_tokens=pert(low=4000,mode=5000,high=6500)")
+
+
+def test_a_small_run_whose_probabilities_are_all_certain_does_not_quote_a_zero_width():
+    summary = {"scenarios": 2000, "p_beats_prompt": {"finetune": {"ci95": [0.0, 0.0]}}}
+    assert small_run_note(summary) == ("Only 2,000 scenarios: quantiles, CVaR and drivers are rough."
+                                       f" Run scenarios={ENOUGH} or more before you decide.")
