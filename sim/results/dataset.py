@@ -24,9 +24,10 @@ from sim.results.summary import drawn_inputs
 from sim.inputs.static import metadata_of
 MODEL_REFERENCE = "payback decision model (MODEL.md): prompting vs fine-tuning vs RAG"
 # The version of MODEL.md a run computes: the day it last changed what is computed
-# (issue #25: routes, prompt caching, the baseline's own calendar). Bump it with every such change to MODEL.md;
+# (issue #26: quality and the cost of errors, the same day as issue #25's routes, prompt caching and
+# the baseline's own calendar, hence a letter). Bump it with every such change to MODEL.md;
 # ``python -m sim.compare`` refuses to compare runs of two versions.
-MODEL_VERSION = "2026-12-06"
+MODEL_VERSION = "2026-12-06b"
 
 
 def _var(dims, data, units, description, **attrs):
