@@ -132,6 +132,9 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
         where = f"routes.{name}"
         if not (isinstance(name, str) and ROUTE_NAME.fullmatch(name)):
             raise ConfigError(f"{where}: a route's name is letters, digits, '_' and '-' (it names summary keys)")
+        if name == "none":
+            raise ConfigError(f"{where}: 'none' names no route in summary.json (p_win.none: no route acceptable);"
+                              " call the route something else")
         route = {} if route is None else route
         if not isinstance(route, dict):
             raise ConfigError(f"{where}: {route!r} is not a route ({{kind: prompt|finetune|rag, pricing: SHEET,"

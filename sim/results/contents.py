@@ -91,6 +91,11 @@ SUMMARY = {
     **{f"?break_even_calls_per_month.C.{q}_ci95": INTERVAL_OR_NULL for q in ("p10", "p50", "p90")},
     "drivers.C.ranked": DRIVER_ROWS, "drivers.C.no_detectable_effect": DRIVER_ROWS, "drivers.C.skipped": TEXT_OR_NULL,
     "?sampling": "a sampling record", "?precision": "a precision record or null",
+    # quality (model 2026-12-06b): absent from the summary of an earlier run
+    "?quality.bar": NUMBER, "?quality.error_cost": TEXT, "?p_acceptable.K": NUMBER,
+    "?p_acceptable_ci95.K": INTERVAL_OR_NULL, "?p_win.K": NUMBER, "?p_win.none": NUMBER,
+    "?p_win_ci95.K": INTERVAL_OR_NULL, "?p_win_ci95.none": INTERVAL_OR_NULL, "?failed_calls.K.mean": NUMBER,
+    "?error_cost.K.mean": NUMBER, "?cost_per_resolved_call.K": NUMBER_OR_NULL,
 }
 DRIVER_ROW = {"input": TEXT, "description": TEXT, "unit": TEXT, "low_tenth_up_to": NUMBER, "high_tenth_from": NUMBER,
               "effect": NUMBER, "ci95": INTERVAL, "p_low": NUMBER, "p_high": NUMBER, "savings_low": NUMBER,
@@ -215,10 +220,11 @@ def results_problem(results, *, with_summary):
 
 
 VOLUME = "workload.calls_per_month"
-# The inputs model 2026-12-06 added (routes, prompt caching, the baseline's calendar)
+# The inputs model 2026-12-06 added (routes, prompt caching, the baseline's calendar), and
+# model 2026-12-06b's quality inputs
 NEWER_INPUTS = ("workload.prompt_prefix_tokens", "workload.finetuned_prefix_tokens", "workload.rag_prefix_tokens",
                 "workload.cache_hit_rate", "pricing.base_cached_input", "pricing.finetuned_cached_input",
-                "prompt.migration_cost")
+                "prompt.migration_cost", "quality.prompt", "quality.finetune", "quality.rag", "quality.error_cost")
 
 
 def _volume_problem(results, config):

@@ -60,6 +60,8 @@ def test_the_sourced_preset_composes_and_validates():
      "routes.lora.quality.prompt: not a key a finetune route sets (its own success rate, quality.finetune;"),
     (configure(routes={**DEFAULT_ROUTES, "lora": {"kind": "finetune", "quality": {"error_cost": 9}}}),
      "routes.lora.quality.error_cost: not a key a finetune route sets"),
+    (configure(routes={**DEFAULT_ROUTES, "none": {"kind": "finetune"}}),
+     "routes.none: 'none' names no route in summary.json (p_win.none: no route acceptable)"),
     (configure(routes={**DEFAULT_ROUTES, "lora": {"kind": "finetune", "quality": 0.9}}),
      "routes.lora.quality: 0.9 is not a mapping of the route's own quality inputs"),
 ])
