@@ -1,6 +1,8 @@
 """The report's quality section (MODEL.md, "Quality and the cost of errors"): P(acceptable), P(win)
 and the cost of errors per route, and a line when the bar, not the cost, decides."""
 
+import pytest
+
 from sim.report.document import render
 from sim.results.dataset import to_dataset
 from sim.results.summary import summarize
@@ -35,3 +37,21 @@ def test_a_line_says_when_the_bar_not_the_cost_decides():
     text = report_of(cfg)
     assert ("- The bar, not the cost, decides: fine-tuning is the cheapest route in 100% of scenarios but meets the"
             " bar in 0%; among the acceptable routes RAG wins in 100%.") in text
+
+
+def test_the_line_crossing_shows_each_routes_cost_without_its_failed_calls():
+    from sim.report.pictures import line_crossing
+
+    settings, simulation = run_config(issue_case(bar=0.93))
+    results = to_dataset(settings, simulation)
+    fig = line_crossing(results, summarize(results))
+    lines = {line.get_gid(): line for ax in fig.axes for line in ax.get_lines() if line.get_gid()}
+    # at 1e6 calls a month the fine-tune's 616,530 USD less its 600,000 of failed calls
+    without = lines["cost_without_errors.finetune"]
+    x, y = without.get_xdata(), without.get_ydata()
+    at = abs(x - 1e6).argmin()
+    assert y[at] == pytest.approx(5_010.0 + 24 * 480.0 * x[at] / 1e6, rel=1e-9)
+    # a run without error costs draws none
+    plain = to_dataset(*run_config(configure()))
+    assert not [line for ax in line_crossing(plain, summarize(plain)).axes for line in ax.get_lines()
+                if (line.get_gid() or "").startswith("cost_without_errors")]
