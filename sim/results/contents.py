@@ -34,6 +34,12 @@ GROUPS_IF_PRESENT = {
     "p_platform_exit": {"p_platform_exit": ("finetune_route",), "p_migrated": ("finetune_route",)},
     "p_exited_for_good": {"p_exited_for_good": ("finetune_route",)},
     "p_over_capacity": {"p_over_capacity": ("route",), "replica_calls_per_month": ("route",)},
+    # quality: the errors' cost per scenario (the line crossing's dotted medians) and the
+    # report's quality section
+    "error_cost": {"error_cost": ("scenario", "route")},
+    "p_win": {"p_win": ("route",), "p_acceptable": ("route",), "p_no_winner": (), "replicate_win": ("replicate", "route"),
+              "replicate_no_winner": ("replicate",), "mean_failed_calls": ("route",), "mean_error_cost": ("route",),
+              "mean_resolved_calls": ("route",)},
 }
 # What summarize reads besides, when the summary is not in the attrs.
 SUMMARY_SOURCE_VARIABLES = {

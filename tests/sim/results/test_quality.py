@@ -69,3 +69,14 @@ def test_p_acceptable_of_an_uncertain_rate_is_within_its_interval_of_the_closed_
     assert low <= truth <= high, (low, summary["p_acceptable"]["finetune"], high, truth)
     # the fine-tune is the cheapest whenever it is acceptable; else prompting (RAG is dearer)
     assert summary["p_win"]["finetune"] == summary["p_acceptable"]["finetune"]
+
+
+def test_a_results_file_whose_quality_variables_are_damaged_is_refused_in_words():
+    from sim.results.contents import results_problem
+
+    settings, simulation = run_config(issue_case(bar=0.93))
+    results = to_dataset(settings, simulation)
+    assert results_problem(results, with_summary=False) is None
+    assert results_problem(results.drop_vars("replicate_win"), with_summary=False) == "no variable 'replicate_win'"
+    damaged = results.assign(error_cost=results.error_cost.isel(route=0))
+    assert results_problem(damaged, with_summary=False) == "variable 'error_cost' has dims (scenario), not (scenario, route)"
