@@ -103,7 +103,9 @@ PROMPT, FINETUNE, RAG = range(len(KINDS))
 # ``prefix_tokens`` the cacheable prefix of the route's prompt, read from cache in a share
 # ``cache_hit_rate`` of calls at the cached price (MODEL.md, "Prompt caching"). A prompt or
 # RAG route's base prices come by generation (the kernel's ``generations``), the first
-# from ``base_input``, ``base_output`` and ``base_cached_input``.
+# from ``base_input``, ``base_output`` and ``base_cached_input``. ``quality`` is the route's
+# own task success rate (its kind's, or its own), ``error_cost`` the USD of a failed call
+# (MODEL.md, "Quality and the cost of errors").
 ROUTE_FIELDS = (
     "input_tokens",
     "output_tokens",
@@ -139,6 +141,8 @@ ROUTE_FIELDS = (
     "finetuned_cached_input",
     "successor_finetuned_cached_input",
     "prompt_migration_cost",
+    "quality",
+    "error_cost",
 )
 _FIELD = {name: position for position, name in enumerate(ROUTE_FIELDS)}
 R_INPUT_TOKENS = _FIELD["input_tokens"]
@@ -175,6 +179,8 @@ R_BASE_CACHED_INPUT = _FIELD["base_cached_input"]
 R_FINETUNED_CACHED_INPUT = _FIELD["finetuned_cached_input"]
 R_SUCCESSOR_FINETUNED_CACHED_INPUT = _FIELD["successor_finetuned_cached_input"]
 R_PROMPT_MIGRATION_COST = _FIELD["prompt_migration_cost"]
+R_QUALITY = _FIELD["quality"]
+R_ERROR_COST = _FIELD["error_cost"]
 N_ROUTE_FIELDS = len(ROUTE_FIELDS)
 
 # An uncertain input is passed as a spec of DRAW_SPEC_LEN floats: family code, four

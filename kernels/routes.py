@@ -14,6 +14,7 @@ from numba import njit
 from kernels.cache import drop_stale_cache, sources_stamp
 from kernels.layout import (  # compiled in as constants: see _SOURCES_STAMP
     CUTS_PER_YEAR,
+    FINETUNE,
     GENERATION_CACHED,
     GENERATION_FIRST,
     GENERATION_INPUT,
@@ -21,6 +22,7 @@ from kernels.layout import (  # compiled in as constants: see _SOURCES_STAMP
     R_CACHE_HIT_RATE,
     R_CORPUS_TOKENS,
     R_EMBEDDING,
+    R_ERROR_COST,
     R_FINETUNED_CACHED_INPUT,
     R_FINETUNED_INPUT,
     R_FINETUNED_OUTPUT,
@@ -34,6 +36,7 @@ from kernels.layout import (  # compiled in as constants: see _SOURCES_STAMP
     R_OUTPUT_TOKENS,
     R_PREFIX_TOKENS,
     R_PROMPT_MIGRATION_COST,
+    R_QUALITY,
     R_QUERY_EMBEDDING_TOKENS,
     R_REINDEX_FRACTION_PER_MONTH,
     R_RETRAIN_COST,
@@ -49,6 +52,7 @@ from kernels.layout import (  # compiled in as constants: see _SOURCES_STAMP
     R_TRAINING,
     R_TRAINING_TOKENS,
     R_VECTOR_STORE_PER_MONTH,
+    PROMPT,
     SERVING_UNTIL,
     SHUTDOWN_PER_YEAR,
     TRAINING_UNTIL,
@@ -202,12 +206,14 @@ def rag_costs(static, i, columns, generations, r, months, index, discount, curre
 
 @njit(cache=True, nogil=True, inline="always")
 def finetune_costs(static, i, columns, r, calendar, migrate_on_exit, reprice_on_retrain, base_lifetime, rng,
-                    months, index, discount, usage, current, baseline_rate, baseline_bill, fixed_path, slope_path):
+                    months, index, discount, usage, current, baseline_rate, baseline_bill, fixed_path, slope_path, own):
     """A fine-tune route's cumulative ``A`` and ``B`` by month through its lifecycle.
 
     Attempts, go-lives, drift and deprecation retrains and platform exits (MODEL.md),
     drawn from the route's own ``rng`` in month order; months it serves by prompting pay
-    ``baseline_rate`` a call and the baseline's one-off ``baseline_bill``. Returns the scenario's attempts and retrains, and whether every
+    ``baseline_rate`` a call and the baseline's one-off ``baseline_bill``; ``own`` (float64[H]) is
+    set to 1 in the months a fine-tuned model of the route serves, 0 in those it serves by
+    prompting (its quality, ``quality_costs``). Returns the scenario's attempts and retrains, and whether every
     attempt failed, the month it first left its platform (-1: never), whether it moved to
     its successor, and whether it ends prompting for good after an exit.
     """
@@ -318,6 +324,7 @@ def finetune_costs(static, i, columns, r, calendar, migrate_on_exit, reprice_on_
                     fixed += discount[paying - 1] * (hosting + baseline_bill[paying - 1])
                 fixed_path[r, paying - 1] = fixed
                 slope_path[r, paying - 1] = slope
+                own[paying - 1] = 0.0
         elif reprice_on_retrain:
             fixed += discount[m - 1] * (bill + hosting)
             for paying in range(m, until):
@@ -326,6 +333,7 @@ def finetune_costs(static, i, columns, r, calendar, migrate_on_exit, reprice_on_
                     fixed += discount[paying - 1] * hosting
                 fixed_path[r, paying - 1] = fixed
                 slope_path[r, paying - 1] = slope
+                own[paying - 1] = 1.0
         else:
             fixed += discount[m - 1] * (bill + hosting)
             for paying in range(m, until):
@@ -334,8 +342,42 @@ def finetune_costs(static, i, columns, r, calendar, migrate_on_exit, reprice_on_
                     fixed += discount[paying - 1] * hosting
                 fixed_path[r, paying - 1] = fixed
                 slope_path[r, paying - 1] = slope
+                own[paying - 1] = 1.0
         m = until
     return n_attempts, n_retrains, phase == _FAILED, first_exit, on_successor, phase == _EXITED
+
+
+@njit(cache=True, nogil=True, inline="always")
+def quality_costs(static, i, columns, kind, r, baseline, months, usage, volume_path, own, slope_path):
+    """A route's failed calls and their cost (MODEL.md, "Quality and the cost of errors").
+
+    In month ``m`` the route serves at rate ``q(m)``: a prompt route at its own; a fine-tune
+    route at its own where ``own[m]`` is 1 (a fine-tuned model serves), at the baseline's
+    where it serves by prompting; a RAG route at its own once shipped, at the baseline's
+    before. Adds ``error_cost`` times the discounted failed calls per call/month of month-1
+    volume, ``sum d_m V_m / V_1 (1 - q(m))``, to the route's cumulative ``B`` (proportional to
+    ``V_1``: the line crossing holds). Returns that sum (discounted) and the same undiscounted
+    (failed calls per call/month of month-1 volume). Nothing changes where both rates are 1.
+    """
+    rate = static[i, columns[r, R_QUALITY]]
+    base = static[i, columns[baseline, R_QUALITY]]
+    if rate == 1.0 and (kind[r] == PROMPT or base == 1.0):
+        return 0.0, 0.0
+    error_cost = static[i, columns[r, R_ERROR_COST]]
+    switch = int(static[i, columns[r, R_MONTHS_TO_SHIP]]) + 1 if kind[r] != PROMPT and kind[r] != FINETUNE else 1
+    missed = failed = 0.0
+    for m in range(months):
+        if kind[r] == PROMPT:
+            q = rate
+        elif kind[r] == FINETUNE:
+            q = rate if own[m] > 0.0 else base
+        else:
+            q = rate if m + 1 >= switch else base
+        missed += usage[m] * (1.0 - q)
+        failed += volume_path[m] * (1.0 - q)
+        if error_cost > 0.0:
+            slope_path[r, m] += error_cost * missed
+    return missed, failed
 
 
 _SOURCES_STAMP = sources_stamp(__file__, ("layout.py", "variates.py"))
@@ -350,4 +392,4 @@ drop_stale_cache(globals(), _compiled_stamp, _SOURCES_STAMP)
 
 
 __all__ = ["input_cost", "base_rate", "generation_start", "market_and_baseline", "prompt_costs", "rag_costs",
-           "finetune_costs"]
+           "finetune_costs", "quality_costs"]

@@ -26,7 +26,8 @@ from kernels.layout import (  # compiled in as constants: see _SOURCES_STAMP
     RAG,
     TIE_USD,
 )
-from kernels.routes import finetune_costs, market_and_baseline, prompt_costs, rag_costs
+from kernels.layout import R_ERROR_COST, R_QUALITY
+from kernels.routes import finetune_costs, market_and_baseline, prompt_costs, quality_costs, rag_costs
 from kernels.tables import grid_volume_cdf
 
 
@@ -101,9 +102,10 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
         its go-live month (pinned); ``migrate_on_exit`` bool[R]: at a platform exit the
         route moves to its successor (once) instead of prompting; ``baseline`` int, the
         route every other is compared with (a prompt route: it has no fixed cost).
-    run : (horizon, annual_discount_rate, cut_size)
+    run : (horizon, annual_discount_rate, cut_size, bar)
         Months simulated; ``r``, month ``m`` discounted by ``(1 + r) ** (-(m - 1) / 12)``;
-        a price cut's fraction, drawn per cut (float64[DRAW_SPEC_LEN]).
+        a price cut's fraction, drawn per cut (float64[DRAW_SPEC_LEN]); the least acceptable
+        success rate (``quality.bar``): a route whose own rate is below it cannot win.
     volume : (volume_law, volume_mean)
         Month-1 volume's clip range, rounding and CDF grid, as
         ``kernels.tables.grid_volume_cdf`` takes them, and ``E[V_1]`` (calls/month).
@@ -123,8 +125,9 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
         quality bar); ``shutdown_month`` int64[n] (0: no shutdown); ``exit_month``
         int64[n, R] (the month the route first left its platform, -1 if it did not);
         ``migrated`` bool[n, R] (moved to the successor's sheet); ``exited`` bool[n, R]
-        (at the horizon the calendar has left the route prompting for good).
-    totals : (beats, paid_back, cost_sum, cheaper, cheapest)
+        (at the horizon the calendar has left the route prompting for good); ``error_cost``
+        float64[n, R] (USD, discounted: the failed calls' cost within ``cost``).
+    totals : (beats, paid_back, cost_sum, cheaper, cheapest, over_capacity, win, quality)
         Out, accumulated over scenarios: ``beats`` float64[R, H], scenarios with ``C_k(m)
         < C_baseline(m)``; ``paid_back`` float64[R, H], scenarios whose payback month is
         m (with a volume grid: each scenario's probability given its other draws);
@@ -137,12 +140,12 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
     """
     static, shutdown_draw, growth = scenarios
     kind, columns, calendar, base_lifetime, reprice_on_retrain, migrate_on_exit, generations, capacity, baseline = routes
-    horizon, annual_discount_rate, cut_size = run
+    horizon, annual_discount_rate, cut_size, quality_bar = run
     volume_law, volume_mean = volume
     event_rng, lifecycle_rngs = rngs
     (cost, cost_fixed, cost_slope, payback, retrains, attempts, failed, shutdown_month, exit_month,
-     migrated, exited) = per_scenario
-    beats, paid_back, cost_sum, cheaper, cheapest, over_capacity = totals
+     migrated, exited, error_cost) = per_scenario
+    beats, paid_back, cost_sum, cheaper, cheapest, over_capacity, win, quality = totals
 
     n = static.shape[0]
     n_routes = kind.shape[0]
@@ -161,6 +164,9 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
     fixed_path = np.zeros((n_routes, horizon))  # cumulative A by month
     slope_path = np.empty((n_routes, horizon))  # cumulative B by month
     base_cost = np.empty(horizon)  # C_baseline(m), USD
+    own = np.ones(horizon)  # 1 where a fine-tune route's own model serves (quality_costs)
+    acceptable = np.empty(n_routes, dtype=np.bool_)
+    probability = np.empty(n_routes)  # P(a route is the cheapest) in this scenario
 
     for i in range(n):
         v1 = static[i, CALLS_PER_MONTH]
@@ -171,6 +177,16 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
         compared = ended if ended > 0 else horizon  # from then on every comparison repeats
         shutdown_month[i] = ended
         over_capacity[n_routes] += months  # the months the use case was alive
+        v_mean = volume_mean if integrate else v1  # what a V_1-proportional total counts
+        served = 0.0  # discounted calls per call/month of month-1 volume
+        for m in range(months):
+            served += usage[m]
+        missed, failed_calls = quality_costs(static, i, columns, kind, baseline, baseline, months, usage, volume_path,
+                                             own, slope_path)
+        quality[1, baseline] += v_mean * failed_calls
+        quality[2, baseline] += v_mean * missed * static[i, columns[baseline, R_ERROR_COST]]
+        quality[3, baseline] += v_mean * (served - missed)
+        error_cost[i, baseline] = v1 * missed * static[i, columns[baseline, R_ERROR_COST]]
 
         for m in range(horizon):  # the baseline's cumulative cost, as every route's: A + V_1 B
             paid = min(m, months - 1)
@@ -185,7 +201,7 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
             elif kind[r] == FINETUNE:
                 lifecycle = finetune_costs(static, i, columns, r, calendar, migrate_on_exit[r], reprice_on_retrain[r],
                                             base_lifetime, lifecycle_rngs[r], months, index, discount, usage, current,
-                                            baseline_rate, baseline_bill, fixed_path, slope_path)
+                                            baseline_rate, baseline_bill, fixed_path, slope_path, own)
             elif kind[r] == RAG:
                 rag_costs(static, i, columns, generations, r, months, index, discount, current, baseline_rate,
                            baseline_bill, fixed_path, slope_path)
@@ -193,6 +209,15 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
                 raise ValueError("unknown route kind")
             (attempts[i, r], retrains[i, r], failed[i, r], exit_month[i, r], migrated[i, r],
              exited[i, r]) = lifecycle
+            acceptable[r] = static[i, columns[r, R_QUALITY]] >= quality_bar
+            quality[0, r] += acceptable[r]
+            if r != baseline:  # its failed calls, their cost added to its B (the baseline's above)
+                missed, failed_calls = quality_costs(static, i, columns, kind, r, baseline, months, usage,
+                                                     volume_path, own, slope_path)
+                quality[1, r] += v_mean * failed_calls
+                quality[2, r] += v_mean * missed * static[i, columns[r, R_ERROR_COST]]
+                quality[3, r] += v_mean * (served - missed)
+                error_cost[i, r] = v1 * missed * static[i, columns[r, R_ERROR_COST]]
             # the horizon's cumulative cost: the last month paid (a shutdown ends the paying)
             fixed, slope = fixed_path[r, months - 1], slope_path[r, months - 1]
             cost_fixed[i, r] = fixed
@@ -242,8 +267,10 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
                     paths[i, r, m] = fixed_path[r, paid] + v1 * slope_path[r, paid]
 
         cheapest_cost = math.inf
+        every_route_acceptable = True
         for r in range(n_routes):
             cheapest_cost = min(cheapest_cost, cost[i, r])
+            every_route_acceptable = every_route_acceptable and acceptable[r]
         cost_sum[n_routes] += cheapest_cost
         if integrate:
             for row in range(n_routes):
@@ -265,10 +292,12 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
                         below = min(below, bar / gap)
                     elif bar >= 0.0:
                         below = -math.inf  # never cheaper than this one
+                probability[row] = 0.0
                 if below > above:
                     p_below = 1.0 if below == math.inf else grid_volume_cdf(volume_law, below)
                     p_above = 0.0 if above == -math.inf else grid_volume_cdf(volume_law, above)
-                    cheapest[row] += max(0.0, p_below - p_above)
+                    probability[row] = max(0.0, p_below - p_above)
+                cheapest[row] += probability[row]
         else:
             for row in range(n_routes):
                 cost_sum[row] += cost[i, row]
@@ -282,6 +311,42 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
                     if not (_first_on_ties(row, column, baseline) and cost[i, row] <= cost[i, column] + TIE_USD):
                         below_all = False
                 cheapest[row] += below_all
+                probability[row] = 1.0 if below_all else 0.0
+        # the winner: the cheapest of the acceptable routes (with every route acceptable, the cheapest)
+        if every_route_acceptable:
+            for row in range(n_routes):
+                win[row] += probability[row]
+        else:
+            any_acceptable = False
+            for row in range(n_routes):
+                if not acceptable[row]:
+                    continue
+                any_acceptable = True
+                if integrate:
+                    above, below = -math.inf, math.inf
+                    for column in range(n_routes):
+                        if column == row or not acceptable[column]:
+                            continue
+                        gap = cost_slope[i, column] - cost_slope[i, row]
+                        bar = cost_fixed[i, row] - cost_fixed[i, column] + TIE_USD
+                        if gap > 0.0:
+                            above = max(above, bar / gap)
+                        elif gap < 0.0:
+                            below = min(below, bar / gap)
+                        elif bar >= 0.0:
+                            below = -math.inf
+                    if below > above:
+                        p_below = 1.0 if below == math.inf else grid_volume_cdf(volume_law, below)
+                        p_above = 0.0 if above == -math.inf else grid_volume_cdf(volume_law, above)
+                        win[row] += max(0.0, p_below - p_above)
+                else:
+                    below_all = True
+                    for column in range(n_routes):
+                        if column != row and acceptable[column] and not cost[i, row] < cost[i, column] - TIE_USD:
+                            below_all = False
+                    win[row] += below_all
+            if not any_acceptable:
+                win[n_routes] += 1.0
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -83,7 +83,11 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
             log.info("precision targets met in %s scenarios", f"{summary['precision']['scenarios_used']:,}")
     log.info(summary["headline"])
     recommendation = summary["recommendation"]
-    log.info("recommendation: %s (%s)", recommendation["strategy"], recommendation["reason"].split(". ")[0])
+    sentences = recommendation["reason"].split(". ")
+    why = sentences[0]
+    if why.startswith("Chosen among") and len(sentences) > 1:  # the choice first, then among what
+        why = f"{sentences[1]}; {why[0].lower()}{why[1:]}"
+    log.info("recommendation: %s (%s)", recommendation["strategy"], why)
     for route, capacity in summary["capacity"].items():
         if capacity["share_over"] > 0:
             # where the flat fee of one replica is not the whole cost: the reader must know

@@ -48,14 +48,16 @@ assert tuple(KIND) == KINDS
 
 # The shared input each kind reads for each route field (kernels.layout.ROUTE_FIELDS);
 # a route's own value or another sheet's price takes its place (sim.inputs.routing).
-_SHARED = {"output_tokens": "workload.output_tokens", "cache_hit_rate": "workload.cache_hit_rate"}
+_SHARED = {"output_tokens": "workload.output_tokens", "cache_hit_rate": "workload.cache_hit_rate",
+           "error_cost": "quality.error_cost"}
 _BASE = {"base_input": "pricing.base_input", "base_output": "pricing.base_output",
          "base_cached_input": "pricing.base_cached_input", "prompt_migration_cost": "prompt.migration_cost"}
 FIELD_KEYS = {
     "prompt": {**_SHARED, **_BASE, "input_tokens": "workload.prompt_tokens",
-               "prefix_tokens": "workload.prompt_prefix_tokens"},
+               "prefix_tokens": "workload.prompt_prefix_tokens", "quality": "quality.prompt"},
     "finetune": {
         **_SHARED,
+        "quality": "quality.finetune",
         "input_tokens": "workload.finetuned_prompt_tokens",
         "prefix_tokens": "workload.finetuned_prefix_tokens",
         "finetuned_input": "pricing.finetuned_input",
@@ -71,6 +73,7 @@ FIELD_KEYS = {
     "rag": {
         **_SHARED,
         **_BASE,
+        "quality": "quality.rag",
         "input_tokens": "workload.rag_prompt_tokens",
         "prefix_tokens": "workload.rag_prefix_tokens",
         "embedding": "pricing.embedding",

@@ -25,13 +25,14 @@ from sim.inputs.sheets import base_generations
 ROUTE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*", re.ASCII)
 MAX_ROUTES = 8  # one colour-blind-safe colour each (sim.inputs.routes.PALETTE)
 # What a route may set of its own, by section (MODEL.md): its kind's token counts, the
-# fine-tune's or RAG's inputs.
+# fine-tune's or RAG's inputs, its kind's task success rate (routes.NAME.quality.KIND).
 OWN_WORKLOAD = {
     "prompt": ("prompt_tokens", "prompt_prefix_tokens", "output_tokens"),
     "finetune": ("finetuned_prompt_tokens", "finetuned_prefix_tokens", "output_tokens"),
     "rag": ("rag_prompt_tokens", "rag_prefix_tokens", "output_tokens", "query_embedding_tokens"),
 }
-OWN_SECTIONS = {"prompt": ("workload",), "finetune": ("workload", "finetune"), "rag": ("workload", "rag")}
+OWN_SECTIONS = {"prompt": ("workload", "quality"), "finetune": ("workload", "finetune", "quality"),
+                "rag": ("workload", "rag", "quality")}
 # A prefix and the prompt it is part of, by kind: a prefix longer than its prompt is refused.
 PREFIX_OF = {"prompt": ("prompt_prefix_tokens", "prompt_tokens"),
              "finetune": ("finetuned_prefix_tokens", "finetuned_prompt_tokens"),
@@ -133,6 +134,9 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
         where = f"routes.{name}"
         if not (isinstance(name, str) and ROUTE_NAME.fullmatch(name)):
             raise ConfigError(f"{where}: a route's name is letters, digits, '_' and '-' (it names summary keys)")
+        if name == "none":
+            raise ConfigError(f"{where}: 'none' names no route in summary.json (p_win.none: no route acceptable);"
+                              " call the route something else")
         route = {} if route is None else route
         if not isinstance(route, dict):
             raise ConfigError(f"{where}: {route!r} is not a route ({{kind: prompt|finetune|rag, pricing: SHEET,"
@@ -148,7 +152,7 @@ def resolve(resolved, inputs, *, pricing_sheet, horizon, start, load):
         keys = {}
         for field_name, key in FIELD_KEYS[kind].items():
             section, leaf = key.split(".")
-            if section in ("workload", "finetune", "rag") and leaf in own.get(section, {}):
+            if section in ("workload", "finetune", "rag", "quality") and leaf in own.get(section, {}):
                 keys[field_name] = f"{where}.{section}.{leaf}"
                 if keys[field_name] not in extra:
                     extra[keys[field_name]] = _parse(keys[field_name], own[section][leaf], metadata[key], horizon)
@@ -245,22 +249,30 @@ def _parse(key, value, meta, horizon):
 
 def _own_values(where, kind, route):
     """A route's own values by section, checked for keys it may set; ``options`` of a fine-tune."""
-    unknown = sorted(set(route) - {"kind", "pricing", "workload", "finetune", "rag"})
+    unknown = sorted(set(route) - {"kind", "pricing", "workload", "finetune", "rag", "quality"})
     if unknown:
-        raise ConfigError(f"{where}.{unknown[0]}: unknown key (a route takes kind, pricing, workload, finetune, rag)")
+        raise ConfigError(f"{where}.{unknown[0]}: unknown key (a route takes kind, pricing, workload, finetune, rag,"
+                          " quality)")
     own = {}
-    for section in ("workload", "finetune", "rag"):
+    for section in ("workload", "finetune", "rag", "quality"):
         values = route.get(section)
         values = {} if values is None else values
         if not isinstance(values, dict):
             raise ConfigError(f"{where}.{section}: {values!r} is not a mapping of the route's own {section} inputs")
         if values and section not in OWN_SECTIONS[kind]:
             raise ConfigError(f"{where}.{section}: a {kind} route has no {section} inputs of its own")
-        allowed = OWN_WORKLOAD[kind] if section == "workload" else [
-            f for f in SECTIONS[section].__dataclass_fields__ if section != "finetune" or f not in FINETUNE_OPTIONS]
+        if section == "workload":
+            allowed = OWN_WORKLOAD[kind]
+        elif section == "quality":  # its own success rate; the error cost and the bar are the task's
+            allowed = (kind,)
+        else:
+            allowed = [f for f in SECTIONS[section].__dataclass_fields__
+                       if section != "finetune" or f not in FINETUNE_OPTIONS]
         for key in values:
             if key not in allowed and not (section == "finetune" and key in FINETUNE_OPTIONS):
-                what = "its kind's token counts: " + ", ".join(allowed) if section == "workload" else "a typo?"
+                what = ("its kind's token counts: " + ", ".join(allowed) if section == "workload" else
+                        f"its own success rate, quality.{kind}; error_cost and bar are shared" if section == "quality"
+                        else "a typo?")
                 raise ConfigError(f"{where}.{section}.{key}: not a key a {kind} route sets ({what})")
         if section == "finetune":
             own["options"] = {k: v for k, v in values.items() if k in FINETUNE_OPTIONS}

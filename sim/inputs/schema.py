@@ -86,6 +86,10 @@ TREND = Domain(lower=-5.0, upper=5.0, log_budget=50 * math.log(10), months_per_u
 # 1 - e^(-c/12) is 1 in float64 (e^-37 < 2^-53): a cut every month, for certain; more
 # cuts a year change nothing (the model has at most one a month).
 CUTS_PER_YEAR = Domain(upper=1200)
+# The cost of one failed call (a human escalation, rework, a refund), USD: at most 1e6
+# (a failed call dearer than that is not a per-call cost; with 1e12 calls a month it keeps
+# every cost finite as above).
+USD_PER_CALL = Domain(upper=1e6)
 # Share of the corpus re-embedded a month: at most 100 (a full re-embedding a few
 # times a day).
 REINDEX_FRACTION = Domain(upper=100)
@@ -206,6 +210,21 @@ class Prompt:
 
 
 @dataclass
+class Quality:
+    # MODEL.md, "Quality and the cost of errors": each route's task success rate by kind (a
+    # route may set its own, routes.NAME.quality.KIND), the cost of a failed call and the bar.
+    # The defaults (1, 1, 1, 0, 0) are the model without quality: every number unchanged.
+    prompt: Any = uncertain(
+        "fraction", "task success rate of a prompt route: share of calls that need no human follow-up", PROBABILITY, 1)
+    finetune: Any = uncertain(
+        "fraction", "task success rate of a fine-tune route while its fine-tuned model serves", PROBABILITY, 1)
+    rag: Any = uncertain("fraction", "task success rate of a RAG route once shipped", PROBABILITY, 1)
+    error_cost: Any = uncertain(
+        "USD/failed call", "cost of a failed call (a human escalation, rework, a refund)", USD_PER_CALL, 0)
+    bar: Any = 0.0  # the least acceptable success rate, a number in [0, 1] (sim.inputs.validation)
+
+
+@dataclass
 class Precision:
     # half-widths of the 95% intervals to reach; with either set, ``scenarios`` is the cap
     p_beats: Optional[float] = None  # absolute, on each P(challenger beats prompting)
@@ -252,10 +271,11 @@ class Config:
     finetune: Finetune = field(default_factory=Finetune)
     rag: Rag = field(default_factory=Rag)
     prompt: Prompt = field(default_factory=Prompt)
+    quality: Quality = field(default_factory=Quality)
     # the routes compared, by name (conf/routes/: the default's three, one of each kind);
     # the baseline is what the team runs today (null: the first prompt route). Each route is
     # {kind: prompt|finetune|rag, pricing: SHEET or null (the pricing group's), workload: {...},
-    # finetune: {...}, rag: {...}} (its own values of its kind's inputs), checked key by key by
+    # finetune: {...}, rag: {...}, quality: {KIND: rate}} (its own values of its kind's inputs), checked key by key by
     # sim.inputs.routing. Not a Dict[str, <a Route dataclass>]: OmegaConf cannot add a mapping
     # to such a dict, so the shell's '+routes.lora={kind:finetune}' failed ("dict is not a
     # subclass of Route").
@@ -264,7 +284,7 @@ class Config:
 
 
 SECTIONS = {"workload": Workload, "pricing": Pricing, "market": Market, "finetune": Finetune, "rag": Rag,
-            "prompt": Prompt}
+            "prompt": Prompt, "quality": Quality}
 # The prices of ``finetune.successor``'s sheet that the route pays after a migration.
 SUCCESSOR_PRICES = ("finetuned_input", "finetuned_output", "training", "hosting_per_month")
 PLATFORM_EXIT_CHOICES = ("prompt", "migrate")

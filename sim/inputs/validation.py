@@ -64,7 +64,8 @@ class Settings:
     ``sim.inputs.correlation.RankCorrelation``), None without any. ``routes`` are the run's
     routes (``sim.inputs.routes.Route``), ``baseline`` the position of the one every other is
     compared with; ``layout`` the columns of the static inputs (``sim.inputs.static``) and
-    ``route_sheets`` every price sheet a route reads, by name.
+    ``route_sheets`` every price sheet a route reads, by name; ``quality_bar`` the least
+    acceptable success rate (``quality.bar``).
     """
 
     start: str
@@ -95,6 +96,7 @@ class Settings:
     baseline: int = 0
     layout: Optional[StaticLayout] = None
     route_sheets: Optional[dict] = None
+    quality_bar: float = 0.0
 
 
 def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
@@ -153,6 +155,9 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     progress_seconds = resolved["progress_seconds"]
     if isinstance(progress_seconds, bool) or not 0 < progress_seconds <= MAX_PROGRESS_SECONDS:
         raise ConfigError(f"progress_seconds: {progress_seconds!r} is not a number of seconds in (0, 86400]")
+    bar = resolved["quality"]["bar"]
+    if isinstance(bar, bool) or not isinstance(bar, (int, float)) or not 0 <= bar <= 1:
+        raise ConfigError(f"quality.bar: {bar!r} is not a number in [0, 1] (the least acceptable success rate)")
     limit = resolved["memory_limit_gb"]
     if limit is not None and not (math.isfinite(limit) and limit >= MIN_MEMORY_LIMIT_GB):
         raise ConfigError(f"memory_limit_gb: {limit!r} is not null or a number of GiB >= {MIN_MEMORY_LIMIT_GB:g}"
@@ -210,7 +215,9 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         extra_groups = dict(routing.groups)
         for key in inputs:
             if key not in STATIC_FIELDS and key not in EVENT_FIELDS:
-                extra_groups.setdefault(key, "inputs")  # the newer shared inputs
+                # the newer shared inputs; the quality inputs a net of their own under sobol, so
+                # that an uncertain rate moves no other input's draws
+                extra_groups.setdefault(key, "quality" if key.startswith("quality.") else "inputs")
         layout = StaticLayout.of(extra_groups)
         inputs.update(routing.extra)
         columns = layout.column_of
@@ -254,6 +261,7 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         baseline=routing.baseline,
         layout=layout,
         route_sheets=routing.sheets,
+        quality_bar=float(bar),
     )
 
 

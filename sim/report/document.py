@@ -126,6 +126,7 @@ def render(results, summary):
         + _sample_note(summary, results.sizes.get("scenario", 0)),
         "",
         *_routes_section(summary, view),
+        *_quality_section(summary, view),
     ]
     if view.challengers:
         lines += _key_numbers(summary, view)
@@ -172,6 +173,44 @@ def _routes_section(summary, view):
         name = f"**{view.labels[k]}** (baseline)" if k == view.baseline else view.labels[k]
         sheet = code(view.sheets[k]) if view.sheets.get(k) else ""
         lines.append(f"| {name} | {view.kinds[k]} | {sheet} | {_usd_ci(cost, 'mean')} | {usd(cost['p05'])} to {usd(cost['p95'])} | {cheapest} |")
+    return lines + [""]
+
+
+def _quality_section(summary, view):
+    """Each route's quality (MODEL.md, "Quality and the cost of errors"): how often it meets the
+    bar, how often it wins, what its failed calls cost; nothing for a run without quality."""
+    quality = summary.get("quality")
+    if not quality or (quality["bar"] == 0 and quality["error_cost"] == "0"
+                       and not any(v["mean"] for v in summary["failed_calls"].values())):
+        return []
+    percent = lambda x, d: f"{x:.{d}%}"  # noqa: E731
+    lines = ["## Quality", "",
+             f"A route is acceptable in a scenario when its own task success rate is at least the bar,"
+             f" {quality['bar']:.0%} (`quality.bar`); the winner of a scenario is the cheapest acceptable route."
+             f" A failed call costs {code(quality['error_cost'])} USD (`quality.error_cost`), part of each route's"
+             " cost above; a fine-tune or RAG route serving by prompting fails at the baseline's rate.", "",
+             "| route | P(acceptable) [95% CI] | P(wins) [95% CI] | expected failed calls | expected cost of"
+             " errors (share of its cost) | cost per resolved call |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for k in view.names:
+        error = summary["error_cost"][k]["mean"]
+        cost = summary["cost"][k]["mean"]
+        share = f" ({error / cost:.0%})" if cost > 0 else ""
+        per_call = summary["cost_per_resolved_call"][k]
+        lines.append(
+            f"| {view.labels[k]} | {with_interval(summary['p_acceptable'][k], summary['p_acceptable_ci95'][k], percent, digits=1)}"
+            f" | {with_interval(summary['p_win'][k], summary['p_win_ci95'][k], percent, digits=1)}"
+            f" | {summary['failed_calls'][k]['mean']:,.0f} | {usd(error)}{share}"
+            f" | {'n/a' if per_call is None else f'{per_call:.4g} USD'} |")
+    lines += ["", f"- No route is acceptable in {summary['p_win']['none']:.1%} of scenarios."]
+    cheapest = max(view.names, key=lambda k: summary["p_cheapest"][k])
+    winner = max(view.names, key=lambda k: summary["p_win"][k])
+    if winner != cheapest and summary["p_win"][winner] > 0:
+        lines.append(
+            f"- The bar, not the cost, decides: {view.labels[cheapest]} is the cheapest route in"
+            f" {summary['p_cheapest'][cheapest]:.0%} of scenarios but meets the bar in"
+            f" {summary['p_acceptable'][cheapest]:.0%}; among the acceptable routes {view.labels[winner]} wins in"
+            f" {summary['p_win'][winner]:.0%}.")
     return lines + [""]
 
 

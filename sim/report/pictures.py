@@ -431,6 +431,17 @@ def line_crossing(results, summary, points=120):
                              color=view.colours[k], alpha=0.15, linewidth=0)
         cost_ax.plot(grid, curves["cost_band"][i, 1], color=view.colours[k], linewidth=2,
                      label=f"{view.labels[k]}: median, 90% band")
+    if "error_cost" in results:  # the failed calls' part of each band: the median without it, dotted
+        errors = results.error_cost.transpose("scenario", "route").values / month1_volume(results)[:, None]
+        without = crossing_curves(
+            results.cost_fixed.transpose("scenario", "route").values,
+            results.cost_slope.transpose("scenario", "route").values - errors,
+            grid, baseline=view.names.index(view.baseline),
+        )
+        for i, k in enumerate(view.names):
+            cost_ax.plot(grid, without["cost_band"][i, 1], color=view.colours[k], linewidth=1.2,
+                         linestyle=(0, (1, 1.5)), label=f"{view.labels[k]}: median without failed calls",
+                         gid=f"cost_without_errors.{k}")
     for k in view.challengers:
         i = view.names.index(k)
         p_ax.plot(grid, curves["p_beats_baseline"][i], color=view.colours[k], linewidth=2.2,

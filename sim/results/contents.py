@@ -34,6 +34,12 @@ GROUPS_IF_PRESENT = {
     "p_platform_exit": {"p_platform_exit": ("finetune_route",), "p_migrated": ("finetune_route",)},
     "p_exited_for_good": {"p_exited_for_good": ("finetune_route",)},
     "p_over_capacity": {"p_over_capacity": ("route",), "replica_calls_per_month": ("route",)},
+    # quality: the errors' cost per scenario (the line crossing's dotted medians) and the
+    # report's quality section
+    "error_cost": {"error_cost": ("scenario", "route")},
+    "p_win": {"p_win": ("route",), "p_acceptable": ("route",), "p_no_winner": (), "replicate_win": ("replicate", "route"),
+              "replicate_no_winner": ("replicate",), "mean_failed_calls": ("route",), "mean_error_cost": ("route",),
+              "mean_resolved_calls": ("route",)},
 }
 # What summarize reads besides, when the summary is not in the attrs.
 SUMMARY_SOURCE_VARIABLES = {
@@ -91,6 +97,11 @@ SUMMARY = {
     **{f"?break_even_calls_per_month.C.{q}_ci95": INTERVAL_OR_NULL for q in ("p10", "p50", "p90")},
     "drivers.C.ranked": DRIVER_ROWS, "drivers.C.no_detectable_effect": DRIVER_ROWS, "drivers.C.skipped": TEXT_OR_NULL,
     "?sampling": "a sampling record", "?precision": "a precision record or null",
+    # quality (model 2026-12-06b): absent from the summary of an earlier run
+    "?quality.bar": NUMBER, "?quality.error_cost": TEXT, "?p_acceptable.K": NUMBER,
+    "?p_acceptable_ci95.K": INTERVAL_OR_NULL, "?p_win.K": NUMBER, "?p_win.none": NUMBER,
+    "?p_win_ci95.K": INTERVAL_OR_NULL, "?p_win_ci95.none": INTERVAL_OR_NULL, "?failed_calls.K.mean": NUMBER,
+    "?error_cost.K.mean": NUMBER, "?cost_per_resolved_call.K": NUMBER_OR_NULL,
 }
 DRIVER_ROW = {"input": TEXT, "description": TEXT, "unit": TEXT, "low_tenth_up_to": NUMBER, "high_tenth_from": NUMBER,
               "effect": NUMBER, "ci95": INTERVAL, "p_low": NUMBER, "p_high": NUMBER, "savings_low": NUMBER,
@@ -253,10 +264,11 @@ def _months_problem(results):
 
 
 VOLUME = "workload.calls_per_month"
-# The inputs model 2026-12-06 added (routes, prompt caching, the baseline's calendar)
+# The inputs model 2026-12-06 added (routes, prompt caching, the baseline's calendar), and
+# model 2026-12-06b's quality inputs
 NEWER_INPUTS = ("workload.prompt_prefix_tokens", "workload.finetuned_prefix_tokens", "workload.rag_prefix_tokens",
                 "workload.cache_hit_rate", "pricing.base_cached_input", "pricing.finetuned_cached_input",
-                "prompt.migration_cost")
+                "prompt.migration_cost", "quality.prompt", "quality.finetune", "quality.rag", "quality.error_cost")
 
 
 def _volume_problem(results, config):

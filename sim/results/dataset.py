@@ -24,9 +24,10 @@ from sim.results.summary import drawn_inputs
 from sim.inputs.static import metadata_of
 MODEL_REFERENCE = "payback decision model (MODEL.md): prompting vs fine-tuning vs RAG"
 # The version of MODEL.md a run computes: the day it last changed what is computed
-# (issue #25: routes, prompt caching, the baseline's own calendar). Bump it with every such change to MODEL.md;
+# (issue #26: quality and the cost of errors, the same day as issue #25's routes, prompt caching and
+# the baseline's own calendar, hence a letter). Bump it with every such change to MODEL.md;
 # ``python -m sim.compare`` refuses to compare runs of two versions.
-MODEL_VERSION = "2026-12-06"
+MODEL_VERSION = "2026-12-06b"
 
 
 def _var(dims, data, units, description, **attrs):
@@ -172,6 +173,7 @@ def to_dataset(settings, simulation, run_info=None):
             " randomised, so their spread gives the intervals",
         ),
     )
+    variables.update(quality_variables(settings, simulation, discounted))
     if tuned:  # each fine-tune route's lifecycle (a run without one has none)
         variables.update(
             mean_retrains=_var("finetune_route", totals.retrains[tuned] / n, "count",
@@ -294,8 +296,46 @@ def to_dataset(settings, simulation, run_info=None):
         # JSON: precision targets, the half-widths achieved, met, scenarios used ({} without targets)
         "precision": json.dumps(simulation.precision or {}),
         "scenarios_cap": _integer_attribute(settings.scenarios),
+        # MODEL.md, "Quality and the cost of errors": the bar and the cost of a failed call as configured
+        "quality_bar": float(settings.quality_bar),
+        "quality_error_cost": settings.inputs["quality.error_cost"].describe(),
     }
     return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
+def quality_variables(settings, simulation, discounted):
+    """The quality outputs (MODEL.md, "Quality and the cost of errors") as Dataset variables.
+
+    Means and probabilities count every scenario (conditional means over month-1 volume
+    when it is integrated out, as ``mean_cost``); ``error_cost`` per scenario only where a
+    failed call costs something in some scenario.
+    """
+    n = simulation.scenarios
+    totals = simulation.totals
+    bar = f"quality.bar = {settings.quality_bar:g}"
+    variables = dict(
+        p_acceptable=_var("route", totals.acceptable_count / n, "probability",
+                          f"P(the route's own task success rate meets the bar), {bar}"),
+        p_win=_var("route", totals.win_count[:-1] / n, "probability",
+                   "P(the route is the cheapest of the acceptable routes at the horizon); ties count for none"),
+        p_no_winner=_var((), totals.win_count[-1] / n, "probability", f"P(no route is acceptable), {bar}"),
+        replicate_win=_var(("replicate", "route"), simulation.replicate_win[:, :-1], "scenarios",
+                           "each replicate's scenarios in which the route wins (a probability summed over its"
+                           " scenarios when month-1 volume is integrated out)"),
+        replicate_no_winner=_var("replicate", simulation.replicate_win[:, -1], "scenarios",
+                                 "each replicate's scenarios in which no route is acceptable"),
+        mean_failed_calls=_var("route", totals.failed_calls / n, "calls",
+                               "mean calls that fail (need human follow-up) within the horizon, not discounted"),
+        mean_error_cost=_var("route", totals.error_cost / n, "USD",
+                             f"mean cost of the failed calls at the horizon (part of mean_cost), {discounted}"),
+        mean_resolved_calls=_var("route", totals.resolved_calls / n, "calls",
+                                 f"mean calls resolved within the horizon, {discounted} as costs are"
+                                 " (the denominator of the cost per resolved call)"),
+    )
+    if simulation.error_cost.any():
+        variables["error_cost"] = _var(("scenario", "route"), simulation.error_cost, "USD",
+                                       f"cost of the failed calls at the horizon (part of cost), {discounted}")
+    return variables
 
 
 def sheet_provenance(routes, sheets, pricing):
@@ -381,7 +421,7 @@ def saved_dataset(results, summary, rows=None):
     n = int(results.attrs["scenarios"])
     saved = results.isel(scenario=slice(0, rows))
     narrowed = {}
-    for name in (*drawn_inputs(results), *NARROWED_COSTS):
+    for name in (*drawn_inputs(results), *NARROWED_COSTS, *(["error_cost"] if "error_cost" in saved else [])):
         narrowed[name] = saved[name].variable.astype(np.float32)
         narrowed[name].attrs["precision"] = FLOAT32_NOTE
     for name in MONTHS_WITH_NEVER:
@@ -408,4 +448,4 @@ def saved_dataset(results, summary, rows=None):
 
 
 __all__ = ["FLOAT32_NOTE", "MODEL_REFERENCE", "MODEL_VERSION", "MONTHS_WITH_NEVER", "MONTH_FILL",
-           "NARROWED_COSTS", "SMALL_INTEGERS", "route_events", "saved_dataset", "to_dataset"]
+           "NARROWED_COSTS", "SMALL_INTEGERS", "quality_variables", "route_events", "saved_dataset", "to_dataset"]

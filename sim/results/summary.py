@@ -54,7 +54,7 @@ def summarize(results):
         the one named ``finetune`` (else the first). Each estimate of ``cost``, the
         savings, ``break_even_calls_per_month`` and ``evpi`` has its 95% interval beside
         it (``KEY_ci95``, see ``sim.stats.intervals``; null where the sample is too
-        small), ``p_cheapest`` in ``p_cheapest_ci95``.
+        small), ``p_cheapest`` in ``p_cheapest_ci95``; the quality keys of ``quality_summary``.
     """
     horizon = int(results.attrs["horizon_months"])
     last = results.sel(month=horizon)
@@ -158,8 +158,11 @@ def summarize(results):
             top_driver={**top_driver, "strategy": routes[leading]["label"]} if top_driver else None,
             value_of_information=value_of_information,
             horizon=horizon,
+            acceptable=results.p_acceptable.sel(route=names).values if "p_acceptable" in results else None,
+            bar=float(results.attrs.get("quality_bar", 0.0)),
         ),
     })
+    summary.update(quality_summary(results, names, n))
     tuned = [str(k) for k in results.finetune_route.values] if "finetune_route" in results.dims else []
     lifecycle = {k: _lifecycle(results, k) for k in tuned}
     if lifecycle:
@@ -197,6 +200,49 @@ def summarize(results):
     summary["headline"] = headline(summary)
     summary["small_run"] = small_run_note(summary)
     return summary
+
+
+def quality_summary(results, names, n):
+    """The quality keys of the summary (MODEL.md, "Quality and the cost of errors"); none for a
+    run written before quality was modelled.
+
+    ``p_acceptable`` and ``p_win`` (each route's, and ``none``: no route acceptable) with their
+    95% intervals beside them (``p_acceptable_ci95``: Wilson's, whose binomial variance bounds
+    every sampling method's; ``p_win_ci95`` as ``p_cheapest_ci95``), ``failed_calls.<route>.mean``
+    (calls, not discounted), ``error_cost.<route>`` (USD, discounted: the mean, and its quantiles
+    where the rows hold it), ``cost_per_resolved_call.<route>`` (USD, ``E[C_k(H)] / E[sum d_m V_m
+    q_k(m)]``; null where nothing is resolved) and ``quality.{bar, error_cost}`` as configured.
+    """
+    if "p_win" not in results:
+        return {}
+    p_acceptable = results.p_acceptable.sel(route=names).values
+    low, high = wilson_interval(np.rint(p_acceptable * n), n)
+    counts = np.column_stack([results.replicate_win.sel(route=names).values, results.replicate_no_winner.values])
+    sizes = results.replicate_totals.sel(total="scenarios").values
+    estimate, win_low, win_high = probability_interval(counts, sizes, results.attrs.get("sampling", "mc"))
+    winners = [*names, "none"]
+    p_win = [*(float(p) for p in results.p_win.sel(route=names).values), float(results.p_no_winner)]
+    mean_cost = results.mean_cost.sel(route=names).values
+    resolved = results.mean_resolved_calls.sel(route=names).values
+    error_cost = {}
+    for i, k in enumerate(names):
+        error_cost[k] = {"mean": float(results.mean_error_cost.sel(route=k))}
+        if "error_cost" in results:
+            values = results.error_cost.sel(route=k).values
+            error_cost[k].update({q: float(v) for q, v in zip(("p05", "p50", "p95"),
+                                                                 np.quantile(values, [0.05, 0.5, 0.95]))})
+    return {
+        "quality": {"bar": float(results.attrs.get("quality_bar", 0.0)),
+                    "error_cost": str(results.attrs.get("quality_error_cost", "0"))},
+        "p_acceptable": {k: float(p_acceptable[i]) for i, k in enumerate(names)},
+        "p_acceptable_ci95": {k: [float(low[i]), float(high[i])] for i, k in enumerate(names)},
+        "p_win": dict(zip(winners, p_win)),
+        "p_win_ci95": {k: _pair(max(0.0, win_low[i]), min(1.0, win_high[i])) for i, k in enumerate(winners)},
+        "failed_calls": {k: {"mean": float(results.mean_failed_calls.sel(route=k))} for k in names},
+        "error_cost": error_cost,
+        "cost_per_resolved_call": {k: float(mean_cost[i] / resolved[i]) if resolved[i] > 0 else None
+                                   for i, k in enumerate(names)},
+    }
 
 
 def sheet_sources(results):
@@ -456,5 +502,5 @@ def _finite_or_none(values):
 
 
 __all__ = ["BREAK_EVEN_KEYS", "CLT", "LABELLED_GROUPS", "LABEL_LENGTH", "QUANTILE_KEYS", "SMALL_RUN",
-           "STRATEGY_NAMES", "calendar_events", "sheet_sources", "drawn_inputs", "headline", "route_table", "run_label", "small_run_note",
+           "STRATEGY_NAMES", "calendar_events", "quality_summary", "sheet_sources", "drawn_inputs", "headline", "route_table", "run_label", "small_run_note",
            "summarize", "with_intervals"]

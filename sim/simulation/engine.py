@@ -73,7 +73,12 @@ class Totals:
     scenario counts; ``shutdown``: scenarios whose use case ended; ``exited`` int64[R, H],
     scenarios whose route left its platform in month m; ``over_capacity`` float[R + 1], the
     scenario-months whose volume is beyond what one replica of a route's dedicated endpoint
-    serves, then every scenario-month the use case was alive.
+    serves, then every scenario-month the use case was alive. ``win_count`` float[R + 1]:
+    scenarios in which a route is the cheapest of the acceptable routes, then those with
+    none acceptable; ``acceptable_count`` float[R], scenarios in which a route's own success
+    rate meets ``quality.bar``; ``failed_calls``, ``error_cost`` (USD, discounted) and
+    ``resolved_calls`` (discounted like costs) float[R]: sums over scenarios (MODEL.md,
+    "Quality and the cost of errors").
     """
 
     cost_sum: np.ndarray
@@ -89,11 +94,16 @@ class Totals:
     exited_for_good: np.ndarray
     exited: np.ndarray
     over_capacity: np.ndarray = None
+    win_count: np.ndarray = None
+    acceptable_count: np.ndarray = None
+    failed_calls: np.ndarray = None
+    error_cost: np.ndarray = None
+    resolved_calls: np.ndarray = None
 
 
 # The per-scenario arrays of a Simulation that the kernel fills, in its argument order.
 KERNEL_OUTPUTS = ("cost", "cost_fixed", "cost_slope", "payback", "retrains", "attempts", "failed",
-                  "shutdown_month", "exit_month", "migrated", "exited")
+                  "shutdown_month", "exit_month", "migrated", "exited", "error_cost")
 
 
 @dataclass
@@ -125,6 +135,7 @@ class Simulation:
     exit_month: np.ndarray  # int64[k, R], -1 where the route stayed on its platform
     migrated: np.ndarray  # bool[k, R]
     exited: np.ndarray  # bool[k, R], prompting for good at the horizon after an exit
+    error_cost: np.ndarray  # float64[k, R], USD: the failed calls' cost within ``cost``
     beats: np.ndarray  # float64[R, H], the baseline's row 0
     paths: np.ndarray  # float64[min(n, PATH_SAMPLE), or k with save_paths, R, H]
     totals: Totals = None
@@ -132,6 +143,7 @@ class Simulation:
     integrated: bool = False  # month-1 volume integrated out of the probabilities and means
     replicate_beats: np.ndarray = None  # float64[replicates, R, H]: ``beats`` by replicate
     replicate_totals: np.ndarray = None  # float64[replicates, len(replicate_total_names(routes))]
+    replicate_win: np.ndarray = None  # float64[replicates, R + 1]: ``totals.win_count`` by replicate
     precision: dict = None  # targets, achieved half-widths, met (sim.stats.precision.assess)
 
 
@@ -179,7 +191,8 @@ def simulate(settings, *, threads=None, progress=True):
     # a plain tuple, not the NamedTuple: Numba pickles an argument's Python class into its
     # cache index, which a later version that moved the class could not read back
     route_table = tuple(kernel_routes(routes, settings.baseline, layout.column_of, horizon))
-    run_constants = (horizon, settings.discount_rate, settings.inputs["market.cut_size"].spec())
+    run_constants = (horizon, settings.discount_rate, settings.inputs["market.cut_size"].spec(),
+                     float(settings.quality_bar))
     method, integrated = settings.sampling, settings.integrate_volume
     tables = run_tables(settings.inputs, layout)
     if integrated:  # clip range, rounding, CDF grid and mean of V_1
@@ -204,6 +217,7 @@ def simulate(settings, *, threads=None, progress=True):
         exit_month=np.empty((kept, n_routes), dtype=np.int64),
         migrated=np.empty((kept, n_routes), dtype=np.bool_),
         exited=np.empty((kept, n_routes), dtype=np.bool_),
+        error_cost=np.empty((kept, n_routes)),
         beats=np.zeros((n_routes, horizon)),
         paths=np.empty((kept if settings.save_paths else min(cap, PATH_SAMPLE), n_routes, horizon)),
         sampling=method,
@@ -216,6 +230,8 @@ def simulate(settings, *, threads=None, progress=True):
     replicate_cost = np.zeros((n_replicates, n_routes + 1))  # each route's, then the cheapest's
     replicate_cheapest = np.zeros((n_replicates, n_routes))
     replicate_size = np.zeros(n_replicates)
+    replicate_win = np.zeros((n_replicates, n_routes + 1))  # each route's wins, then no winner
+    quality = np.zeros((n_blocks, 4, n_routes))  # acceptable, failed calls, error cost, resolved calls
     cheaper_count = np.zeros((n_blocks, n_routes, n_routes))
     paid_back = np.zeros((n_blocks, n_routes, horizon))
     over_capacity = np.zeros((n_blocks, n_routes + 1))  # scenario-months beyond one replica, then alive
@@ -276,7 +292,7 @@ def simulate(settings, *, threads=None, progress=True):
                 tuple(array[a:b] for array in scenario_arrays), route_table, run_constants, volume, rngs,
                 tuple(array[a:b] for array in outputs),
                 (replicate_beats[g], paid_back[block], replicate_cost[g], cheaper_count[block],
-                 replicate_cheapest[g], over_capacity[block]),
+                 replicate_cheapest[g], over_capacity[block], replicate_win[g], quality[block]),
                 block_paths[a:b] if len(block_paths) else no_paths,
             )
         if lo < len(out.paths) < hi:  # a block across the end of the kept paths
@@ -284,7 +300,7 @@ def simulate(settings, *, threads=None, progress=True):
         if 0 < kept_rows < rows:
             for kept_array, block_array in zip(kept_outputs, outputs, strict=True):
                 kept_array[lo : lo + kept_rows] = block_array[:kept_rows]
-        *_, retrains, attempts, failed, shutdown_month, exit_month, migrated, exited_for_good = outputs
+        *_, retrains, attempts, failed, shutdown_month, exit_month, migrated, exited_for_good, _ = outputs
         route_counts[block] = (retrains.sum(axis=0), attempts.sum(axis=0), failed.sum(axis=0),
                                migrated.sum(axis=0), exited_for_good.sum(axis=0))
         shutdowns[block] = np.count_nonzero(shutdown_month)
@@ -363,10 +379,12 @@ def simulate(settings, *, threads=None, progress=True):
     out.scenarios = n
     out.replicate_beats = replicate_beats[:used_replicates]
     out.replicate_totals = replicate_totals(used_blocks)
+    out.replicate_win = replicate_win[:used_replicates]
     out.precision = verdict
     out.beats[:] = out.replicate_beats.sum(axis=0)
     retrains, attempts, failed, migrated, exited_for_good = route_counts[:used_blocks].sum(axis=0)
     sums = replicate_cost[:used_replicates].sum(axis=0)
+    acceptable, failed_calls, error_cost, resolved_calls = quality[:used_blocks].sum(axis=0)
     out.totals = Totals(
         cost_sum=sums[:n_routes],
         min_cost_sum=float(sums[n_routes]),
@@ -381,6 +399,11 @@ def simulate(settings, *, threads=None, progress=True):
         migrated=migrated,
         exited_for_good=exited_for_good,
         exited=exited[:used_blocks].sum(axis=0)[:, 1:],
+        win_count=out.replicate_win.sum(axis=0),
+        acceptable_count=acceptable,
+        failed_calls=failed_calls,
+        error_cost=error_cost,
+        resolved_calls=resolved_calls,
     )
     return out
 

@@ -7,7 +7,10 @@ Scenarios are the vector axis; months are a Python loop, and in each month every
 of the run pays its bill (MODEL.md, "Routes"): a prompt route its calls on the base model
 of the month (its sheet's, then its successors'), a RAG route its index, store and calls,
 a fine-tune route what its lifecycle asks; a month a fine-tune or RAG route serves by
-prompting, what the baseline pays that month.
+prompting, what the baseline pays that month. Each route also pays its failed calls
+(MODEL.md, "Quality and the cost of errors"): ``V_m (1 - q_k(m)) error_cost``, ``q_k(m)`` its own
+success rate in the months its own model serves (``serves_own``), the baseline's in those it
+serves by prompting.
 
 It reads the routes as ``sim.inputs`` resolved them (each route's static input keys, base
 models, calendar and options) and nothing of the kernel's.
@@ -66,6 +69,10 @@ class _Prompt:
     def __init__(self, route, value):
         self.models = _BaseModels(route, value, "input_tokens")
 
+    def serves_own(self, m):
+        """Where the route's own model serves month ``m`` (a prompt route: always)."""
+        return True
+
     def bill(self, m, volume, index, baseline_bill, alive, rng):
         migration = self.models.migration if self.models.moving(m) else 0.0
         return self.models.usage(m, volume * index) + migration
@@ -81,6 +88,10 @@ class _Rag:
         self.store = value(route.key("vector_store_per_month"))
         self.reindex = value(route.key("reindex_fraction_per_month"))
         self.ship = value(route.key("months_to_ship")).astype(int)
+
+    def serves_own(self, m):
+        """Where RAG serves month ``m`` itself: once shipped."""
+        return m > self.ship
 
     def bill(self, m, volume, index, baseline_bill, alive, rng):
         # month 1 embeds the whole corpus (and pays the setup), later months a share of it
@@ -130,6 +141,11 @@ class _FineTune:
         self.deployed = np.zeros(n, dtype=bool)  # a model of the current sheet is deployed: its fee is due
         self.exit_month = np.full(n, -1)
         self.migrated = np.zeros(n, dtype=bool)
+        self.live = np.zeros(n, dtype=bool)  # the month's phase, after its events
+
+    def serves_own(self, m):
+        """Where a fine-tuned model of the route serves the month last billed."""
+        return self.live
 
     def _leave_platform(self, leaving, m):
         self.exit_month[leaving & (self.exit_month < 0)] = m
@@ -194,6 +210,7 @@ class _FineTune:
                 continue
             break
         live = self.phase == LIVE
+        self.live = live
         finetuned_index = self.pinned if self.route.reprice else index
         # live: its own calls; otherwise it serves by prompting and pays what the baseline pays
         bill += np.where(live, volume * finetuned_index * self.per_call[self.rows, self.sheet], baseline_bill)
@@ -223,7 +240,12 @@ def simulate_reference(static, settings, rng):
         (the baseline's row 0), ``retrains``, ``attempts``, ``exit_month`` int[n, R] (-1:
         none), ``failed``, ``migrated``, ``exited`` bool[n, R] (0 or False but for fine-tune
         routes), ``over_capacity`` int[R + 1] (scenario-months above a route's one replica,
-        then every scenario-month alive).
+        then every scenario-month alive); ``error_cost`` float[n, R] (USD, discounted, within
+        ``cost``), ``failed_calls`` float[n, R] (calls), ``resolved_calls`` float[n, R] (calls,
+        discounted like costs), ``acceptable`` bool[n, R] (own rate at least ``quality.bar``),
+        ``cheapest`` int[R] and ``win`` int[R + 1] (scenarios in which a route is cheaper than
+        every other, and than every other acceptable one, by more than the tie; the last
+        ``win``: no route acceptable).
     """
     n = static.shape[0]
     horizon, annual_discount_rate = settings.horizon_months, settings.discount_rate
@@ -255,6 +277,11 @@ def simulate_reference(static, settings, rng):
     beats = np.zeros((n_routes, horizon), dtype=np.int64)
     capacity = np.array([route.capacity for route in routes])
     over_capacity = np.zeros(n_routes + 1, dtype=np.int64)
+    rates = [value(route.key("quality")) for route in routes]
+    error_costs = [value(route.key("error_cost")) for route in routes]
+    error_cost = np.zeros((n, n_routes))
+    failed_calls = np.zeros((n, n_routes))
+    resolved_calls = np.zeros((n, n_routes))
 
     for m in range(1, horizon + 1):
         if m >= 2:
@@ -267,7 +294,12 @@ def simulate_reference(static, settings, rng):
         baseline_bill = costs[baseline].bill(m, volume, index, None, alive, rng)
         for r, route_costs in enumerate(costs):
             bill = baseline_bill if r == baseline else route_costs.bill(m, volume, index, baseline_bill, alive, rng)
-            cumulative[:, r] += np.where(alive, bill * discount, 0.0)
+            rate = np.where(route_costs.serves_own(m), rates[r], rates[baseline])
+            failing = np.where(alive, volume * (1 - rate), 0.0)
+            failed_calls[:, r] += failing
+            error_cost[:, r] += failing * error_costs[r] * discount
+            resolved_calls[:, r] += np.where(alive, volume * rate, 0.0) * discount
+            cumulative[:, r] += np.where(alive, (bill + failing * error_costs[r]) * discount, 0.0)
             over_capacity[r] += np.count_nonzero(alive & (volume > capacity[r]))
         over_capacity[n_routes] += np.count_nonzero(alive)
         for r in range(n_routes):
@@ -277,10 +309,23 @@ def simulate_reference(static, settings, rng):
             first_payback = (payback[:, r] < 0) & (cumulative[:, r] <= cumulative[:, baseline] + TIE_USD)
             payback[first_payback, r] = m
 
+    # at the horizon: the cheapest route, and the cheapest of the acceptable ones
+    acceptable = np.stack([rates[r] >= settings.quality_bar for r in range(n_routes)], axis=1)
+    cheapest = np.zeros(n_routes, dtype=np.int64)
+    win = np.zeros(n_routes + 1, dtype=np.int64)
+    for r in range(n_routes):
+        others = [k for k in range(n_routes) if k != r]
+        below = cumulative[:, [r]] < cumulative[:, others] - TIE_USD
+        cheapest[r] = np.count_nonzero(below.all(axis=1))
+        win[r] = np.count_nonzero(acceptable[:, r] & (below | ~acceptable[:, others]).all(axis=1))
+    win[n_routes] = np.count_nonzero(~acceptable.any(axis=1))
+
     def lifecycle(name, empty):
         return np.stack([getattr(c, name) if isinstance(c, _FineTune) else np.full(n, empty) for c in costs], axis=1)
 
     return {"cost": cumulative, "payback": payback, "beats": beats, "over_capacity": over_capacity,
+            "error_cost": error_cost, "failed_calls": failed_calls, "resolved_calls": resolved_calls,
+            "acceptable": acceptable, "cheapest": cheapest, "win": win,
             "retrains": lifecycle("retrains", 0), "attempts": lifecycle("attempts", 0),
             "exit_month": lifecycle("exit_month", -1), "migrated": lifecycle("migrated", False),
             "failed": np.stack([c.phase == FAILED if isinstance(c, _FineTune) else np.zeros(n, dtype=bool)

@@ -251,9 +251,19 @@ def crossing_curves(cost_fixed, cost_slope, volumes, baseline=0, band=(0.05, 0.5
     return {"cost_band": cost_band, "p_beats_baseline": beats / n, "p_cheapest": cheapest / n}
 
 
+# "Most scenarios": below this P(acceptable) for every route, no route meets the bar, and the
+# recommendation says so first (MODEL.md, "Quality and the cost of errors").
+MOST = 0.5
+
+
 def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of_information=None,
-              horizon=None):
-    """The cheapest strategy if it beats each other with probability >= ``confidence``.
+              horizon=None, acceptable=None, bar=0.0):
+    """The cheapest acceptable strategy if it beats each other acceptable one with probability
+    >= ``confidence``.
+
+    With a quality bar (``bar`` > 0) the choice is among the routes acceptable (own success rate
+    at least the bar) in at least ``confidence`` of scenarios, and the reason says so; when no
+    route is acceptable in most scenarios, the reason says that first and nothing is recommended.
 
     Parameters
     ----------
@@ -272,6 +282,10 @@ def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of
         EVPI in USD, named when there is no recommendation.
     horizon : int, optional
         Months, for the sentence.
+    acceptable : float[k], optional
+        P(the strategy's own success rate meets ``bar``); None: every strategy is acceptable.
+    bar : float
+        The least acceptable success rate (``quality.bar``).
 
     Returns
     -------
@@ -279,6 +293,32 @@ def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of
         ``strategy`` (a name, or "not yet"), ``probability`` (the lowest P(cheaper
         than another) of the cheapest-on-average strategy), ``reason``.
     """
+    if acceptable is None or bar <= 0:
+        return _recommend_cheapest(mean_cost, p_cheaper, names, confidence, top_driver, value_of_information,
+                                   horizon)
+    acceptable = np.asarray(acceptable, dtype=float)
+    standard = f"the quality bar (a success rate of at least {bar:.0%})"
+    likeliest = int(np.argmax(acceptable))
+    if acceptable[likeliest] < MOST:
+        return {"strategy": "not yet", "probability": 0.0,
+                "reason": f"No route meets {standard} in most scenarios: the likeliest, {names[likeliest]}, meets it"
+                          f" in {acceptable[likeliest]:.0%}. Lower the bar, or find a route that does better, before"
+                          " comparing costs."}
+    chosen = [k for k in range(len(names)) if acceptable[k] >= confidence]
+    if not chosen:
+        return {"strategy": "not yet", "probability": 0.0,
+                "reason": f"No route meets {standard} in at least {confidence:.0%} of scenarios: the likeliest,"
+                          f" {names[likeliest]}, meets it in {acceptable[likeliest]:.0%}."}
+    left_out = [names[k] for k in range(len(names)) if k not in chosen]
+    among = (f"Chosen among the routes that meet {standard} in at least {confidence:.0%} of scenarios"
+             + (f" (not {', '.join(left_out)}). " if left_out else " (every route). "))
+    found = _recommend_cheapest(np.asarray(mean_cost)[chosen], np.asarray(p_cheaper)[np.ix_(chosen, chosen)],
+                                [names[k] for k in chosen], confidence, top_driver, value_of_information, horizon)
+    return {**found, "reason": among + found["reason"]}
+
+
+def _recommend_cheapest(mean_cost, p_cheaper, names, confidence, top_driver, value_of_information, horizon):
+    # the cheapest strategy on average if it is cheaper than each other in >= confidence of scenarios
     best = int(np.argmin(mean_cost))
     beats = {names[j]: float(p_cheaper[best][j]) for j in range(len(names)) if j != best}
     if not beats:
@@ -315,6 +355,6 @@ def recommend(mean_cost, p_cheaper, names, confidence, top_driver=None, value_of
     return {"strategy": "not yet", "probability": probability, "reason": reason}
 
 
-__all__ = ["NUMPY_COUNT_CELLS", "SAVINGS_QUANTILES", "break_even_volume", "count_by_volume_numpy",
+__all__ = ["MOST", "NUMPY_COUNT_CELLS", "SAVINGS_QUANTILES", "break_even_volume", "count_by_volume_numpy",
            "crossing_curves", "cvar", "distribution_summary", "evpi", "payback_quantiles", "recommend",
            "savings_quantiles", "savings_statistics", "wilson_interval"]

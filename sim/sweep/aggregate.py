@@ -53,6 +53,11 @@ ROUTE_METRICS = (
      lambda s, k: s.get("cost", {}).get(k, {}).get("mean")),
     ("cost_p95", "USD", "95% quantile of the cost at the horizon, discounted",
      lambda s, k: s.get("cost", {}).get(k, {}).get("p95")),
+    # quality (MODEL.md, "Quality and the cost of errors"); NaN for a job of a model without it
+    ("p_win", "probability", "P(cheapest of the job's acceptable routes at the horizon)",
+     lambda s, k: s.get("p_win", {}).get(k)),
+    ("p_acceptable", "probability", "P(the route's own task success rate meets the job's quality.bar)",
+     lambda s, k: s.get("p_acceptable", {}).get(k)),
 )
 
 def read_jobs(sweep_dir, plan=None):

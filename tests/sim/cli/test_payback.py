@@ -83,6 +83,20 @@ def test_fixed_run_writes_a_summary_equal_to_the_closed_forms(tmp_path):
 
 
 @pytest.mark.slow
+def test_the_sourced_quality_preset_runs_end_to_end_with_its_quality_keys(tmp_path):
+    done = payback("quality=support-escalation", "scenarios=2048", "report=false", "start=2026-12",
+                   run_dir=tmp_path / "run")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["quality"] == {"bar": 0.85, "error_cost": "pert(low=8, mode=13.5, high=20)"}
+    assert 0 < summary["p_acceptable"]["prompt"] < 1 and summary["error_cost"]["finetune"]["mean"] > 0
+    assert sum(summary["p_win"].values()) == pytest.approx(1.0)
+    assert summary["recommendation"]["reason"].startswith("Chosen among the routes that meet the quality bar")
+    results = read_results(tmp_path / "run" / "results.nc")
+    assert results["quality.prompt"].attrs["distribution"] == "normal(p05=0.8, p95=0.9)"
+
+
+@pytest.mark.slow
 def test_default_configuration_runs_and_draws_its_uncertain_inputs(tmp_path):
     done = payback("scenarios=3000", run_dir=tmp_path / "run")
     assert done.returncode == 0, done.stderr
@@ -108,6 +122,8 @@ def test_default_configuration_runs_and_draws_its_uncertain_inputs(tmp_path):
         ("market.cut_size={dist:beta,low:0,high:1}", "unknown distribution 'beta'"),
         ("scenarios=many", "scenarios: Value 'many'"),
         ("pricing=nonexistent", "pricing: no option 'nonexistent'"),
+        ("quality.bar=1.5", "quality.bar: 1.5 is not a number in [0, 1]"),
+        ("quality.error_cost=-2", "quality.error_cost: -2 is not a number in [0, 1e+06]"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path, override, fragment):

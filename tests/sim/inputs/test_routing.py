@@ -30,7 +30,7 @@ def with_routes(**routes):
      "routes.lora.pricing: {'a': 1} is not the name of a sheet in conf/pricing/"),
     (with_routes(lora={"pricing": "pricing"}), "routes.lora.kind: missing (one of prompt, finetune, rag)"),
     (with_routes(lora={"kind": "finetune", "pricng": "x"}),
-     "routes.lora.pricng: unknown key (a route takes kind, pricing, workload, finetune, rag)"),
+     "routes.lora.pricng: unknown key (a route takes kind, pricing, workload, finetune, rag, quality)"),
     (with_routes(lora="finetune"), "routes.lora: 'finetune' is not a route ({kind: prompt|finetune|rag, pricing:"),
     (with_routes(lora={"kind": "finetune", "finetune": 5}),
      "routes.lora.finetune: 5 is not a mapping of the route's own finetune inputs"),

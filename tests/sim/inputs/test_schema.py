@@ -22,7 +22,8 @@ def test_every_kernel_input_has_a_schema_field_with_unit_and_description():
     metadata = input_metadata()
     newer = {"workload.prompt_prefix_tokens", "workload.finetuned_prefix_tokens", "workload.rag_prefix_tokens",
              "workload.cache_hit_rate", "pricing.base_cached_input", "pricing.finetuned_cached_input",
-             "prompt.migration_cost"}  # columns a run adds beyond STATIC_FIELDS (sim.inputs.static)
+             "prompt.migration_cost", "quality.prompt", "quality.finetune", "quality.rag",
+             "quality.error_cost"}  # columns a run adds beyond STATIC_FIELDS (sim.inputs.static)
     assert set(metadata) == set(STATIC_FIELDS) | set(EVENT_FIELDS) | newer
     assert all(meta["unit"] and meta["description"] for meta in metadata.values())
     settings = validate(compose_with())

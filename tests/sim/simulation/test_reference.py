@@ -422,3 +422,81 @@ def test_kernel_agrees_with_reference_on_random_route_configurations(seed, tmp_p
     numpy_run = reference(settings, seed + 1000)
     failing = {name: round(z, 2) for name, z in routes_agreement(kernel, numpy_run, settings, n).items() if abs(z) > 5}
     assert not failing, (failing, held)
+
+
+# Quality (MODEL.md, "Quality and the cost of errors"): every route's failed calls at its own
+# rate or the baseline's, their cost, the winner among the acceptable routes.
+QUALITY = {"prompt": 0.9, "finetune": 0.95, "rag": 0.92, "error_cost": 0.5, "bar": 0.91}
+FIXED_QUALITY_CASES = {
+    "ship-late": {"finetune": {"months_to_ship": 3}, "rag": {"months_to_ship": 2}},
+    "all-attempts-fail": {"finetune": {"success_probability": 0.0, "max_attempts": 2, "months_to_ship": 2}},
+    "retrain-cycles": {"finetune": {"mean_months_between_retrains": 4.2, "retrain_months": 2}},
+    "shutdown-discounting": {"workload": {"shutdown_per_year": 1.0, "growth_per_month": 0.03}, "discount_rate": 0.1},
+}
+
+
+@pytest.mark.parametrize("case", FIXED_QUALITY_CASES)
+def test_kernel_equals_reference_with_quality_and_every_input_fixed(case):
+    settings = validate(configure(quality=QUALITY, **FIXED_QUALITY_CASES[case]))
+    kernel = simulate(settings, progress=False)
+    numpy_run = reference(settings, 0)
+    np.testing.assert_allclose(kernel.cost, numpy_run["cost"], rtol=1e-12, atol=0.005)
+    np.testing.assert_allclose(kernel.error_cost, numpy_run["error_cost"], rtol=1e-12, atol=0.005)
+    n = settings.scenarios
+    for total in ("failed_calls", "resolved_calls", "error_cost"):
+        np.testing.assert_allclose(getattr(kernel.totals, total), numpy_run[total].sum(axis=0), rtol=1e-12,
+                                   err_msg=total)
+    np.testing.assert_array_equal(kernel.totals.acceptable_count, numpy_run["acceptable"].sum(axis=0))
+    np.testing.assert_array_equal(kernel.totals.win_count, numpy_run["win"])
+    np.testing.assert_array_equal(kernel.payback[:, CHALLENGERS], numpy_run["payback"][:, CHALLENGERS])
+    assert kernel.totals.win_count.sum() == n
+
+
+def with_quality(cfg, seed):
+    """``cfg`` with uncertain success rates (some routes' own), an uncertain error cost and a bar,
+    drawn from a stream of their own (the configuration's other draws unchanged)."""
+    rng = np.random.default_rng(seed + 5000)
+
+    def rate():
+        low = float(rng.uniform(0.6, 0.9))
+        return {"dist": "pert", "low": low, "mode": low + 0.05, "high": min(1.0, low + float(rng.uniform(0.06, 0.1)))}
+
+    cfg = copy.deepcopy(cfg)
+    cfg["quality"] = {"prompt": rate(), "finetune": rate(), "rag": rate(),
+                      "error_cost": {"dist": "uniform", "low": 0.0, "high": float(rng.uniform(0.01, 0.2))},
+                      "bar": float(rng.uniform(0.65, 0.85))}
+    for name, route in cfg.get("routes", {}).items():
+        if rng.random() < 0.4:
+            route["quality"] = {route["kind"]: rate()}
+    return cfg
+
+
+def quality_agreement(kernel, numpy_run, settings, n):
+    """z statistics of the kernel's quality totals against the reference."""
+    checks = {}
+    for r, route in enumerate(settings.routes):
+        name = route.name
+        for total in ("failed_calls", "error_cost", "resolved_calls"):
+            values = numpy_run[total][:, r]
+            se = math.sqrt(2 * values.var(ddof=1) / n)
+            estimate = getattr(kernel.totals, total)[r] / n
+            checks[f"{total} {name}"] = 0.0 if se == 0 else (estimate - values.mean()) / se
+        checks[f"mean error cost {name}"] = z_means(kernel.error_cost[:, r], numpy_run["error_cost"][:, r])
+        checks[f"P({name} acceptable)"] = z_proportions(kernel.totals.acceptable_count[r] / n,
+                                                         numpy_run["acceptable"][:, r].mean(), n)
+        checks[f"P({name} wins)"] = z_proportions(kernel.totals.win_count[r] / n, numpy_run["win"][r] / n, n)
+    checks["P(no winner)"] = z_proportions(kernel.totals.win_count[-1] / n, numpy_run["win"][-1] / n, n)
+    return checks
+
+
+@pytest.mark.parametrize("seed", [31, 34, 36])
+def test_kernel_agrees_with_reference_on_random_configurations_with_quality(seed, tmp_path):
+    n = 30_000
+    cfg, held = random_routes_configuration(seed, n, tmp_path)
+    settings = validate({**with_quality(cfg, seed), "sampling": ROUTES_SAMPLING[seed]}, conf_dir=tmp_path)
+    kernel = simulate(settings, progress=False)
+    numpy_run = reference(settings, seed + 1000)
+    assert kernel.error_cost.mean() > 0 and 0 < kernel.totals.acceptable_count.sum() < n * len(settings.routes)
+    checks = {**routes_agreement(kernel, numpy_run, settings, n), **quality_agreement(kernel, numpy_run, settings, n)}
+    failing = {name: round(z, 2) for name, z in checks.items() if abs(z) > 5}
+    assert not failing, (failing, held)

@@ -169,3 +169,24 @@ def test_a_recommendation_among_five_routes_lists_each_once_and_one_route_alone_
                       " in 97% and than RAG in 90%.")
     alone = recommend(np.array([1.0]), np.array([[0.0]]), ["prompting"], 0.8)
     assert alone["strategy"] == "prompting" and "only route" in alone["reason"]
+
+
+def test_the_recommendation_chooses_among_acceptable_routes_and_says_so():
+    from sim.stats.analysis import recommend
+
+    mean_cost = [100.0, 80.0, 90.0]
+    p_cheaper = [[0.0, 0.1, 0.2], [0.9, 0.0, 0.95], [0.8, 0.05, 0.0]]
+    names = ["prompting", "fine-tuning", "RAG"]
+    # the cheapest route is not acceptable often enough: the choice is between the other two
+    found = recommend(mean_cost, p_cheaper, names, 0.8, acceptable=[1.0, 0.5, 0.9], bar=0.9)
+    assert found["strategy"] == "RAG" and found["probability"] == 0.8
+    assert found["reason"].startswith("Chosen among the routes that meet the quality bar (a success rate of at least"
+                                      " 90%) in at least 80% of scenarios (not fine-tuning). RAG is cheaper than")
+    # no route meets the bar in most scenarios: said first, nothing recommended
+    found = recommend(mean_cost, p_cheaper, names, 0.8, acceptable=[0.1, 0.4, 0.2], bar=0.9)
+    assert found["strategy"] == "not yet"
+    assert found["reason"].startswith("No route meets the quality bar (a success rate of at least 90%) in most"
+                                      " scenarios: the likeliest, fine-tuning, meets it in 40%.")
+    # without a bar, today's recommendation word for word
+    assert recommend(mean_cost, p_cheaper, names, 0.8, acceptable=[1.0, 1.0, 1.0], bar=0.0) == recommend(
+        mean_cost, p_cheaper, names, 0.8)

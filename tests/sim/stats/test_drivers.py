@@ -114,8 +114,10 @@ def test_the_default_routes_leave_out_what_the_three_strategy_model_left_out():
     keys = set().union(*route_inputs.values())  # an input no route reads is fixed, never ranked
     for challenger in ("finetune", "rag"):
         legacy = {k for k in keys if not relevant(k, challenger)}
-        caching = {"finetune": {"workload.rag_prefix_tokens"},  # issue 25's inputs the fixed lists never knew
-                   "rag": {"workload.finetuned_prefix_tokens", "pricing.finetuned_cached_input"}}[challenger]
+        # issue 25's and 26's inputs the fixed lists never knew (each route's own success rate)
+        caching = {"finetune": {"workload.rag_prefix_tokens", "quality.rag"},
+                   "rag": {"workload.finetuned_prefix_tokens", "pricing.finetuned_cached_input",
+                           "quality.finetune"}}[challenger]
         assert irrelevant_inputs(route_inputs, challenger, "prompt") == (legacy | caching) & keys, challenger
 
 

@@ -196,6 +196,16 @@ def test_full_grid_gets_dims_and_a_partial_one_a_job_list():
     assert partial.a.values.tolist() == ["1", "2", "3"] and partial.b.values.tolist() == ["x", "y", "y"]
 
 
+def test_the_aggregate_carries_p_win_and_p_acceptable_and_nan_for_a_job_without_quality():
+    with_quality = job(1, 0.2, v="2")
+    with_quality["summary"].update(p_win={"prompt": 0.1, "finetune": 0.7, "rag": 0.0, "none": 0.2},
+                                   p_acceptable={"prompt": 0.3, "finetune": 0.9, "rag": 0.0})
+    sweep = to_dataset([job(0, 0.1, v="1"), with_quality])
+    assert sweep.p_win.dims == ("route", "v") and float(sweep.p_win.sel(route="finetune", v=2.0)) == 0.7
+    assert float(sweep.p_acceptable.sel(route="prompt", v=2.0)) == 0.3
+    assert np.isnan(sweep.p_win.sel(v=1.0)).all()  # a summary of a model without quality
+
+
 def test_numeric_levels_are_sorted_and_a_failed_point_is_nan():
     failed = {"job": 1, "overrides": {"v": "10"}, "summary": None, "error": "boom"}
     sweep = to_dataset([job(0, 0.5, v="100"), failed, job(2, 0.1, v="1")])
