@@ -329,6 +329,8 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
                             continue
                         gap = cost_slope[i, column] - cost_slope[i, row]
                         bar = cost_fixed[i, row] - cost_fixed[i, column] + TIE_USD
+                        if _first_on_ties(row, column, baseline):  # as for the cheapest
+                            bar -= 2.0 * TIE_USD
                         if gap > 0.0:
                             above = max(above, bar / gap)
                         elif gap < 0.0:
@@ -342,7 +344,9 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
                 else:
                     below_all = True
                     for column in range(n_routes):
-                        if column != row and acceptable[column] and not cost[i, row] < cost[i, column] - TIE_USD:
+                        if column == row or not acceptable[column] or cost[i, row] < cost[i, column] - TIE_USD:
+                            continue
+                        if not (_first_on_ties(row, column, baseline) and cost[i, row] <= cost[i, column] + TIE_USD):
                             below_all = False
                     win[row] += below_all
             if not any_acceptable:

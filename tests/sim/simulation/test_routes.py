@@ -304,3 +304,13 @@ def test_routes_that_cost_the_same_to_the_cent_leave_one_cheapest_the_baseline_f
                                          baseline="dear", sampling=sampling), conf_dir=conf_dir)
     cheapest = dict(zip([route.name for route in settings.routes], sim.totals.cheapest_count / sim.scenarios))
     assert cheapest == pytest.approx({"copy": 1.0, "prompt": 0.0, "twin": 0.0, "dear": 0.0})
+
+
+def test_a_tie_among_acceptable_routes_goes_to_the_baseline_too():
+    # with a bar some route misses, the winner is counted apart from the cheapest: the
+    # same tie rule (two prompt routes of equal cost, a fine-tune below the bar)
+    routes = {"prompt": {"kind": "prompt"}, "twin": {"kind": "prompt"}, "finetune": {"kind": "finetune"}}
+    settings, sim = run_config(configure(routes=routes, quality={"finetune": 0.5, "bar": 0.9}))
+    names = [route.name for route in settings.routes]
+    wins = dict(zip(names, sim.totals.win_count[:len(names)] / sim.scenarios))
+    assert wins == pytest.approx({"prompt": 1.0, "twin": 0.0, "finetune": 0.0})
