@@ -114,7 +114,8 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
         independent of ``V_1``) instead of counting the scenario's own draw.
     rngs : (event_rng, lifecycle_rngs)
         Price cut times and sizes (shared by every route); a tuple with a Generator per
-        route for its training outcomes, drift times and base lifetimes.
+        route for its training outcomes, drift times and base lifetimes (padded to a fixed
+        length, so that one compiled kernel serves any number of routes).
     per_scenario : tuple of arrays
         Out: ``cost``, ``cost_fixed``, ``cost_slope`` float64[n, R] (discounted cumulative
         cost at the horizon, USD; its volume-independent part ``A``, USD; its slope

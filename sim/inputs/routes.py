@@ -153,6 +153,8 @@ def route_label(name, kind):
 # to a composed one): one of each kind on the pricing group's sheet, prompting the baseline.
 DEFAULT_ROUTES = {"prompt": {"kind": "prompt"}, "finetune": {"kind": "finetune"}, "rag": {"kind": "rag"}}
 
+MAX_ROUTES = 8  # one colour-blind-safe colour each (PALETTE)
+
 # One colour per route, everywhere (Okabe & Ito's palette, readable with any colour
 # vision): the baseline grey, the others in the configuration's order.
 BASELINE_COLOUR = "#555555"
@@ -223,5 +225,5 @@ def kernel_routes(routes, baseline, column_of, horizon):
     )
 
 
-__all__ = ["BASELINE_COLOUR", "DEFAULT_ROUTES", "Event", "FIELD_KEYS", "KIND", "KernelRoutes", "MAX_GENERATIONS", "PALETTE", "Route",
+__all__ = ["BASELINE_COLOUR", "DEFAULT_ROUTES", "Event", "FIELD_KEYS", "KIND", "KernelRoutes", "MAX_GENERATIONS", "MAX_ROUTES", "PALETTE", "Route",
            "colours", "kernel_routes", "route_label"]

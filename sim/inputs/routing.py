@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from sim.inputs.calendar import month_number, sheet_calendar
 from sim.inputs.distributions import InputError, parse
 from sim.inputs.errors import ConfigError
-from sim.inputs.routes import FIELD_KEYS, KIND, Event, Route
+from sim.inputs.routes import FIELD_KEYS, KIND, MAX_ROUTES, Event, Route
 from sim.inputs.schema import SECTIONS, input_metadata
 from sim.inputs.sheets import base_generations
 
 ROUTE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*", re.ASCII)
-MAX_ROUTES = 8  # one colour-blind-safe colour each (sim.inputs.routes.PALETTE)
 # What a route may set of its own, by section (MODEL.md): its kind's token counts, the
 # fine-tune's or RAG's inputs, its kind's task success rate (routes.NAME.quality.KIND).
 OWN_WORKLOAD = {

@@ -31,6 +31,7 @@ from kernels.layout import GROWTH_PER_MONTH, N_STATIC, VOLATILITY
 from kernels.variates import fill_environment
 from kernels.tables import fill_static
 from sim.inputs.correlation import impose
+from sim.inputs.routes import MAX_ROUTES
 from sim.inputs.static import SHARED
 from sim.simulation.sobol import MAX_DIMENSIONS, scrambled_net
 from sim.simulation.tables import static_tables
@@ -83,16 +84,18 @@ def kernel_generators(block_seed, routes):
     the one fine-tune route of earlier versions drew from; any other name gets its own.
     Routes that draw nothing (prompt and RAG) share one, never used.
     """
-    unused = None
+    unused = _stream(block_seed, LIFECYCLE)
     lifecycle = []
     for route in routes:
         if route.kind != "finetune":
-            unused = unused or _stream(block_seed, LIFECYCLE)
             lifecycle.append(unused)
         elif route.name == "finetune":
             lifecycle.append(_stream(block_seed, LIFECYCLE))
         else:
             lifecycle.append(_stream(block_seed, LIFECYCLE, _name_key(route.name)))
+    # always MAX_ROUTES of them: a tuple's length is part of its Numba type, and each number
+    # of routes compiled the kernel anew (about half a minute each)
+    lifecycle += [unused] * (MAX_ROUTES - len(lifecycle))
     return _stream(block_seed, EVENTS), tuple(lifecycle)
 
 
