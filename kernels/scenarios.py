@@ -168,6 +168,7 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
     own = np.ones(horizon)  # 1 where a fine-tune route's own model serves (quality_costs)
     acceptable = np.empty(n_routes, dtype=np.bool_)
     probability = np.empty(n_routes)  # P(a route is the cheapest) in this scenario
+    every_route = np.ones(n_routes, dtype=np.bool_)
 
     for i in range(n):
         v1 = static[i, CALLS_PER_MONTH]
@@ -273,46 +274,20 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
             cheapest_cost = min(cheapest_cost, cost[i, r])
             every_route_acceptable = every_route_acceptable and acceptable[r]
         cost_sum[n_routes] += cheapest_cost
-        if integrate:
-            for row in range(n_routes):
-                cost_sum[row] += cost_fixed[i, row] + volume_mean * cost_slope[i, row]
-                # the cheapest: V_1 in the intersection of half-lines, one a route
-                above, below = -math.inf, math.inf
-                for column in range(n_routes):
+        for row in range(n_routes):
+            for column in range(n_routes):
+                if integrate:
                     if column == row:
                         continue
                     # C_row < C_column - tie  <=>  V_1 (B_column - B_row) > A_row - A_column + tie
-                    gap = cost_slope[i, column] - cost_slope[i, row]
-                    bar = cost_fixed[i, row] - cost_fixed[i, column] + TIE_USD
-                    cheaper[row, column] += _p_above(gap, bar, volume_law)
-                    if _first_on_ties(row, column, baseline):  # a tie to the cent is row's
-                        bar -= 2.0 * TIE_USD
-                    if gap > 0.0:
-                        above = max(above, bar / gap)
-                    elif gap < 0.0:
-                        below = min(below, bar / gap)
-                    elif bar >= 0.0:
-                        below = -math.inf  # never cheaper than this one
-                probability[row] = 0.0
-                if below > above:
-                    p_below = 1.0 if below == math.inf else grid_volume_cdf(volume_law, below)
-                    p_above = 0.0 if above == -math.inf else grid_volume_cdf(volume_law, above)
-                    probability[row] = max(0.0, p_below - p_above)
-                cheapest[row] += probability[row]
-        else:
-            for row in range(n_routes):
-                cost_sum[row] += cost[i, row]
-                below_all = True
-                for column in range(n_routes):
-                    below = cost[i, row] < cost[i, column] - TIE_USD
-                    cheaper[row, column] += below
-                    if column == row or below:
-                        continue
-                    # a tie to the cent goes to the baseline, then to the route listed first
-                    if not (_first_on_ties(row, column, baseline) and cost[i, row] <= cost[i, column] + TIE_USD):
-                        below_all = False
-                cheapest[row] += below_all
-                probability[row] = 1.0 if below_all else 0.0
+                    cheaper[row, column] += _p_above(cost_slope[i, column] - cost_slope[i, row],
+                                                     cost_fixed[i, row] - cost_fixed[i, column] + TIE_USD, volume_law)
+                else:
+                    cheaper[row, column] += cost[i, row] < cost[i, column] - TIE_USD
+            cost_sum[row] += cost_fixed[i, row] + volume_mean * cost_slope[i, row] if integrate else cost[i, row]
+            probability[row] = _p_lowest(i, row, cost, cost_fixed, cost_slope, every_route, baseline, integrate,
+                                         volume_law)
+            cheapest[row] += probability[row]
         # the winner: the cheapest of the acceptable routes (with every route acceptable, the cheapest)
         if every_route_acceptable:
             for row in range(n_routes):
@@ -320,38 +295,48 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
         else:
             any_acceptable = False
             for row in range(n_routes):
-                if not acceptable[row]:
-                    continue
-                any_acceptable = True
-                if integrate:
-                    above, below = -math.inf, math.inf
-                    for column in range(n_routes):
-                        if column == row or not acceptable[column]:
-                            continue
-                        gap = cost_slope[i, column] - cost_slope[i, row]
-                        bar = cost_fixed[i, row] - cost_fixed[i, column] + TIE_USD
-                        if _first_on_ties(row, column, baseline):  # as for the cheapest
-                            bar -= 2.0 * TIE_USD
-                        if gap > 0.0:
-                            above = max(above, bar / gap)
-                        elif gap < 0.0:
-                            below = min(below, bar / gap)
-                        elif bar >= 0.0:
-                            below = -math.inf
-                    if below > above:
-                        p_below = 1.0 if below == math.inf else grid_volume_cdf(volume_law, below)
-                        p_above = 0.0 if above == -math.inf else grid_volume_cdf(volume_law, above)
-                        win[row] += max(0.0, p_below - p_above)
-                else:
-                    below_all = True
-                    for column in range(n_routes):
-                        if column == row or not acceptable[column] or cost[i, row] < cost[i, column] - TIE_USD:
-                            continue
-                        if not (_first_on_ties(row, column, baseline) and cost[i, row] <= cost[i, column] + TIE_USD):
-                            below_all = False
-                    win[row] += below_all
+                if acceptable[row]:
+                    any_acceptable = True
+                    win[row] += _p_lowest(i, row, cost, cost_fixed, cost_slope, acceptable, baseline, integrate,
+                                          volume_law)
             if not any_acceptable:
                 win[n_routes] += 1.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _p_lowest(i, row, cost, cost_fixed, cost_slope, among, baseline, integrate, volume_law):
+    """P(route ``row`` costs least of the routes ``among`` (bool[R]) in scenario ``i``): 0 or 1
+    from its cost, or with a volume grid the probability that ``V_1`` falls where its line
+    lies lowest (an intersection of half-lines). A tie to the cent is settled by
+    ``_first_on_ties``, so that one route of a scenario is the lowest."""
+    if not integrate:
+        for column in range(among.shape[0]):
+            if column == row or not among[column] or cost[i, row] < cost[i, column] - TIE_USD:
+                continue
+            if not (_first_on_ties(row, column, baseline) and cost[i, row] <= cost[i, column] + TIE_USD):
+                return 0.0
+        return 1.0
+    above, below = -math.inf, math.inf
+    for column in range(among.shape[0]):
+        if column == row or not among[column]:
+            continue
+        # C_row < C_column - tie  <=>  V_1 (B_column - B_row) > A_row - A_column + tie; a tie
+        # that is row's moves the bar by two cents the other way
+        gap = cost_slope[i, column] - cost_slope[i, row]
+        bar = cost_fixed[i, row] - cost_fixed[i, column] + TIE_USD
+        if _first_on_ties(row, column, baseline):
+            bar -= 2.0 * TIE_USD
+        if gap > 0.0:
+            above = max(above, bar / gap)
+        elif gap < 0.0:
+            below = min(below, bar / gap)
+        elif bar >= 0.0:
+            return 0.0  # never below this one
+    if below <= above:
+        return 0.0
+    p_below = 1.0 if below == math.inf else grid_volume_cdf(volume_law, below)
+    p_above = 0.0 if above == -math.inf else grid_volume_cdf(volume_law, above)
+    return max(0.0, p_below - p_above)
 
 
 @njit(cache=True, nogil=True, inline="always")
