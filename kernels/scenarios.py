@@ -135,7 +135,12 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
         ``cost_sum`` float64[R + 1], sums of each route's cost (its conditional mean when
         integrating) and of the cheapest one's; ``cheaper`` float64[R, R], scenarios with
         ``C_row < C_column`` at the horizon; ``cheapest`` float64[R], scenarios in which
-        a route is cheaper than every other (beyond the tie tolerance).
+        a route costs least (a tie within ``TIE_USD`` is the baseline's, else the first
+        listed: ``_first_on_ties``); ``over_capacity`` float64[R + 1], scenario-months
+        beyond one replica, then the months the use case was alive; ``win`` float64[R + 1],
+        scenarios a route costs least of the acceptable ones, then those with none
+        acceptable; ``quality`` float64[4, R], scenarios acceptable, failed calls, their
+        cost (USD, discounted) and resolved calls (discounted).
     paths : float64[n or 0, R, H]
         Out: cumulative cost by month, written only when its first dimension is n.
     """
@@ -307,7 +312,7 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
 def _p_lowest(i, row, cost, cost_fixed, cost_slope, among, baseline, integrate, volume_law):
     """P(route ``row`` costs least of the routes ``among`` (bool[R]) in scenario ``i``): 0 or 1
     from its cost, or with a volume grid the probability that ``V_1`` falls where its line
-    lies lowest (an intersection of half-lines). A tie to the cent is settled by
+    lies lowest (an intersection of half-lines). A tie (within TIE_USD, a tenth of a cent) is settled by
     ``_first_on_ties``, so that one route of a scenario is the lowest."""
     if not integrate:
         for column in range(among.shape[0]):
@@ -321,7 +326,7 @@ def _p_lowest(i, row, cost, cost_fixed, cost_slope, among, baseline, integrate, 
         if column == row or not among[column]:
             continue
         # C_row < C_column - tie  <=>  V_1 (B_column - B_row) > A_row - A_column + tie; a tie
-        # that is row's moves the bar by two cents the other way
+        # that is row's moves the bar by 2 TIE_USD the other way
         gap = cost_slope[i, column] - cost_slope[i, row]
         bar = cost_fixed[i, row] - cost_fixed[i, column] + TIE_USD
         if _first_on_ties(row, column, baseline):
@@ -341,7 +346,7 @@ def _p_lowest(i, row, cost, cost_fixed, cost_slope, among, baseline, integrate, 
 
 @njit(cache=True, nogil=True, inline="always")
 def _first_on_ties(row, column, baseline):
-    """Whether route ``row`` takes a tie to the cent with ``column``: the baseline takes
+    """Whether route ``row`` takes a tie (within TIE_USD) with ``column``: the baseline takes
     every tie (staying costs no move), others the one listed first. One route of a
     scenario is then the cheapest, however many cost the same."""
     if row == baseline:

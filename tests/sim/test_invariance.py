@@ -93,9 +93,9 @@ def _number(value):
 NOT_HELD = ["pricing.as_of", "pricing.source", "headline", "small_run"]
 
 
-# Since a tie to the cent goes to the baseline (issue #25's hostile pass: routes of equal cost
+# Since a tie (within a tenth of a cent) goes to the baseline (issue #25's hostile pass: routes of equal cost
 # were each "not the cheapest", and P(cheapest) summed to 0), an integrated volume moves
-# P(cheapest) by the probability of V_1 falling in a band of two cents of cost: about 1e-8.
+# P(cheapest) by the probability of V_1 falling in a band of two tenths of a cent of cost: about 1e-8.
 TIE_BAND = 1e-7
 
 
