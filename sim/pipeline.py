@@ -14,6 +14,7 @@ from sim.io.files import write_json
 from sim.io.signals import check_stop
 from sim.results.summary import summarize
 from sim.report.formats import share
+from sim.report.memo import log_lines
 
 log = logging.getLogger("payback")
 
@@ -82,12 +83,10 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
         else:
             log.info("precision targets met in %s scenarios", f"{summary['precision']['scenarios_used']:,}")
     log.info(summary["headline"])
-    recommendation = summary["recommendation"]
-    sentences = recommendation["reason"].split(". ")
-    why = sentences[0]
-    if why.startswith("Chosen among") and len(sentences) > 1:  # the choice first, then among what
-        why = f"{sentences[1]}; {why[0].lower()}{why[1:]}"
-    log.info("recommendation: %s (%s)", recommendation["strategy"], why)
+    for line in log_lines(summary):
+        log.info(line)
+    for warning in summary["recommendation"]["warnings"]:
+        log.warning(warning)
     for route, capacity in summary["capacity"].items():
         if capacity["share_over"] > 0:
             # where the flat fee of one replica is not the whole cost: the reader must know

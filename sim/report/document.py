@@ -14,13 +14,14 @@ from omegaconf import OmegaConf
 
 from sim.inputs.schema import SUCCESSOR_PRICES, input_metadata
 from sim.inputs.distributions import parse
-from sim.report.formats import calls, usd, with_interval
+from sim.report.formats import PERCENT, calls, usd, with_interval
 from sim.report.formats import share as shown_share
 from sim.report.pictures import ROW_PICTURES, draw_all, drawable
 from sim.io.progress import phase
 from sim.report.html import code, literal, write_html
 from sim.io.files import WriteError, atomic_path, publishing
 from sim.inputs.static import metadata_of
+from sim.report.memo import memo_lines
 from sim.report.routes import route_view
 from sim.results.summary import sheet_sources
 
@@ -111,10 +112,11 @@ def render(results, summary):
     lines = [
         "# payback report",
         "",
+        *(memo_lines(summary, labels) if "action" in rec else []),
         f"**{summary['headline']}**",
         "",
         *([f"> **Small run.** {summary['small_run']}", ""] if summary.get("small_run") else []),
-        f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
+        f"Why: {rec['reason']}" if "action" in rec else f"Recommendation: **{rec['strategy']}**. {rec['reason']}",
         "",
         *_calendar_lead(summary, view),
         f"Run: {literal(summary['run']['label'])}",  # a user's text, shown as typed
@@ -223,7 +225,7 @@ def _key_numbers(summary, view):
     be = summary["break_even_calls_per_month"]
     rows = [
         (f"P(cheaper than {against} at month {h}) [95% CI]",
-         lambda k: with_interval(p[k]["estimate"], p[k]["ci95"], lambda x, d: f"{x:.{d}f}")),
+         lambda k: with_interval(p[k]["estimate"], p[k]["ci95"], PERCENT, digits=1)),
         (f"expected savings vs {against} [95% CI]", lambda k: _usd_ci(sv[k], "mean")),
         ("median savings [95% CI]", lambda k: _usd_ci(sv[k], "p50")),
         ("5% quantile of savings [95% CI]", lambda k: _usd_ci(sv[k], "p05")),

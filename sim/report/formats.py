@@ -45,6 +45,11 @@ def with_interval(value, bounds, form, digits=3):
     return f"{form(value, digits)} [{low}, {high}]"
 
 
+def PERCENT(value, digits):  # noqa: N802 - a form for with_interval, named as the constant it is
+    """A probability as a percentage with ``digits`` decimals: 78.2%."""
+    return f"{value:.{digits}%}"
+
+
 def share(value):
     """A share as a percentage to a tenth of a point; one too small for that, but not 0,
     as "under 0.1%" (a warning's 0.0% would read as none)."""
@@ -80,4 +85,4 @@ def usd_change(value):
     return ("-" if value < 0 else "+") + shown
 
 
-__all__ = ["amount", "calls", "digits_apart", "share", "signed_usd", "usd", "usd_change", "with_interval"]
+__all__ = ["PERCENT", "amount", "calls", "digits_apart", "share", "signed_usd", "usd", "usd_change", "with_interval"]

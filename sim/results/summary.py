@@ -19,6 +19,8 @@ from sim.stats.analysis import (
     wilson_interval,
 )
 from sim.inputs.routes import route_label
+from sim.report.formats import PERCENT, with_interval
+from sim.results.recommendation import recommendation_action
 from sim.inputs.schema import input_metadata
 from sim.inputs.static import metadata_of
 from sim.stats.drivers import irrelevant_inputs, rank, relevant
@@ -197,6 +199,8 @@ def summarize(results):
     if precision:
         precision["note"] = shortfall(precision)
     summary["precision"] = precision or None
+    # worded last: it names what would settle the choice and the defaults behind it
+    summary["recommendation"] = recommendation_action(summary, summary["recommendation"])
     summary["headline"] = headline(summary)
     summary["small_run"] = small_run_note(summary)
     return summary
@@ -446,7 +450,8 @@ def drawn_inputs(results):
 
 
 def headline(summary):
-    """One sentence on the route most likely to be the cheapest at the horizon, with its interval.
+    """One sentence on the recommended route (below confidence, the lean; without one, the route
+    most likely to be the cheapest at the horizon), with its interval.
 
     A challenger: P(it beats the baseline within the horizon). The baseline itself: P(it
     stays the cheapest of the routes). Ties go to the route first in the configuration.
@@ -458,7 +463,9 @@ def headline(summary):
     if not beats:
         return f"Only {against} is configured: add a route to compare it with (routes=default gives three)"
     cheapest = summary["p_cheapest"]
-    winner = max(cheapest, key=lambda k: cheapest[k])
+    winner = (summary.get("recommendation") or {}).get("route")
+    if winner not in cheapest:
+        winner = max(cheapest, key=lambda k: cheapest[k])
     months = summary["horizon_months"]
     if winner == baseline:
         estimate, interval = cheapest[winner], summary.get("p_cheapest_ci95", {}).get(winner)
@@ -466,12 +473,9 @@ def headline(summary):
     else:
         estimate, interval = beats[winner]["estimate"], beats[winner]["ci95"]
         sentence = f"P({labels.get(winner, STRATEGY_NAMES.get(winner, winner))} beats {against} within {months} months)"
-    if interval is None:
-        return f"{sentence} = {estimate:.3f}"
-    low, high = interval
-    # a fourth decimal once the interval is narrower than the third can show
-    digits = 4 if high - low < 0.002 else 3
-    return f"{sentence} = {estimate:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+    # a percentage as every probability of the report, with as many decimals as its interval
+    # needs to read apart
+    return f"{sentence} = {with_interval(estimate, interval, PERCENT, digits=1)}"
 
 
 def calendar_events(results):

@@ -338,8 +338,8 @@ def _recommend_cheapest(mean_cost, p_cheaper, names, confidence, top_driver, val
             "reason": f"{names[best][0].upper()}{names[best][1:]} is cheaper than {against}{within}.",
         }
     reason = (
-        f"No strategy is cheaper than every other with probability >= {confidence:.0%}: "
-        f"{names[best]} has the lowest expected cost and is cheaper than {against}{within}."
+        f"{names[best][0].upper()}{names[best][1:]} has the lowest expected cost and is cheaper than {against}{within}:"
+        f" below the {confidence:.0%} asked (`confidence`) against every other route, a lean rather than a decision."
     )
     if top_driver is not None:
         reason += (

@@ -24,6 +24,7 @@ from sim.io.files import atomic_path, error_reason, publishing
 from sim.io.netcdf import write_dataset
 from sim.sweep.pictures import SWEEP_PICTURES, sweep_chart
 from sim.sweep.routes import VARIES, job_routes, routes_problem, sweep_routes
+from sim.inputs.routes import route_label
 
 log = logging.getLogger("payback")
 
@@ -258,7 +259,8 @@ def to_dataset(jobs):
     per_route = {name: np.full([len(names), *shape], np.nan) for name, *_ in ROUTE_METRICS}
     present = np.zeros([len(names), *shape], dtype=np.int8)
     evpi, job_number = empty(), empty(int, -1)
-    status, error, recommendation, baseline = (empty(object, "") for _ in range(4))
+    status, error, recommendation, baseline, action, lean = (empty(object, "") for _ in range(6))
+    confident = empty(np.int8, -1)
     for job, point in zip(jobs, points, strict=True):
         at = position[point]
         job_number[at] = job["job"]
@@ -270,6 +272,7 @@ def to_dataset(jobs):
         status[at] = "ok"
         evpi[at] = summary["evpi"]
         recommendation[at] = summary["recommendation"]["strategy"]
+        action[at], lean[at], confident[at] = recommended(summary)
         for name, _, _, read in METRICS:
             for c, challenger in enumerate(challengers):
                 value = read(summary, challenger) if challenger in held and challenger != baseline[at] else None
@@ -293,6 +296,13 @@ def to_dataset(jobs):
         evpi=(dims, evpi, {"units": "USD", "description": "expected value of perfect information"}),
         recommendation=(dims, recommendation.astype(str),
                         {"description": "recommended route (its label), or not yet"}),
+        recommended_action=(dims, action.astype(str),
+                            {"description": "the recommendation as an action (Keep prompting, Build RAG, ...)"}),
+        recommended_route=(dims, lean.astype(str),
+                           {"description": "the recommended route's label; below confidence the lean (the route"
+                                           " of lowest expected cost); empty where none is"}),
+        confident=(dims, confident, {"units": "1", "description": "1 where the recommended route reached"
+                                                                  " `confidence`, 0 where it is a lean, -1 unknown"}),
         # not "baseline": a sweep over baseline=... has a coordinate of that name
         job_baseline=(dims, baseline.astype(str), {"description": "the route the job compares every other with"}),
         status=(dims, status.astype(str),
@@ -358,6 +368,7 @@ def rows(jobs):
         row["baseline"] = baseline
         row["evpi"] = summary["evpi"] if summary else ""
         row["recommendation"] = summary["recommendation"]["strategy"] if summary else ""
+        row["recommended_action"] = recommended(summary)[0] if summary else ""
         row["error"] = job["error"] or ""
         table.append(row)
     return table
@@ -408,6 +419,17 @@ def aggregate(sweep_dir):
     return failed
 
 
+def recommended(summary):
+    """A job's recommendation as ``(action, route label, confident)``: 1 where it reached
+    ``confidence``, 0 for a lean; a summary written before actions gives its strategy, and -1."""
+    rec = summary["recommendation"]
+    if "action" not in rec:
+        return rec["strategy"], "" if rec["strategy"] == "not yet" else rec["strategy"], -1
+    route = rec.get("route")
+    kind = summary.get("routes", {}).get(route, {}).get("kind", route)
+    return rec["action"], "" if route is None else route_label(route, kind), int(bool(rec["confident"]))
+
+
 def markdown_table(jobs):
     """P(beats the baseline), expected savings, CVaR and P(cheapest) per job and route, as a
     Markdown table: a row per job and route it compares with its baseline, whatever their
@@ -448,5 +470,5 @@ def _cells(cells):
 
 
 __all__ = ["METRICS", "NOT_STARTED", "NULLABLE", "ROUTE_METRICS",
-           "aggregate", "fixed_overrides", "log", "markdown_table", "read_jobs", "rows", "status_of",
+           "aggregate", "fixed_overrides", "log", "markdown_table", "read_jobs", "recommended", "rows", "status_of",
            "summary_problem", "swept_keys", "to_dataset"]

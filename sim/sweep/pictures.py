@@ -9,8 +9,9 @@ import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
+import xarray as xr
 from matplotlib.colors import ListedColormap
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sim.report.figures import FIGSIZE, add_heading, new_figure, save_png
@@ -155,10 +156,19 @@ def sweep_cheapest(sweep, dims, label=""):
 
 
 def sweep_recommendation(sweep, dims, label=""):
-    """The recommended route per cell of a two-key grid, in the routes' colours."""
+    """The recommended route per cell of a two-key grid, in the routes' colours: solid where it
+    reached ``confidence``, hatched where it is a lean (the route of lowest expected cost)."""
     rows, columns = dims
     style = sweep_route_styles(sweep)
-    choice = sweep.recommendation.transpose(rows, columns)
+    if "recommended_route" in sweep:
+        choice = sweep.recommended_route.transpose(rows, columns)
+        sure = sweep.confident.transpose(rows, columns).values
+        # a job written before actions: its strategy, "not yet" included
+        choice = xr.where(sure < 0, sweep.recommendation.transpose(rows, columns), choice)
+        choice = xr.where(choice == "", "not yet", choice)
+    else:
+        choice = sweep.recommendation.transpose(rows, columns)
+        sure = np.ones(choice.shape, dtype=np.int8)
     palette = {style["labels"][k]: colour for k, colour in style["colours"].items()}
     palette["not yet"] = NOT_YET_COLOR
     names = list(palette)
@@ -166,17 +176,29 @@ def sweep_recommendation(sweep, dims, label=""):
     fig, ax = new_figure(*_grid_size(codes.shape))
     cmap = ListedColormap(list(palette.values())).with_extremes(bad="#ffffff")
     image = ax.imshow(codes, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, aspect="auto")
-    texts = [[str(v) for v in line] for line in choice.values]
+    leans = (sure == 0) & np.isfinite(codes)
+    for r, c in zip(*np.nonzero(leans)):
+        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="///", edgecolor="white", linewidth=0))
+    texts = [[("lean: " if lean else "") + str(v) for v, lean in zip(line, flags)]
+             for line, flags in zip(choice.values, leans)]
     _cell_text(ax, image, codes, texts, _missing(sweep, dims))
+    for text in ax.texts:  # a lean's words on a plain ground: the hatching would cross them out
+        column, row = text.get_position()
+        if text.get_gid() == "cell" and leans[int(row), int(column)]:
+            text.set_color("black")
+            text.set_bbox({"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none", "alpha": 0.9})
     _axes_of_grid(ax, choice, dims)
     shown = set(np.ravel(choice.values))  # the legend names what the map shows
-    ax.legend(handles=[Patch(color=color, label=name) for name, color in palette.items() if name in shown],
-              loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9, frameon=False,
+    handles = [Patch(color=color, label=name) for name, color in palette.items() if name in shown]
+    if leans.any():
+        handles.append(Patch(facecolor="#999999", hatch="///", edgecolor="white", label="hatched: a lean"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9, frameon=False,
               title="recommended", title_fontsize=9)
     confidence = sweep.attrs.get("confidence")
     at_least = f"at least {confidence:.0%}" if isinstance(confidence, float) else "`confidence`"
-    ax.text(1.02, 0.0, textwrap.fill(f"The route cheapest on average, if it is cheaper than each other in "
-                                     f"{at_least} of scenarios; otherwise 'not yet'.", 30),
+    ax.text(1.02, 0.0, textwrap.fill(f"Solid: the route cheapest on average is cheaper than each other in "
+                                     f"{at_least} of scenarios. Hatched: it is not (a lean, not a decision).",
+                                     30),
             transform=ax.transAxes, ha="left", va="bottom", fontsize=8, color="#444444")
     add_heading(fig, f"Which route does payback recommend at each point {_horizon(sweep)}?", label)
     return fig

@@ -1,0 +1,72 @@
+"""The answer as a budget committee reads it: the action, its odds, the stakes in money and
+what would settle it. report.md opens with it (and so report.html's first screen); the
+run's log ends with the same sentences."""
+
+from sim.report.formats import PERCENT, share, usd, with_interval
+from sim.results.recommendation import settle_sentence, stakes_sentence
+
+
+def probability_with_interval(value, interval):
+    """A probability as the report writes every one: 78.2% [78.0%, 78.4%] (more decimals where
+    the interval needs them to read apart)."""
+    if not interval or None in interval:
+        return share(value)
+    return with_interval(value, interval, PERCENT, digits=1)
+
+
+def odds_sentence(summary, labels):
+    """How often the recommended route is the cheapest acceptable one, against the others."""
+    rec = summary["recommendation"]
+    route = rec["route"]
+    if route is None:
+        return rec["reason"]
+    months = summary["horizon_months"]
+    winning = summary.get("p_win") or summary["p_cheapest"]
+    others = sorted((k for k in summary["routes"] if k != route), key=lambda k: -winning[k])
+    which = "cheapest acceptable route" if (summary.get("quality") or {}).get("bar", 0) > 0 else "cheapest route"
+    said = (f"{labels[route][0].upper()}{labels[route][1:]} is the {which} within {months} months in"
+            f" {probability_with_interval(rec['probability'], rec.get('probability_ci95'))} of scenarios")
+    if others:
+        said += "; " + ", ".join(f"{labels[k]} in {share(winning[k])}" for k in others)
+    if rec["confident"]:
+        said += f". That meets the {summary['confidence']:.0%} asked (`confidence`)."
+    else:
+        said += (f". Below the {summary['confidence']:.0%} asked (`confidence`): a lean, not a decision"
+                 + ("; the cheapest way to settle it follows." if rec.get("settle") else "."))
+    return said
+
+
+def memo_lines(summary, labels):
+    """The opening of report.md: the action as a heading, then odds, stakes, how to settle it
+    and warnings, each a sentence in USD (discounted to month 1) and percentages."""
+    rec = summary["recommendation"]
+    lines = [f"## {rec['action']}", "", odds_sentence(summary, labels), "",
+             f"**Stakes.** {stakes_sentence(summary, rec, _dollars)}", ""]
+    settle = settle_sentence(summary, rec, _dollars)
+    if settle:
+        lines += [f"**To settle it.** {settle}", ""]
+    lines += [f"> **Check this input.** {warning}" for warning in rec.get("warnings") or []]
+    if rec.get("warnings"):
+        lines.append("")
+    return lines
+
+
+def log_lines(summary):
+    """The run's last lines for a terminal: the action with its odds, the stakes, what settles it."""
+    rec = summary["recommendation"]
+    odds = ("" if rec["route"] is None else
+            f" (the cheapest in {probability_with_interval(rec['probability'], rec.get('probability_ci95'))}"
+            f" of scenarios; {'meets' if rec['confident'] else 'below'} the {summary['confidence']:.0%} asked)")
+    lines = [f"recommendation: {rec['action']}{odds}", f"stakes: {stakes_sentence(summary, rec, usd)}"]
+    settle = settle_sentence(summary, rec, usd)
+    if settle:
+        lines.append(f"to settle it: {settle}")
+    return lines
+
+
+def _dollars(value):
+    # a committee's figure: whole dollars with separators
+    return f"${value:,.0f}" if value >= 0 else f"-${-value:,.0f}"
+
+
+__all__ = ["log_lines", "memo_lines", "odds_sentence", "probability_with_interval"]
