@@ -17,14 +17,14 @@ WORTH_NAMING = 0.01
 
 def action_phrase(name, kind, sheet, baseline):
     """An imperative for taking a route: "Keep prompting", "Build RAG", "Fine-tune on
-    azure-openai-gpt-4.1-mini (route ft-azure)", "Switch to prompting on openai-gpt-4o-mini
+    dedicated-lora-8b", "Fine-tune on azure-openai-gpt-4.1-mini (route ft-azure)", "Switch to prompting on openai-gpt-4o-mini
     (route cheap-prompt)"."""
     named = "" if name == kind else f" (route {name})"
     on = f" on {sheet}" if sheet and name != kind else ""
     if name == baseline:
         return "Keep prompting" + (f" ({name})" if name != kind else "")
-    if kind == "finetune":
-        return f"Fine-tune{on}{named}"
+    if kind == "finetune":  # its sheet is the platform it trains and serves on
+        return f"Fine-tune{f' on {sheet}' if sheet else ''}{named}"
     if kind == "rag":
         return f"Build RAG{on}{named}"
     return f"Switch to prompting{on}{named}"
@@ -72,7 +72,8 @@ def recommendation_action(summary, decided):
         action = action_phrase(route, routes[route]["kind"], routes[route]["sheet"], baseline)
         if not confident and route != baseline:
             later = action[0].lower() + action[1:]
-            learn = f"learn {settle['input']} first" if settle else "run a pilot first"
+            learn = ("run a pilot first" if not settle else f"run the {settle['input']} first" if "inputs" in settle
+                     else f"measure {settle['input']} first")
             action = f"{base_action} for now; {learn}, then decide whether to {later}"
     return {
         "strategy": decided["strategy"],
@@ -121,16 +122,19 @@ def _stakes(summary, route):
 def _settle(summary):
     # the cheapest way to settle a choice: learn what is worth most to know before choosing
     information = summary.get("value_of_information") or {}
-    found = [(key, entry) for key, entry in (information.get("inputs") or {}).items()]
-    found += [(name, entry) for name, entry in (information.get("groups") or {}).items()]
-    found = [(key, entry) for key, entry in found if entry.get("evppi") is not None]
+    found = [(key, entry, None) for key, entry in (information.get("inputs") or {}).items()]
+    found += [(name, entry, entry.get("inputs") or []) for name, entry in (information.get("groups") or {}).items()]
+    found = [item for item in found if item[1].get("evppi") is not None]
     if not found:
         return None
-    key, entry = max(found, key=lambda item: item[1]["evppi"])
+    key, entry, members = max(found, key=lambda item: item[1]["evppi"])
     floor = WORTH_NAMING * summary["cost"][summary["baseline"]]["mean"]
     if not entry["evppi"] > max(floor, 0.0):
         return None
-    return {"input": key, "evppi": float(entry["evppi"]), "ci95": entry.get("ci95")}
+    settle = {"input": key, "evppi": float(entry["evppi"]), "ci95": entry.get("ci95")}
+    if members is not None:  # a group: what a pilot would measure
+        settle["inputs"] = list(members)
+    return settle
 
 
 def _defaults_named(summary, settle):
@@ -172,13 +176,19 @@ def settle_sentence(summary, recommendation, money):
         return None
     interval = settle.get("ci95")
     shown = money(settle["evppi"]) + (f" [{money(interval[0])}, {money(interval[1])}]" if interval else "")
-    said = (f"Knowing {settle['input']} before choosing is worth {shown} (EVPPI): up to that much is worth"
-            " spending to measure it")
-    crossing = (summary.get("thresholds") or {}).get(settle["input"])
-    if crossing:
+    if "inputs" in settle:
+        measured = f" (measuring {', '.join(settle['inputs'])})" if settle["inputs"] else ""
+        said = (f"A {settle['input']}{measured} is worth {shown} before choosing (EVPPI): up to that much is worth"
+                " spending on it")
+    else:
+        said = (f"Knowing {settle['input']} before choosing is worth {shown} (EVPPI): up to that much is worth"
+                " spending to measure it")
+    thresholds = summary.get("thresholds") or {}
+    crossed = [key for key in settle.get("inputs", [settle["input"]]) if thresholds.get(key)]
+    if crossed:  # where the choice turns, in the input's own units (a group: its first member that turns it)
         labels = _labels(summary)
-        first = crossing[0]
-        said += (f"; at {_number(first['value'])} the cheapest route on average changes from"
+        first = thresholds[crossed[0]][0]
+        said += (f"; at {crossed[0]} = {_number(first['value'])} the cheapest route on average changes from"
                  f" {labels.get(first['from'], first['from'])} to {labels.get(first['to'], first['to'])}")
     return said + "."
 

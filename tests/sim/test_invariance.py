@@ -90,7 +90,12 @@ def _number(value):
 # likely to beat the baseline (RAG in most cases here), not always fine-tuning; the probabilities it
 # quotes are p_beats_prompt's, held here. The small-run note's advice scales the run's own
 # interval (issue #27: a fixed "±0.3 at 100,000" contradicted runs already narrower).
-NOT_HELD = ["pricing.as_of", "pricing.source", "headline", "small_run"]
+# The recommendation's reason is worded as a lean since issue #27 ("a lean rather than a
+# decision", not "No strategy is cheaper..."); its decision (`strategy`) is held, and the number
+# once called `probability` (the lowest P(cheaper than another route)) as `p_cheaper_than_each`:
+# `probability` is now P(the route is the cheapest acceptable one).
+NOT_HELD = ["pricing.as_of", "pricing.source", "headline", "small_run", "recommendation.reason"]
+RENAMED = {"recommendation.probability": "recommendation.p_cheaper_than_each"}
 
 
 # Since a tie (within a tenth of a cent) goes to the baseline (issue #25's hostile pass: routes of equal cost
@@ -109,6 +114,9 @@ def _value(summary, key):
 def test_summary_unchanged(case, tmp_path):
     summary = json.loads(json.dumps(run_case(case, tmp_path)))  # as summary.json holds it
     recorded = _recorded(case)
+    for old, new in RENAMED.items():
+        section, key = old.split(".")
+        recorded[section][new.split(".")[1]] = recorded[section].pop(key)
     # the migration case's command line grew the two overrides above, and with it its label
     ignored = NOT_HELD + (["run.label", "run.overrides"] if case == "migration" else [])
     # labels run to 400 characters now (a subtitle wraps): this one was cut at 200

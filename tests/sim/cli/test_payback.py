@@ -52,7 +52,11 @@ def test_fixed_run_writes_a_summary_equal_to_the_closed_forms(tmp_path):
     run_dir = tmp_path / "run"
     done = payback(*overrides_for(BASE | {"scenarios": 1000}), run_dir=run_dir)
     assert done.returncode == 0, done.stderr
-    assert "P(fine-tuning beats prompting within 24 months) = 1.000 [0.996, 1.000]" in done.stdout
+    assert "P(fine-tuning beats prompting within 24 months) = 100.0% [99.6%, 100.0%]" in done.stdout
+    # every input fixed: the cheapest route, named as an action, in the log and at the top of report.md
+    sheet = "dedicated-lora-8b"  # the pricing group's default, whose prices BASE sets key by key
+    assert f"recommendation: Fine-tune on {sheet} (the cheapest in 100.0% [99.6%, 100.0%] of scenarios;" in done.stdout
+    assert (run_dir / "report.md").read_text().startswith(f"# payback report\n\n## Fine-tune on {sheet}\n")
 
     summary = json.loads((run_dir / "summary.json").read_text())
     expected = {

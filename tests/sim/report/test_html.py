@@ -90,11 +90,17 @@ def test_report_html_in_chromium_loads_every_picture_and_fetches_nothing(run_dir
     assert all(i["complete"] and i["width"] > 0 and i["src"].startswith("data:image/png;base64,") for i in images)
     assert elsewhere == [] and console == []  # a blocked load would show as a CSP error here
     assert page.evaluate("document.scripts.length") == 0
-    # reads top to bottom as report.md: the headline, then the recommendation, then the run
+    # reads top to bottom as report.md: the memo (the action, its odds, the stakes), the headline,
+    # why, then the run
     text = page.inner_text("body")
-    order = [text.index(s) for s in ("P(prompting stays the cheapest", "Recommendation:", "Run:", "Routes",
-                                     "Against prompting", "Pictures", "Drivers", "Assumptions", "Price sheets")]
+    order = [text.index(s) for s in ("Keep prompting", "Stakes.", "P(prompting stays the cheapest", "Why:", "Run:",
+                                     "Routes", "Against prompting", "Pictures", "Drivers", "Assumptions",
+                                     "Price sheets")]
     assert order == sorted(order)
+    # the first screen (1100 x 900) is the memo: the action as the first heading, its odds and stakes
+    assert page.locator("h2").first.inner_text() == "Keep prompting"
+    stakes = page.get_by_text("Stakes.", exact=True).bounding_box()
+    assert stakes is not None and stakes["y"] + stakes["height"] < 900
     assert f"source: {HOSTILE}." in text and f"pricing.source='{HOSTILE}'" in text  # as typed
     screenshot = run_dir / "report_screenshot.png"
     page.screenshot(path=screenshot, full_page=True)
