@@ -150,7 +150,8 @@ def render(results, summary):
         lines += [
             "## Drivers",
             "",
-            "Each uncertain input that can enter a comparison splits the scenarios into its lowest and "
+            "Each uncertain input that can enter a comparison splits the scenarios"
+            f"{_driver_rows(summary)} into its lowest and "
             f"highest tenth; the effect is how far P(the route beats {against}) moves between the two, "
             "with its 95% interval. Inputs whose interval contains 0 are not ranked.",
             "",
@@ -159,6 +160,12 @@ def render(results, summary):
             lines += _drivers_table(labels[k], summary["drivers"][k], against)
     lines += ["", *_assumptions(results, summary, view)]
     return "\n".join(lines)
+
+
+def _driver_rows(summary):
+    # a large run ranks its drivers on its first rows (sim.results.summary.DRIVER_SCENARIOS)
+    split = max((d.get("scenarios") or 0 for d in summary["drivers"].values()), default=0)
+    return f" (the first {split:,})" if 0 < split < summary["kept_scenarios"] else ""
 
 
 def _routes_section(summary, view):

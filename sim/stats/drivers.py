@@ -74,7 +74,7 @@ def difference_interval(p_high, p_low, n_high, n_low, z=Z_975):
     )
 
 
-def rank(inputs, wins, savings, irrelevant, metadata):
+def rank(inputs, wins, savings, irrelevant, metadata, tails=None):
     """Drivers of one challenger against the baseline.
 
     Parameters
@@ -90,13 +90,17 @@ def rank(inputs, wins, savings, irrelevant, metadata):
         (``irrelevant_inputs``).
     metadata : dict
         Unit and description of each input of ``inputs`` by key.
+    tails : dict, optional
+        Each input's lowest and highest tenth (scenario indices) by key, filled as they are
+        found: pass one dict to every challenger's call and each input is partitioned once.
 
     Returns
     -------
     dict
         ``ranked``: inputs whose effect's 95% interval excludes 0, largest first;
         ``no_detectable_effect``: the other relevant inputs (same rows);
-        ``skipped``: None, or the sentence saying why no driver is given. A row has
+        ``skipped``: None, or the sentence saying why no driver is given; ``scenarios``: how
+        many were split into tenths. A row has
         ``input``, ``description``, ``unit``, ``low_tenth_up_to`` and
         ``high_tenth_from`` (the input's values bounding the two groups), ``effect``
         and its ``ci95`` (probability), ``p_low``, ``p_high``, ``savings_low``,
@@ -117,7 +121,11 @@ def rank(inputs, wins, savings, irrelevant, metadata):
         if key in irrelevant:
             continue
         values = np.asarray(values)
-        low, high = _tails(values, per_tenth)
+        if tails is None or key not in tails:
+            found = _tails(values, per_tenth)
+            if tails is not None:
+                tails[key] = found
+        low, high = found if tails is None else tails[key]
         p_low, p_high = float(wins[low].mean()), float(wins[high].mean())
         ci = difference_interval(p_high, p_low, high.size, low.size)
         rows.append({
@@ -139,6 +147,7 @@ def rank(inputs, wins, savings, irrelevant, metadata):
         "ranked": detected,
         "no_detectable_effect": [r for r in rows if r not in detected],
         "skipped": None,
+        "scenarios": n,
     }
 
 

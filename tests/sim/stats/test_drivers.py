@@ -129,3 +129,27 @@ def test_a_second_fine_tune_routes_own_inputs_do_not_enter_the_first_ones_compar
     assert irrelevant_inputs(route_inputs, "finetune", "prompt") == {
         "routes.lora.finetune.setup_cost", "sheets.dedicated-lora-8b.hosting_per_month"}
     assert irrelevant_inputs(route_inputs, "lora", "prompt") == {"finetune.setup_cost"}
+
+
+def test_tenths_shared_across_challengers_give_the_same_ranking():
+    rng = np.random.default_rng(3)
+    n = 5_000
+    inputs = {"workload.calls_per_month": rng.lognormal(13, 1, n), "rag.setup_cost": rng.uniform(1e3, 5e4, n)}
+    metadata = {key: {"description": key, "unit": "x"} for key in inputs}
+    savings = 1e-4 * inputs["workload.calls_per_month"] - 0.5 * inputs["rag.setup_cost"] / 1e3 + rng.normal(0, 5, n)
+    tails = {}
+    first = rank(inputs, savings > 0, savings, set(), metadata, tails)
+    assert set(tails) == set(inputs)  # each input's tenths, found once
+    again = rank(inputs, savings > 0, savings, set(), metadata, tails)
+    assert again == first == rank(inputs, savings > 0, savings, set(), metadata) and first["scenarios"] == n
+
+
+def test_a_large_run_splits_its_first_rows_into_tenths(monkeypatch, finished_run):
+    from sim.io.netcdf import read_results
+    from sim.results import summary as summary_module
+
+    results = read_results(finished_run / "results.nc")  # 500 saved rows of the 2,000
+    monkeypatch.setattr(summary_module, "DRIVER_SCENARIOS", 300)
+    monkeypatch.setattr("sim.stats.drivers.MIN_PER_TENTH", 10)
+    drivers = summary_module.summarize(results)["drivers"]
+    assert {d["scenarios"] for d in drivers.values()} == {300}
