@@ -287,6 +287,8 @@ def main(argv=None):
     parser.add_argument("--goals", action="store_true", help="only the table of goals against measured values")
     parser.add_argument("--report", action="store_true", help="only the report's speed")
     parser.add_argument("--routes", action="store_true", help="only the engine with 3 routes against 6")
+    parser.add_argument("--analysis", action="store_true", help="only the analysis of 10^6 scenarios against"
+                                                                " their simulation")
     args = parser.parse_args(argv)
     from benchmarks import goals  # here: it imports this module's helpers
 
@@ -308,6 +310,12 @@ def main(argv=None):
     if args.routes:
         print(f"Machine: {machine()}")
         routes_scaling()
+        return
+    if args.analysis:
+        from benchmarks.analysis import analysis_against_simulation  # it imports this module's helpers
+
+        print(f"Machine: {machine()}")
+        analysis_against_simulation()
         return
     sizes = [10**4, 10**5, 10**6] + ([] if args.quick else [10**7])
     horizons = [12, 36, 120]

@@ -23,3 +23,12 @@ def test_routes_scaling_times_one_three_and_six_routes_in_each_case(capsys):
         (method, kept, n) for method, kept in (("mc", "2,048"), ("auto", "1,024")) for n in ("1", "3", "6")]
     assert rows[0][2] == "1: prompt" and rows[2][2].endswith("prompt-4o, ft-azure, rag-41")
     assert [row[-1] == "" for row in rows[:3]] == [False, True, False]  # each against 3 routes
+
+
+def test_the_analysis_benchmark_times_every_step_and_sums_the_analysis(capsys):
+    from benchmarks.analysis import analysis_against_simulation
+
+    seconds = analysis_against_simulation(scenarios=2048, horizon=3, repeats=1)
+    assert set(seconds) == {"simulate", "dataset", "summary", "saved", "analysis"}
+    assert seconds["analysis"] == seconds["dataset"] + seconds["summary"] + seconds["saved"]
+    assert "analysis / simulation = " in capsys.readouterr().out
