@@ -36,6 +36,29 @@ def odds_sentence(summary, labels):
     return said
 
 
+def change_sentences(summary, labels, most=3):
+    """What would change the answer, in the inputs' own units: where the route of lowest expected
+    cost changes as one uncertain input moves (``thresholds``, the most valuable to know first),
+    and which fixed input's ±step moves a challenger's expected savings across zero."""
+    said = []
+    information = (summary.get("value_of_information") or {}).get("inputs") or {}
+    thresholds = summary.get("thresholds") or {}
+    worth = lambda key: -(information.get(key) or {}).get("evppi", 0.0)  # noqa: E731
+    for key in sorted(thresholds, key=worth)[:most]:
+        turns = "; ".join(f"at {_number(t['value'])} from {labels.get(t['from'], t['from'])} to"
+                          f" {labels.get(t['to'], t['to'])}" for t in thresholds[key])
+        said.append(f"as {key} rises, the cheapest route on average changes {turns}")
+    for route, drivers in (summary.get("drivers") or {}).items():
+        for row in (drivers or {}).get("fixed_inputs") or []:
+            low, high = row["savings_low"], row["savings_high"]
+            if min(low, high) < 0 < max(low, high):
+                said.append(f"{row['input']} at {_number(row['low'])} to {_number(row['high'])} (±"
+                            f"{summary.get('tornado_step', 0.2):.0%} of {_number(row['value'])}) moves"
+                            f" {labels.get(route, route)}'s expected savings from {_dollars(low)} to {_dollars(high)}")
+                break  # the fixed input that moves it most, per route
+    return said
+
+
 def memo_lines(summary, labels):
     """The opening of report.md: the action as a heading, then odds, stakes, how to settle it
     and warnings, each a sentence in USD (discounted to month 1) and percentages."""
@@ -45,6 +68,9 @@ def memo_lines(summary, labels):
     settle = settle_sentence(summary, rec, _dollars)
     if settle:
         lines += [f"**To settle it.** {settle}", ""]
+    changes = change_sentences(summary, labels)
+    if changes:
+        lines += [f"**What would change it.** {'; '.join(changes)[0].upper()}{'; '.join(changes)[1:]}.", ""]
     lines += [f"> **Check this input.** {warning}" for warning in rec.get("warnings") or []]
     if rec.get("warnings"):
         lines.append("")
@@ -64,9 +90,14 @@ def log_lines(summary):
     return lines
 
 
+def _number(value):
+    # an input's value as a reader checks it against their own: 434,896 calls, 0.435, 25,000 USD
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def _dollars(value):
     # a committee's figure: whole dollars with separators
     return f"${value:,.0f}" if value >= 0 else f"-${-value:,.0f}"
 
 
-__all__ = ["log_lines", "memo_lines", "odds_sentence", "probability_with_interval"]
+__all__ = ["change_sentences", "log_lines", "memo_lines", "odds_sentence", "probability_with_interval"]

@@ -118,3 +118,31 @@ def test_the_downside_reads_as_its_sign(p05, said):
     summary["savings_vs_prompt"]["ft-azure"]["p05"] = p05
     rec = recommendation_action(summary, decided)
     assert said in stakes_sentence(summary, rec, usd)
+
+
+def test_what_would_change_it_names_thresholds_by_value_and_fixed_inputs_that_cross_zero():
+    from sim.report.memo import change_sentences
+
+    summary = {
+        "value_of_information": {"inputs": {"workload.calls_per_month": {"evppi": 900.0},
+                                            "rag.setup_cost": {"evppi": 100.0}}},
+        "thresholds": {"rag.setup_cost": [{"value": 52_000.0, "from": "rag", "to": "prompt"}],
+                       "workload.calls_per_month": [{"value": 434_895.83, "from": "prompt", "to": "finetune"}]},
+        "drivers": {"finetune": {"fixed_inputs": [
+            {"input": "pricing.base_input", "value": 0.4, "low": 0.32, "high": 0.48, "savings_low": -1500.0,
+             "savings_high": 2500.0},
+            {"input": "pricing.training", "value": 5.0, "low": 4.0, "high": 6.0, "savings_low": -10.0,
+             "savings_high": 12.0}]},
+            "rag": {"fixed_inputs": [{"input": "pricing.embedding", "value": 0.02, "low": 0.016, "high": 0.024,
+                                      "savings_low": -900.0, "savings_high": -800.0}]}},
+        "tornado_step": 0.2,
+    }
+    labels = {"prompt": "prompting", "finetune": "fine-tuning", "rag": "RAG"}
+    assert change_sentences(summary, labels) == [
+        "as workload.calls_per_month rises, the cheapest route on average changes at 434,896 from prompting to"
+        " fine-tuning",
+        "as rag.setup_cost rises, the cheapest route on average changes at 52,000 from RAG to prompting",
+        # the first fixed input that carries the savings across zero, per route; RAG's stays below
+        "pricing.base_input at 0.32 to 0.48 (±20% of 0.4) moves fine-tuning's expected savings from -$1,500 to"
+        " $2,500",
+    ]
