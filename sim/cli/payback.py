@@ -471,6 +471,9 @@ def main():
         _refuse(describe_hydra_error(error))
     except yaml.YAMLError as error:  # a preset that is not YAML, met while composing
         _refuse(describe_yaml_error(error))
+    except BrokenPipeError:  # `payback --help | head`: the reader left; run_command ends quietly
+        abandon_run()
+        raise
     except Exception as error:  # a defect of ours or Hydra's: one line, and how to see more
         if stop_requested() is not None:  # a library turned our stop into its own error
             _end_interrupted(stop_requested())
