@@ -409,14 +409,16 @@ def aggregate(sweep_dir):
 
 
 def markdown_table(jobs):
-    """P(beats the baseline), expected savings, CVaR and P(cheapest) per job and route, as a
+    """P(beats the baseline), expected savings, CVaR and P(cheapest), each probability with
+    its 95% interval (as the single run's report), per job and route, as a
     Markdown table: a row per job and route it compares with its baseline, whatever their
     number, and the job's recommendation on each."""
     keys = swept_keys(jobs)
     routes = sweep_routes(job["summary"] for job in jobs if job["summary"] is not None)
     labels = routes.labels
     against = labels.get(routes.baseline, "the baseline") if routes.baseline != VARIES else "the baseline"
-    header = [*keys, "route", f"P(beats {against}) [95% CI]", "E[savings]", "CVaR 5%", "P(cheapest)",
+    header = [*keys, "route", f"P(beats {against}) [95% CI]", "E[savings]", "CVaR 5%",
+              "P(cheapest) [95% CI]",
               "recommendation"]
     if routes.baseline == VARIES:
         header.insert(len(keys), "baseline")
@@ -436,11 +438,16 @@ def markdown_table(jobs):
                 numbers = ["(the baseline alone)", "", "", ""]
             else:
                 p, sv = s["p_beats_prompt"][k], s["savings_vs_prompt"][k]
-                numbers = [with_interval(p["estimate"], p["ci95"], lambda x, d: f"{x:.{d}f}"), usd(sv["mean"]),
+                numbers = [with_interval(p["estimate"], p["ci95"], _probability), usd(sv["mean"]),
                            usd(sv["cvar05"])]
-                numbers.append("" if s.get("p_cheapest", {}).get(k) is None else f"{s['p_cheapest'][k]:.3f}")
+                numbers.append("" if s.get("p_cheapest", {}).get(k) is None else with_interval(
+                    s["p_cheapest"][k], s.get("p_cheapest_ci95", {}).get(k), _probability))
             lines.append(_cells(cells + [labels.get(k, k)] + numbers + [s["recommendation"]["strategy"]]))
     return "\n".join(lines) + "\n"
+
+
+def _probability(value, digits):
+    return f"{value:.{digits}f}"
 
 
 def _cells(cells):
