@@ -38,6 +38,10 @@ METRICS = (
      lambda s, k: s["p_beats_prompt"][k]["ci95"][1]),
     ("savings_mean", "USD", "expected savings against the baseline at the horizon, discounted",
      lambda s, k: s["savings_vs_prompt"][k]["mean"]),
+    ("savings_mean_low", "USD", "lower bound of the expected savings' 95% interval (NaN for a small run)",
+     lambda s, k: (s["savings_vs_prompt"][k].get("mean_ci95") or [None, None])[0]),
+    ("savings_mean_high", "USD", "upper bound of the expected savings' 95% interval (NaN for a small run)",
+     lambda s, k: (s["savings_vs_prompt"][k].get("mean_ci95") or [None, None])[1]),
     ("savings_p05", "USD", "5% quantile of savings against the baseline",
      lambda s, k: s["savings_vs_prompt"][k]["p05"]),
     ("savings_cvar05", "USD", "mean of the worst 5% of savings against the baseline (CVaR)",
@@ -137,8 +141,9 @@ def _read_job(job_dir):
     return {"summary": summary, "error": None, "status": "ok"}
 
 
-# Numbers of a job's summary.json that may be null: a median payback beyond the horizon.
-NULLABLE = ("payback_month_p50",)
+# Numbers of a job's summary.json that may be null: a median payback beyond the horizon,
+# the interval of a run too small for one.
+NULLABLE = ("payback_month_p50", "savings_mean_low", "savings_mean_high")
 
 
 def summary_problem(summary):
