@@ -300,6 +300,9 @@ def _task(cfg):
         except WriteError as error:  # here, not in main: Hydra would log the failed job first
             abandon_run()
             _refuse(error)
+        except Exception:
+            _raise_a_stop_asked_for()
+            raise
         _single_runs_done.append(output_dir)
         _job_finished()
         return summary
@@ -308,6 +311,7 @@ def _task(cfg):
 
         summary = run(_validate_job(cfg, hydra_config), output_dir, run_info=describe_run(hydra_config))
     except Exception as error:  # one failed job must not take the rest of the sweep down
+        _raise_a_stop_asked_for()
         record_failure(output_dir, error)
         if isinstance(error, ConfigError):
             log.error("job failed: %s", error)
@@ -316,6 +320,15 @@ def _task(cfg):
         summary = None
     _job_finished()
     return summary
+
+
+def _raise_a_stop_asked_for():
+    # A library that caught our Interrupted and raised its own error (under load, a
+    # Ctrl-C in the middle of a block): as an Exception it would reach Hydra's job
+    # runner, which prints "Error executing job with overrides: [...]" before our
+    # line; as Interrupted (a SystemExit) it passes Hydra by.
+    if stop_requested() is not None:
+        raise Interrupted(stop_requested()) from None
 
 
 def _job_finished():
@@ -471,6 +484,9 @@ def main():
         _refuse(describe_hydra_error(error))
     except yaml.YAMLError as error:  # a preset that is not YAML, met while composing
         _refuse(describe_yaml_error(error))
+    except BrokenPipeError:  # `payback --help | head`: the reader left; run_command ends quietly
+        abandon_run()
+        raise
     except Exception as error:  # a defect of ours or Hydra's: one line, and how to see more
         if stop_requested() is not None:  # a library turned our stop into its own error
             _end_interrupted(stop_requested())

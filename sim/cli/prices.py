@@ -9,7 +9,7 @@ from pathlib import Path
 from sim.cli.refusal import EXIT_BAD_INPUT
 from sim.io.files import WriteError
 from sim.io.text import shown
-from sim.prices.sheet import PRICING_DIR, Refusal, build_sheet, write_sheet
+from sim.prices.sheet import PRICING_DIR, Refusal, build_sheet, model_ids, write_sheet
 
 
 def _iso_date(text):
@@ -51,13 +51,16 @@ def _parser():
         description="Write a price sheet conf/pricing/SHEET.yaml from genai-prices' data and "
         "payback's provider table (training, hosting, embedding, fine-tune dates).",
     )
-    parser.add_argument("model", metavar="MODEL", help="base model id, e.g. gpt-4.1-mini")
+    parser.add_argument("model", metavar="MODEL", nargs="?", help="base model id, e.g. gpt-4.1-mini")
+    parser.add_argument("--list", metavar="PROVIDER",
+                        help="print the model ids genai-prices knows at PROVIDER, one a line, and write nothing")
     parser.add_argument("--provider", metavar="P", help="genai-prices provider id, e.g. openai, azure")
     parser.add_argument("--name", metavar="SHEET", type=_name,
                         help="sheet name, without .yaml (default: PROVIDER-MODEL)")
     parser.add_argument("--out-dir", metavar="DIR", type=Path, default=PRICING_DIR,
                         help="where to write the sheet (default: the project's conf/pricing)")
-    parser.add_argument("--force", action="store_true", help="replace an existing sheet")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing sheet, or name one elsewhere as a shipped preset")
     parser.add_argument("--training", metavar="USD", type=_usd, help="USD per 1M training tokens")
     parser.add_argument("--hosting", metavar="USD", type=_usd,
                         help="fine-tuned deployment fee, USD per month (an hourly fee x 730)")
@@ -72,7 +75,12 @@ def _parser():
 def main(argv=None):
     """Run the command; return the exit code (0, or 2 after a one-line refusal)."""
     argv = sys.argv[1:] if argv is None else argv
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.list is not None:
+        return _list(args.list)
+    if args.model is None:
+        parser.error("the following arguments are required: MODEL (or --list PROVIDER)")
     try:
         name, text, warnings = build_sheet(
             args.model,
@@ -93,6 +101,18 @@ def main(argv=None):
         print(f"payback: warning: {warning}; check it", file=sys.stderr)
     usage = f"; use it with `payback pricing={path.stem}`" if args.out_dir == PRICING_DIR else ""
     print(f"wrote {path}{usage}")
+    return 0
+
+
+def _list(provider_id):
+    try:
+        ids, data = model_ids(provider_id)
+    except Refusal as error:
+        print(f"payback: error: {shown(str(error))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{len(ids)} model ids at {provider_id} ({data})", file=sys.stderr)  # stdout: the ids alone
+    for model_id in ids:
+        print(model_id)
     return 0
 
 

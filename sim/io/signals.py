@@ -30,6 +30,7 @@ from sim.io.text import shown
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 EXIT_BAD_INPUT = 2
+EXIT_READER_GONE = 128 + signal.SIGPIPE  # stdout's reader left (`payback --help | head`)
 
 _stop_exit_code = []
 _held = [0]  # depth of ``held`` blocks on the way
@@ -162,13 +163,12 @@ def run_command(module):
         check_stop()  # a signal whose exception an imported library swallowed
         code = main()
         check_stop()  # a signal whose exception was lost (in a finaliser) still ends in its code
-        if sys.stdout is not None:
-            sys.stdout.flush()
     except Interrupted as stop:
         end_interrupted(stop.code)
+    except SystemExit as leaving:  # argparse's or Hydra's --help, a refusal: stdout still to flush
+        code = leaving.code
     except BrokenPipeError:  # `... | head`: the reader left; the files are written
-        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-        code = 128 + signal.SIGPIPE
+        code = _reader_gone()
     except OSError as error:
         if stop_requested() is not None:
             end_interrupted(stop_requested())
@@ -182,7 +182,22 @@ def run_command(module):
         if stop_requested() is not None:  # a library turned the signal's exception into its own
             end_interrupted(stop_requested())
         raise
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        code = _reader_gone()
     sys.exit(code)
+
+
+def _reader_gone():
+    # What Python's docs advise for SIGPIPE: send the rest of stdout to devnull, so
+    # that the flush at exit cannot fail a second time ("Exception ignored ..."), and
+    # leave quietly. 141 (128 + SIGPIPE), the code a shell reports for `yes | head`'s
+    # writer and the same 128 + signal as an interrupt's: a script with pipefail
+    # sees the reader quit, not a failure of payback's (1 is an internal error here).
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_READER_GONE
 
 
 def payback():
@@ -233,6 +248,6 @@ class _PauseAtImport:
         return None
 
 
-__all__ = ["EXIT_BAD_INPUT", "Interrupted", "PAUSE", "PAUSE_FILE", "PAUSE_SECONDS", "SIGNALS", "check_stop",
+__all__ = ["EXIT_BAD_INPUT", "EXIT_READER_GONE", "Interrupted", "PAUSE", "PAUSE_FILE", "PAUSE_SECONDS", "SIGNALS", "check_stop",
            "end_interrupted", "flush_standard_streams", "held", "install", "kept", "on_interrupt",
            "pause_point", "payback", "payback_calibrate", "payback_compare", "run_command", "stop_publishing", "stop_requested"]

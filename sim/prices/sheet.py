@@ -190,6 +190,33 @@ def check_provider(provider_id):
         raise Refusal(f"genai-prices knows no provider {provider_id!r}{_suggest(close)}")
 
 
+def model_ids(provider_id):
+    """The model ids genai-prices' bundled data prices at ``provider_id``, sorted, and
+    the data's date in words (``genai-prices 0.2.3, data of 2026-11-10``)."""
+    genai_prices = load_dataset()
+    from genai_prices.data_snapshot import find_provider_by_id, get_snapshot
+
+    check_provider(provider_id)
+    provider = find_provider_by_id(get_snapshot().providers, provider_id)
+    version = genai_prices.__version__
+    released = RELEASE_DATES.get(version)
+    date = f"data of {released}" if released else "release day not recorded: check its data's age"
+    return sorted(model.id for model in provider.models), f"genai-prices {version}, {date}"
+
+
+def shipped_clash(name, out_dir, *, force=False):
+    """Refuse a sheet named as a shipped preset of ``conf/pricing/`` outside it, unless ``force``.
+
+    In another directory given to payback with ``--config-dir`` the two sheets share
+    one name, and one of them is used without a word about the other.
+    """
+    shipped = PRICING_DIR / f"{name}.yaml"
+    if force or not shipped.is_file() or Path(out_dir).resolve() == PRICING_DIR:
+        return
+    raise Refusal(f"{name} is a shipped preset ({shipped}): a sheet of that name in {out_dir} would shadow it,"
+                  " or be shadowed; pass --name for another name, or --force")
+
+
 def _suggest(ids):
     return f" (closest: {', '.join(ids)})" if ids else " (no close ids)"
 
@@ -472,6 +499,7 @@ def write_sheet(text, path, *, force=False):
             raise Refusal(f"{path.parent}: no such directory")
         if path.exists() and not force:
             raise Refusal(f"{path} exists: pass --force to replace it, or --name for another sheet")
+        shipped_clash(path.stem, path.parent, force=force)
     except OSError as error:  # a name too long, a directory that cannot be read
         raise Refusal(f"--out-dir: cannot use {path.parent} ({error.strerror or error})") from None
     with publishing(str(path)), atomic_path(path) as temporary:
@@ -480,4 +508,4 @@ def write_sheet(text, path, *, force=False):
 
 __all__ = ["EXIT_BAD_INPUT", "FALLBACK_EMBEDDING", "PRICING_DIR", "PROBE_TOKENS", "RELEASE_DATES", "Refusal",
            "TABLE", "build_sheet", "cached_price_per_million", "check_provider", "check_sheet", "closest_ids", "finetuned_price",
-           "load_dataset", "price_per_million", "write_sheet"]
+           "load_dataset", "model_ids", "price_per_million", "shipped_clash", "write_sheet"]

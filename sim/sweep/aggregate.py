@@ -39,6 +39,10 @@ METRICS = (
      lambda s, k: s["p_beats_prompt"][k]["ci95"][1]),
     ("savings_mean", "USD", "expected savings against the baseline at the horizon, discounted",
      lambda s, k: s["savings_vs_prompt"][k]["mean"]),
+    ("savings_mean_low", "USD", "lower bound of the expected savings' 95% interval (NaN for a small run)",
+     lambda s, k: (s["savings_vs_prompt"][k].get("mean_ci95") or [None, None])[0]),
+    ("savings_mean_high", "USD", "upper bound of the expected savings' 95% interval (NaN for a small run)",
+     lambda s, k: (s["savings_vs_prompt"][k].get("mean_ci95") or [None, None])[1]),
     ("savings_p05", "USD", "5% quantile of savings against the baseline",
      lambda s, k: s["savings_vs_prompt"][k]["p05"]),
     ("savings_cvar05", "USD", "mean of the worst 5% of savings against the baseline (CVaR)",
@@ -138,8 +142,9 @@ def _read_job(job_dir):
     return {"summary": summary, "error": None, "status": "ok"}
 
 
-# Numbers of a job's summary.json that may be null: a median payback beyond the horizon.
-NULLABLE = ("payback_month_p50",)
+# Numbers of a job's summary.json that may be null: a median payback beyond the horizon,
+# the interval of a run too small for one.
+NULLABLE = ("payback_month_p50", "savings_mean_low", "savings_mean_high")
 
 
 def summary_problem(summary):
@@ -431,14 +436,16 @@ def recommended(summary):
 
 
 def markdown_table(jobs):
-    """P(beats the baseline), expected savings, CVaR and P(cheapest) per job and route, as a
+    """P(beats the baseline), expected savings, CVaR and P(cheapest), each probability with
+    its 95% interval (as the single run's report), per job and route, as a
     Markdown table: a row per job and route it compares with its baseline, whatever their
     number, and the job's recommendation on each."""
     keys = swept_keys(jobs)
     routes = sweep_routes(job["summary"] for job in jobs if job["summary"] is not None)
     labels = routes.labels
     against = labels.get(routes.baseline, "the baseline") if routes.baseline != VARIES else "the baseline"
-    header = [*keys, "route", f"P(beats {against}) [95% CI]", "E[savings]", "CVaR 5%", "P(cheapest)",
+    header = [*keys, "route", f"P(beats {against}) [95% CI]", "E[savings]", "CVaR 5%",
+              "P(cheapest) [95% CI]",
               "recommendation"]
     if routes.baseline == VARIES:
         header.insert(len(keys), "baseline")
@@ -458,11 +465,16 @@ def markdown_table(jobs):
                 numbers = ["(the baseline alone)", "", "", ""]
             else:
                 p, sv = s["p_beats_prompt"][k], s["savings_vs_prompt"][k]
-                numbers = [with_interval(p["estimate"], p["ci95"], lambda x, d: f"{x:.{d}f}"), usd(sv["mean"]),
+                numbers = [with_interval(p["estimate"], p["ci95"], _probability), usd(sv["mean"]),
                            usd(sv["cvar05"])]
-                numbers.append("" if s.get("p_cheapest", {}).get(k) is None else f"{s['p_cheapest'][k]:.3f}")
+                numbers.append("" if s.get("p_cheapest", {}).get(k) is None else with_interval(
+                    s["p_cheapest"][k], s.get("p_cheapest_ci95", {}).get(k), _probability))
             lines.append(_cells(cells + [labels.get(k, k)] + numbers + [s["recommendation"]["strategy"]]))
     return "\n".join(lines) + "\n"
+
+
+def _probability(value, digits):
+    return f"{value:.{digits}f}"
 
 
 def _cells(cells):

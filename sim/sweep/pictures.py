@@ -297,38 +297,86 @@ def _categorical_profile(flat, dims, label):
             left.axvline(p[0], color=colour, linestyle=":", linewidth=1)
         mean = flat.savings_mean.sel(challenger=k).values
         tail = flat.savings_cvar05.sel(challenger=k).values
-        right.barh(y + offset, mean, height=0.85 * step, color=colour, alpha=0.8, label=f"{name}: expected")
+        mean_low, mean_high = _mean_interval(flat, k, mean)
+        right.barh(y + offset, mean, height=0.85 * step, color=colour, alpha=0.8, label=f"{name}: expected",
+                   xerr=[mean - mean_low, mean_high - mean], error_kw={"ecolor": colour, "capsize": 3})
         right.plot(tail, y + offset, "|", color="black", markersize=min(9, 40 * step), markeredgewidth=2,
                    label="CVaR 5% (mean of the worst 5%)" if c == m - 1 else None)
         for i in range(1, n):
             if not (np.isnan(p[i]) or np.isnan(p[0])):
-                left.annotate(f"{(p[i] - p[0]) * 100:+.1f} pts", xy=(high[i], y[i] + offset), xytext=(4, 0),
+                change = _change(p[i] - p[0], _half_widths(low, high, i), lambda d: f"{d * 100:+.1f}",
+                                 lambda h: f"{h * 100:.1f} pts")
+                left.annotate(change, xy=(high[i], y[i] + offset), xytext=(4, 0),
                               textcoords="offset points", va="center", fontsize=7 if m > 3 else 7.5,
                               color=colour, gid=f"change.{k}")
             if not (np.isnan(mean[i]) or np.isnan(mean[0])):
-                right.annotate(signed_usd(mean[i] - mean[0]), xy=(max(mean[i], 0), y[i] + offset),
+                change = _change(mean[i] - mean[0], _half_widths(mean_low, mean_high, i), signed_usd, usd)
+                # "\$": two dollar signs in one text would read as mathtext between them
+                right.annotate(change.replace("$", r"\$") if change.count("$") > 1 else change, xy=(max(mean_high[i] if np.isfinite(mean_high[i]) else mean[i], 0),
+                                           y[i] + offset),
                                xytext=(4, 0), textcoords="offset points", va="center",
                                fontsize=7 if m > 3 else 7.5, color=colour)
+    _label_failed_rows(left, flat, y)
     right.axvline(0, color="black", linewidth=0.8)
     # room on the right of every row for its change against the baseline
     highest = np.nanmax(flat.p_beats_prompt_high.values) if np.isfinite(flat.p_beats_prompt_high.values).any() else 1
     left.set_xlim(0, min(1.0, highest) * 1.25 + 0.03)
-    money = np.concatenate([flat.savings_mean.values.ravel(), flat.savings_cvar05.values.ravel(), [0.0]])
+    money = np.concatenate([flat.savings_mean.values.ravel(), flat.savings_cvar05.values.ravel(), [0.0],
+                            *(flat[v].values.ravel() for v in ("savings_mean_low", "savings_mean_high") if v in flat)])
     money = money[np.isfinite(money)]
     span = money.max() - money.min() or 1.0
-    right.set_xlim(money.min() - 0.05 * span, money.max() + 0.2 * span)
+    right.set_xlim(money.min() - 0.05 * span, money.max() + 0.5 * span)  # room for "+$10 ± $566, ..."
     left.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    left.set_xlabel(f"P(cheaper than {style['against']}) with 95% interval;\nchange against the baseline in points")
+    left.set_xlabel(f"P(cheaper than {style['against']}) with 95% interval;\n"
+                    "change against the baseline in points ± its 95% interval")
     right.xaxis.set_major_formatter(FuncFormatter(usd))
     right.set_xlabel(f"savings vs {style['against']} (USD, discounted);\n"
-                     "change of the expected savings against the baseline")
+                     "expected, with 95% interval; its change against the baseline ± 95%")
     left.set_yticks(y, labels, fontsize=8)
-    left.invert_yaxis()
+    left.set_ylim(n - 0.5, -0.5)  # every row, a failed one's too, whole; the first on top
     for ax in (left, right):
         ax.grid(alpha=0.3, axis="x")
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.2), frameon=False, ncols=2)
     add_heading(fig, _case_question(dims, labels, flat), label)
     return fig
+
+
+def _mean_interval(flat, k, mean):
+    # the expected savings' 95% interval; a sweep aggregated before it was kept, or a run
+    # too small for one, has none: the bar alone
+    if "savings_mean_low" not in flat:
+        return mean, mean
+    low, high = (flat[name].sel(challenger=k).values for name in ("savings_mean_low", "savings_mean_high"))
+    return np.where(np.isnan(low), mean, low), np.where(np.isnan(high), mean, high)
+
+
+def _half_widths(low, high, i):
+    # 95% half-width of a change against row 0 (the baseline): the two runs' half-widths
+    # added in quadrature, as for independent runs; jobs on one seed share their draws,
+    # so the true interval of the change is narrower: never too narrow, sometimes too wide
+    widths = [(high[j] - low[j]) / 2 for j in (0, i)]
+    return float(np.hypot(*widths)) if all(np.isfinite(widths)) and any(widths) else None
+
+
+def _change(difference, half_width, signed, width):
+    """``+1.0 ± 1.4 pts, within noise``: a change against the baseline with its 95% interval."""
+    if half_width is None:
+        return signed(difference)
+    text = f"{signed(difference)} ± {width(half_width)}"
+    return text + ", within noise" if abs(difference) <= half_width else text
+
+
+def _label_failed_rows(ax, flat, y):
+    # a failed, damaged or unstarted job would be a blank row: say which, and why, in it
+    status = np.asarray(flat.status.values, dtype=str)
+    errors = np.asarray(flat.error.values, dtype=str)
+    for i in np.flatnonzero(status != "ok"):
+        reason = errors[i].strip().splitlines()[0] if errors[i].strip() else ""
+        if len(reason) > 90:
+            reason = reason[:89] + "…"
+        ax.text(0.01, y[i], f"{status[i]}: {reason}" if reason else status[i], transform=ax.get_yaxis_transform(),
+                va="center", fontsize=8, color="#555555", style="italic", gid="failed-row",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
 
 
 # Past this many routes a categorical profile is a table of cells (case x route), not a bar

@@ -406,6 +406,28 @@ def test_ctrl_c_stops_inside_a_long_block(tmp_path):
     assert not (run_dir / "summary.json").exists()
 
 
+def test_a_stop_a_library_turned_into_its_own_error_is_still_one_line(tmp_path):
+    # Under load Ctrl-C sometimes met a library that caught payback's Interrupted and
+    # raised its own error: Hydra's job runner printed "Error executing job with
+    # overrides: [...]" before payback's line. Here the run records the stop, as the
+    # handler does, and raises a RuntimeError, as such a library does.
+    script = (
+        "import sys, types\n"
+        "from sim.io import signals\n"
+        "def run(*args, **kwargs):\n"
+        "    signals.stop_publishing(130)\n"
+        "    raise RuntimeError('NetCDF: HDF error')\n"
+        "sys.modules['sim.pipeline'] = types.SimpleNamespace(run=run)\n"
+        "from sim.cli.payback import main\n"
+        "sys.argv[0] = 'payback'\n"
+        "main()\n"
+    )
+    run_dir = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-c", script, f"hydra.run.dir={run_dir}", "scenarios=2000"],
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (130, "payback: interrupted; nothing written\n")
+
+
 @pytest.mark.slow
 def test_a_run_interrupted_while_writing_publishes_nothing(tmp_path):
     import time

@@ -225,3 +225,42 @@ def test_a_path_the_file_system_refuses_that_no_check_foresaw_is_still_one_line(
                           capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert done.returncode == 2
     assert done.stderr == "payback: error: /nonexistent/dir/file: cannot be used (No such file or directory)\n"
+
+
+def _with_reader_gone(argv, tmp_path, unbuffered, pythonpath=None):
+    """Run ``python ARGV`` with a stdout whose reader has already left (``... | head``)."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    worktree = str(Path(__file__).resolve().parents[3])  # this checkout's sim, not an installed one
+    env["PYTHONPATH"] = os.pathsep.join([*(pythonpath or []), worktree])
+    try:
+        return subprocess.run([sys.executable, *argv], stdout=writer, stderr=subprocess.PIPE, text=True,
+                              timeout=120, env=env, cwd=tmp_path)
+    finally:
+        os.close(writer)
+
+
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "unbuffered"])
+def test_payback_help_into_a_reader_gone_ends_quietly_with_141(tmp_path, unbuffered):
+    # `payback --help | head` was "payback: internal error: BrokenPipeError" (exit 1)
+    done = _with_reader_gone(["-c", "from sim.io.signals import payback; payback()", "--help"], tmp_path, unbuffered)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "unbuffered"])
+def test_any_command_whose_reader_left_ends_quietly_with_141(tmp_path, unbuffered):
+    # the shared guard, run_command: a command printing more than its reader took
+    (tmp_path / "talkative.py").write_text("def main():\n    for i in range(10000):\n        print(i)\n")
+    done = _with_reader_gone(["-c", "from sim.io.signals import run_command; run_command('talkative')"],
+                             tmp_path, unbuffered, pythonpath=[str(tmp_path)])
+    assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_argparse_help_into_a_reader_gone_ends_quietly(tmp_path):
+    # argparse's --help exits before run_command can flush: it was "Exception ignored
+    # in ... BrokenPipeError" and exit 120 when stdout is buffered
+    done = _with_reader_gone(["-m", "sim.report", "--help"], tmp_path, unbuffered=False)
+    assert (done.returncode, done.stderr) == (141, "")

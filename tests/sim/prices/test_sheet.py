@@ -16,6 +16,7 @@ from sim.inputs.schema import Pricing
 
 from sim.inputs.validation import validate
 from sim.cli.prices import main
+from sim.prices.sheet import PRICING_DIR
 from sim.prices.terms import HOURS_PER_MONTH, TERMS
 from tests.conftest import configure
 
@@ -42,8 +43,8 @@ def load(path):
 def test_gpt_4_1_mini_from_openai_takes_the_dataset_and_the_table(tmp_path, capsys):
     genai_prices = pytest.importorskip("genai_prices")
     base_input, base_output = dataset_price("gpt-4.1-mini", "openai")
-    assert write(tmp_path, "gpt-4.1-mini", "--provider", "openai") == 0
-    sheet = load(tmp_path / "openai-gpt-4.1-mini.yaml")
+    assert write(tmp_path, "gpt-4.1-mini", "--provider", "openai", "--name", "mini") == 0  # not a shipped name
+    sheet = load(tmp_path / "mini.yaml")
     terms = TERMS["openai", "gpt-4.1-mini"]
 
     assert set(sheet) == {f.name for f in fields(Pricing)} - {"sheet"}  # a run sets its sheet's name
@@ -76,10 +77,10 @@ def test_the_written_sheet_validates_in_the_project_config(tmp_path, model, prov
 
 def test_finetuned_prices_come_from_the_datasets_ft_entry(tmp_path):
     finetuned = dataset_price("ft:gpt-4o-mini-2024-07-18:org::abc123", "openai")
-    assert write(tmp_path, "gpt-4o-mini", "--provider", "openai") == 0
-    sheet = load(tmp_path / "openai-gpt-4o-mini.yaml")
+    assert write(tmp_path, "gpt-4o-mini", "--provider", "openai", "--name", "4o") == 0  # not a shipped name
+    sheet = load(tmp_path / "4o.yaml")
     assert (sheet["finetuned_input"], sheet["finetuned_output"]) == pytest.approx(finetuned)
-    text = (tmp_path / "openai-gpt-4o-mini.yaml").read_text()
+    text = (tmp_path / "4o.yaml").read_text()
     line = next(line for line in text.splitlines() if line.startswith("finetuned_input:"))
     assert "# genai-prices" in line and "ft:gpt-4o-mini" in line
 
@@ -204,7 +205,33 @@ def test_an_out_dir_that_cannot_be_written_is_one_line(tmp_path, capsys, monkeyp
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
     monkeypatch.setattr(storage.os, "replace", read_only)
-    assert write(tmp_path, "gpt-4.1-mini", "--provider", "openai") == 2
-    assert capsys.readouterr().err == (f"payback: error: {tmp_path / 'openai-gpt-4.1-mini.yaml'}: cannot write"
+    assert write(tmp_path, "gpt-4.1-mini", "--provider", "openai", "--name", "mini") == 2
+    assert capsys.readouterr().err == (f"payback: error: {tmp_path / 'mini.yaml'}: cannot write"
                                        " (Read-only file system)\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sheet_named_as_a_shipped_preset_elsewhere_is_refused_naming_both(tmp_path, capsys):
+    # with --config-dir the two would share the name pricing=openai-gpt-4.1-mini, one unseen
+    pytest.importorskip("genai_prices")
+    assert write(tmp_path, "gpt-4.1-mini", "--provider", "openai") == 2
+    assert capsys.readouterr().err == (
+        f"payback: error: openai-gpt-4.1-mini is a shipped preset ({PRICING_DIR / 'openai-gpt-4.1-mini.yaml'}):"
+        f" a sheet of that name in {tmp_path} would shadow it, or be shadowed; pass --name for another name,"
+        " or --force\n")
+    assert list(tmp_path.iterdir()) == []
+    assert write(tmp_path, "gpt-4.1-mini", "--provider", "openai", "--force") == 0  # asked for
+    assert (tmp_path / "openai-gpt-4.1-mini.yaml").is_file()
+
+
+def test_list_prints_a_providers_model_ids_one_a_line_and_the_datas_date(capsys):
+    genai_prices = pytest.importorskip("genai_prices")
+    from genai_prices.data_snapshot import find_provider_by_id, get_snapshot
+
+    assert main(["--list", "openai"]) == 0
+    out, err = capsys.readouterr()
+    expected = sorted(m.id for m in find_provider_by_id(get_snapshot().providers, "openai").models)
+    assert out.splitlines() == expected and "gpt-4.1-mini" in expected
+    assert err.startswith(f"{len(expected)} model ids at openai (genai-prices {genai_prices.__version__}, ")
+    assert main(["--list", "opnai"]) == 2
+    assert capsys.readouterr().err == "payback: error: genai-prices knows no provider 'opnai' (closest: openai)\n"

@@ -90,6 +90,12 @@ def test_a_grid_sweep_has_the_swept_keys_as_dims_and_equals_single_runs(basic_sw
     assert sweep.attrs["horizon_months"] == 24 and sweep.attrs["confidence"] == 0.8
     assert "scenarios=3000" in sweep.attrs["fixed_overrides"] and "start=2026-12" in sweep.attrs["fixed_overrides"]
     assert len(list(csv.DictReader((basic_sweep / "sweep.csv").read_text().splitlines()))) == 4
+    # sweep.md: every probability (a number in [0, 1] with three decimals or more) has its interval
+    table = (basic_sweep / "sweep.md").read_text()
+    cells = [c.strip() for line in table.splitlines()[2:] for c in line.strip("|").split("|")]
+    probabilities = [c for c in cells if re.match(r"^[01]\.\d{3}", c)]
+    assert len(probabilities) == 4 * (2 + 2)  # per job: P(beats) and P(cheapest) of its two challengers
+    assert all(re.fullmatch(r"[01]\.\d{3,} \[[01]\.\d{3,}, [01]\.\d{3,}\]", c) for c in probabilities), table
 
 
 @pytest.mark.slow

@@ -80,6 +80,31 @@ def test_the_stress_profile_reads_every_stress_against_none_first():
         t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert rows[0].startswith("none") and rows[1:] == ["drift-storm", "price-war"]
     changes = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "change.finetune"]
-    assert changes == ["-15.0 pts", "-5.0 pts"]
+    assert changes == ["-15.0 ± 1.4 pts", "-5.0 ± 1.4 pts"]  # each P ± 0.01: hypot(1, 1) = 1.4 points
     assert "-$150" in texts(fig)  # expected savings 200 against 350
     assert carries(fig, "stresses")
+
+
+def stress_job(number, p, stress):
+    """A job of a stress sweep: P(beats) p ± 0.01, expected savings 1000 p ± 400 USD."""
+    summary = fake_summary(p)
+    for k in ("finetune", "rag"):
+        summary["savings_vs_prompt"][k] = {**summary["savings_vs_prompt"][k], "mean_ci95": [1000 * p - 400,
+                                                                                             1000 * p + 400]}
+    return {"job": number, "overrides": {"stress": stress}, "summary": summary, "error": None}
+
+
+def test_the_stress_chart_labels_a_failed_stress_and_gives_each_change_its_interval():
+    sweep = to_dataset([stress_job(0, 0.30, "none"), stress_job(1, 0.31, "price-war"),
+                        stress_job(2, 0.55, "volume-collapse"),
+                        {"job": 3, "overrides": {"stress": "volume-slump"}, "summary": None, "status": "failed",
+                         "error": "ValueError: the correlation matrix is not positive definite\nmore"}])
+    fig = sweep_profile(sweep, ["stress"])
+    shown = texts(fig)
+    # the failed stress: its row says so in one line, not a blank row
+    assert "failed: ValueError: the correlation matrix is not positive definite" in shown
+    # changes against none with the 95% half-widths in quadrature: hypot(1, 1) = 1.4 points,
+    # hypot(400, 400) = $566; +1 point and +$10 are within them, +25 points is not
+    assert shown.count("+1.0 ± 1.4 pts, within noise") == 2 and shown.count("+25.0 ± 1.4 pts") == 2
+    assert shown.count(r"+\$10 ± \$566, within noise") == 2
+    assert shown.count(r"+\$250 ± \$566, within noise") == 2

@@ -39,6 +39,7 @@ def route_summary(routes, p, baseline="prompt", recommendation="not yet"):
         "savings_vs_prompt": {k: {"mean": 1000.0 * v, "p05": -1.0, "cvar05": -2000.0 * v} for k, v in beats.items()},
         "payback_month": {k: {"p50": 7} for k in challengers},
         "p_cheapest": {k: 1 / len(names) for k in names},
+        "p_cheapest_ci95": {k: [1 / len(names) - 0.05, 1 / len(names) + 0.05] for k in names},
         "cost": {k: {"mean": 100.0 * (i + 1), "p95": 200.0 * (i + 1)} for i, k in enumerate(names)},
         "evpi": 3.0,
         "horizon_months": 24,
@@ -105,11 +106,12 @@ def test_the_table_has_a_row_per_job_and_route_it_compares():
     jobs = [job(0, route_summary(EIGHT, 0.1, recommendation="luna"), v="1"),
             {"job": 1, "overrides": {"v": "2"}, "summary": None, "error": "boom", "status": "failed"}]
     lines = markdown_table(jobs).splitlines()
-    assert lines[0] == ("| v | route | P(beats prompting) [95% CI] | E[savings] | CVaR 5% | P(cheapest) |"
-                        " recommendation |")
+    assert lines[0] == ("| v | route | P(beats prompting) [95% CI] | E[savings] | CVaR 5% |"
+                        " P(cheapest) [95% CI] | recommendation |")
     assert len(lines) == 2 + 7 + 1
-    assert lines[2] == "| 1 | fine-tuning | 0.100 [0.090, 0.110] | $100 | -$200 | 0.125 | luna |"
-    assert lines[5] == "| 1 | azure-ft | 0.130 [0.120, 0.140] | $130 | -$260 | 0.125 | luna |"
+    # every probability with its interval, as in the single run's report
+    assert lines[2] == "| 1 | fine-tuning | 0.100 [0.090, 0.110] | $100 | -$200 | 0.125 [0.075, 0.175] | luna |"
+    assert lines[5] == "| 1 | azure-ft | 0.130 [0.120, 0.140] | $130 | -$260 | 0.125 [0.075, 0.175] | luna |"
     assert lines[-1] == "| 2 | failed: boom |  |  |  |  |  |"
 
 
