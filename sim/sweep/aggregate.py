@@ -469,7 +469,7 @@ def markdown_table(jobs):
                            usd(sv["cvar05"])]
                 numbers.append("" if s.get("p_cheapest", {}).get(k) is None else with_interval(
                     s["p_cheapest"][k], s.get("p_cheapest_ci95", {}).get(k), _probability))
-            lines.append(_cells(cells + [labels.get(k, k)] + numbers + [s["recommendation"]["strategy"]]))
+            lines.append(_cells(cells + [labels.get(k, k)] + numbers + [recommended(s)[0]]))
     return "\n".join(lines) + "\n"
 
 
