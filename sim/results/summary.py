@@ -22,6 +22,7 @@ from sim.inputs.routes import route_label
 from sim.inputs.schema import input_metadata
 from sim.inputs.static import metadata_of
 from sim.stats.drivers import irrelevant_inputs, rank, relevant
+from sim.results.tornado import summary_rows
 from sim.stats.intervals import cvar_interval, evpi_interval, mean_interval, quantile_intervals, replicate_interval
 from sim.stats.precision import probability_interval, replicate_total_names, shortfall
 
@@ -74,6 +75,8 @@ def summarize(results):
     metadata = {key: metadata_of(key, input_metadata()) for key in drawn}
     ranked = {k: rank(drawn, savings[k] > TIE_USD, savings[k], _irrelevant(results, routes, k, baseline), metadata)
               for k in challengers}
+    for k in challengers:  # the tornado of the inputs given as numbers (sim.simulation.tornado)
+        ranked[k]["fixed_inputs"], ranked[k]["fixed_inputs_basis"] = summary_rows(results, k)
     # one route: no choice, nothing to learn (under an integrated volume the two terms
     # are different estimators of one mean, and would differ by noise)
     value_of_information = evpi(mean_cost, float(results.expected_min_cost)) if len(names) > 1 else 0.0
