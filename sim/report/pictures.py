@@ -30,6 +30,8 @@ from sim.inputs.routes import route_label
 from sim.report.formats import amount, calls, usd
 from sim.report.routes import route_view
 from sim.results.summary import calendar_events, run_label
+from sim.results.tornado import ATTR as TORNADO_ATTR
+from sim.report.tornado import PICTURE as TORNADO_PICTURE, fixed_inputs_tornado
 
 
 def _label(results):
@@ -551,6 +553,7 @@ def _mark_break_even(cost_ax, p_ax, summary, view):
 PICTURES = {
     "line_crossing.png": line_crossing,
     "drivers.png": lambda results, summary: drivers_tornado(summary),
+    TORNADO_PICTURE: lambda results, summary: fixed_inputs_tornado(summary),
     "convergence.png": lambda results, summary: convergence(results, summary["run"]["label"]),
     "savings_histogram.png": savings_histogram,
     "savings_cdf.png": savings_cdf,
@@ -578,7 +581,8 @@ def drawable(results):
     rows = results.sizes.get("scenario", 0)
     return [name for name in PICTURES
             if not (name in ROW_PICTURES and rows == 0)
-            and not (name == "convergence.png" and "replicate_totals" not in results)]
+            and not (name == "convergence.png" and "replicate_totals" not in results)
+            and not (name == TORNADO_PICTURE and TORNADO_ATTR not in results.attrs)]
 
 
 def draw_all(results, summary, directory):
