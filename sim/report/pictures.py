@@ -207,6 +207,9 @@ def _shown_range(savings):
     low, high = float(bounds[:, 0].min()), float(bounds[:, 1].max())
     # 0, where saving starts, stays in sight unless it would squeeze the distributions
     span = high - low
+    if span == 0:  # one number (every input fixed, a point run): a range around it and 0
+        pad = max(abs(low), 1.0) * 0.1
+        return min(low, 0.0) - pad, max(high, 0.0) + pad
     if 0 < low < span:
         low = -0.02 * span
     elif -span < high < 0:
@@ -388,6 +391,9 @@ def month1_volume(results):
     if key in results:
         return results[key].values
     configured = OmegaConf.create(results.attrs["config"]).workload.calls_per_month
+    if isinstance(configured, str):  # a point run's distribution: its median, as the run fixed it
+        fixed = dict(item.partition("=")[::2] for item in results.attrs["fixed_inputs"].split(", "))
+        configured = fixed[key]
     return np.full(results.sizes["scenario"], float(configured))
 
 
