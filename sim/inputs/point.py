@@ -12,6 +12,8 @@ of MODEL.md then give to the cent.
 
 from dataclasses import replace
 
+import yaml
+
 from sim.inputs.distributions import Distribution
 
 
@@ -50,4 +52,15 @@ def at_medians(inputs, routes):
     return fixed, tuple(replace(route, lifetime=at_median(route.lifetime)) for route in routes)
 
 
-__all__ = ["at_median", "at_medians", "median"]
+POINT_NOTE = ("Point run (point=true): every distribution at its median, one scenario: a check of the arithmetic,"
+              " not a decision under uncertainty; its probabilities and intervals say nothing.")
+
+
+def point_note(results):
+    """``POINT_NOTE`` for a point run's Dataset (its recorded configuration says ``point: true``),
+    else None."""
+    config = yaml.safe_load(results.attrs.get("config") or "{}") or {}
+    return POINT_NOTE if config.get("point") is True else None
+
+
+__all__ = ["POINT_NOTE", "at_median", "at_medians", "median", "point_note"]

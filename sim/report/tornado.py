@@ -43,6 +43,11 @@ def _bare(row, name):
     return (amount(row[name], unit) if unit else f"{row[name]:g}").split(" ")[0]
 
 
+def _scenarios(basis):
+    n = basis["scenarios"]
+    return f"{n:,} scenario{'' if n == 1 else 's'}"
+
+
 def _basis(summary):
     found = [d["fixed_inputs_basis"] for d in summary["drivers"].values() if d.get("fixed_inputs_basis")]
     return found[0] if found else None
@@ -101,7 +106,7 @@ def fixed_inputs_tornado(summary, top=TOP):
         ax.set_ylim(-0.6, len(rows) - 0.4)
         more = len(summary["drivers"][k]["fixed_inputs"]) - len(rows)
         what = (f"expected savings against {against} at month {summary['horizon_months']} "
-                f"(first {basis['scenarios']:,} scenarios, the rest of the inputs as drawn)")
+                f"(first {_scenarios(basis)}, the rest of the inputs as drawn)")
         ax.set_xlabel(what + (f"\n{more} smaller effect(s) not shown" if more > 0 else ""), fontsize=9)
         ax.grid(alpha=0.3, axis="x")
     handles = [Patch(color=LOW_COLOUR, label=f"input {step:.0%} lower"),
@@ -126,8 +131,8 @@ def fixed_inputs_section(summary, labels, against):
     basis = _basis(summary)
     lines = ["## Fixed inputs", "",
              f"Each input given as a number, {basis['step']:.0%} lower and higher, the rest as drawn: the expected "
-             f"savings against {against} (discounted, at the horizon) on the run's first {basis['scenarios']:,} "
-             "scenarios, the same ones on each side. Inputs valued 0 are left out; whole numbers are rounded.",
+             f"savings against {against} (discounted, at the horizon) on the run's first {_scenarios(basis)}, "
+             "the same ones on each side. Inputs valued 0 are left out; whole numbers are rounded.",
              "", f"![Fixed inputs]({PLOTS}/{PICTURE})", ""]
     for k, drivers in summary["drivers"].items():
         rows, own = drivers.get("fixed_inputs") or [], drivers.get("fixed_inputs_basis")

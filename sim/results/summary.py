@@ -23,6 +23,7 @@ from sim.inputs.schema import input_metadata
 from sim.inputs.static import metadata_of
 from sim.stats.drivers import irrelevant_inputs, rank, relevant
 from sim.results.tornado import summary_rows
+from sim.inputs.point import point_note
 from sim.stats.intervals import cvar_interval, evpi_interval, mean_interval, quantile_intervals, replicate_interval
 from sim.stats.precision import probability_interval, replicate_total_names, shortfall
 
@@ -201,7 +202,7 @@ def summarize(results):
         precision["note"] = shortfall(precision)
     summary["precision"] = precision or None
     summary["headline"] = headline(summary)
-    summary["small_run"] = small_run_note(summary)
+    summary["small_run"] = point_note(results) or small_run_note(summary)
     return summary
 
 

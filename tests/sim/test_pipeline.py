@@ -5,6 +5,7 @@ import json
 import pytest
 from matplotlib.patches import Rectangle
 
+from sim.inputs.point import POINT_NOTE
 from sim.io.netcdf import read_results
 from sim.pipeline import run
 from sim.report.tornado import fixed_inputs_tornado
@@ -24,6 +25,7 @@ def point_run(tmp_path_factory):
 def test_a_point_run_gives_the_medians_closed_form_and_its_tornado(point_run, caplog):
     directory, summary = point_run
     assert summary["scenarios"] == 1
+    assert summary["small_run"] == POINT_NOTE  # not "only 1 scenario": a point run is one by design
     assert summary["cost"]["prompt"]["mean"] == pytest.approx(23_040.0, abs=CENT)
     assert summary["savings_vs_prompt"]["finetune"]["mean"] == pytest.approx(SAVINGS, abs=CENT)
     drivers = summary["drivers"]["finetune"]
