@@ -98,3 +98,19 @@ def test_a_bad_step_is_refused_in_one_line(step):
     assert "\n" not in str(error.value)
     if not isinstance(step, (bool, str)):  # the others the schema's float type refuses first
         assert str(error.value) == f"tornado_step: {float(step)!r} is not 0 (no tornado) or a share in (0, 1), e.g. 0.2 for ±20%"
+
+
+@pytest.mark.parametrize("sampling", ["mc", "lhs", "sobol", "auto"])
+def test_the_first_scenarios_of_a_longer_run_are_the_tornados_scenarios(sampling):
+    # the tornado re-runs the first TORNADO_SCENARIOS scenarios on the run's seed: they must be
+    # the run's own (block seeds spawned whatever the block count), or its sides are noise
+    from sim.simulation.engine import simulate
+    from sim.simulation.tornado import TORNADO_SCENARIOS
+
+    cfg = configure(**{**CASE, "finetune": {**CASE["finetune"], "setup_cost": "uniform(low=4000, high=6000)"},
+                       "workload": {**CASE["workload"], "calls_per_month": "lognormal(p05=5e5, p95=2e6)"}},
+                    sampling=sampling, seed=7)
+    longer = simulate(validate({**cfg, "scenarios": TORNADO_SCENARIOS + 1000}), progress=False)
+    first = simulate(validate({**cfg, "scenarios": TORNADO_SCENARIOS}), progress=False)
+    assert (longer.cost[:TORNADO_SCENARIOS] == first.cost).all()
+    assert (longer.drawn[:TORNADO_SCENARIOS] == first.drawn).all()
