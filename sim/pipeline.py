@@ -7,6 +7,8 @@ from sim.inputs.validation import Settings, validate
 from sim.simulation.engine import simulate
 from sim.io.progress import phase
 from sim.simulation.resources import check
+from sim.simulation.tornado import TORNADO_SCENARIOS, tornado
+from sim.results.tornado import store
 from sim.io.signals import pause_point
 from sim.results.dataset import saved_dataset, to_dataset
 from sim.io.netcdf import write_dataset
@@ -51,11 +53,19 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
     settings = cfg if isinstance(cfg, Settings) else validate(cfg)
     size = check(settings)
     log.info("%s scenario-months; estimated peak memory %.2f GiB", f"{size.scenario_months:,}", size.total / 2**30)
+    if settings.point:
+        log.info("point run: every distribution at its median, one scenario (the event processes still draw"
+                 " from the seed)")
     simulation = simulate(settings, progress=progress)
+    fixed_inputs = None
+    if settings.tornado_step:
+        with phase("tornado", f"fixed inputs ±{settings.tornado_step:.0%} on the first"
+                   f" {min(simulation.scenarios, TORNADO_SCENARIOS):,} scenarios"):
+            fixed_inputs = tornado(settings, simulation.scenarios)
     pause_point("compute")
     check_stop()  # between phases too: a signal's exception can be lost in a C extension
     with phase("analysis", f"results, summary, intervals and drivers of {simulation.scenarios:,} scenarios"):
-        results = to_dataset(settings, simulation, run_info)
+        results = store(to_dataset(settings, simulation, run_info), fixed_inputs)
         summary = summarize(results)
         saved = saved_dataset(results, summary, settings.saved_scenarios)
     log.info("results.nc holds %s of the %s kept per-scenario rows (saved_scenarios)",

@@ -265,6 +265,9 @@ class Config:
     # mc, lhs, sobol or auto: how the static inputs' uniforms are spread (sim.simulation.sampling)
     sampling: str = "auto"
     precision: Precision = field(default_factory=Precision)
+    # the tornado of the fixed inputs: each moved by this share down and up (0: no tornado)
+    tornado_step: float = 0.2
+    point: Any = False  # true: every distribution at its median, one scenario (sim.inputs.point)
     workload: Workload = field(default_factory=Workload)
     pricing: Pricing = field(default_factory=Pricing)
     market: Market = field(default_factory=Market)

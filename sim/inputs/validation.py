@@ -18,6 +18,7 @@ from sim.inputs.distributions import InputError, parse
 from sim.stats.precision import Targets
 from sim.inputs.calendar import current_month, parse_month, sheet_calendar
 from sim.inputs.routes import DEFAULT_ROUTES
+from sim.inputs.point import at_medians
 from sim.inputs.routing import resolve
 from sim.inputs.static import StaticLayout
 from sim.io.text import refusal
@@ -97,6 +98,8 @@ class Settings:
     layout: Optional[StaticLayout] = None
     route_sheets: Optional[dict] = None
     quality_bar: float = 0.0
+    tornado_step: float = 0.2
+    point: bool = False
 
 
 def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
@@ -227,6 +230,16 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         raise ConfigError(str(error)) from None
     sampling, integrate_volume, sampling_note = _sampling(resolved["sampling"], inputs, correlation)
     precision = _precision(resolved["precision"])
+    tornado_step, point = _tornado_step(resolved["tornado_step"]), _boolean(resolved, "point")
+    routes = routing.routes
+    if point:
+        if precision is not None:
+            raise ConfigError("point: true runs one scenario at the medians; precision targets have nothing to"
+                              " reach there (set precision.p_beats and precision.savings to null)")
+        # the medians of the marginals: a correlation has nothing left to move
+        inputs, routes = at_medians(inputs, routes)
+        scenarios, correlation = 1, None
+        sampling, integrate_volume, sampling_note = "mc", False, "point run: every distribution at its median"
     calendar = np.full(CALENDAR_LEN, horizon + 1, dtype=np.int64)
     for offset, sheet in zip((0, 2), sheets):
         calendar[offset + TRAINING_UNTIL] = sheet.training_month
@@ -257,11 +270,13 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         sampling_note=sampling_note,
         precision=precision,
         progress_seconds=float(progress_seconds),
-        routes=routing.routes,
+        routes=routes,
         baseline=routing.baseline,
         layout=layout,
         route_sheets=routing.sheets,
         quality_bar=float(bar),
+        tornado_step=tornado_step,
+        point=point,
     )
 
 
@@ -296,6 +311,12 @@ def _precision(section):
     if targets["p_beats"] is None and targets["savings"] is None:
         return None
     return Targets(**targets)
+
+
+def _tornado_step(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (value == 0 or 0 < value < 1):
+        raise ConfigError(f"tornado_step: {value!r} is not 0 (no tornado) or a share in (0, 1), e.g. 0.2 for ±20%")
+    return float(value)
 
 
 def _run_key(resolved, key, lower, upper, *, whole=True, optional=False):

@@ -17,6 +17,7 @@ from sim.inputs.distributions import parse
 from sim.report.formats import PERCENT, calls, usd, with_interval
 from sim.report.formats import share as shown_share
 from sim.report.pictures import ROW_PICTURES, draw_all, drawable
+from sim.report.tornado import fixed_inputs_section
 from sim.io.progress import phase
 from sim.report.html import code, literal, write_html
 from sim.io.files import WriteError, atomic_path, publishing
@@ -158,6 +159,7 @@ def render(results, summary):
         ]
         for k in view.challengers:
             lines += _drivers_table(labels[k], summary["drivers"][k], against)
+        lines += ["", *fixed_inputs_section(summary, labels, against)]
     lines += ["", *_assumptions(results, summary, view)]
     return "\n".join(lines)
 

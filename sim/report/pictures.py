@@ -30,6 +30,8 @@ from sim.inputs.routes import route_label
 from sim.report.formats import amount, calls, usd
 from sim.report.routes import route_view
 from sim.results.summary import calendar_events, run_label
+from sim.results.tornado import ATTR as TORNADO_ATTR
+from sim.report.tornado import PICTURE as TORNADO_PICTURE, fixed_inputs_tornado
 
 
 def _label(results):
@@ -205,6 +207,9 @@ def _shown_range(savings):
     low, high = float(bounds[:, 0].min()), float(bounds[:, 1].max())
     # 0, where saving starts, stays in sight unless it would squeeze the distributions
     span = high - low
+    if span == 0:  # one number (every input fixed, a point run): a range around it and 0
+        pad = max(abs(low), 1.0) * 0.1
+        return min(low, 0.0) - pad, max(high, 0.0) + pad
     if 0 < low < span:
         low = -0.02 * span
     elif -span < high < 0:
@@ -386,6 +391,9 @@ def month1_volume(results):
     if key in results:
         return results[key].values
     configured = OmegaConf.create(results.attrs["config"]).workload.calls_per_month
+    if isinstance(configured, str):  # a point run's distribution: its median, as the run fixed it
+        fixed = dict(item.partition("=")[::2] for item in results.attrs["fixed_inputs"].split(", "))
+        configured = fixed[key]
     return np.full(results.sizes["scenario"], float(configured))
 
 
@@ -551,6 +559,7 @@ def _mark_break_even(cost_ax, p_ax, summary, view):
 PICTURES = {
     "line_crossing.png": line_crossing,
     "drivers.png": lambda results, summary: drivers_tornado(summary),
+    TORNADO_PICTURE: lambda results, summary: fixed_inputs_tornado(summary),
     "convergence.png": lambda results, summary: convergence(results, summary["run"]["label"]),
     "savings_histogram.png": savings_histogram,
     "savings_cdf.png": savings_cdf,
@@ -578,7 +587,8 @@ def drawable(results):
     rows = results.sizes.get("scenario", 0)
     return [name for name in PICTURES
             if not (name in ROW_PICTURES and rows == 0)
-            and not (name == "convergence.png" and "replicate_totals" not in results)]
+            and not (name == "convergence.png" and "replicate_totals" not in results)
+            and not (name == TORNADO_PICTURE and TORNADO_ATTR not in results.attrs)]
 
 
 def draw_all(results, summary, directory):

@@ -24,6 +24,8 @@ from sim.results.recommendation import recommendation_action
 from sim.inputs.schema import input_metadata
 from sim.inputs.static import metadata_of
 from sim.stats.drivers import irrelevant_inputs, rank, relevant
+from sim.results.tornado import summary_rows
+from sim.inputs.point import point_note
 from sim.stats.intervals import cvar_interval, evpi_interval, mean_interval, quantile_intervals, replicate_interval
 from sim.stats.precision import probability_interval, replicate_total_names, shortfall
 
@@ -83,6 +85,8 @@ def summarize(results):
     ranked = {k: rank({key: values[rows] for key, values in drawn.items()}, savings[k][rows] > TIE_USD,
                       savings[k][rows], _irrelevant(results, routes, k, baseline), metadata, tails)
               for k in challengers}
+    for k in challengers:  # the tornado of the inputs given as numbers (sim.simulation.tornado)
+        ranked[k]["fixed_inputs"], ranked[k]["fixed_inputs_basis"] = summary_rows(results, k)
     # one route: no choice, nothing to learn (under an integrated volume the two terms
     # are different estimators of one mean, and would differ by noise)
     value_of_information = evpi(mean_cost, float(results.expected_min_cost)) if len(names) > 1 else 0.0
@@ -209,7 +213,7 @@ def summarize(results):
     # worded last: it names what would settle the choice and the defaults behind it
     summary["recommendation"] = recommendation_action(summary, summary["recommendation"])
     summary["headline"] = headline(summary)
-    summary["small_run"] = small_run_note(summary)
+    summary["small_run"] = point_note(results) or small_run_note(summary)
     return summary
 
 
