@@ -174,6 +174,12 @@ def input_sources(settings, run_info):
             return sheet_source(parts[1])
         if parts[0] == "successor":
             return source_of("finetune.successor", overrides, presets)
+        if parts[0] == "pricing":
+            # the group's sheet, unless a route named it itself (routes=december-2026's lora-8b)
+            found = [source_of(key, overrides, presets)]
+            found += [source_of(f"routes.{route.name}.pricing", overrides, presets) for route in routes
+                      if key in route.inputs and ((resolved.get("routes") or {}).get(route.name) or {}).get("pricing")]
+            return _strongest(found)
         if parts[0] == "routes" and _select(resolved, parts) is None:
             # a route's own input derived from the shared one (its own migration cost)
             own = source_of(key, overrides, presets)
