@@ -132,8 +132,17 @@ def _config_dirs(hydra_config):
 
 
 def _group_choices(hydra_config):
-    choices = OmegaConf.to_container(OmegaConf.create(hydra_config)).get("runtime", {}).get("choices", {})
-    return {group: option for group, option in choices.items() if not group.startswith("hydra/")}
+    node = OmegaConf.to_container(OmegaConf.create(hydra_config))
+    choices = {group: option for group, option in node.get("runtime", {}).get("choices", {}).items()
+               if not group.startswith("hydra/")}
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    for override in node.get("overrides", {}).get("task", []):  # a list of options is not among Hydra's choices
+        group, equals, _ = override.lstrip("+").partition("=")
+        if equals and group in PRESET_GROUPS and choices.get(group) is None:
+            value = OverridesParser.create().parse_override(override).value()
+            choices[group] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    return choices
 
 
 def _reconciled(task, hydra_config):

@@ -114,12 +114,13 @@ def warnings(record):
 
 
 def label_note(record, stress):
-    """What the label adds after ``stress=NAME``: ``" (growth_per_month overridden)"``, or ``""``."""
+    """What the label adds after ``stress=NAME`` (or ``stress=[A,B]``): ``" (growth_per_month overridden)"``, or ``""``."""
     if not record:
         return ""
-    leaves = dict.fromkeys(r["stress_key"].split(".")[-1] for r in record.get("replaced", []) if r["stress"] == stress)
+    names = {name.strip(" '\"") for name in str(stress).strip("[]").split(",")}
+    leaves = dict.fromkeys(r["stress_key"].split(".")[-1] for r in record.get("replaced", []) if r["stress"] in names)
     said = [f"{', '.join(leaves)} overridden"] if leaves else []
-    if any(d["stress"] == stress for d in record.get("dropped", [])):
+    if any(d["stress"] in names for d in record.get("dropped", [])):
         said.append("its correlation dropped")
     return f" ({'; '.join(said)})" if said else ""
 

@@ -85,3 +85,11 @@ def test_defaults_among_names_only_what_the_user_never_set():
     assert defaults_among({"inputs": inputs, "headline": "..."}, keys) == ["rag.setup_cost"]
     assert defaults_among(inputs, list(reversed(keys))) == ["rag.setup_cost"]
     assert defaults_among({"headline": "a run before sources"}, keys) == []
+
+
+def test_two_stresses_at_once_each_name_their_own_keys():
+    found = sources("stress=[price-war,volume-collapse]", "market.cuts_per_year=2")
+    assert found["market.cut_size"] == {"value": "pert(low=0.2, mode=0.4, high=0.7)", "source": "preset",
+                                        "by": "stress=price-war"}
+    assert found["workload.shutdown_per_year"]["by"] == "stress=volume-collapse"
+    assert found["market.cuts_per_year"]["source"] == "override"

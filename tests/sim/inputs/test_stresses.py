@@ -62,3 +62,10 @@ def test_a_correlation_the_user_wrote_over_a_fixed_input_is_still_refused():
                                                                                  "correlations"}
     with pytest.raises(ConfigError, match="workload.growth_per_month is fixed"):
         validate(task)
+
+
+def test_the_label_of_two_stresses_names_what_was_overridden_of_either():
+    record = {"replaced": [{"override": "market.cuts_per_year=2", "key": "market.cuts_per_year", "stress": "price-war",
+                            "stress_key": "market.cuts_per_year", "stress_value": "3.0"}], "dropped": []}
+    assert label_note(record, "[price-war,volume-collapse]") == " (cuts_per_year overridden)"
+    assert label_note(record, "volume-collapse") == ""
