@@ -52,7 +52,9 @@ def to_dataset(settings, simulation, run_info=None):
         The run's raw outputs.
     run_info : dict, optional
         What the run is: ``presets`` (config group choices), ``overrides``,
-        ``command``, ``start_time``; stored as JSON in the attrs.
+        ``command``, ``start_time`` (and from the command line ``choices``, ``preset_keys``,
+        ``stress_overrides``); stored as JSON in the attrs, with ``input_sources``
+        (``sim.inputs.provenance``) beside it.
 
     Returns
     -------
