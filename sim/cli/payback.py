@@ -37,6 +37,8 @@ from sim.inputs.schema import CONF_DIR, register
 from sim.inputs.validation import ConfigError, describe_omegaconf_error, validate
 from sim.inputs.distributions import FAMILY_PARAMETERS
 from sim.cli.overrides import clear_before_mappings, register_distribution_functions, route_added_twice
+from sim.inputs.stresses import reconcile, warnings as stress_warnings
+from sim.inputs.provenance import preset_keys
 from sim.sweep.plan import PLAN_FILE, resuming
 from sim.io.directories import FINISHED_MARKS, LOCK_FILE, RUN_SET, LockRefused, lock_directory
 from sim.io.files import WriteError, atomic_path, discard_published, published, remove_partials
@@ -90,7 +92,8 @@ def discard_refused_run(output_dir):
 
 def _validate_job(cfg, hydra_config):
     if hydra_config.mode == RunMode.MULTIRUN:
-        settings = sweep_job_settings(validate(cfg, pricing_sheet=hydra_config.runtime.choices.get("pricing")),
+        task = _reconciled(OmegaConf.to_container(cfg, resolve=False), hydra_config)[0]
+        settings = sweep_job_settings(validate(task, pricing_sheet=hydra_config.runtime.choices.get("pricing")),
                                       hydra_config.overrides.task)
     else:  # validated as the run started (_check_run)
         settings = _validated.pop("settings")
@@ -122,8 +125,36 @@ def sweep_job_settings(settings, overrides):
 PRESET_GROUPS = ("pricing", "workload", "market", "finetune", "rag", "stress")
 
 
-def describe_run(hydra_config):
-    """Presets, overrides, command and start time of the job, for its label."""
+def _config_dirs(hydra_config):
+    # the directories Hydra read presets from, in its order (a --config-dir's included)
+    sources = OmegaConf.select(OmegaConf.create(hydra_config), "runtime.config_sources") or []
+    return [s["path"] for s in sources if s.get("schema") == "file"] or [CONF_DIR]
+
+
+def _group_choices(hydra_config):
+    node = OmegaConf.to_container(OmegaConf.create(hydra_config))
+    choices = {group: option for group, option in node.get("runtime", {}).get("choices", {}).items()
+               if not group.startswith("hydra/")}
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    for override in node.get("overrides", {}).get("task", []):  # a list of options is not among Hydra's choices
+        group, equals, _ = override.lstrip("+").partition("=")
+        if equals and group in PRESET_GROUPS and choices.get(group) is None:
+            value = OverridesParser.create().parse_override(override).value()
+            choices[group] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    return choices
+
+
+def _reconciled(task, hydra_config):
+    """``task`` without a stress's correlations the command line fixed, and what it replaced (sim.inputs.stresses)."""
+    overrides = list(OmegaConf.select(OmegaConf.create(hydra_config), "overrides.task") or [])
+    return reconcile(task, _group_choices(hydra_config), overrides, _config_dirs(hydra_config))
+
+
+def describe_run(hydra_config, composed=None):
+    """Presets, overrides, command and start time of the job, for its label; every group's
+    choice and the keys its non-default presets set (``sim.inputs.provenance``); with the
+    composed configuration, what the command line replaced of the chosen stress (``sim.inputs.stresses``)."""
     choices = hydra_config.runtime.choices
     task = list(hydra_config.overrides.task)
     # the key=null that clear_before_mappings put before a mapping is not the user's
@@ -139,6 +170,9 @@ def describe_run(hydra_config):
         "overrides": overrides,
         "command": " ".join(["payback", *(shlex.quote(arg) for arg in _command_line or sys.argv[1:])]),
         "start_time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "choices": _group_choices(hydra_config),
+        "preset_keys": preset_keys(_group_choices(hydra_config), _config_dirs(hydra_config)),
+        **({"stress_overrides": _reconciled(composed, hydra_config)[1]} if composed is not None else {}),
     }
 
 
@@ -262,7 +296,9 @@ def _check_run(config):
     # A single run is validated here, once, before its directory is claimed or Hydra
     # writes into it: a refused input leaves nothing on disk; the job runs these settings.
     task = OmegaConf.to_container(config, resolve=False)
-    choices = task.pop("hydra", {}).get("runtime", {}).get("choices", {})
+    hydra_node = task.pop("hydra", {})
+    choices = hydra_node.get("runtime", {}).get("choices", {})
+    task = _reconciled(task, hydra_node)[0]
     try:
         _validated["settings"] = validate(task, pricing_sheet=choices.get("pricing"))
     except ConfigError as error:
@@ -292,8 +328,11 @@ def _task(cfg):
         # matplotlib are loaded.
         from sim.pipeline import run
 
+        info = describe_run(hydra_config, OmegaConf.to_container(cfg, resolve=False))
+        for line in stress_warnings(info["stress_overrides"]):
+            log.warning(line)
         try:
-            summary = run(settings, output_dir, run_info=describe_run(hydra_config))
+            summary = run(settings, output_dir, run_info=info)
         except ConfigError as error:  # the resource estimate refused it, before any work
             discard_refused_run(output_dir)
             _refuse(error)
@@ -309,7 +348,11 @@ def _task(cfg):
     try:
         from sim.pipeline import run
 
-        summary = run(_validate_job(cfg, hydra_config), output_dir, run_info=describe_run(hydra_config))
+        settings = _validate_job(cfg, hydra_config)
+        info = describe_run(hydra_config, OmegaConf.to_container(cfg, resolve=False))
+        for line in stress_warnings(info["stress_overrides"]):
+            log.warning(line)
+        summary = run(settings, output_dir, run_info=info)
     except Exception as error:  # one failed job must not take the rest of the sweep down
         _raise_a_stop_asked_for()
         record_failure(output_dir, error)

@@ -24,6 +24,7 @@ from sim.io.files import WriteError, atomic_path, publishing
 from sim.inputs.static import metadata_of
 from sim.report.memo import memo_lines
 from sim.report.routes import route_view
+from sim.report.sources import source_column, source_legend
 from sim.results.summary import sheet_sources
 
 PLOTS = "plots"
@@ -305,7 +306,9 @@ def _assumptions(results, summary, view):
     if read_by is None:  # a run written before routes named their inputs: the configuration's groups
         lines += _group_assumptions(results, summary)
     else:
-        lines += ["| input | value | unit | read by |", "| --- | --- | --- | --- |"]
+        source = source_column(summary)  # "" for a run that did not record its inputs' sources
+        lines += source_legend(summary)
+        lines += [f"| input | value | unit | read by |{source('header')}", f"| --- | --- | --- | --- |{source('rule')}"]
         every = set(view.names)
         for key, (value, unit) in _inputs(results).items():
             readers = read_by.get(key)
@@ -315,23 +318,24 @@ def _assumptions(results, summary, view):
                 shown = "every route"
             else:
                 shown = "every route" if set(readers) == every else ", ".join(view.labels[k] for k in readers)
-            lines.append(f"| `{key}` | {literal(value)} | {unit} | {shown} |")
+            lines.append(f"| `{key}` | {literal(value)} | {unit} | {shown} |{source(key)}")
         config = OmegaConf.to_container(OmegaConf.create(results.attrs["config"]))
         if view.tuned:
             finetune = config["finetune"]
             lines.append(f"| `finetune.base_lifetime_months` | {literal(str(finetune['base_lifetime_months']))} |"
-                         " months | fine-tune routes without their own |")
+                         f" months | fine-tune routes without their own |{source('finetune.base_lifetime_months')}")
             for key in ("reprice_on_retrain", "on_platform_exit", "successor"):
                 lines.append(f"| `finetune.{key}` | {finetune[key] if finetune[key] is not None else 'none'} | |"
-                             " fine-tune routes |")
+                             f" fine-tune routes |{source(f'finetune.{key}')}")
         for name, route in (config.get("routes") or {}).items():
             for section, values in route.items():
                 if isinstance(values, dict):
                     for key, value in values.items():
                         full = f"routes.{name}.{section}.{key}"
                         if full not in read_by:
-                            lines.append(f"| `{full}` | {literal(str(value))} | | {view.labels.get(name, name)} |")
-        lines.append(f"| `start` | {summary['start']} | month 1 | |")
+                            lines.append(f"| `{full}` | {literal(str(value))} | | {view.labels.get(name, name)} |"
+                                         f"{source(full)}")
+        lines.append(f"| `start` | {summary['start']} | month 1 | |{source('start')}")
     lines += ["", "Price sheets (check them before you commit budget: prices drift):", ""]
     for name, sheet in (summary.get("sheets") or sheet_sources(results)).items():
         users = [view.labels[k] for k in view.names if view.sheets.get(k) == name]

@@ -66,7 +66,8 @@ ATTRS_IF_PRESENT = {"summary": "a JSON mapping", "start": TEXT, "sampling": "mc,
                     "volume_integrated": WHOLE, "successor_sheet": "a YAML mapping or empty",
                     "calendar_events": "a JSON list of calendar events", "run": "a JSON mapping",
                     "model_version": TEXT, "precision": "a JSON mapping or empty", "baseline": TEXT,
-                    "routes": "a JSON list", "sheets": "a JSON mapping of price sheets"}
+                    "routes": "a JSON list", "sheets": "a JSON mapping of price sheets",
+                    "input_sources": "a JSON mapping"}
 SUMMARY_SOURCE_ATTRS = {"start": TEXT, "discount_rate": NUMBER, "confidence": NUMBER, "on_platform_exit": TEXT,
                         "successor": TEXT, "pricing_as_of": TEXT, "pricing_source": TEXT}
 
@@ -85,7 +86,7 @@ SUMMARY = {
     "?platform_exit.fraction": NUMBER, "?platform_exit.month_p50": NUMBER_OR_NULL, "?platform_exit.for_good": NUMBER,
     "?migrations.mean": NUMBER, "calendar.on_platform_exit": TEXT, "calendar.successor": TEXT_OR_NULL,
     "calendar.events": EVENTS, "?baseline": TEXT, "?routes.K.kind": TEXT, "?routes.K.sheet": TEXT_OR_NULL,
-    "?capacity": "a mapping", "?lifecycle": "a mapping", "?sheets": "a mapping of price sheets",
+    "?capacity": "a mapping", "?lifecycle": "a mapping", "?sheets": "a mapping of price sheets", "?inputs": "a mapping",
     **{f"?savings_finetune_vs_rag.{q}": NUMBER for q in ("mean", "cvar05")},
     **{f"?savings_finetune_vs_rag.{q}_ci95": INTERVAL_OR_NULL for q in ("mean", "cvar05")},
     **{f"cost.K.{q}": NUMBER for q in ("mean", "p05", "p95")}, "?cost.K.mean_ci95": INTERVAL_OR_NULL,

@@ -22,6 +22,7 @@ from sim.stats.precision import probability_interval, replicate_total_names
 from sim.simulation.sampling import REPLICATE
 from sim.results.summary import drawn_inputs
 from sim.inputs.static import metadata_of
+from sim.inputs.provenance import input_sources
 MODEL_REFERENCE = "payback decision model (MODEL.md): prompting vs fine-tuning vs RAG"
 # The version of MODEL.md a run computes: the day it last changed what is computed
 # (issue #26: quality and the cost of errors, the same day as issue #25's routes, prompt caching and
@@ -51,7 +52,9 @@ def to_dataset(settings, simulation, run_info=None):
         The run's raw outputs.
     run_info : dict, optional
         What the run is: ``presets`` (config group choices), ``overrides``,
-        ``command``, ``start_time``; stored as JSON in the attrs.
+        ``command``, ``start_time`` (and from the command line ``choices``, ``preset_keys``,
+        ``stress_overrides``); stored as JSON in the attrs, with ``input_sources``
+        (``sim.inputs.provenance``) beside it.
 
     Returns
     -------
@@ -263,6 +266,8 @@ def to_dataset(settings, simulation, run_info=None):
     attrs = {
         "start": settings.start,
         "run": json.dumps(run_info or {}),
+        # JSON: every input the run read, its value as configured and its source (sim.inputs.provenance)
+        "input_sources": json.dumps(input_sources(settings, run_info)),
         "baseline": baseline,
         # JSON: each route's name, kind, sheet and the static inputs it reads (config keys)
         "routes": json.dumps([{"name": route.name, "kind": route.kind, "sheet": route.sheet,

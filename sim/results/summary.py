@@ -18,9 +18,11 @@ from sim.stats.analysis import (
     savings_statistics,
     wilson_interval,
 )
+from sim.inputs.provenance import recorded_sources
 from sim.inputs.routes import route_label
 from sim.report.formats import PERCENT, with_interval
 from sim.results.recommendation import recommendation_action
+from sim.inputs.stresses import label_note
 from sim.inputs.schema import input_metadata
 from sim.inputs.static import metadata_of
 from sim.stats.drivers import irrelevant_inputs, rank, relevant
@@ -200,6 +202,8 @@ def summarize(results):
         "source": results.attrs["pricing_source"],
     }
     summary["sheets"] = sheet_sources(results)
+    if recorded_sources(results) is not None:  # absent from a run written before sources were recorded
+        summary["inputs"] = recorded_sources(results)
     summary["sampling"] = {
         "method": results.attrs.get("sampling", "mc"),
         "volume_integrated": bool(int(results.attrs.get("volume_integrated", 0))),
@@ -437,7 +441,8 @@ def run_label(results):
     overrides = [o for o in info.get("overrides") or [] if o.split("=")[0].lstrip("+~") not in shown_apart]
     parts = [f"{int(results.attrs['scenarios']):,} scenarios, {int(results.attrs['horizon_months'])} months"
              f" from {results.attrs['start']}"]
-    parts += [f"{group}={choice}" for group, choice in presets.items() if group in LABELLED_GROUPS]
+    parts += [f"{group}={choice}{label_note(info.get('stress_overrides'), choice) if group == 'stress' else ''}"
+              for group, choice in presets.items() if group in LABELLED_GROUPS]
     if overrides:
         # as the user means them: Hydra's escapes (pert\(low\=1\)) are for its parser
         parts.append(" ".join(re.sub(r"\\(.)", r"\1", o) for o in overrides))
