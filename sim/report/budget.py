@@ -28,13 +28,15 @@ def budget_section(results):
     labels = calendar_months(results.attrs["start"], results.sizes["month"])
     start_month = int(fiscal.attrs.get("fiscal_year_start", 1))
     sample = int(spend.attrs.get("scenarios", 0))
+    total = int(results.attrs.get("scenarios", sample))
+    sampled = f"{sample:,} scenarios" if sample >= total else f"the first {sample:,} of the {total:,} scenarios"
     lines = [
         "## Budget",
         "",
         "What each route would spend, in nominal USD (not discounted): p50 is the typical year, p90 the budget"
         " to ask for (9 scenarios in 10 spend no more). Fiscal years are named by the calendar year in which they"
         f" end and begin in {calendar.month_name[start_month]}; a year the horizon covers only in part says which"
-        f" months. From the monthly costs of {sample:,} scenarios; cashflows.csv and cashflows_fiscal.csv hold"
+        f" months. From the monthly costs of {sampled}; cashflows.csv and cashflows_fiscal.csv hold"
         " every month and year with p10 and the mean.",
         "",
         "| fiscal year | months | route | p50 | p90 (budget to ask for) | mean |",
@@ -55,14 +57,14 @@ def budget_section(results):
         "",
         f"The first {len(shown)} months, p50 / p90 of each month's spend:",
         "",
-        "| route | " + " | ".join(_month_name(label) for label in shown) + " |",
-        "| --- |" + " --- |" * len(shown),
+        "| month | " + " | ".join(view.labels[name] for name in view.names) + " |",
+        "| --- |" + " --- |" * len(view.names),
     ]
-    for name in view.names:
-        cells = spend.sel(route=name)
-        lines.append(f"| {view.labels[name]} | " + " | ".join(
-            f"{dollars(cells.sel(statistic='p50').values[i])} / {dollars(cells.sel(statistic='p90').values[i])}"
-            for i in range(len(shown))) + " |")
+    p50 = {name: spend.sel(route=name, statistic="p50").values for name in view.names}
+    p90 = {name: spend.sel(route=name, statistic="p90").values for name in view.names}
+    for i, label in enumerate(shown):
+        lines.append(f"| {_month_name(label)} | " + " | ".join(
+            f"{dollars(p50[name][i])} / {dollars(p90[name][i])}" for name in view.names) + " |")
     return lines + [""]
 
 
