@@ -13,6 +13,7 @@ from sim.io.signals import pause_point
 from sim.results.dataset import saved_dataset, to_dataset
 from sim.io.netcdf import write_dataset
 from sim.io.files import write_json
+from sim.report.tables import write_tables
 from sim.io.signals import check_stop
 from sim.results.summary import summarize
 from sim.report.formats import share
@@ -30,7 +31,8 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
         The composed configuration (see ``conf/config.yaml``), or one validated
         already.
     output_dir : str or Path
-        Run directory; receives ``results.nc``, ``plots/``, ``report.md`` and,
+        Run directory; receives ``results.nc``, with ``cashflows`` ``cashflows.csv``,
+        ``cashflows_fiscal.csv`` and ``summary.csv``, ``plots/``, ``report.md`` and,
         last, ``summary.json``. The summary counts every kept row; ``results.nc`` holds the
         first ``saved_scenarios`` of them and the summary, and the report and
         pictures are drawn from what it holds, so ``python -m sim.report`` redraws
@@ -75,6 +77,8 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
     output_dir.mkdir(parents=True, exist_ok=True)
     with phase("writing", "results.nc"):
         write_dataset(saved, output_dir / "results.nc")
+    if settings.cashflows:  # the budget and summary.csv: cheap, and wanted without a report too
+        write_tables(saved, summary, output_dir)
     if settings.report:
         # Imported here so that matplotlib loads only when pictures are drawn.
         from sim.report.document import write_report

@@ -107,7 +107,8 @@ SWEEP_SAVED_SCENARIOS = 0
 
 
 def sweep_job_settings(settings, overrides):
-    """A sweep job's settings: no per-scenario rows saved unless its overrides name ``saved_scenarios``.
+    """A sweep job's settings: no per-scenario rows saved unless its overrides name ``saved_scenarios``,
+    no budget CSV files (``cashflows``) unless they name ``cashflows``.
 
     The aggregate reads each job's ``summary.json`` only; a single run's 32,768 rows
     would leave about 4 MB a job on disk that no one reads (4 GB for 1,000 jobs).
@@ -116,7 +117,12 @@ def sweep_job_settings(settings, overrides):
     default itself, so the composed value is the same whether the user chose it or not
     (and no preset can set it: config.yaml's own keys come after the presets').
     """
-    if any(o.lstrip("+~").partition("=")[0] == "saved_scenarios" for o in overrides):
+    named = {o.lstrip("+~").partition("=")[0] for o in overrides}
+    # the budget's CSV files likewise: written by a job only when asked (cashflows=true)
+    if "cashflows" not in named:
+        settings = dataclasses.replace(settings, cashflows=False,
+                                       resolved={**settings.resolved, "cashflows": False})
+    if "saved_scenarios" in named:
         return settings
     resolved = {**settings.resolved, "saved_scenarios": SWEEP_SAVED_SCENARIOS}
     return dataclasses.replace(settings, saved_scenarios=SWEEP_SAVED_SCENARIOS, resolved=resolved)

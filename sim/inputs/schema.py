@@ -255,6 +255,10 @@ class Config:
     # Any, not bool: OmegaConf would read save_paths=-1 as true; validate takes only true/false
     save_paths: Any = False
     report: Any = True
+    # true: write cashflows.csv, cashflows_fiscal.csv and summary.csv; a sweep job writes them
+    # only when its overrides name this key (sim.cli.payback.sweep_job_settings)
+    cashflows: Any = True
+    fiscal_year_start: Any = 1  # calendar month (1-12) in which a fiscal year begins
     # seconds between progress lines off a terminal (a terminal shows a bar instead)
     progress_seconds: float = 10.0
     memory_limit_gb: Optional[float] = None  # null: 90% of the memory available when the run starts

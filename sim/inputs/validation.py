@@ -66,7 +66,8 @@ class Settings:
     routes (``sim.inputs.routes.Route``), ``baseline`` the position of the one every other is
     compared with; ``layout`` the columns of the static inputs (``sim.inputs.static``) and
     ``route_sheets`` every price sheet a route reads, by name; ``quality_bar`` the least
-    acceptable success rate (``quality.bar``).
+    acceptable success rate (``quality.bar``); ``cashflows`` whether the budget's CSV files are
+    written, ``fiscal_year_start`` the calendar month (1-12) a fiscal year begins in.
     """
 
     start: str
@@ -100,6 +101,8 @@ class Settings:
     quality_bar: float = 0.0
     tornado_step: float = 0.2
     point: bool = False
+    cashflows: bool = True
+    fiscal_year_start: int = 1
 
 
 def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
@@ -153,6 +156,7 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     kept = _run_key(resolved, "kept_scenarios", 1, MAX_SCENARIOS, optional=True)
     saved = _run_key(resolved, "saved_scenarios", 0, MAX_SCENARIOS, optional=True)
     save_paths, report = _boolean(resolved, "save_paths"), _boolean(resolved, "report")
+    cashflows, fiscal_year_start = _boolean(resolved, "cashflows"), _run_key(resolved, "fiscal_year_start", 1, 12)
     _boolean(resolved, "overwrite")
     reprice_on_retrain = _boolean(resolved["finetune"], "reprice_on_retrain", "finetune.")
     progress_seconds = resolved["progress_seconds"]
@@ -277,6 +281,8 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
         quality_bar=float(bar),
         tornado_step=tornado_step,
         point=point,
+        cashflows=cashflows,
+        fiscal_year_start=fiscal_year_start,
     )
 
 

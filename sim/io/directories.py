@@ -13,7 +13,8 @@ from pathlib import Path
 
 LOCK_FILE = ".payback.lock"
 # What a run writes, removed whole by overwrite=true before the new run starts.
-RUN_SET = ("results.nc", "summary.json", "report.md", "report.html", "plots", "failure.json", "payback.log", ".hydra")
+RUN_SET = ("results.nc", "summary.json", "report.md", "report.html", "plots", "failure.json", "payback.log", ".hydra",
+           "cashflows.csv", "cashflows_fiscal.csv", "summary.csv")
 FINISHED_MARKS = ("summary.json", "results.nc")
 _held_locks = {}  # directory (resolved) -> descriptor of its lock, held until the process ends
 

@@ -14,6 +14,7 @@ from omegaconf import OmegaConf
 
 from sim.inputs.schema import SUCCESSOR_PRICES, input_metadata
 from sim.inputs.distributions import parse
+from sim.report.budget import budget_section
 from sim.report.formats import PERCENT, calls, usd, with_interval
 from sim.report.formats import share as shown_share
 from sim.report.pictures import ROW_PICTURES, draw_all, drawable
@@ -141,6 +142,7 @@ def render(results, summary):
         f"- The use case shuts down within the horizon in {summary['shutdown']['fraction']:.1%} of scenarios.",
         *_capacity_lines(summary, labels),
         "",
+        *budget_section(results),
         *_lifecycle_section(summary, view),
         *_calendar_section(summary, view),
         "## Pictures",

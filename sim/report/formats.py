@@ -85,4 +85,10 @@ def usd_change(value):
     return ("-" if value < 0 else "+") + shown
 
 
-__all__ = ["PERCENT", "amount", "calls", "digits_apart", "share", "signed_usd", "usd", "usd_change", "with_interval"]
+def dollars(value):
+    """A budget's sum to the dollar, with thousands separators: $11,520, -$480."""
+    value = float(value)
+    return ("-" if round(value) < 0 else "") + f"${abs(value):,.0f}"
+
+
+__all__ = ["PERCENT", "amount", "calls", "digits_apart", "dollars", "share", "signed_usd", "usd", "usd_change", "with_interval"]

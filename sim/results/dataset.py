@@ -23,6 +23,7 @@ from sim.simulation.sampling import REPLICATE
 from sim.results.summary import drawn_inputs
 from sim.inputs.static import metadata_of
 from sim.inputs.provenance import input_sources
+from sim.results.cashflows import cashflow_variables
 MODEL_REFERENCE = "payback decision model (MODEL.md): prompting vs fine-tuning vs RAG"
 # The version of MODEL.md a run computes: the day it last changed what is computed
 # (issue #26: quality and the cost of errors, the same day as issue #25's routes, prompt caching and
@@ -259,6 +260,11 @@ def to_dataset(settings, simulation, run_info=None):
         ),
         "total": _var("total", list(replicate_total_names(names)), "1", "a replicate's total"),
     }
+    # the budget (issue #27): nominal spend by month and fiscal year, from the same path sample
+    budget, budget_coords = cashflow_variables(simulation.paths, discount_rate=settings.discount_rate,
+                                               start=settings.start, fiscal_year_start=settings.fiscal_year_start)
+    variables.update(budget)
+    coords.update(budget_coords)
     if tuned:
         coords["finetune_route"] = _var("finetune_route", [names[i] for i in tuned], "1",
                                         "the fine-tune routes, whose lifecycle the variables of this dim describe")

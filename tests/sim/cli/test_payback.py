@@ -128,6 +128,7 @@ def test_default_configuration_runs_and_draws_its_uncertain_inputs(tmp_path):
         ("pricing=nonexistent", "pricing: no option 'nonexistent'"),
         ("quality.bar=1.5", "quality.bar: 1.5 is not a number in [0, 1]"),
         ("quality.error_cost=-2", "quality.error_cost: -2 is not a number in [0, 1e+06]"),
+        ("fiscal_year_start=13", "fiscal_year_start: 13 is not a whole number in [1, 12]"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path, override, fragment):
