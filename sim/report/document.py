@@ -19,6 +19,7 @@ from sim.report.formats import share as shown_share
 from sim.report.pictures import ROW_PICTURES, draw_all, drawable
 from sim.io.progress import phase
 from sim.report.html import code, literal, write_html
+from sim.report.information import information_section
 from sim.io.files import WriteError, atomic_path, publishing
 from sim.inputs.static import metadata_of
 from sim.report.routes import route_view
@@ -139,6 +140,7 @@ def render(results, summary):
         "",
         *_lifecycle_section(summary, view),
         *_calendar_section(summary, view),
+        *information_section(results, summary, PLOTS),
         "## Pictures",
         "",
         *_pictures(results),
