@@ -44,8 +44,8 @@ def information_section(results, summary, plots="plots"):
     from sim.report.pictures import drawable  # the pictures register this module's picture
 
     information = summary.get("value_of_information")
-    if not information or not information["inputs"]:
-        return []
+    if not information or not information["inputs"] or len(summary["routes"]) < 2:
+        return []  # nothing drawn, or no choice to make
     labels = _labels(summary)
     lines = ["## What would change the answer, in money", "",
              "The expected value of partial perfect information (EVPPI) of an uncertain input: how much lower the"
