@@ -10,7 +10,7 @@ from matplotlib.ticker import FuncFormatter
 from sim.inputs.routes import route_label
 from sim.inputs.schema import input_metadata
 from sim.inputs.static import metadata_of
-from sim.report.figures import FIGSIZE, add_heading, new_figure, place_axes
+from sim.report.figures import FIGSIZE, add_heading, new_figure, place_axes, size_inches
 from sim.report.formats import amount, usd, with_interval
 
 PICTURE = "value_of_information.png"
@@ -60,7 +60,8 @@ def information_section(results, summary, plots="plots"):
                      f" {switches(found, _unit(key), labels) or '—'} |")
     for name, group in information["groups"].items():
         members = ", ".join(f"`{k}`" for k in group["inputs"])
-        lines.append(f"| {name}: {members} together | {with_interval(group['evppi'], group['ci95'], _usd)} | |")
+        together = " together" if len(group["inputs"]) > 1 else ""
+        lines.append(f"| {name}: {members}{together} | {with_interval(group['evppi'], group['ci95'], _usd)} | |")
     lines.append("")
     if PICTURE in drawable(results):
         lines += [f"![What is it worth to know each input before choosing?]({plots}/{PICTURE})", ""]
@@ -83,7 +84,8 @@ def value_of_information_picture(summary, top=TOP):
     fig, ax = new_figure(FIGSIZE[0] * 1.45, 0.42 * max(count, 3) + 2.0, layout=None)
     names, values, intervals, notes, colours = [], [], [], [], []
     for name, group in groups:
-        names.append(f"{name} (together)\n" + textwrap.shorten(" + ".join(group["inputs"]), 60, placeholder="…"))
+        together = " (together)" if len(group["inputs"]) > 1 else ""
+        names.append(f"{name}{together}\n" + textwrap.shorten(" + ".join(group["inputs"]), 60, placeholder="…"))
         values.append(group["evppi"])
         intervals.append(group["ci95"])
         notes.append("")
@@ -108,8 +110,9 @@ def value_of_information_picture(summary, top=TOP):
             ax.plot(bounds, [yi, yi], color="black", linewidth=1.2, marker="|", markersize=9)
         right = max(value, bounds[1] if bounds is not None else value)
         text = usd(value) + (f"  {note}" if note else "")
+        # parse_math off: two amounts in USD would read as mathtext between their dollar signs
         ax.annotate(text, (right, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8.5,
-                    gid="switches" if note else None)
+                    gid="switches" if note else None, parse_math=False)
     evpi = information["evpi"]
     ax.axvline(evpi, color="#d62728", linestyle="--", linewidth=1.2)
     ax.set_yticks(y, names, fontsize=8.5)
@@ -130,4 +133,10 @@ def value_of_information_picture(summary, top=TOP):
     ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, framealpha=0.9)
     heading = add_heading(fig, "What is it worth to know each input before choosing?", summary["run"]["label"])
     place_axes(fig, [ax], heading)
+    # the axis reaches far enough for each note beside its bar: a note starting at x and w
+    # inches wide ends inside axes W inches wide when the axis ends at x / (1 - w / W) or beyond
+    width = ax.get_position().width * fig.get_figwidth()
+    ends = [t.xy[0] / (1 - min((size_inches(fig, t)[0] + 8 / 72) / width, 0.9))
+            for t in ax.texts if t.get_gid() != "nothing"]
+    ax.set_xlim(0, max([ax.get_xlim()[1], *ends]))
     return fig
