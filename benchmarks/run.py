@@ -6,6 +6,7 @@
     python -m benchmarks.run --goals    # only the goals of issues #15 and #16 (benchmarks.goals)
     python -m benchmarks.run --report   # only the report's speed (about a minute)
     python -m benchmarks.run --routes   # only the engine with 1, 3 and 6 routes (about a minute)
+    python -m benchmarks.run --evppi    # only the value of information at 10^5 and 10^6 scenarios
 
 Prints Markdown tables measured in this one run on this machine. Throughput is in
 scenario-months per second of the full model with the default's three routes (and six
@@ -261,7 +262,7 @@ def report_speed(runs=5):
             runs_without.append(wall([sys.executable, "-m", "sim", f"hydra.run.dir={scratch}", "report=false",
                                       "overwrite=true"])[0])
         results_mb = (run_dir / "results.nc").stat().st_size / 1e6
-    print(f"| report phase of `python -m sim` (7 pictures + report.md, matplotlib's import included) "
+    print(f"| report phase of `python -m sim` (8 pictures + report.md, matplotlib's import included) "
           f"| <= 1.5 s | {statistics.median(phases):.2f} s |")
     print(f"| `python -m sim.report RUN_DIR` | <= `python -m sim report=false`: "
           f"{statistics.median(runs_without):.2f} s | {statistics.median(redraws):.2f} s |", flush=True)
@@ -289,6 +290,7 @@ def main(argv=None):
     parser.add_argument("--routes", action="store_true", help="only the engine with 3 routes against 6")
     parser.add_argument("--analysis", action="store_true", help="only the analysis of 10^6 scenarios against"
                                                                 " their simulation")
+    parser.add_argument("--evppi", action="store_true", help="only the value of information's speed")
     args = parser.parse_args(argv)
     from benchmarks import goals  # here: it imports this module's helpers
 
@@ -316,6 +318,12 @@ def main(argv=None):
 
         print(f"Machine: {machine()}")
         analysis_against_simulation()
+        return
+    if args.evppi:
+        from benchmarks.evppi import evppi_speed
+
+        print(f"Machine: {machine()}")
+        evppi_speed()
         return
     sizes = [10**4, 10**5, 10**6] + ([] if args.quick else [10**7])
     horizons = [12, 36, 120]

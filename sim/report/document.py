@@ -21,6 +21,7 @@ from sim.report.pictures import ROW_PICTURES, draw_all, drawable
 from sim.report.tornado import fixed_inputs_section
 from sim.io.progress import phase
 from sim.report.html import code, literal, write_html
+from sim.report.information import information_section
 from sim.io.files import WriteError, atomic_path, publishing
 from sim.inputs.static import metadata_of
 from sim.report.memo import memo_lines
@@ -145,6 +146,7 @@ def render(results, summary):
         *budget_section(results),
         *_lifecycle_section(summary, view),
         *_calendar_section(summary, view),
+        *information_section(results, summary, PLOTS),
         "## Pictures",
         "",
         *_pictures(results),

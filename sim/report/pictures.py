@@ -28,6 +28,7 @@ from sim.report.figures import (
 )
 from sim.inputs.routes import route_label
 from sim.report.formats import amount, calls, usd
+from sim.report.information import PICTURE as INFORMATION_PICTURE, value_of_information_picture
 from sim.report.routes import route_view
 from sim.results.summary import calendar_events, run_label
 from sim.results.tornado import ATTR as TORNADO_ATTR
@@ -567,6 +568,7 @@ PICTURES = {
     "payback_probability.png": lambda results, summary: payback_probability(
         results, summary["confidence"], summary["run"]["label"]
     ),
+    INFORMATION_PICTURE: lambda results, summary: value_of_information_picture(summary),
 }
 
 

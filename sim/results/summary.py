@@ -25,6 +25,7 @@ from sim.results.recommendation import recommendation_action
 from sim.inputs.stresses import label_note
 from sim.inputs.schema import input_metadata
 from sim.inputs.static import metadata_of
+from sim.results.information import value_of_information as information
 from sim.stats.drivers import irrelevant_inputs, rank, relevant
 from sim.results.tornado import summary_rows
 from sim.inputs.point import point_note
@@ -64,7 +65,8 @@ def summarize(results):
         the one named ``finetune`` (else the first). Each estimate of ``cost``, the
         savings, ``break_even_calls_per_month`` and ``evpi`` has its 95% interval beside
         it (``KEY_ci95``, see ``sim.stats.intervals``; null where the sample is too
-        small), ``p_cheapest`` in ``p_cheapest_ci95``; the quality keys of ``quality_summary``.
+        small), ``p_cheapest`` in ``p_cheapest_ci95``; the quality keys of ``quality_summary``;
+        ``value_of_information`` and ``thresholds`` (``sim.results.information``).
     """
     horizon = int(results.attrs["horizon_months"])
     last = results.sel(month=horizon)
@@ -178,6 +180,7 @@ def summarize(results):
         ),
     })
     summary.update(quality_summary(results, names, n))
+    summary.update(information(results, routes, drawn, summary["evpi"], summary["evpi_ci95"]))
     tuned = [str(k) for k in results.finetune_route.values] if "finetune_route" in results.dims else []
     lifecycle = {k: _lifecycle(results, k) for k in tuned}
     if lifecycle:

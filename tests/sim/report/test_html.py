@@ -86,7 +86,7 @@ def visit(context, path):
 def test_report_html_in_chromium_loads_every_picture_and_fetches_nothing(run_dir, browser):
     page, elsewhere, console, images = visit(browser, run_dir / "report.html")
     markdown = (run_dir / "report.md").read_text()
-    assert len(images) == markdown.count("](plots/") == 8  # every picture of the run, convergence and fixed inputs included
+    assert len(images) == markdown.count("](plots/") == 9  # every picture: convergence, fixed inputs and EVPPI included
     assert all(i["complete"] and i["width"] > 0 and i["src"].startswith("data:image/png;base64,") for i in images)
     assert elsewhere == [] and console == []  # a blocked load would show as a CSP error here
     assert page.evaluate("document.scripts.length") == 0
