@@ -71,9 +71,8 @@ def memo_lines(summary, labels):
     changes = change_sentences(summary, labels)
     if changes:
         lines += [f"**What would change it.** {'; '.join(changes)[0].upper()}{'; '.join(changes)[1:]}.", ""]
-    lines += [f"> **Check this input.** {warning}" for warning in rec.get("warnings") or []]
-    if rec.get("warnings"):
-        lines.append("")
+    for warning in rec.get("warnings") or []:  # a paragraph each: one quote would run them together
+        lines += [f"> **Check this input.** {warning}", ""]
     return lines
 
 
