@@ -77,7 +77,8 @@ def test_fixed_run_writes_a_summary_equal_to_the_closed_forms(tmp_path):
 
     results = read_results(run_dir / "results.nc")
     assert dict(results.sizes) == {"scenario": 1000, "route": 3, "versus": 3, "challenger": 2, "finetune_route": 1,
-                                   "month": H, "quantile": 5, "replicate": 1, "total": 8}
+                                   "month": H, "quantile": 5, "replicate": 1, "total": 8,
+                                   "statistic": 4, "fiscal_year": 3}  # the budget: spend by month and fiscal year
     assert results.cost.attrs["units"] == "USD" and "description" in results.cost.attrs
     assert "horizon_months: 24" in results.attrs["config"]
     np.testing.assert_array_equal(results.p_beats_prompt.sel(challenger="finetune").values,
