@@ -146,7 +146,7 @@ def render(results, summary):
         *budget_section(results),
         *_lifecycle_section(summary, view),
         *_calendar_section(summary, view),
-        *information_section(results, summary, PLOTS),
+        *information_section(results, summary, PLOTS, drawable(results)),
         "## Pictures",
         "",
         *_pictures(results),
@@ -164,7 +164,7 @@ def render(results, summary):
         ]
         for k in view.challengers:
             lines += _drivers_table(labels[k], summary["drivers"][k], against)
-        lines += ["", *fixed_inputs_section(summary, labels, against)]
+        lines += ["", *fixed_inputs_section(summary, labels, against, PLOTS)]
     lines += ["", *_assumptions(results, summary, view)]
     return "\n".join(lines)
 

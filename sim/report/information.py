@@ -38,11 +38,9 @@ def _unit(key):
     return metadata_of(key, input_metadata())["unit"] if "." in key else ""
 
 
-def information_section(results, summary, plots="plots"):
+def information_section(results, summary, plots="plots", drawn=()):
     """report.md's "What would change the answer, in money": a table of each drawn input's
     EVPPI with its interval and thresholds, the groups, and the picture (Markdown lines)."""
-    from sim.report.pictures import drawable  # the pictures register this module's picture
-
     information = summary.get("value_of_information")
     if not information or not information["inputs"] or len(summary["routes"]) < 2:
         return []  # nothing drawn, or no choice to make
@@ -63,7 +61,7 @@ def information_section(results, summary, plots="plots"):
         together = " together" if len(group["inputs"]) > 1 else ""
         lines.append(f"| {name}: {members}{together} | {with_interval(group['evppi'], group['ci95'], _usd)} | |")
     lines.append("")
-    if PICTURE in drawable(results):
+    if PICTURE in drawn:  # the pictures' registry (sim.report.pictures.drawable) imports this module
         lines += [f"![What is it worth to know each input before choosing?]({plots}/{PICTURE})", ""]
     return lines
 

@@ -15,21 +15,12 @@ from omegaconf import OmegaConf
 
 from sim.report import forked
 from sim.stats.analysis import break_even_volume, crossing_curves
-from sim.report.figures import (
-    FIGSIZE,
-    PAD,
-    add_heading,
-    legend_width,
-    new_figure,
-    place_axes,
-    png_bytes,
-    size_inches,
-    write_png,
-)
+from sim.report.figures import FIGSIZE, PAD, add_heading, legend_width, new_figure, place_axes, png_bytes, size_inches
+from sim.report.figures import write_png
 from sim.inputs.routes import route_label
 from sim.report.formats import amount, calls, usd
 from sim.report.information import PICTURE as INFORMATION_PICTURE, value_of_information_picture
-from sim.report.routes import route_view
+from sim.report.routes import route_view, summary_labels
 from sim.results.summary import calendar_events, run_label
 from sim.results.tornado import ATTR as TORNADO_ATTR
 from sim.report.tornado import PICTURE as TORNADO_PICTURE, fixed_inputs_tornado
@@ -299,13 +290,6 @@ def _driver_label(row):
     description = textwrap.shorten(description, 48, placeholder="…")
     low, high = amount(row["low_tenth_up_to"], row["unit"]), amount(row["high_tenth_from"], row["unit"])
     return f"{description}\nlowest tenth ≤ {low}, highest ≥ {high}"
-
-
-def summary_labels(summary):
-    """Each route's label by name, and the baseline's, from a summary (``route_label``)."""
-    routes = summary.get("routes") or {k: {"kind": k} for k in ("prompt", "finetune", "rag")}
-    labels = {name: route_label(name, route["kind"]) for name, route in routes.items()}
-    return labels, labels.get(summary.get("baseline", "prompt"), "prompting")
 
 
 def drivers_tornado(summary, top=8):
@@ -609,4 +593,4 @@ def draw_all(results, summary, directory):
 
 __all__ = ["BREAK_EVEN_STYLE", "PICTURES", "ROW_PICTURES", "convergence",
            "crossing_range", "draw_all", "drawable", "drivers_tornado", "line_crossing", "month1_volume",
-           "payback_probability", "savings_cdf", "savings_fan", "savings_histogram", "summary_labels"]
+           "payback_probability", "savings_cdf", "savings_fan", "savings_histogram"]

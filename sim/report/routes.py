@@ -4,7 +4,7 @@ the same in every picture and table.
 
 from typing import NamedTuple
 
-from sim.inputs.routes import colours
+from sim.inputs.routes import colours, route_label
 from sim.results.summary import route_table
 
 
@@ -50,4 +50,11 @@ def route_view(results):
     )
 
 
-__all__ = ["RouteView", "route_view"]
+def summary_labels(summary):
+    """Each route's label by name, and the baseline's, from a summary (``route_label``)."""
+    routes = summary.get("routes") or {k: {"kind": k} for k in ("prompt", "finetune", "rag")}
+    labels = {name: route_label(name, route["kind"]) for name, route in routes.items()}
+    return labels, labels.get(summary.get("baseline", "prompt"), "prompting")
+
+
+__all__ = ["RouteView", "route_view", "summary_labels"]

@@ -61,7 +61,7 @@ def has_tornado(summary):
 def fixed_inputs_tornado(summary, top=TOP):
     """Expected savings with each fixed input lowered and raised by the step, one panel per
     challenger: bars from the point (every input at its value) to each side, USD."""
-    from sim.report.pictures import summary_labels
+    from sim.report.routes import summary_labels
 
     labels, against = summary_labels(summary)
     step = _basis(summary)["step"]
@@ -122,10 +122,9 @@ def fixed_inputs_tornado(summary, top=TOP):
     return fig
 
 
-def fixed_inputs_section(summary, labels, against):
-    """report.md's section on the fixed inputs: the picture and a table per challenger (Markdown lines)."""
-    from sim.report.document import PLOTS
-
+def fixed_inputs_section(summary, labels, against, plots="plots"):
+    """report.md's section on the fixed inputs: the picture (in ``plots``) and a table per challenger
+    (Markdown lines)."""
     if not has_tornado(summary):
         return []
     basis = _basis(summary)
@@ -133,7 +132,7 @@ def fixed_inputs_section(summary, labels, against):
              f"Each input given as a number, {basis['step']:.0%} lower and higher, the rest as drawn: the expected "
              f"savings against {against} (discounted, at the horizon) on the run's first {_scenarios(basis)}, "
              "the same ones on each side. Inputs valued 0 are left out; whole numbers are rounded.",
-             "", f"![Fixed inputs]({PLOTS}/{PICTURE})", ""]
+             "", f"![Fixed inputs]({plots}/{PICTURE})", ""]
     for k, drivers in summary["drivers"].items():
         rows, own = drivers.get("fixed_inputs") or [], drivers.get("fixed_inputs_basis")
         if not rows:

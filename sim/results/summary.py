@@ -20,7 +20,6 @@ from sim.stats.analysis import (
 )
 from sim.inputs.provenance import recorded_sources
 from sim.inputs.routes import route_label
-from sim.report.formats import PERCENT, with_interval
 from sim.results.recommendation import recommendation_action
 from sim.inputs.stresses import label_note
 from sim.inputs.schema import input_metadata
@@ -494,7 +493,19 @@ def headline(summary):
         sentence = f"P({labels.get(winner, STRATEGY_NAMES.get(winner, winner))} beats {against} within {months} months)"
     # a percentage as every probability of the report, with as many decimals as its interval
     # needs to read apart
-    return f"{sentence} = {with_interval(estimate, interval, PERCENT, digits=1)}"
+    return f"{sentence} = {_percent_interval(estimate, interval)}"
+
+
+def _percent_interval(value, interval):
+    # 78.2% [78.1%, 78.3%], with more decimals (up to four) until the three read apart, as
+    # sim.report.formats.with_interval writes every probability of the report
+    if interval is None:
+        return f"{value:.1%}"
+    digits = 1
+    if interval[0] < value < interval[1]:
+        digits = next((d for d in range(1, 7) if len({f"{x:.{d}%}" for x in (value, *interval)}) == 3), 1)
+    low, high = interval
+    return f"{value:.{digits}%} [{low:.{digits}%}, {high:.{digits}%}]"
 
 
 def calendar_events(results):

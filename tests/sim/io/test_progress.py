@@ -63,7 +63,7 @@ def test_a_run_off_a_terminal_logs_progress_and_phases_to_its_log(tmp_path):
     assert last[3] == "100" and last[5] is None  # all done: no ETA
     assert all(m[5] for m in before)  # the others have one
     for fragment in ("analysis: results, summary, intervals and drivers of 120,000 scenarios",
-                     "analysis: done in ", "writing: results.nc", "report: drawing 8 pictures",
+                     "analysis: done in ", "writing: results.nc", "report: drawing 9 pictures",
                      "report: done in "):
         assert fragment in log, fragment
     assert log.index("simulated 120,000 of 120,000") < log.index("analysis:") < log.index("report: done")
