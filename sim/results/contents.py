@@ -81,7 +81,9 @@ SUMMARY = {
     "kept_scenarios": WHOLE, "seed": WHOLE, "discount_rate": NUMBER, "confidence": NUMBER, "start": TEXT,
     "evpi": NUMBER, "?evpi_ci95": INTERVAL_OR_NULL, "p_cheapest.K": NUMBER, "?p_cheapest_ci95.K": INTERVAL_OR_NULL,
     "run.label": TEXT, "run.command": TEXT_OR_NULL, "run.start_time": TEXT_OR_NULL,
-    "recommendation.strategy": TEXT, "recommendation.reason": TEXT, "pricing.as_of": TEXT, "pricing.source": TEXT,
+    "recommendation.strategy": TEXT, "recommendation.reason": TEXT, "recommendation": "a recommendation",
+    "?value_of_information": "a value-of-information record", "?thresholds": "a mapping of thresholds",
+    "?drivers.C.fixed_inputs": "fixed-input rows", "?drivers.C.fixed_inputs_basis": "a mapping or null", "pricing.as_of": TEXT, "pricing.source": TEXT,
     "?retrains.mean": NUMBER, "?finetune_failed.fraction": NUMBER, "shutdown.fraction": NUMBER,
     "?platform_exit.fraction": NUMBER, "?platform_exit.month_p50": NUMBER_OR_NULL, "?platform_exit.for_good": NUMBER,
     "?migrations.mean": NUMBER, "calendar.on_platform_exit": TEXT, "calendar.successor": TEXT_OR_NULL,
@@ -146,6 +148,47 @@ def _sheets(value):
         and all(isinstance(sheet.get(k), str) for k in ("as_of", "source")) for name, sheet in value.items())
 
 
+def _recommendation(value):
+    # a summary written before actions holds strategy, probability and reason only; one with an
+    # action holds every key the memo reads
+    if not isinstance(value, dict) or "action" not in value:
+        return isinstance(value, dict)
+    stakes = value.get("stakes")
+    runner = stakes.get("runner_up") if isinstance(stakes, dict) else None
+    settle = value.get("settle")
+    return (isinstance(value["action"], str) and (value.get("route") is None or isinstance(value["route"], str))
+            and isinstance(value.get("confident"), bool) and _number(value.get("probability"))
+            and KINDS[INTERVAL_OR_NULL](value.get("probability_ci95"))
+            and isinstance(stakes, dict) and all(_number(stakes.get(k)) for k in ("baseline_cost", "savings",
+                                                                                    "savings_p05"))
+            and (runner is None or (isinstance(runner, dict) and isinstance(runner.get("route"), str)
+                                    and _number(runner.get("savings")) and _number(runner.get("savings_p95"))))
+            and (settle is None or (isinstance(settle, dict) and isinstance(settle.get("input"), str)
+                                    and _number(settle.get("evppi")) and KINDS[INTERVAL_OR_NULL](settle.get("ci95"))
+                                    and all(isinstance(k, str) for k in settle.get("inputs") or [])))
+            and isinstance(value.get("warnings"), list) and all(isinstance(w, str) for w in value["warnings"]))
+
+
+def _information(value):
+    def entry(v):
+        return isinstance(v, dict) and _number(v.get("evppi")) and KINDS[INTERVAL_OR_NULL](v.get("ci95"))
+    return (isinstance(value, dict) and _number(value.get("evpi"))
+            and KINDS[INTERVAL_OR_NULL](value.get("evpi_ci95"))
+            and isinstance(value.get("inputs"), dict) and all(entry(v) for v in value["inputs"].values())
+            and isinstance(value.get("groups"), dict)
+            and all(entry(v) and isinstance(v.get("inputs"), list) for v in value["groups"].values()))
+
+
+def _thresholds(value):
+    return isinstance(value, dict) and all(
+        isinstance(rows, list) and all(isinstance(r, dict) and _number(r.get("value")) and isinstance(r.get("from"), str)
+                                       and isinstance(r.get("to"), str) for r in rows) for rows in value.values())
+
+
+FIXED_INPUT_ROW = {"input": TEXT, "value": NUMBER, "low": NUMBER, "high": NUMBER, "savings_low": NUMBER,
+                   "savings_high": NUMBER}
+
+
 KINDS = {
     NUMBER: _number,
     NUMBER_OR_NULL: lambda v: v is None or _number(v),
@@ -170,6 +213,11 @@ KINDS = {
     "a JSON mapping": lambda v: _loads(v, json.loads, dict),
     "a JSON mapping or empty": lambda v: v == "" or _loads(v, json.loads, dict),
     "a mapping": lambda v: isinstance(v, dict),
+    "a mapping or null": lambda v: v is None or isinstance(v, dict),
+    "a recommendation": _recommendation,
+    "a value-of-information record": _information,
+    "a mapping of thresholds": _thresholds,
+    "fixed-input rows": lambda v: _rows(v, FIXED_INPUT_ROW),
     "a JSON list": lambda v: _loads(v, json.loads, list),
     "a mapping of price sheets": lambda v: _sheets(v),
     "a JSON mapping of price sheets": lambda v: _loads(v, json.loads, dict) and _sheets(json.loads(v)),
