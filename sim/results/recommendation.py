@@ -66,6 +66,10 @@ def recommendation_action(summary, decided):
     settle = _settle(summary)
     stakes = _stakes(summary, route)
     base_action = action_phrase(baseline, routes[baseline]["kind"], routes[baseline]["sheet"], baseline)
+    acceptable, bar = summary.get("p_acceptable") or {}, (summary.get("quality") or {}).get("bar", 0.0)
+    if bar > 0 and acceptable.get(baseline, 1.0) < summary["confidence"]:
+        # what the team runs today, but short of the bar: staying is a stopgap, and says so
+        base_action += " (below the quality bar)"
     if route is None:
         action = f"{base_action} for now: no route meets the quality bar in enough scenarios to choose on cost"
     else:

@@ -146,3 +146,12 @@ def test_what_would_change_it_names_thresholds_by_value_and_fixed_inputs_that_cr
         "pricing.base_input at 0.32 to 0.48 (±20% of 0.4) moves fine-tuning's expected savings from -$1,500 to"
         " $2,500",
     ]
+
+
+def test_a_baseline_below_the_quality_bar_is_kept_only_as_a_stopgap_and_says_so():
+    p_cheaper = [[0, 0.4, 0.9], [0.6, 0, 0.95], [0.1, 0.05, 0]]
+    summary, decided = summary_of({"prompt": 30_000.0, "ft-azure": 29_000.0, "rag": 35_000.0}, p_cheaper,
+                                  {"prompt": 0.4, "ft-azure": 0.58, "rag": 0.02}, quality={"bar": 0.85},
+                                  p_acceptable={"prompt": 0.3, "ft-azure": 0.9, "rag": 0.95})
+    rec = recommendation_action(summary, decided)
+    assert rec["action"].startswith("Keep prompting (below the quality bar) for now; run a pilot first")
