@@ -246,5 +246,16 @@ def png_bytes(fig):
     return out.getvalue()
 
 
-__all__ = ["DPI", "FIGSIZE", "PAD", "add_heading", "legend_width", "new_figure", "place_axes", "png_bytes",
+def place_under_legend(fig, axes, heading, legend, label_gid):
+    """Fix a column of panels under ``heading`` (inches) and a ``legend`` that runs above the
+    first panel, aligned with it; the left margin fits the texts marked ``label_gid`` (each
+    row's label, written outside the axes)."""
+    labels = [size_inches(fig, t)[0] for ax in axes for t in ax.texts if t.get_gid() == label_gid]
+    place_axes(fig, axes, heading + size_inches(fig, legend)[1] + PAD,
+               left=max(labels, default=0.0) + 0.015 * fig.get_figwidth())
+    legend.set_bbox_to_anchor((axes[0].get_position().x0, 1 - heading / fig.get_figheight()),
+                              transform=fig.transFigure)
+
+
+__all__ = ["DPI", "FIGSIZE", "PAD", "add_heading", "legend_width", "new_figure", "place_axes", "place_under_legend", "png_bytes",
            "save_png", "size_inches", "write_png"]

@@ -2,8 +2,8 @@
 what would settle it. report.md opens with it (and so report.html's first screen); the
 run's log ends with the same sentences."""
 
-from sim.report.formats import PERCENT, share, usd, with_interval
-from sim.results.recommendation import settle_sentence, stakes_sentence
+from sim.report.formats import PERCENT, dollars, share, usd, with_interval
+from sim.results.recommendation import plain_number, settle_sentence, stakes_sentence
 
 
 def probability_with_interval(value, interval):
@@ -45,16 +45,17 @@ def change_sentences(summary, labels, most=3):
     thresholds = summary.get("thresholds") or {}
     worth = lambda key: -(information.get(key) or {}).get("evppi", 0.0)  # noqa: E731
     for key in sorted(thresholds, key=worth)[:most]:
-        turns = "; ".join(f"at {_number(t['value'])} from {labels.get(t['from'], t['from'])} to"
+        turns = "; ".join(f"at {plain_number(t['value'])} from {labels.get(t['from'], t['from'])} to"
                           f" {labels.get(t['to'], t['to'])}" for t in thresholds[key])
         said.append(f"as {key} rises, the cheapest route on average changes {turns}")
     for route, drivers in (summary.get("drivers") or {}).items():
         for row in (drivers or {}).get("fixed_inputs") or []:
             low, high = row["savings_low"], row["savings_high"]
             if min(low, high) < 0 < max(low, high):
-                said.append(f"{row['input']} at {_number(row['low'])} to {_number(row['high'])} (±"
-                            f"{summary.get('tornado_step', 0.2):.0%} of {_number(row['value'])}) moves"
-                            f" {labels.get(route, route)}'s expected savings from {_dollars(low)} to {_dollars(high)}")
+                step = (drivers.get("fixed_inputs_basis") or {}).get("step")
+                moved = f" (±{step:.0%} of {plain_number(row['value'])})" if step else ""
+                said.append(f"{row['input']} at {plain_number(row['low'])} to {plain_number(row['high'])}{moved} moves"
+                            f" {labels.get(route, route)}'s expected savings from {dollars(low)} to {dollars(high)}")
                 break  # the fixed input that moves it most, per route
     return said
 
@@ -64,8 +65,8 @@ def memo_lines(summary, labels):
     and warnings, each a sentence in USD (discounted to month 1) and percentages."""
     rec = summary["recommendation"]
     lines = [f"## {rec['action']}", "", odds_sentence(summary, labels), "",
-             f"**Stakes.** {stakes_sentence(summary, rec, _dollars)}", ""]
-    settle = settle_sentence(summary, rec, _dollars)
+             f"**Stakes.** {stakes_sentence(summary, rec, dollars)}", ""]
+    settle = settle_sentence(summary, rec, dollars)
     if settle:
         lines += [f"**To settle it.** {settle}", ""]
     changes = change_sentences(summary, labels)
@@ -87,16 +88,6 @@ def log_lines(summary):
     if settle:
         lines.append(f"to settle it: {settle}")
     return lines
-
-
-def _number(value):
-    # an input's value as a reader checks it against their own: 434,896 calls, 0.435, 25,000 USD
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-
-
-def _dollars(value):
-    # a committee's figure: whole dollars with separators
-    return f"${value:,.0f}" if value >= 0 else f"-${-value:,.0f}"
 
 
 __all__ = ["change_sentences", "log_lines", "memo_lines", "odds_sentence", "probability_with_interval"]

@@ -15,8 +15,8 @@ from omegaconf import OmegaConf
 
 from sim.report import forked
 from sim.stats.analysis import break_even_volume, crossing_curves
-from sim.report.figures import FIGSIZE, PAD, add_heading, legend_width, new_figure, place_axes, png_bytes, size_inches
-from sim.report.figures import write_png
+from sim.report.figures import FIGSIZE, add_heading, legend_width, new_figure, place_axes, place_under_legend, png_bytes
+from sim.report.figures import size_inches, write_png
 from sim.inputs.routes import route_label
 from sim.report.formats import amount, calls, usd
 from sim.report.information import PICTURE as INFORMATION_PICTURE, value_of_information_picture
@@ -334,11 +334,7 @@ def drivers_tornado(summary, top=8):
                             borderaxespad=0)
     heading = add_heading(fig, f"Which uncertain inputs move each route's chance of beating {against}?",
                           summary["run"]["label"])
-    labels = [size_inches(fig, t)[0] for ax in axes for t in ax.texts if t.get_gid() == "driver"]
-    place_axes(fig, axes, heading + size_inches(fig, legend)[1] + PAD,
-           left=max(labels, default=0.0) + 0.015 * fig.get_figwidth())
-    legend.set_bbox_to_anchor((axes[0].get_position().x0, 1 - heading / fig.get_figheight()),
-                              transform=fig.transFigure)
+    place_under_legend(fig, axes, heading, legend, "driver")
     return fig
 
 

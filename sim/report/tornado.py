@@ -7,7 +7,7 @@ from matplotlib.lines import Line2D
 
 from sim.inputs.schema import input_metadata
 from sim.inputs.static import metadata_of
-from sim.report.figures import FIGSIZE, PAD, add_heading, new_figure, place_axes, size_inches
+from sim.report.figures import FIGSIZE, add_heading, new_figure, place_under_legend
 from sim.report.formats import amount, usd, usd_change
 
 PICTURE = "fixed_inputs.png"
@@ -114,11 +114,7 @@ def fixed_inputs_tornado(summary, top=TOP):
                Line2D([], [], color="black", linewidth=1, label="every input at its value")]
     legend = axes[0].legend(handles=handles, loc="upper left", ncols=3, fontsize=8, frameon=False, borderaxespad=0)
     heading = add_heading(fig, "Which fixed inputs move each route's savings most?", summary["run"]["label"])
-    widths = [size_inches(fig, t)[0] for ax in axes for t in ax.texts if t.get_gid() == "fixed_input"]
-    place_axes(fig, axes, heading + size_inches(fig, legend)[1] + PAD,
-               left=max(widths, default=0.0) + 0.015 * fig.get_figwidth())
-    legend.set_bbox_to_anchor((axes[0].get_position().x0, 1 - heading / fig.get_figheight()),
-                              transform=fig.transFigure)
+    place_under_legend(fig, axes, heading, legend, "fixed_input")
     return fig
 
 

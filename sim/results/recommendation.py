@@ -8,6 +8,7 @@ decision for the run's summary, the log, report.md and the sweep's recommendatio
 
 import math
 
+from sim.inputs.provenance import defaults_among
 from sim.inputs.routes import route_label
 
 # The value of knowing an input below which it is not worth naming as the way to settle a
@@ -90,7 +91,7 @@ def recommendation_action(summary, decided):
         "stakes": stakes,
         "settle": settle,
         "reason": decided["reason"],
-        "warnings": _defaults_named(summary, settle),
+        "warnings": _defaults_named(summary),
     }
 
 
@@ -141,19 +142,13 @@ def _settle(summary):
     return settle
 
 
-def _defaults_named(summary, settle):
+def _defaults_named(summary):
     # the two inputs worth most to know: a default the user never set there deserves their own number
     information = (summary.get("value_of_information") or {}).get("inputs") or {}
-    sources = summary.get("inputs") or {}
     top = sorted((k for k, v in information.items() if (v.get("evppi") or 0) > 0),
                  key=lambda k: -information[k]["evppi"])[:2]
-    warnings = []
-    for key in top:
-        if (sources.get(key) or {}).get("source") == "default":
-            value = sources[key].get("value")
-            warnings.append(f"{key} = {value} is a default you never set, and among the two inputs that would"
-                            " change this answer most: set it to your own estimate.")
-    return warnings
+    return [f"{key} = {summary['inputs'][key].get('value')} is a default you never set, and among the two inputs"
+            " that would change this answer most: set it to your own estimate." for key in defaults_among(summary, top)]
 
 
 def stakes_sentence(summary, recommendation, money):
@@ -192,7 +187,7 @@ def settle_sentence(summary, recommendation, money):
     if crossed:  # where the choice turns, in the input's own units (a group: its first member that turns it)
         labels = _labels(summary)
         first = thresholds[crossed[0]][0]
-        said += (f"; at {crossed[0]} = {_number(first['value'])} the cheapest route on average changes from"
+        said += (f"; at {crossed[0]} = {plain_number(first['value'])} the cheapest route on average changes from"
                  f" {labels.get(first['from'], first['from'])} to {labels.get(first['to'], first['to'])}")
     return said + "."
 
@@ -218,10 +213,11 @@ def _upside(p95, money):
     return "it costs more even in its best 5% of scenarios"
 
 
-def _number(value):
+def plain_number(value):
+    """An input's value as a reader checks it against their own: 434,896 calls, 0.435."""
     if not math.isfinite(value):
         return str(value)
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
-__all__ = ["WORTH_NAMING", "action_phrase", "recommendation_action", "settle_sentence", "stakes_sentence"]
+__all__ = ["WORTH_NAMING", "action_phrase", "plain_number", "recommendation_action", "settle_sentence", "stakes_sentence"]

@@ -135,8 +135,8 @@ def test_what_would_change_it_names_thresholds_by_value_and_fixed_inputs_that_cr
              "savings_high": 12.0}]},
             "rag": {"fixed_inputs": [{"input": "pricing.embedding", "value": 0.02, "low": 0.016, "high": 0.024,
                                       "savings_low": -900.0, "savings_high": -800.0}]}},
-        "tornado_step": 0.2,
     }
+    summary["drivers"]["finetune"]["fixed_inputs_basis"] = {"step": 0.2, "scenarios": 16_384, "savings": 500.0}
     labels = {"prompt": "prompting", "finetune": "fine-tuning", "rag": "RAG"}
     assert change_sentences(summary, labels) == [
         "as workload.calls_per_month rises, the cheapest route on average changes at 434,896 from prompting to"
