@@ -92,9 +92,9 @@ def generation_start(generations, r, j, never):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def market_and_baseline(static, i, shutdown_draw, growth, discount, cut_size, event_rng, columns, generations,
-                         baseline, index, usage, current, volume_path, baseline_rate, baseline_bill, fixed_path,
-                         slope_path):
+def market_and_baseline(static, i, shutdown_draw, growth, market, discount, cut_size, event_rng, columns,
+                         generations, baseline, index, usage, current, volume_path, baseline_rate, baseline_bill,
+                         fixed_path, slope_path):
     """The path every route of a scenario shares, with the baseline's costs on it; returns
     the month the use case ended (0: none).
 
@@ -104,7 +104,9 @@ def market_and_baseline(static, i, shutdown_draw, growth, discount, cut_size, ev
     at month-1 prices (``baseline_rate``: what a route serving by prompting pays), its
     one-off payments (``baseline_bill``: a move to its base model's successor, USD) and
     its cumulative ``A`` and ``B`` (``fixed_path[baseline]``, ``slope_path[baseline]``).
-    Price cuts are drawn from ``event_rng`` in month order, up to the shutdown month.
+    Price cuts are drawn from ``event_rng`` in month order, up to the shutdown month,
+    unless ``market`` (float64[n, H]) has rows: then it is the index path, drawn once for
+    every workload of a portfolio (``fill_market``), and ``event_rng`` is not read.
     """
     horizon = index.shape[0]
     never = horizon + 1
@@ -114,7 +116,8 @@ def market_and_baseline(static, i, shutdown_draw, growth, discount, cut_size, ev
     monthly_trend = math.exp(static[i, TREND_PER_YEAR] / 12.0)
     # The first month m >= 2 whose shutdown draw hits, and likewise the next cut.
     shutdown_at = 2 + months_until(log_stay_open, shutdown_draw[i], never)
-    next_cut = 2 + months_until(log_no_cut, event_rng.random(), never)
+    shared = market.shape[0] > 0
+    next_cut = never if shared else 2 + months_until(log_no_cut, event_rng.random(), never)
     rate = base_rate(static, i, columns, generations, baseline, 0) * _PER_MILLION
     generation = 0
     next_generation = generation_start(generations, baseline, 0, never)
@@ -128,6 +131,8 @@ def market_and_baseline(static, i, shutdown_draw, growth, discount, cut_size, ev
         if m == next_cut:
             level *= 1.0 - draw(cut_size, event_rng)
             next_cut = m + 1 + months_until(log_no_cut, event_rng.random(), never)
+        if shared:
+            level = market[i, m - 1]
         index[m - 1] = level
         if m == shutdown_at:
             return m
@@ -147,6 +152,38 @@ def market_and_baseline(static, i, shutdown_draw, growth, discount, cut_size, ev
         fixed_path[baseline, m - 1] = fixed
         slope_path[baseline, m - 1] = slope
     return 0
+
+
+@njit(cache=True, nogil=True)
+def fill_market(trend_per_year, cuts_per_year, cut_size, rng, index):
+    """The market index path ``M_m`` of each scenario, as ``market_and_baseline`` draws it.
+
+    Parameters
+    ----------
+    trend_per_year, cuts_per_year : float64[n]
+        Each scenario's price trend (1/year, log) and price cuts a year.
+    cut_size : float64[DRAW_SPEC_LEN]
+        A cut's fraction, drawn per cut.
+    rng : numpy.random.Generator
+        The market's own stream: cut times, then each cut's size, in month order.
+    index : float64[n, H]
+        Out: ``M_m`` for months 1..H (``M_1 = 1``), drawn to the horizon whatever a
+        workload's shutdown: every workload of a portfolio reads the same path.
+    """
+    n, horizon = index.shape
+    never = horizon + 1
+    for i in range(n):
+        log_no_cut = -cuts_per_year[i] / 12.0
+        monthly_trend = math.exp(trend_per_year[i] / 12.0)
+        next_cut = 2 + months_until(log_no_cut, rng.random(), never)
+        level = 1.0
+        for m in range(1, horizon + 1):
+            if m >= 2:
+                level *= monthly_trend
+            if m == next_cut:
+                level *= 1.0 - draw(cut_size, rng)
+                next_cut = m + 1 + months_until(log_no_cut, rng.random(), never)
+            index[i, m - 1] = level
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -391,5 +428,5 @@ def _compiled_stamp():
 drop_stale_cache(globals(), _compiled_stamp, _SOURCES_STAMP)
 
 
-__all__ = ["input_cost", "base_rate", "generation_start", "market_and_baseline", "prompt_costs", "rag_costs",
+__all__ = ["input_cost", "base_rate", "fill_market", "generation_start", "market_and_baseline", "prompt_costs", "rag_costs",
            "finetune_costs", "quality_costs"]

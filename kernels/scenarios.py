@@ -86,12 +86,13 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
 
     Parameters
     ----------
-    scenarios : (static, shutdown_draw, growth)
+    scenarios : (static, shutdown_draw, growth, market)
         ``static`` float64[n, S]: static inputs, a row per scenario (the shared columns
         of ``STATIC_FIELDS`` first). ``shutdown_draw`` float64[n]: a uniform in [0, 1)
         per scenario that decides its shutdown month. ``growth`` float64[n, H - 1]:
         volume ratios ``V_{m+1} / V_m`` of months 2 ... H (``fill_environment``); they
-        apply until a shutdown.
+        apply until a shutdown. ``market`` float64[n, H], a portfolio's shared market
+        index path (``kernels.routes.fill_market``), or no rows: drawn from ``event_rng``.
     routes : (kind, columns, calendar, base_lifetime, reprice_on_retrain, migrate_on_exit, baseline)
         ``kind`` int64[R] (``PROMPT``, ``FINETUNE``, ``RAG``); ``columns`` int64[R,
         N_ROUTE_FIELDS], the static column of each route field; ``calendar`` int64[R,
@@ -144,7 +145,7 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
     paths : float64[n or 0, R, H]
         Out: cumulative cost by month, written only when its first dimension is n.
     """
-    static, shutdown_draw, growth = scenarios
+    static, shutdown_draw, growth, market = scenarios
     kind, columns, calendar, base_lifetime, reprice_on_retrain, migrate_on_exit, generations, capacity, baseline = routes
     horizon, annual_discount_rate, cut_size, quality_bar = run
     volume_law, volume_mean = volume
@@ -177,7 +178,7 @@ def simulate_block(scenarios, routes, run, volume, rngs, per_scenario, totals, p
 
     for i in range(n):
         v1 = static[i, CALLS_PER_MONTH]
-        ended = market_and_baseline(static, i, shutdown_draw, growth, discount, cut_size, event_rng, columns,
+        ended = market_and_baseline(static, i, shutdown_draw, growth, market, discount, cut_size, event_rng, columns,
                                      generations, baseline, index, usage, current, volume_path, baseline_rate,
                                      baseline_bill, fixed_path, slope_path)
         months = ended - 1 if ended > 0 else horizon  # months in which the routes pay

@@ -18,11 +18,12 @@ from sim.io.signals import check_stop
 from sim.results.summary import summarize
 from sim.report.formats import share
 from sim.report.memo import log_lines
+from sim.portfolio.member import member_settings, write_member
 
 log = logging.getLogger("payback")
 
 
-def run(cfg, output_dir, *, progress=True, run_info=None):
+def run(cfg, output_dir, *, progress=True, run_info=None, member=None):
     """Run the decision model on a composed configuration.
 
     Parameters
@@ -41,6 +42,11 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
         Show a progress bar on a terminal, progress lines in the log off one.
     run_info : dict, optional
         What the run is (presets, overrides, command, start time), for its label.
+    member : (str, str or None), optional
+        The run is this workload of a portfolio, with the route the portfolio fixes for it
+        (None: its own answer decides): it draws from its own streams on the portfolio's
+        market, and writes ``portfolio_member.nc`` (``sim.portfolio.member``); its summary
+        gains ``portfolio_member: {workload, route, reason}``.
 
     Returns
     -------
@@ -53,6 +59,8 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
         Before any simulation, if a value is invalid.
     """
     settings = cfg if isinstance(cfg, Settings) else validate(cfg)
+    if member is not None:
+        settings = member_settings(settings, member[0])
     size = check(settings)
     log.info("%s scenario-months; estimated peak memory %.2f GiB", f"{size.scenario_months:,}", size.total / 2**30)
     if settings.point:
@@ -79,6 +87,9 @@ def run(cfg, output_dir, *, progress=True, run_info=None):
         write_dataset(saved, output_dir / "results.nc")
     if settings.cashflows:  # the budget and summary.csv: cheap, and wanted without a report too
         write_tables(saved, summary, output_dir)
+    if member is not None:
+        route, reason = write_member(results, summary, output_dir, *member)
+        summary["portfolio_member"] = {"workload": member[0], "route": route, "reason": reason}
     if settings.report:
         # Imported here so that matplotlib loads only when pictures are drawn.
         from sim.report.document import write_report

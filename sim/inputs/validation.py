@@ -103,6 +103,9 @@ class Settings:
     point: bool = False
     cashflows: bool = True
     fiscal_year_start: int = 1
+    # the name of the portfolio's workload this run is (sim.portfolio): its own streams are
+    # keyed by it and the market is the portfolio's (sim.simulation.market); None: a single run
+    portfolio_workload: Optional[str] = None
 
 
 def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):

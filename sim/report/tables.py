@@ -70,7 +70,8 @@ def summary_rows(summary):
     return rows
 
 
-def _write_csv(path, columns, rows):
+def write_csv(path, columns, rows):
+    """Write a CSV file of ``columns`` and ``rows`` atomically."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(columns)
@@ -87,10 +88,10 @@ def write_tables(results, summary, run_dir):
     run_dir = Path(run_dir)
     with publishing(f"{run_dir / 'summary.csv'} and the cash flows"):
         if has_budget(results):
-            _write_csv(run_dir / "cashflows.csv", CASHFLOWS_COLUMNS, cashflow_rows(results))
-            _write_csv(run_dir / "cashflows_fiscal.csv", FISCAL_COLUMNS, fiscal_rows(results))
-        _write_csv(run_dir / "summary.csv", SUMMARY_COLUMNS, summary_rows(summary))
+            write_csv(run_dir / "cashflows.csv", CASHFLOWS_COLUMNS, cashflow_rows(results))
+            write_csv(run_dir / "cashflows_fiscal.csv", FISCAL_COLUMNS, fiscal_rows(results))
+        write_csv(run_dir / "summary.csv", SUMMARY_COLUMNS, summary_rows(summary))
 
 
 __all__ = ["CASHFLOWS_COLUMNS", "FISCAL_COLUMNS", "SUMMARY_COLUMNS", "TABLES", "cashflow_rows", "cents",
-           "fiscal_rows", "summary_rows", "write_tables"]
+           "fiscal_rows", "summary_rows", "write_csv", "write_tables"]

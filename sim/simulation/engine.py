@@ -46,6 +46,7 @@ from sim.simulation.sampling import (
 )
 from sim.io.signals import check_stop, stop_requested
 from sim.simulation.tables import volume_law
+from sim.simulation.market import share_market, workload_block_seeds
 
 BLOCK_SIZE = 8 * REPLICATE
 # Monthly cumulative costs are kept for the first PATH_SAMPLE scenarios (all of them
@@ -180,7 +181,11 @@ def simulate(settings, *, threads=None, progress=True):
     """
     cap, horizon = settings.scenarios, settings.horizon_months
     n_blocks = -(-cap // BLOCK_SIZE)
-    seeds = block_seeds(settings.seed, n_blocks)
+    member = settings.portfolio_workload
+    # a portfolio's workload: its own streams, and the market of the portfolio's seed
+    seeds = block_seeds(settings.seed, n_blocks) if member is None else workload_block_seeds(
+        settings.seed, member, n_blocks)
+    market_seeds = block_seeds(settings.seed, n_blocks) if member is not None else None
     layout = settings.layout
     drawn_keys = [key for key in layout.keys if not settings.inputs[key].is_fixed]
     drawn_columns = [layout.keys.index(key) for key in drawn_keys]
@@ -253,6 +258,7 @@ def simulate(settings, *, threads=None, progress=True):
             workspaces.static = np.empty((size, len(layout.keys)))
             workspaces.shutdown_draw = np.empty(size)
             workspaces.growth = np.empty((size, max(horizon - 1, 0)))
+            workspaces.market = np.empty((size if member is not None else 0, horizon))
             workspaces.outputs = tuple(np.empty((size, *array.shape[1:]), dtype=array.dtype)
                                        for array in kept_outputs)
         return workspaces
@@ -265,6 +271,9 @@ def simulate(settings, *, threads=None, progress=True):
         scratch = workspace()
         static = draw_static(settings.inputs, layout, seeds[block], rows, out=scratch.static[:rows],
                              correlation=settings.correlation, method=method, tables=tables)
+        market = scratch.market[:rows]
+        if member is not None:
+            share_market(static, settings.inputs, market_seeds[block], horizon, market)
         kept_rows = max(0, min(hi, kept) - lo)
         for drawn_column, column in enumerate(drawn_columns):  # column by column: no temporary
             out.drawn[lo : lo + kept_rows, drawn_column] = static[:kept_rows, column]
@@ -281,7 +290,7 @@ def simulate(settings, *, threads=None, progress=True):
         shutdown_draw, growth = draw_environment(static, seeds[block], horizon,
                                                  out=(scratch.shutdown_draw[:rows], scratch.growth[:rows]))
         rngs = kernel_generators(seeds[block], routes)
-        scenario_arrays = (static, shutdown_draw, growth)
+        scenario_arrays = (static, shutdown_draw, growth, market)
         first = block * (BLOCK_SIZE // REPLICATE)
         # replicate by replicate on the block's streams, which carry over from one call
         # to the next: the same draws as one call over the block

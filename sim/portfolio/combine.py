@@ -1,0 +1,168 @@
+"""The portfolio's numbers: its workloads' members (``sim.portfolio.member``) added up
+scenario by scenario, one workload in memory at a time.
+
+Scenario ``i`` of every workload shares the market path (``sim.simulation.market``), so
+the portfolio's cost in scenario ``i`` is the sum of the workloads' costs in it: the
+portfolio's quantiles come from those sums, never from the workloads' own quantiles (the
+p95 of a sum is not the sum of p95s).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from sim.results.cashflows import calendar_months, nominal_spend
+from sim.simulation.sampling import REPLICATE
+from sim.stats.analysis import cvar
+from sim.stats.intervals import cvar_interval, quantile_intervals, replicate_interval
+from sim.portfolio.member import MEMBER_FILE
+
+LEVELS = (0.05, 0.50, 0.95)
+# C_routed(m) < C_baseline(m) - TIE_USD counts as cheaper (kernels.scenarios: the same tie)
+TIE_USD = 1e-6
+
+
+class PortfolioError(Exception):
+    """Members that cannot be added up (different scenario counts or horizons, a file missing)."""
+
+
+def read_member(directory):
+    """A workload's member file as a loaded Dataset (its file closed)."""
+    path = Path(directory) / MEMBER_FILE
+    try:
+        with xr.open_dataset(path) as member:
+            return member.load()
+    except (OSError, ValueError) as error:
+        raise PortfolioError(f"{path}: cannot read the workload's part of the portfolio ({error})") from None
+
+
+def add_up(directories):
+    """Add the workloads' members up, one at a time.
+
+    Parameters
+    ----------
+    directories : dict of str to path
+        Each workload's run directory (holding ``portfolio_member.nc``), by name.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, list of dict, float)
+        The routed portfolio's and the baseline portfolio's cumulative cost by month,
+        float64[n, H] (USD, discounted), each workload's record (``name``, ``route``,
+        ``reason``, ``baseline``, its savings' mean and 5/50/95% quantiles, USD, and its
+        regret against hindsight, ``mean_cost - expected_min_cost``, USD), and the
+        workloads' discount rate (1/year).
+    """
+    routed = baseline = None
+    records = []
+    for name, directory in directories.items():
+        member = read_member(directory)
+        cost, base = member["cost"].values, member["baseline_cost"].values
+        if routed is None:
+            routed, baseline = cost.copy(), base.copy()
+            shape, discount_rate = cost.shape, member.attrs["discount_rate"]
+        elif cost.shape != shape:
+            raise PortfolioError(f"workload {name!r}: {cost.shape[0]:,} scenarios x {cost.shape[1]} months, the"
+                                 f" others {shape[0]:,} x {shape[1]}: a portfolio's workloads share both")
+        elif member.attrs["discount_rate"] != discount_rate:
+            raise PortfolioError(f"workload {name!r}: discount_rate differs from the others'")
+        else:
+            routed += cost
+            baseline += base
+        savings = base[:, -1] - cost[:, -1]
+        p05, p50, p95 = np.quantile(savings, LEVELS)
+        records.append({
+            "name": name,
+            "route": member.attrs["route"],
+            "reason": member.attrs["reason"],
+            "baseline": member.attrs["baseline"],
+            "route_kind": member.attrs["route_kind"],
+            "savings": {"mean": float(savings.mean()), "p05": float(p05), "p50": float(p50), "p95": float(p95)},
+            "cost": float(cost[:, -1].mean()),
+            "baseline_cost": float(base[:, -1].mean()),
+            "regret": max(0.0, float(member.attrs["mean_cost"]) - float(member.attrs["expected_min_cost"])),
+        })
+        del member, cost, base
+    if routed is None:
+        raise PortfolioError("a portfolio needs at least one workload")
+    return routed, baseline, records, discount_rate
+
+
+def _mean_ci(values):
+    # a ratio of replicate totals (sim.stats.intervals.replicate_interval): replicates of
+    # REPLICATE scenarios are the run's independent randomisations, whatever the sampling
+    n = values.shape[0]
+    bounds = np.arange(0, n, REPLICATE)
+    if len(bounds) < 2:
+        return None
+    sums = np.add.reduceat(values, bounds, axis=0)
+    sizes = np.diff(np.append(bounds, n)).astype(float)
+    _, low, high = replicate_interval(sums, sizes)
+    if np.ndim(low):
+        return [[float(lo), float(hi)] for lo, hi in zip(low, high)]
+    return [float(low), float(high)]
+
+
+def distribution(values):
+    """Mean and 5/50/95% quantiles of per-scenario values with 95% intervals (None: too few)."""
+    p05, p50, p95 = (float(x) for x in np.quantile(values, LEVELS))
+    intervals = quantile_intervals(values, LEVELS)
+    return {"mean": float(values.mean()), "mean_ci95": _mean_ci(values),
+            "p05": p05, "p05_ci95": intervals[0], "p50": p50, "p50_ci95": intervals[1],
+            "p95": p95, "p95_ci95": intervals[2]}
+
+
+def portfolio_numbers(routed, baseline, records, *, discount_rate, start):
+    """The summary's ``portfolio`` record (USD; costs discounted at the horizon, spend nominal).
+
+    Parameters
+    ----------
+    routed, baseline : float64[n, H]
+        Cumulative cost by month of the routed portfolio and of every workload on its baseline.
+    records : list of dict
+        ``add_up``'s workload records.
+    discount_rate : float
+        Annual rate of the costs (1/year).
+    start : str
+        ``YYYY-MM`` of month 1.
+    """
+    n, horizon = routed.shape
+    cost, base = routed[:, -1], baseline[:, -1]
+    savings = base - cost
+    tail = cvar(savings)
+    cheaper = routed < baseline - TIE_USD
+    p_cheaper = cheaper.mean(axis=0)
+    spend = nominal_spend(routed, discount_rate)
+    base_spend = nominal_spend(baseline, discount_rate)
+    spend_q = np.quantile(spend, LEVELS, axis=0)
+    base_q = np.quantile(base_spend, LEVELS, axis=0)
+    total = sum(r["savings"]["mean"] for r in records)
+    months = list(range(1, horizon + 1))
+    return {
+        "workloads": [r["name"] for r in records],
+        "routes": {r["name"]: r["route"] for r in records},
+        "scenarios": int(n),
+        "horizon_months": int(horizon),
+        "start": start,
+        "discount_rate": float(discount_rate),
+        "cost": distribution(cost),
+        "baseline_cost": distribution(base),
+        "savings": {**distribution(savings), "cvar05": tail, "cvar05_ci95": cvar_interval(savings, tail)},
+        "p_cheaper": {"month": months, "p": [float(p) for p in p_cheaper],
+                      "ci95": _mean_ci(cheaper.astype(float))},
+        "monthly_spend": {
+            "month": months,
+            "calendar_month": calendar_months(start, horizon),
+            "p05": [float(x) for x in spend_q[0]], "p50": [float(x) for x in spend_q[1]],
+            "p95": [float(x) for x in spend_q[2]], "mean": [float(x) for x in spend.mean(axis=0)],
+            "baseline_p05": [float(x) for x in base_q[0]], "baseline_p50": [float(x) for x in base_q[1]],
+            "baseline_p95": [float(x) for x in base_q[2]],
+            "baseline_mean": [float(x) for x in base_spend.mean(axis=0)],
+        },
+        "shares": {r["name"]: (r["savings"]["mean"] / total if total else 0.0) for r in records},
+        "evpi": float(sum(r["regret"] for r in records)),
+    }
+
+
+__all__ = ["LEVELS", "PortfolioError", "add_up", "distribution", "portfolio_numbers", "read_member"]

@@ -1,0 +1,116 @@
+"""One workload of a portfolio: its run's settings, the route it takes, and what it adds
+to the portfolio (its chosen route's and its baseline's cumulative cost by month, per
+scenario), written beside its own run."""
+
+import dataclasses
+
+import numpy as np
+import xarray as xr
+
+from sim.inputs.validation import ConfigError
+from sim.io.netcdf import write_dataset
+
+MEMBER_FILE = "portfolio_member.nc"
+
+
+def member_settings(settings, name):
+    """A workload's settings in a portfolio: streams keyed by ``name``, the portfolio's market,
+    and every kept scenario's monthly costs (``save_paths``), which the portfolio adds up."""
+    resolved = {**settings.resolved, "save_paths": True}
+    return dataclasses.replace(settings, portfolio_workload=name, save_paths=True, resolved=resolved)
+
+
+def choose_route(summary, fixed=None):
+    """The route a workload takes in its portfolio, and why (MODEL.md, "A portfolio of workloads").
+
+    Parameters
+    ----------
+    summary : dict
+        The workload's own summary.
+    fixed : str, optional
+        A route the portfolio names for it.
+
+    Returns
+    -------
+    (str, str)
+        The route's name and a sentence saying why it was taken.
+
+    Raises
+    ------
+    sim.inputs.validation.ConfigError
+        When ``fixed`` is not one of the workload's routes.
+    """
+    routes = list(summary["routes"])
+    baseline = summary["baseline"]
+    if fixed is not None:
+        if fixed not in routes:
+            raise ConfigError(f"route: {fixed!r} is not a route of this workload (its routes: {', '.join(routes)})")
+        return fixed, "fixed by the portfolio"
+    recommendation = summary["recommendation"]
+    if recommendation.get("confident") and recommendation.get("route") in routes:
+        return recommendation["route"], f"its recommendation: {recommendation['action']}"
+    confidence = summary["confidence"]
+    acceptable = [r for r in routes if summary["p_acceptable"].get(r, 1.0) >= confidence]
+    if not acceptable:
+        return baseline, (f"no route meets the quality bar in {confidence:.0%} of scenarios: it stays on its"
+                          " baseline")
+    best = min(acceptable, key=lambda r: summary["cost"][r]["mean"])
+    return best, (f"no route is recommended with {confidence:.0%} confidence: the lowest expected cost of the"
+                  f" routes acceptable in {confidence:.0%} of scenarios")
+
+
+def member_dataset(results, summary, name, route, reason):
+    """What a workload adds to its portfolio, from its run's Dataset (``save_paths``).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``cost`` and ``baseline_cost`` (scenario, month): the chosen route's and the baseline's
+        cumulative cost by month, USD discounted to month 1; attrs name the workload, its route,
+        why, its baseline, its expected cost with hindsight (``expected_min_cost``: each scenario's
+        cheapest route, over every scenario of the run) and the discount rate.
+    """
+    paths = results["cumulative_cost"]
+    baseline = summary["baseline"]
+    attrs = {
+        "workload": name,
+        "route": route,
+        "reason": reason,
+        "baseline": baseline,
+        "route_kind": summary["routes"][route]["kind"],
+        "route_sheet": summary["routes"][route]["sheet"] or "",
+        "mean_cost": float(summary["cost"][route]["mean"]),
+        "mean_baseline_cost": float(summary["cost"][baseline]["mean"]),
+        "expected_min_cost": float(results["expected_min_cost"]),
+        "scenarios": int(summary["scenarios"]),
+        "discount_rate": float(summary["discount_rate"]),
+        "description": f"workload {name!r} of a portfolio: its route's and its baseline's cumulative cost by month",
+    }
+    month = paths["month"].values
+    return xr.Dataset(
+        {
+            "cost": (("scenario", "month"), np.ascontiguousarray(paths.sel(route=route).values),
+                     {"units": "USD", "description": f"cumulative cost by month on route {route!r}, discounted"}),
+            "baseline_cost": (("scenario", "month"), np.ascontiguousarray(paths.sel(route=baseline).values),
+                              {"units": "USD",
+                               "description": f"cumulative cost by month on the baseline {baseline!r}, discounted"}),
+        },
+        coords={"month": ("month", month, {"units": "month"})},
+        attrs=attrs,
+    )
+
+
+def write_member(results, summary, output_dir, name, fixed=None):
+    """Choose the workload's route and write ``portfolio_member.nc`` into its run directory.
+
+    Returns
+    -------
+    (str, str)
+        The route and why (``choose_route``).
+    """
+    route, reason = choose_route(summary, fixed)
+    write_dataset(member_dataset(results, summary, name, route, reason), output_dir / MEMBER_FILE)
+    return route, reason
+
+
+__all__ = ["MEMBER_FILE", "choose_route", "member_dataset", "member_settings", "write_member"]
