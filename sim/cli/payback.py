@@ -275,6 +275,7 @@ def check_sweep_dir(config):
     and two resumes never run the same point. A resume passes the check for an
     earlier sweep: finishing that sweep is what it is for.
     """
+    _check_portfolio(config)
     if config.hydra.output_subdir is None:
         _refuse("hydra.output_subdir: null in a --multirun leaves the jobs without .hydra/overrides.yaml,"
                 " which the sweep's aggregate reads; leave it at .hydra")
@@ -296,6 +297,48 @@ def check_sweep_dir(config):
             lock_directory(sweep_dir, "hydra.sweep.dir", "a running sweep")
         except LockRefused as error:
             _refuse(error)
+
+
+def _settings_of(config):
+    # a composed configuration (its hydra node included) validated as a run's
+    task = OmegaConf.to_container(config, resolve=False)
+    hydra_node = task.pop("hydra", {})
+    choices = hydra_node.get("runtime", {}).get("choices", {})
+    task = _reconciled(task, hydra_node)[0]
+    return validate(task, pricing_sheet=choices.get("pricing"))
+
+
+def _check_portfolio(config):
+    """Refuse a portfolio whose file or any workload is bad input, before anything is written:
+    every workload's configuration is composed and validated as its job's will be."""
+    from sim.portfolio.jobs import plan_jobs, portfolio_name
+    from sim.portfolio.spec import check_members
+
+    if OmegaConf.select(config, "portfolio") is None:
+        return
+    name = portfolio_name(config)
+    try:
+        jobs, record = plan_jobs(config)
+    except ConfigError as error:
+        _refuse(error)
+    from hydra.core.global_hydra import GlobalHydra
+
+    loader = GlobalHydra.instance().config_loader()
+    settings = []
+    for member, overrides in zip(record["members"], jobs):
+        where = f"portfolio {name}: workload {member['workload']}"
+        try:
+            settings.append(_settings_of(loader.load_sweep_config(config, overrides)))
+        except ConfigError as error:
+            _refuse(f"{where}: {error}")
+        except (HydraException, OmegaConfBaseException) as error:
+            _refuse(f"{where}: {describe_hydra_error(error)}")
+        except yaml.YAMLError as error:
+            _refuse(f"{where}: {describe_yaml_error(error)}")
+    try:
+        check_members(name, record["members"], settings)
+    except ConfigError as error:
+        _refuse(error)
 
 
 def _check_run(config):
@@ -353,12 +396,14 @@ def _task(cfg):
         return summary
     try:
         from sim.pipeline import run
+        from sim.portfolio.jobs import membership
 
         settings = _validate_job(cfg, hydra_config)
         info = describe_run(hydra_config, OmegaConf.to_container(cfg, resolve=False))
         for line in stress_warnings(info["stress_overrides"]):
             log.warning(line)
-        summary = run(settings, output_dir, run_info=info)
+        member = membership(hydra_config.sweep.dir, hydra_config.job.num)
+        summary = run(settings, output_dir, run_info=info, member=member)
     except Exception as error:  # one failed job must not take the rest of the sweep down
         _raise_a_stop_asked_for()
         record_failure(output_dir, error)
@@ -500,6 +545,29 @@ def _exit_without_teardown():
     os._exit(0)
 
 
+_MULTIRUN_FLAGS = ("-m", "--multirun")
+
+
+def portfolio_arguments(argv):
+    """The arguments of a portfolio's multirun: ``payback portfolio=NAME ...`` runs its
+    workloads as the jobs of a multirun (``sim.portfolio.jobs``), into the directory a single
+    run would have (``hydra.run.dir``, given or the default), unless ``-m`` asked for a sweep.
+    Other arguments are returned as they are."""
+    if not any(arg.partition("=")[0] == "portfolio" and arg.partition("=")[2] for arg in argv):
+        return argv
+    from hydra.core.plugins import Plugins  # noqa: F401 - loaded before the sweeper is patched
+
+    from sim.portfolio.jobs import launch_planned
+
+    hydra_patches.sweep_with(launch_planned)
+    if any(arg in _MULTIRUN_FLAGS for arg in argv):
+        return argv
+    run_dir = [arg for arg in argv if arg.startswith("hydra.run.dir=")]
+    others = [arg for arg in argv if not arg.startswith("hydra.run.dir=")]
+    sweep_dir = run_dir[-1].partition("=")[2] if run_dir else "outputs/${now:%Y-%m-%d}/${now:%H-%M-%S-%f}"
+    return ["--multirun", *others, f"hydra.sweep.dir={sweep_dir}"]
+
+
 def main():
     """Entry point of the ``payback`` console script."""
     # Without it Hydra prints its own multi-line report and exits 1; with it the
@@ -520,6 +588,7 @@ def main():
         hydra_patches.one_repository_for_help()
     hydra_patches.check_run_starts(run=_check_run, multirun=check_sweep_dir, multirun_started=_multirun_started)
     _command_line.extend(sys.argv[1:])
+    sys.argv[1:] = portfolio_arguments(sys.argv[1:])
     sys.argv[1:] = clear_before_mappings(sys.argv[1:])
     register_distribution_functions()
     try:
@@ -548,8 +617,9 @@ def main():
         sys.exit(EXIT_INTERNAL)
     if last_failed_jobs:
         numbers = ", ".join(str(job["job"]) for job in last_failed_jobs)
-        print(f"payback: {len(last_failed_jobs)} sweep job(s) failed ({numbers}): see sweep.csv",
-              file=sys.stderr)
+        where = ("the portfolio is not added up; see each job's failure.json" if "workload" in last_failed_jobs[0]
+                 else "see sweep.csv")
+        print(f"payback: {len(last_failed_jobs)} sweep job(s) failed ({numbers}): {where}", file=sys.stderr)
         sys.exit(EXIT_SWEEP_FAILED)
     if _single_runs_done:
         _exit_without_teardown()

@@ -288,6 +288,9 @@ class Config:
     # subclass of Route").
     routes: Dict[str, Any] = field(default_factory=dict)
     baseline: Optional[str] = None
+    # portfolio=NAME (conf/portfolio/): {shared: {...}, workloads: {NAME: {presets, overrides, route}}},
+    # checked by sim.portfolio.spec; a portfolio's workloads run as the jobs of a multirun
+    portfolio: Any = None
 
 
 SECTIONS = {"workload": Workload, "pricing": Pricing, "market": Market, "finetune": Finetune, "rag": Rag,

@@ -85,7 +85,7 @@ def cashflow_rows(numbers):
     return rows
 
 
-def write_portfolio(directories, output_dir, *, name, report=True, cashflows=True):
+def write_portfolio(directories, output_dir, *, name, report=True, cashflows=True, workload_dirs=None, overrides=()):
     """Add the workloads up and write the portfolio's files into ``output_dir``, summary.json last.
 
     Parameters
@@ -96,6 +96,12 @@ def write_portfolio(directories, output_dir, *, name, report=True, cashflows=Tru
         The portfolio's directory.
     name : str
         The portfolio's name.
+    report, cashflows : bool
+        Write report.md, report.html and plots/; write cashflows.csv.
+    workload_dirs : dict of str to str, optional
+        Each workload's directory relative to ``output_dir``, for the report's links.
+    overrides : sequence of str
+        The command line's overrides of this portfolio (a point of a sweep of portfolios).
 
     Returns
     -------
@@ -123,8 +129,8 @@ def write_portfolio(directories, output_dir, *, name, report=True, cashflows=Tru
         workloads[record["name"]] = {"route": record["route"], "reason": record["reason"],
                                      "savings": record["savings"], "share": numbers["shares"][record["name"]],
                                      **own}
-    summary = {"kind": "portfolio", "name": name, "headline": headline(name, numbers), "portfolio": numbers,
-               "workloads": workloads}
+    summary = {"kind": "portfolio", "name": name, "overrides": list(overrides), "headline": headline(name, numbers),
+               "portfolio": numbers, "workloads": workloads}
     output_dir.mkdir(parents=True, exist_ok=True)
     write_dataset(portfolio_dataset(routed, baseline, numbers, records, name), output_dir / "portfolio.nc")
     del routed, baseline
@@ -133,7 +139,7 @@ def write_portfolio(directories, output_dir, *, name, report=True, cashflows=Tru
     if report:
         from sim.portfolio.report import write_report  # matplotlib only when drawing
 
-        write_report(summary, output_dir)
+        write_report(summary, output_dir, workload_dirs)
     write_json(summary, output_dir / "summary.json")
     return summary
 

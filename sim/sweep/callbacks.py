@@ -47,6 +47,13 @@ class AggregateSweep(Callback):
     def on_multirun_end(self, config, **kwargs):
         from sim.sweep.aggregate import aggregate
 
+        portfolio = plan.read_plan(config.hydra.sweep.dir) or {}
+        if portfolio.get("portfolio"):  # the workloads of a portfolio, added up
+            from sim.portfolio.jobs import finish
+
+            last_failed_jobs[:] = finish(config.hydra.sweep.dir, report=config.get("report") is not False,
+                                         cashflows=config.get("cashflows") is not False)
+            return
         last_failed_jobs[:] = aggregate(config.hydra.sweep.dir)
 
 

@@ -65,6 +65,11 @@ def expand(config):
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
+    from sim.portfolio.jobs import plan_jobs
+
+    portfolio = plan_jobs(config)
+    if portfolio is not None:  # one job per workload (and per point of the command line's sweep)
+        return portfolio[0]
     sweeper = config.hydra.sweeper
     if sweeper.get("_target_") != f"{BasicSweeper.__module__}.{BasicSweeper.__name__}":
         return None
@@ -98,6 +103,11 @@ def record(config, *, config_name=None):
         "jobs": [{"job": number, "overrides": list(overrides)} for number, overrides in enumerate(jobs)],
         "sessions": [{"started": time.time(), "done_before": 0}],
     }
+    from sim.portfolio.jobs import PLAN_KEY, plan_jobs
+
+    portfolio = plan_jobs(config)
+    if portfolio is not None:
+        plan[PLAN_KEY] = portfolio[1]
     sweep_dir.mkdir(parents=True, exist_ok=True)
     _write(plan, sweep_dir)
     log.info("sweep: %d jobs planned in %s", len(jobs), sweep_dir / PLAN_FILE)
