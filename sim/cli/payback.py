@@ -555,8 +555,6 @@ def portfolio_arguments(argv):
     Other arguments are returned as they are."""
     if not any(arg.partition("=")[0] == "portfolio" and arg.partition("=")[2] for arg in argv):
         return argv
-    from hydra.core.plugins import Plugins  # noqa: F401 - loaded before the sweeper is patched
-
     from sim.portfolio.jobs import launch_planned
 
     hydra_patches.sweep_with(launch_planned)

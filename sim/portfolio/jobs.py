@@ -37,12 +37,18 @@ def plan_jobs(config):
 
     from sim.portfolio.spec import check_portfolio, workload_overrides
 
+    from sim.inputs.validation import ConfigError
+
     node = OmegaConf.select(config, "portfolio")
     if node is None:
         return None
     name = portfolio_name(config)
+    if not OmegaConf.is_config(node):  # an option that does not exist is read as a value
+        options = GlobalHydra.instance().config_loader().get_group_options("portfolio")
+        raise ConfigError(f"portfolio: no option {node!r} (available: {', '.join(options) or 'none'})")
     shared, workloads = check_portfolio(name, OmegaConf.to_container(node, resolve=False))
-    arguments = [o for o in config.hydra.overrides.task if o.lstrip("+~").partition("=")[0] != "portfolio"]
+    # portfolio=NAME and portfolio.* (portfolio.workloads.W.route=R) shape the jobs, not a run
+    arguments = [o for o in config.hydra.overrides.task if o.lstrip("+~").partition("=")[0].split(".")[0] != "portfolio"]
     parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
     (points,) = BasicSweeper.split_arguments(parser.parse_overrides(arguments), None) if arguments else ([[]],)
     jobs, members = [], []
