@@ -56,7 +56,15 @@ def plan_jobs(config):
         for workload, entry in workloads.items():
             members.append({"job": len(jobs), "workload": workload, "route": entry.get("route"), "point": point})
             jobs.append(workload_overrides(shared, entry, list(command_line)))
-    return jobs, {"name": name, "points": [list(p) for p in points], "members": members}
+    # the portfolio's own files follow the workloads' report= and cashflows= (the shell's, else shared:'s)
+    flags = {key: _flag(jobs[0], key, config.get(key) is not False) for key in ("report", "cashflows")}
+    return jobs, {"name": name, "points": [list(p) for p in points], "members": members, **flags}
+
+
+def _flag(overrides, key, default):
+    # the last override of ``key`` wins, as in Hydra
+    values = [o.partition("=")[2] for o in overrides if o.lstrip("+").partition("=")[0] == key]
+    return default if not values else values[-1].strip("'\"").lower() not in ("false", "0", "no", "off")
 
 
 def portfolio_name(config):
@@ -79,7 +87,7 @@ def membership(sweep_dir, number, _plans={}):
     return member["workload"], member["route"]
 
 
-def finish(sweep_dir, *, report=True, cashflows=True):
+def finish(sweep_dir):
     """Add up every point's workloads into the portfolio's files (``sim.portfolio.outputs``).
 
     Returns
@@ -87,11 +95,10 @@ def finish(sweep_dir, *, report=True, cashflows=True):
     list of dict
         The failed or missing jobs (``job``, ``workload``): a point with one is not added up.
     """
-    from sim.portfolio.outputs import write_portfolio
-
     sweep_dir = Path(sweep_dir)
     plan = read_plan(sweep_dir)
     record = plan[PLAN_KEY]
+    report, cashflows = record.get("report", True), record.get("cashflows", True)
     failed = []
     for point, overrides in enumerate(record["points"]):
         members = [m for m in record["members"] if m["point"] == point]
@@ -103,17 +110,30 @@ def finish(sweep_dir, *, report=True, cashflows=True):
             log.error("portfolio %s%s: not added up: workload(s) %s did not finish", record["name"],
                       _point_label(overrides), ", ".join(m["workload"] for m in missing))
             continue
-        alone = len(record["points"]) == 1
-        output_dir = sweep_dir if alone else sweep_dir / f"portfolio-{point}"
-        # the workloads' own reports, as the portfolio's report links them
-        links = {w: d.name if alone else f"../{d.name}" for w, d in directories.items()}
-        summary = write_portfolio(directories, output_dir, name=record["name"], report=report, cashflows=cashflows,
-                                  workload_dirs=links, overrides=list(overrides))
-        for workload, entry in summary["workloads"].items():
-            log.info("%s: %s (%s)", workload, entry["route"], entry["reason"])
-        log.info(summary["headline"])
-        log.info("wrote %s", output_dir)
+        try:
+            done = _add_up(sweep_dir, record, point, overrides, directories, report, cashflows)
+        except Exception as error:  # noqa: BLE001 - a multirun's callback must not lose it in a warning
+            log.error("portfolio %s%s: not added up: %s: %s", record["name"], _point_label(overrides),
+                      type(error).__name__, error)
+            failed.append({"job": f"portfolio-{point}", "workload": "all"})
+            continue
+        for line in done:
+            log.info(line)
     return failed
+
+
+def _add_up(sweep_dir, record, point, overrides, directories, report, cashflows):
+    # one point's portfolio written; returns the lines the log gets
+    from sim.portfolio.outputs import write_portfolio
+
+    alone = len(record["points"]) == 1
+    output_dir = sweep_dir if alone else sweep_dir / f"portfolio-{point}"
+    # the workloads' own reports, as the portfolio's report links them
+    links = {w: d.name if alone else f"../{d.name}" for w, d in directories.items()}
+    summary = write_portfolio(directories, output_dir, name=record["name"], report=report, cashflows=cashflows,
+                              workload_dirs=links, overrides=list(overrides))
+    return [*(f"{workload}: {entry['route']} ({entry['reason']})" for workload, entry in summary["workloads"].items()),
+            summary["headline"], f"wrote {output_dir}"]
 
 
 def launch_planned(sweeper, arguments):

@@ -51,8 +51,7 @@ class AggregateSweep(Callback):
         if portfolio.get("portfolio"):  # the workloads of a portfolio, added up
             from sim.portfolio.jobs import finish
 
-            last_failed_jobs[:] = finish(config.hydra.sweep.dir, report=config.get("report") is not False,
-                                         cashflows=config.get("cashflows") is not False)
+            last_failed_jobs[:] = finish(config.hydra.sweep.dir)
             return
         last_failed_jobs[:] = aggregate(config.hydra.sweep.dir)
 
