@@ -90,7 +90,7 @@ def savings_bars(summary):
         ax.plot([savings["p95"]] * 2, [row - 0.12, row + 0.12], color="black", linewidth=1.2)
         end = max(savings["mean"], savings["p95"], 0.0)
         ends += [savings["p05"], savings["mean"], savings["p95"]]
-        ax.annotate(f"{label}: {usd(savings['mean'])}, {workload['share']:.0%} of the savings", xy=(end, row),
+        ax.annotate(f"{label}: {usd(savings['mean'])}, share {workload['share']:.0%}", xy=(end, row),
                     xytext=(6, 0), textcoords="offset points", va="center", ha="left", fontsize=8.5,
                     gid=f"label.{name}")
     low, high = min(ends), max(ends)
@@ -101,14 +101,18 @@ def savings_bars(summary):
     ax.set_yticks(rows, names)
     ax.set_ylim(-0.6, len(names) - 0.4)
     ax.xaxis.set_major_formatter(FuncFormatter(usd))
-    ax.set_xlabel(f"savings within {summary['portfolio']['horizon_months']} months against the workload's"
-                  " baseline (USD, discounted); bar: mean, whisker: 5-95%")
+    ax.set_xlabel(f"savings against its baseline within {summary['portfolio']['horizon_months']} months"
+                  " (USD, discounted)")
     ax.grid(alpha=0.3, axis="x")
     total = summary["portfolio"]["savings"]["mean"]
     heading = add_heading(fig, f"Where do the savings come from? {usd(total)} expected, by workload",
-                          subtitle(summary))
-    place_axes(fig, ax, heading)
-    _fit_labels(fig, ax, low)
+                          subtitle(summary) + "; bar: mean, whisker: 5-95% of scenarios, share: of the expected"
+                          " savings")
+    # placing widens a margin for a label past the edge, and fitting the labels in then
+    # frees it: a few rounds settle both
+    for _ in range(3):
+        place_axes(fig, ax, heading)
+        _fit_labels(fig, ax, low)
     place_axes(fig, ax, heading)
     return fig
 
@@ -122,7 +126,7 @@ def _fit_labels(fig, ax, low):
     for text in ax.texts:
         end = text.xy[0]
         # a label of w pixels after a point at share s of the axes fits when s * width + w <= width
-        room = width - text.get_window_extent(renderer).width - 12
+        room = width - text.get_window_extent(renderer).width - (6 / 72 + 0.12) * fig.dpi  # its offset and a gap
         needed = max(needed, low + (end - low) * width / max(room, 0.2 * width))
     ax.set_xlim(low, needed if needed > low else right)
 

@@ -151,8 +151,8 @@ def test_the_savings_bars_are_each_workloads_savings(portfolio):
     # largest on top; each label names the route and share, inside the axes
     assert bars["savings.big"].get_y() > bars["savings.small"].get_y()
     labels = {text.get_gid(): text.get_text() for text in ax.texts}
-    assert labels == {"label.big": "fine-tuning: $6.51k, 100% of the savings",
-                      "label.small": "prompting: $0, 0% of the savings"}
+    assert labels == {"label.big": "fine-tuning: $6.51k, share 100%",
+                      "label.small": "prompting: $0, share 0%"}
     renderer = ax.figure.canvas.get_renderer()
     right = ax.get_window_extent(renderer).x1
     assert all(text.get_window_extent(renderer).x1 <= right for text in ax.texts)
@@ -204,3 +204,21 @@ def test_a_pipe_in_a_workload_name_stays_in_its_cell(portfolio):
     (row,) = [line for line in render(renamed).splitlines() if line.startswith("| a")]
     assert row.startswith("| a\\|b | fine-tuning |")
     assert len(re.split(r"(?<!\\)\|", row)) == 10  # 8 cells between 9 unescaped pipes
+
+
+def test_a_route_fixed_at_a_loss_reads_as_one(tmp_path):
+    # small on fine-tuning: $96 a month of prompting against $5,010 setup and $48 a month
+    summary = run_portfolio({"big": workload(1_000_000), "small": workload(100_000)}, tmp_path,
+                            routes={"small": "finetune"}, report=True)
+    loss = HORIZON * (SMALL_PROMPT - BIG_TUNED / 10) - SET_UP
+    assert summary["workloads"]["small"]["savings"]["mean"] == pytest.approx(loss)
+    (small,) = table_rows((tmp_path / "report.md").read_text(), "small")
+    assert small[1:4] == ["fine-tuning", "fixed by the portfolio", "-$3.86k"]
+    ax = savings_bars(summary).axes[0]
+    bars = {patch.get_gid(): patch for patch in ax.patches if patch.get_gid()}
+    assert bars["savings.small"].get_width() == pytest.approx(loss)
+    assert ax.get_xlim()[0] < loss  # the loss is inside the axes, and so is every label
+    renderer = ax.figure.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    assert all(box.x0 <= text.get_window_extent(renderer).x0 and text.get_window_extent(renderer).x1 <= box.x1
+               for text in ax.texts)
