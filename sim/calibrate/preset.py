@@ -29,7 +29,7 @@ from sim.inputs.distributions import InputError, parse
 WORKLOAD_DIR = Path(__file__).resolve().parents[2] / "conf" / "workload"
 # The presets the project ships: a calibration does not take their names without
 # --force (tests/sim/calibrate/test_preset.py checks this against git).
-SHIPPED = ("doc-extraction", "startup-launch", "support-assistant", "support-bot")
+SHIPPED = ("doc-extraction", "internal-search", "startup-launch", "support-assistant", "support-bot")
 DEFAULT_BASE = "support-bot"
 # Keys a usage history cannot tell, copied from the base preset when it sets them.
 FROM_BASE = ("finetuned_prompt_tokens", "rag_prompt_tokens", "query_embedding_tokens", "shutdown_per_year",
