@@ -396,13 +396,15 @@ def _task(cfg):
         return summary
     try:
         from sim.pipeline import run
-        from sim.portfolio.jobs import membership
+        from sim.portfolio.jobs import member_job_settings, membership
 
         settings = _validate_job(cfg, hydra_config)
         info = describe_run(hydra_config, OmegaConf.to_container(cfg, resolve=False))
         for line in stress_warnings(info["stress_overrides"]):
             log.warning(line)
         member = membership(hydra_config.sweep.dir, hydra_config.job.num)
+        if member is not None:
+            settings = member_job_settings(settings, hydra_config.overrides.task)
         summary = run(settings, output_dir, run_info=info, member=member)
     except Exception as error:  # one failed job must not take the rest of the sweep down
         _raise_a_stop_asked_for()

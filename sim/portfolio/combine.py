@@ -51,7 +51,7 @@ def add_up(directories):
         The routed portfolio's and the baseline portfolio's cumulative cost by month,
         float64[n, H] (USD, discounted), each workload's record (``name``, ``route``,
         ``reason``, ``baseline``, its savings' mean and 5/50/95% quantiles, USD, and its
-        regret against hindsight, ``mean_cost - expected_min_cost``, USD), and the
+        regret against hindsight, ``sim.portfolio.member.member_dataset``, USD), and the
         workloads' discount rate (1/year).
     """
     routed = baseline = None
@@ -81,7 +81,7 @@ def add_up(directories):
             "savings": {"mean": float(savings.mean()), "p05": float(p05), "p50": float(p50), "p95": float(p95)},
             "cost": float(cost[:, -1].mean()),
             "baseline_cost": float(base[:, -1].mean()),
-            "regret": max(0.0, float(member.attrs["mean_cost"]) - float(member.attrs["expected_min_cost"])),
+            "regret": float(member.attrs["regret"]),
         })
         del member, cost, base
     if routed is None:
@@ -138,6 +138,7 @@ def portfolio_numbers(routed, baseline, records, *, discount_rate, start):
     spend_q = np.quantile(spend, LEVELS, axis=0)
     base_q = np.quantile(base_spend, LEVELS, axis=0)
     total = sum(r["savings"]["mean"] for r in records)
+    moved = [r["name"] for r in records if r["route"] != r["baseline"]]
     months = list(range(1, horizon + 1))
     return {
         "workloads": [r["name"] for r in records],
@@ -160,7 +161,9 @@ def portfolio_numbers(routed, baseline, records, *, discount_rate, start):
             "baseline_p95": [float(x) for x in base_q[2]],
             "baseline_mean": [float(x) for x in base_spend.mean(axis=0)],
         },
-        "shares": {r["name"]: (r["savings"]["mean"] / total if total else 0.0) for r in records},
+        "moved": moved,
+        # a share of savings only where there are savings to share
+        "shares": {r["name"]: (r["savings"]["mean"] / total + 0.0 if total > 0 else None) for r in records},
         "evpi": float(sum(r["regret"] for r in records)),
     }
 

@@ -50,13 +50,19 @@ def choose_route(summary, fixed=None):
     if recommendation.get("confident") and recommendation.get("route") in routes:
         return recommendation["route"], f"its recommendation: {recommendation['action']}"
     confidence = summary["confidence"]
-    acceptable = [r for r in routes if summary["p_acceptable"].get(r, 1.0) >= confidence]
+    acceptable = eligible_routes(summary)
     if not acceptable:
         return baseline, (f"no route meets the quality bar in {confidence:.0%} of scenarios: it stays on its"
                           " baseline")
     best = min(acceptable, key=lambda r: summary["cost"][r]["mean"])
     return best, (f"no route is recommended with {confidence:.0%} confidence: the lowest expected cost of the"
                   f" routes acceptable in {confidence:.0%} of scenarios")
+
+
+def eligible_routes(summary):
+    """The routes a portfolio may send a workload to: acceptable in at least ``confidence`` of
+    its scenarios (MODEL.md, "A portfolio of workloads")."""
+    return [r for r in summary["routes"] if summary["p_acceptable"].get(r, 1.0) >= summary["confidence"]]
 
 
 def member_dataset(results, summary, name, route, reason):
@@ -67,11 +73,18 @@ def member_dataset(results, summary, name, route, reason):
     xarray.Dataset
         ``cost`` and ``baseline_cost`` (scenario, month): the chosen route's and the baseline's
         cumulative cost by month, USD discounted to month 1; attrs name the workload, its route,
-        why, its baseline, its expected cost with hindsight (``expected_min_cost``: each scenario's
-        cheapest route, over every scenario of the run) and the discount rate.
+        why, its baseline, its ``regret`` (USD: the mean over its kept scenarios of its route's cost less
+        the cheapest, in that scenario, of the routes it may be sent to: ``eligible_routes`` and its
+        own) and the discount rate.
     """
     paths = results["cumulative_cost"]
     baseline = summary["baseline"]
+    # with hindsight the workload takes, in each scenario, the cheapest of the routes it may be
+    # routed to (acceptable in `confidence` of scenarios, and its own); the regret is the mean gap
+    candidates = sorted({route, *eligible_routes(summary)})
+    final = paths.isel(month=-1)
+    hindsight = final.sel(route=candidates).min("route").values
+    regret = max(0.0, float(final.sel(route=route).values.mean() - hindsight.mean()))
     attrs = {
         "workload": name,
         "route": route,
@@ -81,7 +94,7 @@ def member_dataset(results, summary, name, route, reason):
         "route_sheet": summary["routes"][route]["sheet"] or "",
         "mean_cost": float(summary["cost"][route]["mean"]),
         "mean_baseline_cost": float(summary["cost"][baseline]["mean"]),
-        "expected_min_cost": float(results["expected_min_cost"]),
+        "regret": regret,
         "scenarios": int(summary["scenarios"]),
         "discount_rate": float(summary["discount_rate"]),
         "description": f"workload {name!r} of a portfolio: its route's and its baseline's cumulative cost by month",
@@ -113,4 +126,4 @@ def write_member(results, summary, output_dir, name, fixed=None):
     return route, reason
 
 
-__all__ = ["MEMBER_FILE", "choose_route", "member_dataset", "member_settings", "write_member"]
+__all__ = ["MEMBER_FILE", "choose_route", "eligible_routes", "member_dataset", "member_settings", "write_member"]

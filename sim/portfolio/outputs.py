@@ -2,6 +2,7 @@
 the report, from its workloads' run directories."""
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +22,22 @@ def headline(name, numbers):
     """One sentence: what routing saves, how sure, and the budget to ask for."""
     savings = numbers["savings"]
     horizon = numbers["horizon_months"]
+    count = len(numbers["workloads"])
+    spend = numbers["monthly_spend"]
+    peak = max(range(horizon), key=lambda m: spend["p95"][m])
+    budget = f"budget up to {usd(spend['p95'][peak])} a month (95%; month {peak + 1} the dearest)"
+    if not numbers["moved"]:
+        return (f"portfolio {name}: all {count} workloads stay on their baselines, {usd(numbers['cost']['mean'])}"
+                f" expected within {horizon} months; {budget}")
     p = numbers["p_cheaper"]["p"][-1]
     interval = numbers["p_cheaper"]["ci95"][-1] if numbers["p_cheaper"]["ci95"] else None
-    peak = max(numbers["monthly_spend"]["p95"])
-    return (f"portfolio {name}: {len(numbers['workloads'])} workloads routed cost {usd(numbers['cost']['mean'])}"
+    if savings["mean"] >= 0:
+        change = f"saving {usd(savings['mean'])} (5% chance below {usd(savings['p05'])})"
+    else:
+        change = f"costing {usd(-savings['mean'])} more (a quality bar's price, or a route fixed at a loss)"
+    return (f"portfolio {name}: {count} workloads routed cost {usd(numbers['cost']['mean'])}"
             f" against {usd(numbers['baseline_cost']['mean'])} on their baselines within {horizon} months,"
-            f" saving {usd(savings['mean'])} (5% chance below {usd(savings['p05'])});"
-            f" P(cheaper than the baselines) = {with_interval(p, interval, PERCENT, digits=1)};"
-            f" budget up to {usd(peak)} a month (95%)")
+            f" {change}; P(cheaper than the baselines) = {with_interval(p, interval, PERCENT, digits=1)}; {budget}")
 
 
 def portfolio_dataset(routed, baseline, numbers, records, name, rows=SAVED_ROWS):
@@ -126,9 +135,9 @@ def write_portfolio(directories, output_dir, *, name, report=True, cashflows=Tru
     workloads = {}
     for record in records:
         own = summaries[record["name"]]
-        workloads[record["name"]] = {"route": record["route"], "reason": record["reason"],
-                                     "savings": record["savings"], "share": numbers["shares"][record["name"]],
-                                     **own}
+        # its own summary first: the portfolio's four keys are never overwritten by one of its own
+        workloads[record["name"]] = {**own, "route": record["route"], "reason": record["reason"],
+                                     "savings": record["savings"], "share": numbers["shares"][record["name"]]}
     summary = {"kind": "portfolio", "name": name, "overrides": list(overrides), "headline": headline(name, numbers),
                "portfolio": numbers, "workloads": workloads}
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -139,6 +148,8 @@ def write_portfolio(directories, output_dir, *, name, report=True, cashflows=Tru
     if report:
         from sim.portfolio.report import write_report  # matplotlib only when drawing
 
+        if workload_dirs is None:
+            workload_dirs = {w: os.path.relpath(d, output_dir) for w, d in directories.items()}
         write_report(summary, output_dir, workload_dirs)
     write_json(summary, output_dir / "summary.json")
     return summary

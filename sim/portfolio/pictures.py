@@ -90,7 +90,7 @@ def savings_bars(summary):
         ax.plot([savings["p95"]] * 2, [row - 0.12, row + 0.12], color="black", linewidth=1.2)
         end = max(savings["mean"], savings["p95"], 0.0)
         ends += [savings["p05"], savings["mean"], savings["p95"]]
-        ax.annotate(f"{label}: {usd(savings['mean'])}, share {workload['share']:.0%}", xy=(end, row),
+        ax.annotate(f"{label}: {usd(savings['mean'])}" + ("" if workload["share"] is None else f", share {workload['share']:.0%}"), xy=(end, row),
                     xytext=(6, 0), textcoords="offset points", va="center", ha="left", fontsize=8.5,
                     gid=f"label.{name}")
     low, high = min(ends), max(ends)

@@ -110,7 +110,7 @@ def _routing_lines(summary):
         action = workload.get("recommendation", {}).get("action", "")
         lines.append(f"| {_cell(name)} | {_cell(labels.get(route, route))} | {_cell(workload['reason'])}"
                      f" | {usd(savings['mean'])} | {usd(savings['p05'])} to {usd(savings['p95'])}"
-                     f" | {workload['share']:.1%} | {p} | {_cell(action)} |")
+                     f" | {_share(workload['share'])} | {p} | {_cell(action)} |")
     total = numbers["savings"]
     lines.append(f"| **portfolio** | | | **{usd(total['mean'])}** | {usd(total['p05'])} to {usd(total['p95'])}"
                  " | 100% | | |")
@@ -202,6 +202,11 @@ def render(summary, output_dir=".", workload_dirs=None):
         *_workload_links(summary, output_dir, workload_dirs),
         *_run_lines(summary),
     ])
+
+
+def _share(value):
+    # no share where the portfolio saves nothing to share
+    return "-" if value is None else f"{value:.1%}"
 
 
 def write_report(summary, output_dir, workload_dirs=None):

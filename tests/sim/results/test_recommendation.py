@@ -53,6 +53,10 @@ def test_a_confident_challenger_is_the_action_with_its_odds_and_stakes():
         "Prompting costs $30k expected over 24 months (discounted); RAG would save $10k on average and saves at"
         " least $9k in 95% of scenarios; the runner-up, ft-azure, would save $4k on average (in the best 5% of"
         " scenarios it saves $5k or more).")
+    # confidence is held against P(cheaper than each other route), 90%, not P(cheapest), 88%: both said
+    summary["recommendation"] = rec
+    assert log_lines(summary)[0] == ("recommendation: Build RAG (the cheapest in 88.0% [87.0%, 89.0%] of scenarios;"
+                                     " cheaper than each other route in at least 90.0%; meets the 80% asked)")
 
 
 def test_below_confidence_the_lean_keeps_the_baseline_and_names_what_settles_it():
