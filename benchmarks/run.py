@@ -7,6 +7,7 @@
     python -m benchmarks.run --report   # only the report's speed (about a minute)
     python -m benchmarks.run --routes   # only the engine with 1, 3 and 6 routes (about a minute)
     python -m benchmarks.run --evppi    # only the value of information at 10^5 and 10^6 scenarios
+    python -m benchmarks.run --portfolio  # only a portfolio of 20 workloads x 10^5 x 24 months
 
 Prints Markdown tables measured in this one run on this machine. Throughput is in
 scenario-months per second of the full model with the default's three routes (and six
@@ -291,6 +292,7 @@ def main(argv=None):
     parser.add_argument("--analysis", action="store_true", help="only the analysis of 10^6 scenarios against"
                                                                 " their simulation")
     parser.add_argument("--evppi", action="store_true", help="only the value of information's speed")
+    parser.add_argument("--portfolio", action="store_true", help="only a portfolio of 20 workloads' speed")
     args = parser.parse_args(argv)
     from benchmarks import goals  # here: it imports this module's helpers
 
@@ -324,6 +326,12 @@ def main(argv=None):
 
         print(f"Machine: {machine()}")
         evppi_speed()
+        return
+    if args.portfolio:
+        from benchmarks.portfolio import portfolio_speed
+
+        print(f"Machine: {machine()}")
+        portfolio_speed()
         return
     sizes = [10**4, 10**5, 10**6] + ([] if args.quick else [10**7])
     horizons = [12, 36, 120]

@@ -32,3 +32,18 @@ def test_the_analysis_benchmark_times_every_step_and_sums_the_analysis(capsys):
     assert set(seconds) == {"simulate", "dataset", "summary", "saved", "analysis"}
     assert seconds["analysis"] == seconds["dataset"] + seconds["summary"] + seconds["saved"]
     assert "analysis / simulation = " in capsys.readouterr().out
+
+
+def test_the_portfolio_benchmark_runs_the_command_and_splits_its_time(capsys):
+    from benchmarks.portfolio import portfolio_file, portfolio_speed
+
+    file = portfolio_file(3, 1024, 3)
+    assert list(file["workloads"]) == ["w00", "w01", "w02"]
+    assert file["workloads"]["w02"]["overrides"] == {"workload.calls_per_month": 150_000}
+    measured = portfolio_speed(workloads=2, scenarios=1024, horizon=3, launchers=("basic",))
+    phases = measured["basic"]["phases"]
+    assert set(phases) == {"start-up and checking every workload", "jobs", "  of which simulation",
+                           "  of which analysis", "  of which writing", "adding up and the portfolio's files"}
+    assert all(seconds >= 0 for seconds in phases.values())
+    assert phases["jobs"] >= phases["  of which analysis"]
+    assert "| basic |" in capsys.readouterr().out
