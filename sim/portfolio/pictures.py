@@ -105,7 +105,9 @@ def savings_bars(summary):
                   " (USD, discounted)")
     ax.grid(alpha=0.3, axis="x")
     total = summary["portfolio"]["savings"]["mean"]
-    heading = add_heading(fig, f"Where do the savings come from? {usd(total)} expected, by workload",
+    question = (f"Where do the savings come from? {usd(total)} expected, by workload" if total >= 0 else
+                f"What does routing cost? {usd(-total)} more expected, by workload")
+    heading = add_heading(fig, question,
                           subtitle(summary) + "; bar: mean, whisker: 5-95% of scenarios, share: of the expected"
                           " savings")
     # placing widens a margin for a label past the edge, and fitting the labels in then

@@ -95,7 +95,7 @@ def _routing_lines(summary):
         " are against its own baseline within the horizon (USD, discounted), and its share is of the portfolio's"
         " expected savings.",
         "",
-        "| workload | route | why | expected savings | 90% of scenarios | share | P(its route cheapest) [95% CI]"
+        "| workload | route | why | expected savings | 90% of scenarios | share | P(its route the cheapest acceptable) [95% CI]"
         " | its own recommendation |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
@@ -104,9 +104,11 @@ def _routing_lines(summary):
         route = workload["route"]
         labels, _ = summary_labels(workload)
         savings = workload["savings"]
-        cheapest = workload.get("p_cheapest", {}).get(route)
+        # of the acceptable routes (p_win) where the run has a quality bar's answer, as its recommendation
+        key = "p_win" if "p_win" in workload else "p_cheapest"
+        cheapest = workload.get(key, {}).get(route)
         p = "" if cheapest is None else with_interval(
-            cheapest, workload.get("p_cheapest_ci95", {}).get(route), PERCENT, digits=1)
+            cheapest, workload.get(f"{key}_ci95", {}).get(route), PERCENT, digits=1)
         action = workload.get("recommendation", {}).get("action", "")
         lines.append(f"| {_cell(name)} | {_cell(labels.get(route, route))} | {_cell(workload['reason'])}"
                      f" | {usd(savings['mean'])} | {usd(savings['p05'])} to {usd(savings['p95'])}"
