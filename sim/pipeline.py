@@ -1,10 +1,11 @@
 """One run: validate, simulate, write the run directory, log the headline."""
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from sim.inputs.validation import Settings, validate
-from sim.simulation.engine import simulate
+from sim.simulation.engine import PATH_SAMPLE, simulate
 from sim.io.progress import phase
 from sim.simulation.resources import check
 from sim.simulation.tornado import TORNADO_SCENARIOS, tornado
@@ -18,7 +19,7 @@ from sim.io.signals import check_stop
 from sim.results.summary import summarize
 from sim.report.formats import share
 from sim.report.memo import log_lines
-from sim.portfolio.member import member_settings, write_member
+from sim.results.member import member_settings, write_member
 
 log = logging.getLogger("payback")
 
@@ -45,7 +46,7 @@ def run(cfg, output_dir, *, progress=True, run_info=None, member=None):
     member : (str, str or None), optional
         The run is this workload of a portfolio, with the route the portfolio fixes for it
         (None: its own answer decides): it draws from its own streams on the portfolio's
-        market, and writes ``portfolio_member.nc`` (``sim.portfolio.member``); its summary
+        market, and writes ``portfolio_member.nc`` (``sim.results.member``); its summary
         gains ``portfolio_member: {workload, route, reason}``.
 
     Returns
@@ -59,7 +60,8 @@ def run(cfg, output_dir, *, progress=True, run_info=None, member=None):
         Before any simulation, if a value is invalid.
     """
     settings = cfg if isinstance(cfg, Settings) else validate(cfg)
-    if member is not None:
+    as_given = settings
+    if member is not None:  # the engine keeps every kept scenario's monthly costs, for the portfolio
         settings = member_settings(settings, member[0])
     size = check(settings)
     log.info("%s scenario-months; estimated peak memory %.2f GiB", f"{size.scenario_months:,}", size.total / 2**30)
@@ -67,6 +69,12 @@ def run(cfg, output_dir, *, progress=True, run_info=None, member=None):
         log.info("point run: every distribution at its median, one scenario (the event processes still draw"
                  " from the seed)")
     simulation = simulate(settings, progress=progress)
+    member_paths = simulation.paths
+    if member is not None and not as_given.save_paths:
+        # the run's own bands and budget from the first PATH_SAMPLE, as any run's (quantiles over
+        # every row cost a workload of 10^5 scenarios a third of a second)
+        simulation.paths = member_paths[:PATH_SAMPLE]
+        settings = replace(settings, save_paths=False, resolved={**settings.resolved, "save_paths": False})
     fixed_inputs = None
     if settings.tornado_step:
         with phase("tornado", f"fixed inputs ±{settings.tornado_step:.0%} on the first"
@@ -88,7 +96,7 @@ def run(cfg, output_dir, *, progress=True, run_info=None, member=None):
     if settings.cashflows:  # the budget and summary.csv: cheap, and wanted without a report too
         write_tables(saved, summary, output_dir)
     if member is not None:
-        route, reason = write_member(results, summary, output_dir, *member)
+        route, reason = write_member(member_paths, results, summary, output_dir, *member)
         summary["portfolio_member"] = {"workload": member[0], "route": route, "reason": reason}
     if settings.report:
         # Imported here so that matplotlib loads only when pictures are drawn.

@@ -44,6 +44,7 @@ from sim.io.directories import FINISHED_MARKS, LOCK_FILE, RUN_SET, LockRefused, 
 from sim.io.files import WriteError, atomic_path, discard_published, published, remove_partials
 from sim.io.signals import Interrupted, stop_requested
 from sim.io.text import refusal, shown
+from sim.cli.portfolio import check_portfolio, portfolio_arguments
 
 CONFIG_DIR = str(CONF_DIR)
 EXIT_BAD_INPUT = 2
@@ -309,34 +310,9 @@ def _settings_of(config):
 
 
 def _check_portfolio(config):
-    """Refuse a portfolio whose file or any workload is bad input, before anything is written:
-    every workload's configuration is composed and validated as its job's will be."""
-    from sim.portfolio.jobs import plan_jobs, portfolio_name
-    from sim.portfolio.spec import check_members
-
-    if OmegaConf.select(config, "portfolio") is None:
-        return
-    name = portfolio_name(config)
+    # a portfolio is refused as a whole before anything is written (sim.cli.portfolio)
     try:
-        jobs, record = plan_jobs(config)
-    except ConfigError as error:
-        _refuse(error)
-    from hydra.core.global_hydra import GlobalHydra
-
-    loader = GlobalHydra.instance().config_loader()
-    settings = []
-    for member, overrides in zip(record["members"], jobs):
-        where = f"portfolio {name}: workload {member['workload']}"
-        try:
-            settings.append(_settings_of(loader.load_sweep_config(config, overrides)))
-        except ConfigError as error:
-            _refuse(f"{where}: {error}")
-        except (HydraException, OmegaConfBaseException) as error:
-            _refuse(f"{where}: {describe_hydra_error(error)}")
-        except yaml.YAMLError as error:
-            _refuse(f"{where}: {describe_yaml_error(error)}")
-    try:
-        check_members(name, record["members"], settings)
+        check_portfolio(config, _settings_of, describe_hydra_error, describe_yaml_error)
     except ConfigError as error:
         _refuse(error)
 
@@ -396,7 +372,7 @@ def _task(cfg):
         return summary
     try:
         from sim.pipeline import run
-        from sim.portfolio.jobs import member_job_settings, membership
+        from sim.sweep.portfolio import member_job_settings, membership
 
         settings = _validate_job(cfg, hydra_config)
         info = describe_run(hydra_config, OmegaConf.to_container(cfg, resolve=False))
@@ -545,27 +521,6 @@ def _exit_without_teardown():
     atexit._run_exitfuncs()
     signals.flush_standard_streams()  # stdout may be closed (`payback ... >&-`)
     os._exit(0)
-
-
-_MULTIRUN_FLAGS = ("-m", "--multirun")
-
-
-def portfolio_arguments(argv):
-    """The arguments of a portfolio's multirun: ``payback portfolio=NAME ...`` runs its
-    workloads as the jobs of a multirun (``sim.portfolio.jobs``), into the directory a single
-    run would have (``hydra.run.dir``, given or the default), unless ``-m`` asked for a sweep.
-    Other arguments are returned as they are."""
-    if not any(arg.partition("=")[0] == "portfolio" and arg.partition("=")[2] for arg in argv):
-        return argv
-    from sim.portfolio.jobs import launch_planned
-
-    hydra_patches.sweep_with(launch_planned)
-    if any(arg in _MULTIRUN_FLAGS for arg in argv):
-        return argv
-    run_dir = [arg for arg in argv if arg.startswith("hydra.run.dir=")]
-    others = [arg for arg in argv if not arg.startswith("hydra.run.dir=")]
-    sweep_dir = run_dir[-1].partition("=")[2] if run_dir else "outputs/${now:%Y-%m-%d}/${now:%H-%M-%S-%f}"
-    return ["--multirun", *others, f"hydra.sweep.dir={sweep_dir}"]
 
 
 def main():

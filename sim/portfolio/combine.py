@@ -1,4 +1,4 @@
-"""The portfolio's numbers: its workloads' members (``sim.portfolio.member``) added up
+"""The portfolio's numbers: its workloads' members (``sim.results.member``) added up
 scenario by scenario, one workload in memory at a time.
 
 Scenario ``i`` of every workload shares the market path (``sim.simulation.market``), so
@@ -16,7 +16,7 @@ from sim.results.cashflows import calendar_months, nominal_spend
 from sim.simulation.sampling import REPLICATE
 from sim.stats.analysis import cvar
 from sim.stats.intervals import cvar_interval, quantile_intervals, replicate_interval
-from sim.portfolio.member import MEMBER_FILE
+from sim.results.member import MEMBER_FILE
 
 LEVELS = (0.05, 0.50, 0.95)
 # C_routed(m) < C_baseline(m) - TIE_USD counts as cheaper (kernels.scenarios: the same tie)
@@ -51,7 +51,7 @@ def add_up(directories):
         The routed portfolio's and the baseline portfolio's cumulative cost by month,
         float64[n, H] (USD, discounted), each workload's record (``name``, ``route``,
         ``reason``, ``baseline``, its savings' mean and 5/50/95% quantiles, USD, and its
-        regret against hindsight, ``sim.portfolio.member.member_dataset``, USD), and the
+        regret against hindsight, ``sim.results.member.member_dataset``, USD), and the
         workloads' discount rate (1/year).
     """
     routed = baseline = None

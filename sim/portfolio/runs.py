@@ -1,5 +1,5 @@
 """A portfolio run in this process: each workload's run, then the portfolio (the Python API;
-the command line launches the workloads as jobs of a sweep instead, ``sim.portfolio.jobs``)."""
+the command line launches the workloads as jobs of a sweep instead, ``sim.sweep.portfolio``)."""
 
 from pathlib import Path
 

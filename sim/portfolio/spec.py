@@ -110,7 +110,7 @@ def check_members(name, members, settings):
     name : str
         The portfolio's name.
     members : list of dict
-        ``workload``, ``route`` (fixed or None) and ``point`` of each job (``sim.portfolio.jobs``).
+        ``workload``, ``route`` (fixed or None) and ``point`` of each job (``sim.sweep.portfolio``).
     settings : list of sim.inputs.validation.Settings
         Each job's validated settings, in the same order.
 

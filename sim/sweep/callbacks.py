@@ -29,7 +29,9 @@ class SweepProgress(Callback):
 
     def on_multirun_start(self, config, **kwargs):
         if not plan.resuming():
-            plan.record(config, config_name=kwargs.get("config_name"))
+            from sim.sweep.portfolio import plan_jobs  # None unless the multirun is a portfolio's
+
+            plan.record(config, config_name=kwargs.get("config_name"), portfolio=plan_jobs(config))
 
     def on_job_end(self, config, **kwargs):
         if config.hydra.mode == RunMode.MULTIRUN:
@@ -49,7 +51,7 @@ class AggregateSweep(Callback):
 
         portfolio = plan.read_plan(config.hydra.sweep.dir) or {}
         if portfolio.get("portfolio"):  # the workloads of a portfolio, added up
-            from sim.portfolio.jobs import finish
+            from sim.sweep.portfolio import finish
 
             last_failed_jobs[:] = finish(config.hydra.sweep.dir)
             return

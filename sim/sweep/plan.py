@@ -65,11 +65,6 @@ def expand(config):
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    from sim.portfolio.jobs import plan_jobs
-
-    portfolio = plan_jobs(config)
-    if portfolio is not None:  # one job per workload (and per point of the command line's sweep)
-        return portfolio[0]
     sweeper = config.hydra.sweeper
     if sweeper.get("_target_") != f"{BasicSweeper.__module__}.{BasicSweeper.__name__}":
         return None
@@ -81,14 +76,16 @@ def expand(config):
     return jobs
 
 
-def record(config, *, config_name=None):
+def record(config, *, config_name=None, portfolio=None):
     """Write ``sweep_plan.json`` for a multirun that starts now (the launching process).
 
     Besides the jobs: the Hydra overrides (launcher, its settings) and the config
     name and directories, with which a resume launches the missing jobs the same way.
-    Nothing is written under a sweeper other than the basic one.
+    Nothing is written under a sweeper other than the basic one. A portfolio's multirun
+    gives its own jobs and record (``portfolio``: ``sim.sweep.portfolio.plan_jobs``): one
+    job per workload, and which workload each is, under the plan's ``portfolio`` key.
     """
-    jobs = expand(config)
+    jobs = expand(config) if portfolio is None else portfolio[0]
     if jobs is None:
         return None
     sweep_dir = Path(str(config.hydra.sweep.dir))
@@ -103,11 +100,8 @@ def record(config, *, config_name=None):
         "jobs": [{"job": number, "overrides": list(overrides)} for number, overrides in enumerate(jobs)],
         "sessions": [{"started": time.time(), "done_before": 0}],
     }
-    from sim.portfolio.jobs import PLAN_KEY, plan_jobs
-
-    portfolio = plan_jobs(config)
     if portfolio is not None:
-        plan[PLAN_KEY] = portfolio[1]
+        plan["portfolio"] = portfolio[1]
     sweep_dir.mkdir(parents=True, exist_ok=True)
     _write(plan, sweep_dir)
     log.info("sweep: %d jobs planned in %s", len(jobs), sweep_dir / PLAN_FILE)

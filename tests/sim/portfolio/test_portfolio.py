@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 
 from sim.inputs.validation import ConfigError
-from sim.portfolio.member import MEMBER_FILE, choose_route
+from sim.results.member import MEMBER_FILE, choose_route
 from sim.portfolio.runs import run_portfolio
 from tests.conftest import configure
 from tests.sim.simulation.test_tornado import CASE

@@ -65,8 +65,20 @@ def eligible_routes(summary):
     return [r for r in summary["routes"] if summary["p_acceptable"].get(r, 1.0) >= summary["confidence"]]
 
 
-def member_dataset(results, summary, name, route, reason):
-    """What a workload adds to its portfolio, from its run's Dataset (``save_paths``).
+def member_dataset(paths, results, summary, name, route, reason):
+    """What a workload adds to its portfolio, from its run's monthly costs.
+
+    Parameters
+    ----------
+    paths : float64[k, R, H]
+        Every kept scenario's cumulative cost by month and route (``Simulation.paths`` of a run
+        with ``save_paths``), USD discounted, routes in ``results.route``'s order.
+    results : xarray.Dataset
+        The run (its routes and months).
+    summary : dict
+        Its summary.
+    name, route, reason : str
+        The workload's name, the route it takes and why.
 
     Returns
     -------
@@ -77,7 +89,8 @@ def member_dataset(results, summary, name, route, reason):
         the cheapest, in that scenario, of the routes it may be sent to: ``eligible_routes`` and its
         own) and the discount rate.
     """
-    paths = results["cumulative_cost"]
+    paths = xr.DataArray(paths, dims=("scenario", "route", "month"),
+                         coords={"route": results["route"].values, "month": results["month"].values})
     baseline = summary["baseline"]
     # with hindsight the workload takes, in each scenario, the cheapest of the routes it may be
     # routed to (acceptable in `confidence` of scenarios, and its own); the regret is the mean gap
@@ -113,8 +126,9 @@ def member_dataset(results, summary, name, route, reason):
     )
 
 
-def write_member(results, summary, output_dir, name, fixed=None):
-    """Choose the workload's route and write ``portfolio_member.nc`` into its run directory.
+def write_member(paths, results, summary, output_dir, name, fixed=None):
+    """Choose the workload's route and write ``portfolio_member.nc`` into its run directory
+    (``paths``, ``results``: as ``member_dataset`` takes them).
 
     Returns
     -------
@@ -122,7 +136,7 @@ def write_member(results, summary, output_dir, name, fixed=None):
         The route and why (``choose_route``).
     """
     route, reason = choose_route(summary, fixed)
-    write_dataset(member_dataset(results, summary, name, route, reason), output_dir / MEMBER_FILE)
+    write_dataset(member_dataset(paths, results, summary, name, route, reason), output_dir / MEMBER_FILE)
     return route, reason
 
 

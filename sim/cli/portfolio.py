@@ -1,0 +1,69 @@
+"""``payback portfolio=NAME`` on the command line: the arguments of its multirun, and the
+check of every workload before anything is written (``sim.sweep.portfolio`` runs the jobs
+and adds them up)."""
+
+import yaml
+from hydra.errors import HydraException
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.cli import hydra as hydra_patches
+from sim.inputs.validation import ConfigError
+
+MULTIRUN_FLAGS = ("-m", "--multirun")
+DEFAULT_DIR = "outputs/${now:%Y-%m-%d}/${now:%H-%M-%S-%f}"  # conf/config.yaml's hydra.run.dir
+
+
+def portfolio_arguments(argv):
+    """The arguments of a portfolio's multirun: ``payback portfolio=NAME ...`` runs its
+    workloads as the jobs of a multirun (``sim.sweep.portfolio``), into the directory a single
+    run would have (``hydra.run.dir``, given or the default), unless ``-m`` asked for a sweep.
+    Other arguments are returned as they are."""
+    if not any(arg.partition("=")[0] == "portfolio" and arg.partition("=")[2] for arg in argv):
+        return argv
+    from sim.sweep.portfolio import launch_planned
+
+    hydra_patches.sweep_with(launch_planned)
+    if any(arg in MULTIRUN_FLAGS for arg in argv):
+        return argv
+    run_dir = [arg for arg in argv if arg.startswith("hydra.run.dir=")]
+    others = [arg for arg in argv if not arg.startswith("hydra.run.dir=")]
+    sweep_dir = run_dir[-1].partition("=")[2] if run_dir else DEFAULT_DIR
+    return ["--multirun", *others, f"hydra.sweep.dir={sweep_dir}"]
+
+
+def check_portfolio(config, settings_of, describe_hydra_error, describe_yaml_error):
+    """Check a multirun's portfolio, if it names one: the file, then every workload's
+    configuration composed and validated as its job's will be (``settings_of``), then what
+    the workloads must share (``sim.portfolio.spec.check_members``).
+
+    Raises
+    ------
+    sim.inputs.validation.ConfigError
+        One line naming the portfolio, the workload and the key.
+    """
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sim.portfolio.spec import check_members
+    from sim.sweep.portfolio import plan_jobs, portfolio_name
+
+    if OmegaConf.select(config, "portfolio") is None:
+        return
+    name = portfolio_name(config)
+    jobs, record = plan_jobs(config)
+    loader = GlobalHydra.instance().config_loader()
+    settings = []
+    for member, overrides in zip(record["members"], jobs):
+        where = f"portfolio {name}: workload {member['workload']}"
+        try:
+            settings.append(settings_of(loader.load_sweep_config(config, overrides)))
+        except ConfigError as error:
+            raise ConfigError(f"{where}: {error}") from None
+        except (HydraException, OmegaConfBaseException) as error:
+            raise ConfigError(f"{where}: {describe_hydra_error(error)}") from None
+        except yaml.YAMLError as error:
+            raise ConfigError(f"{where}: {describe_yaml_error(error)}") from None
+    check_members(name, record["members"], settings)
+
+
+__all__ = ["DEFAULT_DIR", "MULTIRUN_FLAGS", "check_portfolio", "portfolio_arguments"]
