@@ -160,7 +160,8 @@ def launch_planned(sweeper, arguments):
     plan = read_plan(sweep_dir)
     if plan is None or not plan.get(PLAN_KEY):  # another multirun of this process: the sweeper's own
         return type(sweeper).sweep(sweeper, arguments)
-    return launch_jobs(sweeper, plan["jobs"], sweep_dir, plan)
+    # every job was composed and validated as the multirun started (sim.cli.portfolio)
+    return launch_jobs(sweeper, plan["jobs"], sweep_dir, plan, check=False)
 
 
 def _point_label(overrides):

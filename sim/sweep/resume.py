@@ -108,12 +108,13 @@ def command_line(sweep_dir, plan):
     return [*argv, f"hydra.sweep.dir={sweep_dir}"]
 
 
-def launch_jobs(sweeper, todo, sweep_dir, plan):
+def launch_jobs(sweeper, todo, sweep_dir, plan, *, check=True):
     """Launch the jobs ``todo`` only, with ``sweeper``'s launcher (in place of ``BasicSweeper.sweep``).
 
     Each consecutive run of job numbers is one batch numbered from its first, as Hydra
     numbers a batch's jobs consecutively; each job's directory is cleared of the earlier
-    attempt first.
+    attempt first. ``check=False`` skips the sweeper's check of each batch, which composes every
+    job once more, for jobs checked already (a portfolio's: ``sim.cli.portfolio``).
     """
     plans.start_session(sweep_dir, plan)
     returns = []
@@ -121,7 +122,8 @@ def launch_jobs(sweeper, todo, sweep_dir, plan):
         for job in batch:
             clear(plans.job_dir(sweep_dir, plan, job["job"]))
         overrides = [job["overrides"] for job in batch]
-        sweeper.validate_batch_is_legal(overrides)
+        if check:
+            sweeper.validate_batch_is_legal(overrides)
         results = sweeper.launcher.launch(overrides, initial_job_idx=first)
         for result in results:
             _ = result.return_value  # as BasicSweeper.sweep: raises if a job raised
