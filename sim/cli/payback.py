@@ -44,7 +44,7 @@ from sim.io.directories import FINISHED_MARKS, LOCK_FILE, RUN_SET, LockRefused, 
 from sim.io.files import WriteError, atomic_path, discard_published, published, remove_partials
 from sim.io.signals import Interrupted, stop_requested
 from sim.io.text import refusal, shown
-from sim.cli.portfolio import check_portfolio, portfolio_arguments
+from sim.cli.portfolio import check_portfolio, checked_settings, portfolio_arguments
 
 CONFIG_DIR = str(CONF_DIR)
 EXIT_BAD_INPUT = 2
@@ -93,9 +93,11 @@ def discard_refused_run(output_dir):
 
 def _validate_job(cfg, hydra_config):
     if hydra_config.mode == RunMode.MULTIRUN:
-        task = _reconciled(OmegaConf.to_container(cfg, resolve=False), hydra_config)[0]
-        settings = sweep_job_settings(validate(task, pricing_sheet=hydra_config.runtime.choices.get("pricing")),
-                                      hydra_config.overrides.task)
+        settings = checked_settings(hydra_config.overrides.task)  # a portfolio's workload, checked already
+        if settings is None:
+            task = _reconciled(OmegaConf.to_container(cfg, resolve=False), hydra_config)[0]
+            settings = validate(task, pricing_sheet=hydra_config.runtime.choices.get("pricing"))
+        settings = sweep_job_settings(settings, hydra_config.overrides.task)
     else:  # validated as the run started (_check_run)
         settings = _validated.pop("settings")
     if hydra_config.output_subdir is not None:

@@ -17,6 +17,13 @@ DEFAULT_DIR = "outputs/${now:%Y-%m-%d}/${now:%H-%M-%S-%f}"  # conf/config.yaml's
 # the job's overrides), for the launcher of this process to take once instead of composing it
 # again: composing is about 0.3 s a workload, most of a small workload's time.
 _composed = {}
+_checked = {}  # and its settings as validated then, by the job's overrides
+
+
+def checked_settings(overrides):
+    """The settings ``check_portfolio`` validated for the job of these overrides in this process
+    (taken once), or None."""
+    return _checked.pop(tuple(overrides), None)
 
 
 def _key(master_config, overrides):
@@ -84,6 +91,7 @@ def check_portfolio(config, settings_of, describe_hydra_error, describe_yaml_err
             composed = loader.load_sweep_config(config, overrides)
             settings.append(settings_of(composed))
             _composed[_key(config, overrides)] = composed
+            _checked[tuple(overrides)] = settings[-1]
         except ConfigError as error:
             raise ConfigError(f"{where}: {error}") from None
         except (HydraException, OmegaConfBaseException) as error:
@@ -93,4 +101,5 @@ def check_portfolio(config, settings_of, describe_hydra_error, describe_yaml_err
     check_members(name, record["members"], settings)
 
 
-__all__ = ["DEFAULT_DIR", "MULTIRUN_FLAGS", "check_portfolio", "portfolio_arguments", "reuse_composed"]
+__all__ = ["DEFAULT_DIR", "MULTIRUN_FLAGS", "check_portfolio", "checked_settings", "portfolio_arguments",
+           "reuse_composed"]
