@@ -545,7 +545,10 @@ def main():
         hydra_patches.one_repository_for_help()
     hydra_patches.check_run_starts(run=_check_run, multirun=check_sweep_dir, multirun_started=_multirun_started)
     _command_line.extend(sys.argv[1:])
-    sys.argv[1:] = portfolio_arguments(sys.argv[1:])
+    try:
+        sys.argv[1:] = portfolio_arguments(sys.argv[1:])
+    except ConfigError as error:
+        _refuse(error)
     sys.argv[1:] = clear_before_mappings(sys.argv[1:])
     register_distribution_functions()
     try:

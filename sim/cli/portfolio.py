@@ -49,9 +49,20 @@ def portfolio_arguments(argv):
     """The arguments of a portfolio's multirun: ``payback portfolio=NAME ...`` runs its
     workloads as the jobs of a multirun (``sim.sweep.portfolio``), into the directory a single
     run would have (``hydra.run.dir``, given or the default), unless ``-m`` asked for a sweep.
-    Other arguments are returned as they are."""
-    if not any(arg.partition("=")[0] == "portfolio" and arg.partition("=")[2] for arg in argv):
+    Other arguments are returned as they are.
+
+    Raises
+    ------
+    sim.inputs.validation.ConfigError
+        For a sweep of portfolios (``portfolio=a,b``).
+    """
+    named = [arg.partition("=")[2] for arg in argv if arg.lstrip("+").partition("=")[0] == "portfolio"]
+    if not any(named):
         return argv
+    swept = [value for value in named if "," in value or "(" in value]
+    if swept:  # the master configuration of a multirun has no portfolio: each job would run alone
+        raise ConfigError(f"portfolio: {swept[0]!r} sweeps portfolios; a run holds one (run each on its own, or"
+                          " sweep a key of the portfolio's workloads: payback -m portfolio=NAME KEY=A,B)")
     from sim.sweep.portfolio import launch_planned
 
     hydra_patches.sweep_with(launch_planned)
