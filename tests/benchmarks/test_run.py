@@ -46,4 +46,5 @@ def test_the_portfolio_benchmark_runs_the_command_and_splits_its_time(capsys):
                            "  of which analysis", "  of which writing", "adding up and the portfolio's files"}
     assert all(seconds >= 0 for seconds in phases.values())
     assert phases["jobs"] >= phases["  of which analysis"]
+    assert measured["basic"]["peak"] > 50 * 2**20  # a Python process with numpy and numba loaded, at least
     assert "| basic |" in capsys.readouterr().out
