@@ -83,6 +83,8 @@ def test_a_route_fixed_from_the_shell_and_a_sweep_of_portfolios(tmp_path):
     assert sorted(p.name for p in (tmp_path / "sweep").iterdir() if p.name.isdigit()) == ["0", "1", "2", "3"]
 
 
+# the file's own structure is checked in tests/sim/portfolio/test_spec.py; here what only the
+# command line meets: Hydra's composition, each workload's validation, their routes
 BAD = [
     ({"workloads": {"a": {"presets": {"workload": "nope"}}}},
      "portfolio bad: workload a: workload: no option 'nope'"),
@@ -90,9 +92,6 @@ BAD = [
      "portfolio bad: workload a: route: 'gold' is not one of its routes (prompt, finetune, rag)"),
     ({"shared": {"routes.extra.kind": "prompt"}, "workloads": {"a": {}}},
      "portfolio bad: shared.routes.extra.kind: a key of each workload, not of the portfolio"),
-    ({"workloads": {"a": {"overrides": {"horizon_months": 36}}, "b": {}}},
-     "portfolio bad: workload a: overrides.horizon_months: every workload of a portfolio shares it"),
-    ({"workloads": {}}, "portfolio bad: workloads: empty"),
     ({"workloads": {"a": {"overrides": {"workload.calls_per_month": -5}}}},
      "portfolio bad: workload a: workload.calls_per_month: -5 is not a number"),
 ]
