@@ -48,3 +48,36 @@ def test_a_workloads_overrides_are_its_presets_the_shared_keys_its_own_then_the_
 ])
 def test_values_are_written_in_hydras_override_grammar(value, text):
     assert override_value(value) == text
+
+
+def _settings(**changes):
+    from types import SimpleNamespace
+
+    values = dict(start="2026-12", horizon_months=24, discount_rate=0.08, seed=0, scenarios=1000, sampling="auto",
+                  kept_scenarios=None, precision=None, routes=[SimpleNamespace(name="prompt")],
+                  resolved={"market": {"cuts_per_year": 1.0}, "correlations": []})
+    values.update(changes)
+    return SimpleNamespace(**values)
+
+
+@pytest.mark.parametrize(("second", "route", "line"), [
+    (_settings(horizon_months=36), None,
+     "portfolio p: workload b: horizon_months: 36 where workload a has 24; a portfolio's workloads share it"),
+    (_settings(resolved={"market": {"cuts_per_year": 2.0}, "correlations": []}), None,
+     "portfolio p: workload b: market: its own values where workload a has its own values"),
+    (_settings(), "gold", "portfolio p: workload b: route: 'gold' is not one of its routes (prompt)"),
+    (_settings(precision=object()), None, "portfolio p: workload b: precision: a portfolio's workloads run the same"),
+    (_settings(resolved={"market": {"cuts_per_year": 1.0},
+                         "correlations": [{"inputs": ["market.cuts_per_year", "workload.volatility"], "rank": 0.5}]}),
+     None, "portfolio p: workload b: correlations: market.cuts_per_year is the portfolio's market"),
+])
+def test_workloads_that_cannot_share_a_portfolio_are_refused(second, route, line):
+    from sim.portfolio.spec import check_members
+
+    members = [{"workload": "a", "route": None, "point": 0}, {"workload": "b", "route": route, "point": 0}]
+    with pytest.raises(ConfigError) as refused:
+        check_members("p", members, [_settings(), second])
+    assert str(refused.value).startswith(line)
+    # on another point of a sweep of the portfolio, a different value is no clash
+    if route is None and second.precision is None and not second.resolved["correlations"]:
+        check_members("p", [members[0], {**members[1], "point": 1}], [_settings(), second])
