@@ -1,0 +1,60 @@
+"""``payback portfolio=NAME`` given hostile input: every bad file or argument is refused in
+one line naming the workload and key, exit code 2, nothing written; a portfolio whose
+workload's part was deleted or damaged after its job finished is finished by a resume."""
+
+import pytest
+
+from tests.sim.cli.test_portfolio import payback
+
+
+def write_text(conf_dir, name, text):
+    (conf_dir / "portfolio").mkdir(parents=True, exist_ok=True)
+    (conf_dir / "portfolio" / f"{name}.yaml").write_text(text)
+    return conf_dir
+
+
+def refused(done, run_dir, line):
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"payback: error: {line}") and done.stderr.count("\n") == 1, done.stderr
+    assert not run_dir.exists()
+
+
+# already refused well; kept so that they stay so
+TEXTS = [
+    ("- a\n- b\n", "portfolio bad: not a mapping of shared: and workloads:"),
+    ("", "portfolio bad: workloads: empty"),
+    ("workloads: {a: [\n", "{conf}/portfolio/bad.yaml, line 2: not YAML"),
+    ("workloads:\n  - a\n  - b\n", "portfolio bad: workloads: is not a mapping"),
+    ("workloads:\n  a: support-bot\n", "portfolio bad: workload a: not a mapping of presets, overrides and route"),
+    ("workloads:\n  a: {presets: {nogroup: x}}\n", "portfolio bad: workload a: presets.nogroup: not a group"),
+    ("workloads:\n  a: {presets: {workload: ../x}}\n",
+     "portfolio bad: workload a: presets.workload: '../x' is not an option's name"),
+    ("workloads:\n  a: {overrides: {workload.calls_per_mnth: 5}}\n",
+     "portfolio bad: workload a: workload.calls_per_mnth: unknown key (a typo?)"),
+    ("shared: {scenarioz: 5}\nworkloads:\n  a: {}\n", "portfolio bad: workload a: scenarioz: unknown key (a typo?)"),
+    ("workloads:\n  a: {overrides: {workload.calls_per_month: many}}\n",
+     "portfolio bad: workload a: workload.calls_per_month: 'many' is not a number or a distribution"),
+    ("workloads:\n  a: {overrides: {workload.calls_per_month: 'pert(low=1, mode=2'}}\n",
+     "portfolio bad: workload a: workload.calls_per_month: 'pert(low=1, mode=2' is not a number"),
+    ('workloads:\n  "a b": {}\n', "portfolio bad: workload 'a b': a name of letters"),
+    ('workloads:\n  "café": {}\n', "portfolio bad: workload 'café': a name of letters"),
+    ('workloads:\n  "a\\tb": {}\n', "portfolio bad: workload 'a\\tb': a name of letters"),
+    ("workloads:\n  " + "a" * 500 + ": {}\n", "portfolio bad: workload 'aaaa"),
+    ("shared: {scenarios: 0}\nworkloads:\n  a: {}\n", "portfolio bad: workload a: scenarios: 0 is not a whole number"),
+    ("shared: {horizon_months: 0}\nworkloads:\n  a: {}\n",
+     "portfolio bad: workload a: horizon_months: 0 is not a whole number"),
+    ("workloads:\n  a: {route: Prompt}\n", "portfolio bad: workload a: route: 'Prompt' is not one of its routes"),
+    ("workloads:\n  a: {route: 5}\n", "portfolio bad: workload a: route: 5 is not a route's name or null"),
+    # these two were internal errors (exit 1) or a message about Hydra's grammar
+    ("workloads:\n  a: {overrides: {'': 5}}\n", "portfolio bad: workload a: overrides.'': not a dotted key"),
+    ("shared: {'workload.calls_per_month=5,6': 5}\nworkloads:\n  a: {}\n",
+     "portfolio bad: shared.'workload.calls_per_month=5,6': not a dotted key"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("text", "line"), TEXTS)
+def test_a_hostile_portfolio_file_is_refused_in_one_line(tmp_path, text, line):
+    conf = write_text(tmp_path / "conf", "bad", text)
+    done = payback(conf, "portfolio=bad", run_dir=tmp_path / "run")
+    refused(done, tmp_path / "run", line.format(conf=conf))
