@@ -562,10 +562,31 @@ def portfolio_arguments(argv):
     hydra_patches.sweep_with(launch_planned)
     if any(arg in _MULTIRUN_FLAGS for arg in argv):
         return argv
+    swept = _sweeping(argv)
+    if swept is not None:  # the portfolio's own multirun would quietly turn it into a sweep
+        _refuse(f"{swept}: a sweep of portfolios needs -m (payback -m {' '.join(argv)}); to use the value as"
+                " text, quote it (key='a,b')")
     run_dir = [arg for arg in argv if arg.startswith("hydra.run.dir=")]
     others = [arg for arg in argv if not arg.startswith("hydra.run.dir=")]
     sweep_dir = run_dir[-1].partition("=")[2] if run_dir else "outputs/${now:%Y-%m-%d}/${now:%H-%M-%S-%f}"
     return ["--multirun", *others, f"hydra.sweep.dir={sweep_dir}"]
+
+
+def _sweeping(argv):
+    # the first override that sweeps (a,b; range(); choice()), as a single run refuses it
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for arg in argv:
+        if arg.startswith("-"):
+            continue
+        try:
+            (override,) = parser.parse_overrides([arg])
+        except Exception:  # noqa: BLE001 - Hydra reports a malformed override itself, in one line
+            continue
+        if override.is_sweep_override():
+            return arg
+    return None
 
 
 def main():
@@ -617,8 +638,8 @@ def main():
         sys.exit(EXIT_INTERNAL)
     if last_failed_jobs:
         numbers = ", ".join(str(job["job"]) for job in last_failed_jobs)
-        where = ("the portfolio is not added up; see each job's failure.json" if "workload" in last_failed_jobs[0]
-                 else "see sweep.csv")
+        where = ("the portfolio is not added up; the log says why (each failed job's failure.json)"
+                 if "workload" in last_failed_jobs[0] else "see sweep.csv")
         print(f"payback: {len(last_failed_jobs)} sweep job(s) failed ({numbers}): {where}", file=sys.stderr)
         sys.exit(EXIT_SWEEP_FAILED)
     if _single_runs_done:

@@ -4,7 +4,7 @@ workload's part was deleted or damaged after its job finished is finished by a r
 
 import pytest
 
-from tests.sim.cli.test_portfolio import payback
+from tests.sim.cli.test_portfolio import FIXED, payback, write_portfolio
 
 
 def write_text(conf_dir, name, text):
@@ -58,3 +58,13 @@ def test_a_hostile_portfolio_file_is_refused_in_one_line(tmp_path, text, line):
     conf = write_text(tmp_path / "conf", "bad", text)
     done = payback(conf, "portfolio=bad", run_dir=tmp_path / "run")
     refused(done, tmp_path / "run", line.format(conf=conf))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arguments", [["seed=1,2"], ["seed=range(1,3)"],
+                                       ["portfolio.workloads.large.route=prompt,finetune"]])
+def test_a_sweep_without_m_is_refused_not_run_as_a_sweep_of_portfolios(tmp_path, arguments):
+    # a single run refuses seed=1,2 without -m; a portfolio quietly wrote portfolio-0/ and portfolio-1/
+    conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
+    done = payback(conf, "portfolio=fixed", *arguments, run_dir=tmp_path / "run")
+    refused(done, tmp_path / "run", f"{arguments[0]}: a sweep of portfolios needs -m")
