@@ -2,6 +2,10 @@
 one line naming the workload and key, exit code 2, nothing written; a portfolio whose
 workload's part was deleted or damaged after its job finished is finished by a resume."""
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from tests.sim.cli.test_portfolio import FIXED, payback, write_portfolio
@@ -68,3 +72,28 @@ def test_a_sweep_without_m_is_refused_not_run_as_a_sweep_of_portfolios(tmp_path,
     conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
     done = payback(conf, "portfolio=fixed", *arguments, run_dir=tmp_path / "run")
     refused(done, tmp_path / "run", f"{arguments[0]}: a sweep of portfolios needs -m")
+
+
+def resume(sweep_dir):
+    return subprocess.run([sys.executable, "-m", "sim.sweep", str(sweep_dir), "--resume"],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["delete", "corrupt"])
+def test_a_resume_runs_again_a_workload_whose_part_was_lost(tmp_path, damage):
+    conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
+    run = tmp_path / "run"
+    assert payback(conf, "portfolio=fixed", run_dir=run).returncode == 0
+    member = run / "0" / "portfolio_member.nc"
+    for name in ("summary.json", "portfolio.nc", "cashflows.csv"):  # as if it was stopped while adding up
+        (run / name).unlink()
+    if damage == "delete":
+        member.unlink()
+    else:
+        member.write_bytes(b"\x89HDF\r\n" + bytes(range(256)) * 4)
+    done = resume(run)
+    assert done.returncode == 0, done.stderr
+    assert "resuming 1 of 2 jobs (1 damaged): 0" in done.stderr + done.stdout
+    portfolio = json.loads((run / "summary.json").read_text())["portfolio"]
+    assert portfolio["routes"] == {"large": "finetune", "small": "prompt"}
