@@ -280,21 +280,23 @@ def check_sweep_dir(config):
         _refuse("hydra.output_subdir: null in a --multirun leaves the jobs without .hydra/overrides.yaml,"
                 " which the sweep's aggregate reads; leave it at .hydra")
     sweep_dir = OmegaConf.select(config, "hydra.sweep.dir")
+    # a portfolio run without -m: the user named hydra.run.dir, which became the sweep's directory
+    key, what = ("hydra.run.dir", "portfolio") if _portfolio_in_run_dir else ("hydra.sweep.dir", "sweep")
     if sweep_dir is None or not str(sweep_dir).strip():
-        _refuse("hydra.sweep.dir: empty: a sweep would write into the current directory; name a directory")
+        _refuse(f"{key}: empty: a sweep would write into the current directory; name a directory")
     sweep_dir = Path(str(sweep_dir))
-    _check_directory(sweep_dir, "hydra.sweep.dir")
+    _check_directory(sweep_dir, key)
     links = [p for p in sweep_dir.glob("[0-9]*") if p.is_symlink()]
     if links:  # a job would write its run there, out of the sweep directory
-        _refuse(f"hydra.sweep.dir: {links[0]} is a symbolic link where a job's directory goes; remove it"
+        _refuse(f"{key}: {links[0]} is a symbolic link where a job's directory goes; remove it"
                 " (its target is not touched) or name another directory")
     earlier = [p for p in (sweep_dir / "sweep.csv", *sweep_dir.glob("*/summary.json")) if p.exists()]
     if earlier and not resuming():
-        _refuse(f"hydra.sweep.dir: {sweep_dir} holds an earlier sweep ({earlier[0].relative_to(sweep_dir)};"
+        _refuse(f"{key}: {sweep_dir} holds an earlier {what} ({earlier[0].relative_to(sweep_dir)};"
                 f" python -m sim.sweep {sweep_dir} --resume finishes it); name another directory")
     if not resuming():  # a resume took the lock before it chose the jobs to run
         try:
-            lock_directory(sweep_dir, "hydra.sweep.dir", "a running sweep")
+            lock_directory(sweep_dir, key, "a running sweep")
         except LockRefused as error:
             _refuse(error)
 
@@ -548,6 +550,7 @@ def _exit_without_teardown():
 
 
 _MULTIRUN_FLAGS = ("-m", "--multirun")
+_portfolio_in_run_dir = []  # not empty once portfolio_arguments turned hydra.run.dir into the sweep's directory
 
 
 def portfolio_arguments(argv):
@@ -569,6 +572,7 @@ def portfolio_arguments(argv):
     run_dir = [arg for arg in argv if arg.startswith("hydra.run.dir=")]
     others = [arg for arg in argv if not arg.startswith("hydra.run.dir=")]
     sweep_dir = run_dir[-1].partition("=")[2] if run_dir else "outputs/${now:%Y-%m-%d}/${now:%H-%M-%S-%f}"
+    _portfolio_in_run_dir.append(True)
     return ["--multirun", *others, f"hydra.sweep.dir={sweep_dir}"]
 
 

@@ -97,3 +97,26 @@ def test_a_resume_runs_again_a_workload_whose_part_was_lost(tmp_path, damage):
     assert "resuming 1 of 2 jobs (1 damaged): 0" in done.stderr + done.stdout
     portfolio = json.loads((run / "summary.json").read_text())["portfolio"]
     assert portfolio["routes"] == {"large": "finetune", "small": "prompt"}
+
+
+@pytest.mark.slow
+def test_a_run_directory_in_the_way_is_refused_naming_the_key_the_user_gave(tmp_path):
+    # payback portfolio=NAME writes into hydra.run.dir; the line named hydra.sweep.dir, which was never typed
+    conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
+    (tmp_path / "file").write_text("x")
+    done = payback(conf, "portfolio=fixed", run_dir=tmp_path / "file")
+    refused(done, tmp_path / "nothing", f"hydra.run.dir: {tmp_path / 'file'} is a file, not a directory")
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="overwrite=true is a single run's: a finished portfolio's directory is"
+                                       " refused as an earlier portfolio; replacing one whole (its numbered jobs,"
+                                       " plan, log and files) needs claim_run_dir's care for a sweep's set of files")
+def test_overwrite_replaces_a_finished_portfolio(tmp_path):
+    conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
+    assert payback(conf, "portfolio=fixed", run_dir=tmp_path / "run").returncode == 0
+    done = payback(conf, "portfolio=fixed", "overwrite=true", "portfolio.workloads.large.route=prompt",
+                   run_dir=tmp_path / "run")
+    assert done.returncode == 0, done.stderr
+    portfolio = json.loads((tmp_path / "run" / "summary.json").read_text())["portfolio"]
+    assert portfolio["routes"] == {"large": "prompt", "small": "prompt"}
