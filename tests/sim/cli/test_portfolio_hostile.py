@@ -120,3 +120,16 @@ def test_overwrite_replaces_a_finished_portfolio(tmp_path):
     assert done.returncode == 0, done.stderr
     portfolio = json.loads((tmp_path / "run" / "summary.json").read_text())["portfolio"]
     assert portfolio["routes"] == {"large": "prompt", "small": "prompt"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [["sim.report"], ["sim.compare", "{run}/0"]])
+def test_the_report_and_compare_pointed_at_a_portfolio_say_where_its_runs_are(tmp_path, command):
+    conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
+    run = tmp_path / "run"
+    assert payback(conf, "portfolio=fixed", run_dir=run).returncode == 0
+    done = subprocess.run([sys.executable, "-m", command[0], str(run), *(a.format(run=run) for a in command[1:])],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr == (f"payback: error: {run}: a portfolio's directory, not a run's; each workload's run is a"
+                           " numbered directory in it (0, 1)\n")
