@@ -29,6 +29,8 @@ KEY = re.compile(r"^[+~]{0,2}[A-Za-z_$][\w$@/-]*(\.[\w$@/-]+)*$")
 def _check_key(where, key):
     if not isinstance(key, str) or not KEY.match(key):
         raise ConfigError(f"{where}{key!r}: not a dotted key such as workload.calls_per_month")
+    if re.split(r"[./]", key.lstrip("+~"))[0] == "hydra":  # the multirun's, one for all its jobs
+        raise ConfigError(f"{where}{key}: a Hydra setting, not a workload's key; give it on the command line")
 
 
 def _top(key):

@@ -53,6 +53,13 @@ TEXTS = [
     ("workloads:\n  a: {overrides: {'': 5}}\n", "portfolio bad: workload a: overrides.'': not a dotted key"),
     ("shared: {'workload.calls_per_month=5,6': 5}\nworkloads:\n  a: {}\n",
      "portfolio bad: shared.'workload.calls_per_month=5,6': not a dotted key"),
+    # these wrote sweep_plan.json, then were internal errors (exit 1): a Hydra key is the multirun's
+    ("shared: {hydra.job.chdir: true}\nworkloads:\n  a: {}\n",
+     "portfolio bad: shared.hydra.job.chdir: a Hydra setting, not a workload's key"),
+    ("workloads:\n  a: {overrides: {hydra.runtime.output_dir: /tmp/elsewhere}}\n",
+     "portfolio bad: workload a: overrides.hydra.runtime.output_dir: a Hydra setting, not a workload's key"),
+    ("workloads:\n  a: {overrides: {hydra/launcher: joblib}}\n",
+     "portfolio bad: workload a: overrides.hydra/launcher: a Hydra setting, not a workload's key"),
 ]
 
 
