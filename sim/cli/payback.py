@@ -593,6 +593,21 @@ def _sweeping(argv):
     return None
 
 
+def _not_a_mapping(error):
+    # OmegaConf.load refuses a preset file that is one value (`5`, `true`) with OSError
+    # "Invalid loaded object type: int"; the file is the one Hydra's file source was loading
+    if not str(error).startswith("Invalid loaded object type"):
+        return None
+    trace, path = error.__traceback__, None
+    while trace is not None:
+        frame = trace.tb_frame
+        if frame.f_code.co_name == "load_config" and "full_path" in frame.f_locals:
+            path = frame.f_locals["full_path"]
+        trace = trace.tb_next
+    kind = str(error).rpartition(": ")[2]
+    return f"{path or 'a preset file'}: one {kind}, not a mapping of keys to values"
+
+
 def main():
     """Entry point of the ``payback`` console script."""
     # Without it Hydra prints its own multi-line report and exits 1; with it the
@@ -633,6 +648,8 @@ def main():
     except Exception as error:  # a defect of ours or Hydra's: one line, and how to see more
         if stop_requested() is not None:  # a library turned our stop into its own error
             _end_interrupted(stop_requested())
+        if _not_a_mapping(error) is not None:  # a preset file of one value, met while composing
+            _refuse(_not_a_mapping(error))
         abandon_run()
         first = str(error).splitlines()[0] if str(error) else ""
         print(f"payback: internal error: {type(error).__name__}: {first} (PAYBACK_TRACEBACK=1 shows the"

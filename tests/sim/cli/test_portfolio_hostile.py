@@ -28,6 +28,9 @@ TEXTS = [
     ("- a\n- b\n", "portfolio bad: not a mapping of shared: and workloads:"),
     ("", "portfolio bad: workloads: empty"),
     ("workloads: {a: [\n", "{conf}/portfolio/bad.yaml, line 2: not YAML"),
+    # a file of one value was an internal error (OSError from OmegaConf.load, exit 1)
+    ("5\n", "{conf}/portfolio/bad.yaml: one int, not a mapping of keys to values"),
+    ("true\n", "{conf}/portfolio/bad.yaml: one bool, not a mapping of keys to values"),
     ("workloads:\n  - a\n  - b\n", "portfolio bad: workloads: is not a mapping"),
     ("workloads:\n  a: support-bot\n", "portfolio bad: workload a: not a mapping of presets, overrides and route"),
     ("workloads:\n  a: {presets: {nogroup: x}}\n", "portfolio bad: workload a: presets.nogroup: not a group"),
