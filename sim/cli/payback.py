@@ -563,6 +563,9 @@ def portfolio_arguments(argv):
     from sim.portfolio.jobs import launch_planned
 
     hydra_patches.sweep_with(launch_planned)
+    chosen = _sweeping([arg for arg in argv if arg.lstrip("+").partition("=")[0] == "portfolio"])
+    if chosen is not None:  # each point would run as a single run of the default workload, not a portfolio
+        _refuse(f"{chosen}: one portfolio a command; run each on its own")
     if any(arg in _MULTIRUN_FLAGS for arg in argv):
         return argv
     swept = _sweeping(argv)

@@ -143,3 +143,14 @@ def test_the_report_and_compare_pointed_at_a_portfolio_say_where_its_runs_are(tm
     assert done.returncode == 2
     assert done.stderr == (f"payback: error: {run}: a portfolio's directory, not a run's; each workload's run is a"
                            " numbered directory in it (0, 1)\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flags", [[], ["-m"]])
+def test_a_sweep_over_the_portfolio_itself_is_refused(tmp_path, flags):
+    # with -m it ran each point as a single run of the default workload: two runs, no portfolio
+    conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
+    write_portfolio(conf, "other", FIXED)
+    done = payback(conf, *flags, "portfolio=fixed,other", f"hydra.sweep.dir={tmp_path / 'run'}",
+                   run_dir=tmp_path / "run")
+    refused(done, tmp_path / "run", "portfolio=fixed,other: one portfolio a command; run each on its own")
