@@ -326,6 +326,15 @@ def _check_portfolio(config):
     from hydra.core.global_hydra import GlobalHydra
 
     loader = GlobalHydra.instance().config_loader()
+    if _shell_routes:  # ++ would have made a workload of a name the file does not hold
+        written = list(OmegaConf.select(loader.load_sweep_config(config, [f"portfolio={name}"]),
+                                        "portfolio.workloads") or {})
+        added = {o.lstrip("+").split(".")[2] for o in config.hydra.overrides.task
+                 if o.startswith("+portfolio.workloads.") and not o.startswith("++")}
+        unknown = [w for w in _shell_routes if w not in {*written, *added}]
+        if unknown:
+            _refuse(f"portfolio.workloads.{unknown[0]}.route: portfolio {name} has no workload {unknown[0]}"
+                    f" ({', '.join(written)})")
     settings = []
     for member, overrides in zip(record["members"], jobs):
         where = f"portfolio {name}: workload {member['workload']}"
@@ -563,9 +572,11 @@ def portfolio_arguments(argv):
     from sim.portfolio.jobs import launch_planned
 
     hydra_patches.sweep_with(launch_planned)
-    chosen = _sweeping([arg for arg in argv if arg.lstrip("+").partition("=")[0] == "portfolio"])
-    if chosen is not None:  # each point would run as a single run of the default workload, not a portfolio
-        _refuse(f"{chosen}: one portfolio a command; run each on its own")
+    chosen = _sweeping([arg for arg in argv if arg.lstrip("+~").partition("=")[0].split(".")[0] == "portfolio"])
+    if chosen is not None:  # portfolio=a,b ran each point as a single run of the default workload, not a
+        # portfolio; a sweep of portfolio.* keys was quietly left out of every job
+        _refuse(f"{chosen}: one portfolio a command, its own keys not swept; run each on its own")
+    argv = [_route_from_the_shell(arg) for arg in argv]
     if any(arg in _MULTIRUN_FLAGS for arg in argv):
         return argv
     swept = _sweeping(argv)
@@ -577,6 +588,20 @@ def portfolio_arguments(argv):
     sweep_dir = run_dir[-1].partition("=")[2] if run_dir else "outputs/${now:%Y-%m-%d}/${now:%H-%M-%S-%f}"
     _portfolio_in_run_dir.append(True)
     return ["--multirun", *others, f"hydra.sweep.dir={sweep_dir}"]
+
+
+_SHELL_ROUTE = re.compile(r"portfolio\.workloads\.([^.=]+)\.route=")
+_shell_routes = []  # the workloads whose route the command line fixes
+
+
+def _route_from_the_shell(arg):
+    # portfolio.workloads.W.route=R sets a key a workload's entry may leave out (route: is
+    # optional): forced (++), and W checked to be the file's (_check_portfolio)
+    match = _SHELL_ROUTE.match(arg)
+    if match is None:
+        return arg
+    _shell_routes.append(match.group(1))
+    return "++" + arg
 
 
 def _sweeping(argv):

@@ -75,8 +75,7 @@ def test_a_hostile_portfolio_file_is_refused_in_one_line(tmp_path, text, line):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("arguments", [["seed=1,2"], ["seed=range(1,3)"],
-                                       ["portfolio.workloads.large.route=prompt,finetune"]])
+@pytest.mark.parametrize("arguments", [["seed=1,2"], ["seed=range(1,3)"]])
 def test_a_sweep_without_m_is_refused_not_run_as_a_sweep_of_portfolios(tmp_path, arguments):
     # a single run refuses seed=1,2 without -m; a portfolio quietly wrote portfolio-0/ and portfolio-1/
     conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
@@ -153,4 +152,28 @@ def test_a_sweep_over_the_portfolio_itself_is_refused(tmp_path, flags):
     write_portfolio(conf, "other", FIXED)
     done = payback(conf, *flags, "portfolio=fixed,other", f"hydra.sweep.dir={tmp_path / 'run'}",
                    run_dir=tmp_path / "run")
-    refused(done, tmp_path / "run", "portfolio=fixed,other: one portfolio a command; run each on its own")
+    refused(done, tmp_path / "run", "portfolio=fixed,other: one portfolio a command, its own keys not swept; run each on its own")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flags", [[], ["-m"]])
+def test_a_sweep_of_a_workloads_route_is_refused(tmp_path, flags):
+    # with -m it was left out of every job: both workloads took their own recommendation, one portfolio
+    conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
+    done = payback(conf, *flags, "portfolio=fixed", "portfolio.workloads.large.route=prompt,finetune",
+                   f"hydra.sweep.dir={tmp_path / 'run'}", run_dir=tmp_path / "run")
+    refused(done, tmp_path / "run", "portfolio.workloads.large.route=prompt,finetune: one portfolio a command")
+
+
+@pytest.mark.slow
+def test_a_route_fixed_from_the_shell_for_a_workload_whose_entry_leaves_route_out(tmp_path):
+    # README: portfolio.workloads.NAME.route=R fixes a route; FIXED's small has no route: key, and
+    # the line was "portfolio.workloads.small.route: unknown key (a typo?)"
+    conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
+    done = payback(conf, "portfolio=fixed", "portfolio.workloads.small.route=finetune", run_dir=tmp_path / "run")
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["portfolio"]["routes"] == {
+        "large": "finetune", "small": "finetune"}
+    # a name the file does not hold is not made a workload
+    done = payback(conf, "portfolio=fixed", "portfolio.workloads.smal.route=prompt", run_dir=tmp_path / "typo")
+    refused(done, tmp_path / "typo", "portfolio.workloads.smal.route: portfolio fixed has no workload smal (large, small)")
