@@ -177,3 +177,19 @@ def test_a_route_fixed_from_the_shell_for_a_workload_whose_entry_leaves_route_ou
     # a name the file does not hold is not made a workload
     done = payback(conf, "portfolio=fixed", "portfolio.workloads.smal.route=prompt", run_dir=tmp_path / "typo")
     refused(done, tmp_path / "typo", "portfolio.workloads.smal.route: portfolio fixed has no workload smal (large, small)")
+
+
+@pytest.mark.slow
+def test_a_resume_adds_up_a_portfolio_stopped_while_adding_up(tmp_path):
+    # every job done, the portfolio's files not written (SIGINT while adding up): the resume wrote a
+    # sweep's aggregate (sweep.csv, sweep.nc) and no portfolio
+    conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
+    run = tmp_path / "run"
+    assert payback(conf, "portfolio=fixed", run_dir=run).returncode == 0
+    for name in ("summary.json", "portfolio.nc", "cashflows.csv"):
+        (run / name).unlink()
+    done = resume(run)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((run / "summary.json").read_text())["portfolio"]["routes"] == {"large": "finetune",
+                                                                                       "small": "prompt"}
+    assert not (run / "sweep.csv").exists()
