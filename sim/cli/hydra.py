@@ -198,5 +198,21 @@ def sweep_with(sweep):
     Plugins.instantiate_sweeper = instantiate_sweeper
 
 
+def preset_not_a_mapping(error):
+    """One line for a preset file that holds one value (``5``, ``true``), or None for another error."""
+    # OmegaConf.load refuses a preset file that is one value (`5`, `true`) with OSError
+    # "Invalid loaded object type: int"; the file is the one Hydra's file source was loading
+    if not str(error).startswith("Invalid loaded object type"):
+        return None
+    trace, path = error.__traceback__, None
+    while trace is not None:
+        frame = trace.tb_frame
+        if frame.f_code.co_name == "load_config" and "full_path" in frame.f_locals:
+            path = frame.f_locals["full_path"]
+        trace = trace.tb_next
+    kind = str(error).rpartition(": ")[2]
+    return f"{path or 'a preset file'}: one {kind}, not a mapping of keys to values"
+
+
 __all__ = ["SUPPORTED", "add_override_functions", "check_run_starts", "get_args_parser", "install",
-           "one_repository_for_help", "probe_mode_only_when", "sweep_with"]
+           "one_repository_for_help", "preset_not_a_mapping", "probe_mode_only_when", "sweep_with"]

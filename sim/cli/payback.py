@@ -44,7 +44,7 @@ from sim.io.directories import FINISHED_MARKS, LOCK_FILE, RUN_SET, LockRefused, 
 from sim.io.files import WriteError, atomic_path, discard_published, published, remove_partials
 from sim.io.signals import Interrupted, stop_requested
 from sim.io.text import refusal, shown
-from sim.cli.portfolio import check_portfolio, checked_settings, portfolio_arguments
+from sim.cli.portfolio import check_portfolio, checked_settings, portfolio_arguments, portfolio_in_run_dir
 
 CONFIG_DIR = str(CONF_DIR)
 EXIT_BAD_INPUT = 2
@@ -283,21 +283,23 @@ def check_sweep_dir(config):
         _refuse("hydra.output_subdir: null in a --multirun leaves the jobs without .hydra/overrides.yaml,"
                 " which the sweep's aggregate reads; leave it at .hydra")
     sweep_dir = OmegaConf.select(config, "hydra.sweep.dir")
+    # a portfolio run without -m: the user named hydra.run.dir, which became the sweep's directory
+    key, what = ("hydra.run.dir", "portfolio") if portfolio_in_run_dir() else ("hydra.sweep.dir", "sweep")
     if sweep_dir is None or not str(sweep_dir).strip():
-        _refuse("hydra.sweep.dir: empty: a sweep would write into the current directory; name a directory")
+        _refuse(f"{key}: empty: a sweep would write into the current directory; name a directory")
     sweep_dir = Path(str(sweep_dir))
-    _check_directory(sweep_dir, "hydra.sweep.dir")
+    _check_directory(sweep_dir, key)
     links = [p for p in sweep_dir.glob("[0-9]*") if p.is_symlink()]
     if links:  # a job would write its run there, out of the sweep directory
-        _refuse(f"hydra.sweep.dir: {links[0]} is a symbolic link where a job's directory goes; remove it"
+        _refuse(f"{key}: {links[0]} is a symbolic link where a job's directory goes; remove it"
                 " (its target is not touched) or name another directory")
     earlier = [p for p in (sweep_dir / "sweep.csv", *sweep_dir.glob("*/summary.json")) if p.exists()]
     if earlier and not resuming():
-        _refuse(f"hydra.sweep.dir: {sweep_dir} holds an earlier sweep ({earlier[0].relative_to(sweep_dir)};"
+        _refuse(f"{key}: {sweep_dir} holds an earlier {what} ({earlier[0].relative_to(sweep_dir)};"
                 f" python -m sim.sweep {sweep_dir} --resume finishes it); name another directory")
     if not resuming():  # a resume took the lock before it chose the jobs to run
         try:
-            lock_directory(sweep_dir, "hydra.sweep.dir", "a running sweep")
+            lock_directory(sweep_dir, key, "a running sweep")
         except LockRefused as error:
             _refuse(error)
 
@@ -568,6 +570,9 @@ def main():
     except Exception as error:  # a defect of ours or Hydra's: one line, and how to see more
         if stop_requested() is not None:  # a library turned our stop into its own error
             _end_interrupted(stop_requested())
+        one_value = hydra_patches.preset_not_a_mapping(error)  # a preset file of one value, met while composing
+        if one_value is not None:
+            _refuse(one_value)
         abandon_run()
         first = str(error).splitlines()[0] if str(error) else ""
         print(f"payback: internal error: {type(error).__name__}: {first} (PAYBACK_TRACEBACK=1 shows the"
@@ -577,8 +582,8 @@ def main():
         sys.exit(EXIT_INTERNAL)
     if last_failed_jobs:
         numbers = ", ".join(str(job["job"]) for job in last_failed_jobs)
-        where = ("the portfolio is not added up; see each job's failure.json" if "workload" in last_failed_jobs[0]
-                 else "see sweep.csv")
+        where = ("the portfolio is not added up; the log says why (each failed job's failure.json)"
+                 if "workload" in last_failed_jobs[0] else "see sweep.csv")
         print(f"payback: {len(last_failed_jobs)} sweep job(s) failed ({numbers}): {where}", file=sys.stderr)
         sys.exit(EXIT_SWEEP_FAILED)
     if _single_runs_done:

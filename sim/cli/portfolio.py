@@ -2,6 +2,8 @@
 check of every workload before anything is written (``sim.sweep.portfolio`` runs the jobs
 and adds them up)."""
 
+import re
+
 import yaml
 from hydra._internal.config_loader_impl import ConfigLoaderImpl  # private; hydra-core pinned <1.4
 from hydra.errors import HydraException
@@ -45,6 +47,16 @@ def reuse_composed():
     ConfigLoaderImpl.load_sweep_config = load_sweep_config
 
 
+_in_run_dir = []  # not empty once portfolio_arguments made hydra.run.dir the sweep's directory
+_SHELL_ROUTE = re.compile(r"portfolio\.workloads\.([^.=]+)\.route=")
+_shell_routes = []  # the workloads whose route the command line fixes
+
+
+def portfolio_in_run_dir():
+    """Whether this command is a portfolio's run into ``hydra.run.dir`` (a refusal names that key)."""
+    return bool(_in_run_dir)
+
+
 def portfolio_arguments(argv):
     """The arguments of a portfolio's multirun: ``payback portfolio=NAME ...`` runs its
     workloads as the jobs of a multirun (``sim.sweep.portfolio``), into the directory a single
@@ -54,25 +66,70 @@ def portfolio_arguments(argv):
     Raises
     ------
     sim.inputs.validation.ConfigError
-        For a sweep of portfolios (``portfolio=a,b``).
+        For a sweep of portfolios (``portfolio=a,b``) or of a portfolio's own keys, and for
+        a sweep without ``-m``, as a single run refuses it.
     """
-    named = [arg.partition("=")[2] for arg in argv if arg.lstrip("+").partition("=")[0] == "portfolio"]
-    if not any(named):
+    if not any(arg.lstrip("+").partition("=")[0] == "portfolio" and arg.partition("=")[2] for arg in argv):
         return argv
-    swept = [value for value in named if "," in value or "(" in value]
-    if swept:  # the master configuration of a multirun has no portfolio: each job would run alone
-        raise ConfigError(f"portfolio: {swept[0]!r} sweeps portfolios; a run holds one (run each on its own, or"
-                          " sweep a key of the portfolio's workloads: payback -m portfolio=NAME KEY=A,B)")
     from sim.sweep.portfolio import launch_planned
 
     hydra_patches.sweep_with(launch_planned)
     reuse_composed()
+    chosen = _sweeping([arg for arg in argv if arg.lstrip("+~").partition("=")[0].split(".")[0] == "portfolio"])
+    if chosen is not None:  # portfolio=a,b ran each point as a single run of the default workload, not a
+        # portfolio; a sweep of portfolio.* keys was quietly left out of every job
+        raise ConfigError(f"{chosen}: one portfolio a command, its own keys not swept; run each on its own")
+    argv = [_route_from_the_shell(arg) for arg in argv]
     if any(arg in MULTIRUN_FLAGS for arg in argv):
         return argv
+    swept = _sweeping(argv)
+    if swept is not None:  # the portfolio's own multirun would quietly turn it into a sweep
+        raise ConfigError(f"{swept}: a sweep of portfolios needs -m (payback -m {' '.join(argv)}); to use the value"
+                          " as text, quote it (key='a,b')")
     run_dir = [arg for arg in argv if arg.startswith("hydra.run.dir=")]
     others = [arg for arg in argv if not arg.startswith("hydra.run.dir=")]
     sweep_dir = run_dir[-1].partition("=")[2] if run_dir else DEFAULT_DIR
+    _in_run_dir.append(True)
     return ["--multirun", *others, f"hydra.sweep.dir={sweep_dir}"]
+
+
+def _route_from_the_shell(arg):
+    # portfolio.workloads.W.route=R sets a key a workload's entry may leave out (route: is
+    # optional): forced (++), and W checked to be the file's (check_portfolio)
+    match = _SHELL_ROUTE.match(arg)
+    if match is None:
+        return arg
+    _shell_routes.append(match.group(1))
+    return "++" + arg
+
+
+def _sweeping(argv):
+    # the first override that sweeps (a,b; range(); choice()), as a single run refuses it
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for arg in argv:
+        if arg.startswith("-"):
+            continue
+        try:
+            (override,) = parser.parse_overrides([arg])
+        except Exception:  # noqa: BLE001 - Hydra reports a malformed override itself, in one line
+            continue
+        if override.is_sweep_override():
+            return arg
+    return None
+
+
+def _unknown_shell_routes(loader, config, name):
+    # ++ would have made a workload of a name the file does not hold
+    written = list(OmegaConf.select(loader.load_sweep_config(config, [f"portfolio={name}"]),
+                                    "portfolio.workloads") or {})
+    added = {o.lstrip("+").split(".")[2] for o in config.hydra.overrides.task
+             if o.startswith("+portfolio.workloads.") and not o.startswith("++")}
+    unknown = [w for w in _shell_routes if w not in {*written, *added}]
+    if unknown:
+        raise ConfigError(f"portfolio.workloads.{unknown[0]}.route: portfolio {name} has no workload {unknown[0]}"
+                          f" ({', '.join(written)})")
 
 
 def check_portfolio(config, settings_of, describe_hydra_error, describe_yaml_error):
@@ -95,6 +152,8 @@ def check_portfolio(config, settings_of, describe_hydra_error, describe_yaml_err
     name = portfolio_name(config)
     jobs, record = plan_jobs(config)
     loader = GlobalHydra.instance().config_loader()
+    if _shell_routes:
+        _unknown_shell_routes(loader, config, name)
     settings = []
     for member, overrides in zip(record["members"], jobs):
         where = f"portfolio {name}: workload {member['workload']}"
@@ -113,4 +172,4 @@ def check_portfolio(config, settings_of, describe_hydra_error, describe_yaml_err
 
 
 __all__ = ["DEFAULT_DIR", "MULTIRUN_FLAGS", "check_portfolio", "checked_settings", "portfolio_arguments",
-           "reuse_composed"]
+           "portfolio_in_run_dir", "reuse_composed"]

@@ -35,6 +35,10 @@ def resume(sweep_dir):
     total = len(plan["jobs"])
     if not todo:
         log.info("sweep: all %d jobs are done; nothing to resume", total)
+        if plan.get("portfolio"):  # stopped while adding up: the portfolio's files, not a sweep's aggregate
+            from sim.sweep.portfolio import finish
+
+            return 1 if finish(sweep_dir) else 0
         return 1 if aggregate(sweep_dir) else 0
     kinds = {}
     for job in todo:

@@ -22,6 +22,17 @@ WORKLOAD_KEYS = ("routes", "baseline", "route", "presets", "portfolio")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
+# a dotted key as Hydra's override grammar reads one (no '=', space or comma; not empty)
+KEY = re.compile(r"^[+~]{0,2}[A-Za-z_$][\w$@/-]*(\.[\w$@/-]+)*$")
+
+
+def _check_key(where, key):
+    if not isinstance(key, str) or not KEY.match(key):
+        raise ConfigError(f"{where}{key!r}: not a dotted key such as workload.calls_per_month")
+    if re.split(r"[./]", key.lstrip("+~"))[0] == "hydra":  # the multirun's, one for all its jobs
+        raise ConfigError(f"{where}{key}: a Hydra setting, not a workload's key; give it on the command line")
+
+
 def _top(key):
     return str(key).lstrip("+~").split(".", 1)[0]
 
@@ -55,6 +66,7 @@ def check_portfolio(name, node):
     if not isinstance(shared, dict):
         raise ConfigError(f"{where}: shared: is not a mapping of dotted keys to values")
     for key, value in shared.items():
+        _check_key(f"{where}: shared.", key)
         if _top(key) in WORKLOAD_KEYS or (_top(key) in WORKLOAD_GROUPS and "." not in str(key)):
             raise ConfigError(f"{where}: shared.{key}: a key of each workload, not of the portfolio (set it in the"
                               " workload's presets or overrides)")
@@ -87,6 +99,7 @@ def check_portfolio(name, node):
         if not isinstance(overrides, dict):
             raise ConfigError(f"{label}: overrides: is not a mapping of dotted keys to values")
         for key in overrides:
+            _check_key(f"{label}: overrides.", key)
             if _top(key) in PORTFOLIO_KEYS:
                 raise ConfigError(f"{label}: overrides.{key}: every workload of a portfolio shares it: set it in"
                                   " shared: or on the command line")

@@ -3,6 +3,7 @@ to the portfolio (its chosen route's and its baseline's cumulative cost by month
 scenario), written beside its own run."""
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -11,6 +12,17 @@ from sim.inputs.validation import ConfigError
 from sim.io.netcdf import write_dataset
 
 MEMBER_FILE = "portfolio_member.nc"
+
+
+def member_readable(directory):
+    """Whether a workload's job left a member file that opens as netCDF (deleted or damaged
+    after the job finished, it has to run again: the portfolio cannot be added up without it)."""
+    path = Path(directory) / MEMBER_FILE
+    try:
+        with xr.open_dataset(path) as member:
+            return "cost" in member.variables and "baseline_cost" in member.variables
+    except (OSError, ValueError):
+        return False
 
 
 def member_settings(settings, name):

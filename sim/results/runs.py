@@ -39,6 +39,11 @@ def read_run(run_dir, required=()):
     try:
         if run_dir.is_file():  # runs/a/results.nc for runs/a, say
             raise UnreadableRun(f"{run_dir}: a file, not a run directory; name the directory that holds results.nc")
+        if not path.is_file() and (run_dir / "portfolio.nc").is_file():  # payback portfolio=NAME's
+            jobs = sorted((p.name for p in run_dir.iterdir() if p.name.isdigit()), key=int)
+            raise UnreadableRun(f"{run_dir}: a portfolio's directory, not a run's; each workload's run is a"
+                                f" numbered directory in it ({', '.join(jobs[:3]) or 'none'}"
+                                f"{', ...' if len(jobs) > 3 else ''})")
         if not path.is_file():
             raise UnreadableRun(f"{run_dir}: not a run directory (no results.nc)")
     except OSError as error:  # a name too long, a directory that cannot be read

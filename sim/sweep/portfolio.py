@@ -110,6 +110,8 @@ def finish(sweep_dir):
     list of dict
         The failed or missing jobs (``job``, ``workload``): a point with one is not added up.
     """
+    from sim.results.member import MEMBER_FILE, member_readable
+
     sweep_dir = Path(sweep_dir)
     plan = read_plan(sweep_dir)
     record = plan[PLAN_KEY]
@@ -119,11 +121,13 @@ def finish(sweep_dir):
         members = [m for m in record["members"] if m["point"] == point]
         directories = {m["workload"]: sweep_dir / str(m["job"]) for m in members}
         missing = [m for m in members if not (directories[m["workload"]] / SUMMARY_FILE).is_file()
-                   or (directories[m["workload"]] / FAILURE_FILE).is_file()]
+                   or (directories[m["workload"]] / FAILURE_FILE).is_file()
+                   or not member_readable(directories[m["workload"]])]
         if missing:
             failed += [{"job": m["job"], "workload": m["workload"]} for m in missing]
-            log.error("portfolio %s%s: not added up: workload(s) %s did not finish", record["name"],
-                      _point_label(overrides), ", ".join(m["workload"] for m in missing))
+            log.error("portfolio %s%s: not added up: workload(s) %s did not finish or have no readable %s"
+                      " (python -m sim.sweep %s --resume runs them again)", record["name"], _point_label(overrides),
+                      ", ".join(m["workload"] for m in missing), MEMBER_FILE, sweep_dir)
             continue
         try:
             done = _add_up(sweep_dir, record, point, overrides, directories, report, cashflows)

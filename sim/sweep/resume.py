@@ -43,6 +43,11 @@ def pending(sweep_dir, plan):
     from sim.sweep.aggregate import read_jobs
 
     status = {job["job"]: job["status"] for job in read_jobs(sweep_dir, plan)}
+    if plan.get("portfolio"):  # a workload's job is done only with its part of the portfolio
+        from sim.results.member import member_readable
+
+        status.update({number: "damaged" for number, value in status.items()
+                       if value == "ok" and not member_readable(Path(sweep_dir) / str(number))})
     return [{**job, "status": status.get(job["job"], "not started")} for job in plan["jobs"]
             if status.get(job["job"]) != "ok"]
 

@@ -116,13 +116,3 @@ def test_two_workloads_of_one_name_are_refused(tmp_path):
     assert "twice.yaml, line 3: not YAML (found duplicate key a)" in done.stderr
     assert not (tmp_path / "run").exists()
 
-
-@pytest.mark.slow
-def test_a_sweep_of_portfolios_is_refused(tmp_path):
-    # the multirun's master configuration would have no portfolio: each job would run alone
-    conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
-    done = payback(conf, "-m", "portfolio=fixed,fixed", "hydra.sweep.dir=" + str(tmp_path / "sweep"),
-                   run_dir=tmp_path / "unused")
-    assert done.returncode == 2 and done.stderr.count("\n") == 1
-    assert done.stderr.startswith("payback: error: portfolio: 'fixed,fixed' sweeps portfolios; a run holds one")
-    assert not (tmp_path / "sweep").exists()
