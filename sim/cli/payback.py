@@ -136,17 +136,16 @@ PRESET_GROUPS = ("pricing", "workload", "market", "finetune", "rag", "stress")
 
 def _config_dirs(hydra_config):
     # the directories Hydra read presets from, in its order (a --config-dir's included)
-    sources = OmegaConf.select(OmegaConf.create(hydra_config), "runtime.config_sources") or []
+    sources = hydra_patches.hydra_part(hydra_config, "runtime.config_sources") or []
     return [s["path"] for s in sources if s.get("schema") == "file"] or [CONF_DIR]
 
 
 def _group_choices(hydra_config):
-    node = OmegaConf.to_container(OmegaConf.create(hydra_config))
-    choices = {group: option for group, option in node.get("runtime", {}).get("choices", {}).items()
+    choices = {group: option for group, option in (hydra_patches.hydra_part(hydra_config, "runtime.choices") or {}).items()
                if not group.startswith("hydra/")}
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    for override in node.get("overrides", {}).get("task", []):  # a list of options is not among Hydra's choices
+    for override in hydra_patches.hydra_part(hydra_config, "overrides.task") or []:  # a list of options is not among Hydra's choices
         group, equals, _ = override.lstrip("+").partition("=")
         if equals and group in PRESET_GROUPS and choices.get(group) is None:
             value = OverridesParser.create().parse_override(override).value()
@@ -156,7 +155,7 @@ def _group_choices(hydra_config):
 
 def _reconciled(task, hydra_config):
     """``task`` without a stress's correlations the command line fixed, and what it replaced (sim.inputs.stresses)."""
-    overrides = list(OmegaConf.select(OmegaConf.create(hydra_config), "overrides.task") or [])
+    overrides = list(hydra_patches.hydra_part(hydra_config, "overrides.task") or [])
     return reconcile(task, _group_choices(hydra_config), overrides, _config_dirs(hydra_config))
 
 
