@@ -10,15 +10,15 @@ import calendar
 from pathlib import Path
 from urllib.parse import quote
 
-from sim.io.files import WriteError, atomic_path, publishing
+from sim.io.files import atomic_path, publishing
 from sim.io.progress import phase
 from sim.portfolio.pictures import BUDGET_PICTURE, PICTURES, SAVINGS_PICTURE
-from sim.report.figures import png_bytes, write_png
+from sim.report.figures import plots_directory, png_bytes, write_png
 from sim.report.formats import PERCENT, dollars, usd, with_interval
+from sim.report.document import PLOTS
 from sim.report.html import literal, write_html
 from sim.report.routes import summary_labels
 
-PLOTS = "plots"
 PICTURE_TEXT = {
     BUDGET_PICTURE: "How much to budget each month",
     SAVINGS_PICTURE: "Savings by workload",
@@ -227,17 +227,7 @@ def write_report(summary, output_dir, workload_dirs=None):
         report; without it the workloads are listed unlinked.
     """
     output_dir = Path(output_dir)
-    plots = output_dir / PLOTS
-    try:  # as a run's report: never through a link out of the directory, never onto a file
-        if plots.is_symlink():
-            raise WriteError(f"{plots}: a symbolic link; payback draws nothing through a link out of the run"
-                             " directory: remove it (its target is not touched) to draw the pictures")
-        if plots.exists() and not plots.is_dir():
-            raise WriteError(f"{plots}: a file, not a directory; move it away to draw the pictures")
-        created = not plots.exists()
-        plots.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise WriteError(f"{plots}: cannot write ({error.strerror or error})") from None
+    plots, created = plots_directory(output_dir / PLOTS)  # as a run's report: never through a link, never onto a file
     what = f"{output_dir / 'report.md'}, report.html and {PLOTS}/"
     with phase("report", f"drawing {len(PICTURES)} pictures into {PLOTS}/, report.md and report.html"):
         try:

@@ -17,12 +17,13 @@ from sim.inputs.distributions import parse
 from sim.report.budget import budget_section
 from sim.report.formats import PERCENT, calls, usd, with_interval
 from sim.report.formats import share as shown_share
+from sim.report.figures import plots_directory
 from sim.report.pictures import ROW_PICTURES, draw_all, drawable
 from sim.report.tornado import fixed_inputs_section
 from sim.io.progress import phase
 from sim.report.html import code, literal, write_html
 from sim.report.information import information_section
-from sim.io.files import WriteError, atomic_path, publishing
+from sim.io.files import atomic_path, publishing
 from sim.inputs.static import metadata_of
 from sim.report.memo import memo_lines
 from sim.report.routes import route_view
@@ -564,17 +565,7 @@ def write_report(results, summary, run_dir):
     is interrupted or fails leaves the earlier report and pictures as they were.
     """
     run_dir = Path(run_dir)
-    plots = run_dir / PLOTS
-    try:  # refused here in one line, before anything is drawn (it ended in a traceback)
-        if plots.is_symlink():  # the pictures would go through it, out of the run directory
-            raise WriteError(f"{plots}: a symbolic link; payback draws nothing through a link out of the run"
-                             " directory: remove it (its target is not touched) to draw the pictures")
-        if plots.exists() and not plots.is_dir():
-            raise WriteError(f"{plots}: a file, not a directory; move it away to draw the pictures")
-        created = not plots.exists()
-        plots.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise WriteError(f"{plots}: cannot write ({error.strerror or error})") from None
+    plots, created = plots_directory(run_dir / PLOTS)
     what = f"{run_dir / 'report.md'}, report.html and {PLOTS}/"
     with phase("report", f"drawing {len(drawable(results))} pictures into {PLOTS}/, report.md and report.html"):
         try:

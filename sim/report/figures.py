@@ -8,6 +8,7 @@ Every picture (``sim.report.pictures`` for a run, ``sim.sweep.pictures`` for a s
 
 import io
 import textwrap
+from pathlib import Path
 
 import matplotlib
 
@@ -20,7 +21,7 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from PIL import Image, PngImagePlugin  # noqa: E402
 
-from sim.io.files import atomic_path  # noqa: E402
+from sim.io.files import WriteError, atomic_path  # noqa: E402
 
 FIGSIZE = (8.0, 4.8)
 DPI = 130
@@ -257,5 +258,29 @@ def place_under_legend(fig, axes, heading, legend, label_gid):
                               transform=fig.transFigure)
 
 
-__all__ = ["DPI", "FIGSIZE", "PAD", "add_heading", "legend_width", "new_figure", "place_axes", "place_under_legend", "png_bytes",
-           "save_png", "size_inches", "write_png"]
+def plots_directory(plots):
+    """The directory ``plots`` of a run's pictures, made if need be, and whether it was made now (to remove it if nothing
+    is drawn into it).
+
+    Raises
+    ------
+    sim.io.files.WriteError
+        In one line, before anything is drawn: a link there (the pictures would go through it,
+        out of the run directory), a file there, or a directory that cannot be made.
+    """
+    plots = Path(plots)
+    try:
+        if plots.is_symlink():
+            raise WriteError(f"{plots}: a symbolic link; payback draws nothing through a link out of the run"
+                             " directory: remove it (its target is not touched) to draw the pictures")
+        if plots.exists() and not plots.is_dir():
+            raise WriteError(f"{plots}: a file, not a directory; move it away to draw the pictures")
+        created = not plots.exists()
+        plots.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WriteError(f"{plots}: cannot write ({error.strerror or error})") from None
+    return plots, created
+
+
+__all__ = ["DPI", "FIGSIZE", "PAD", "add_heading", "legend_width", "new_figure", "place_axes", "place_under_legend",
+           "plots_directory", "png_bytes", "save_png", "size_inches", "write_png"]
