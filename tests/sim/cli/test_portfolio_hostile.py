@@ -7,7 +7,10 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
+from sim.inputs.validation import ConfigError
+from sim.portfolio.spec import check_portfolio
 from tests.sim.cli.test_portfolio import FIXED, payback, write_portfolio
 
 
@@ -23,19 +26,15 @@ def refused(done, run_dir, line):
     assert not run_dir.exists()
 
 
-# already refused well; kept so that they stay so
+# already refused well; kept so that they stay so. What only the command line meets (Hydra's
+# loading and composing, each workload's validation and routes) runs through it; what the file's
+# own check refuses (sim.portfolio.spec.check_portfolio) runs in this process, the same line.
 TEXTS = [
-    ("- a\n- b\n", "portfolio bad: not a mapping of shared: and workloads:"),
     ("", "portfolio bad: workloads: empty"),
     ("workloads: {a: [\n", "{conf}/portfolio/bad.yaml, line 2: not YAML"),
     # a file of one value was an internal error (OSError from OmegaConf.load, exit 1)
     ("5\n", "{conf}/portfolio/bad.yaml: one int, not a mapping of keys to values"),
     ("true\n", "{conf}/portfolio/bad.yaml: one bool, not a mapping of keys to values"),
-    ("workloads:\n  - a\n  - b\n", "portfolio bad: workloads: is not a mapping"),
-    ("workloads:\n  a: support-bot\n", "portfolio bad: workload a: not a mapping of presets, overrides and route"),
-    ("workloads:\n  a: {presets: {nogroup: x}}\n", "portfolio bad: workload a: presets.nogroup: not a group"),
-    ("workloads:\n  a: {presets: {workload: ../x}}\n",
-     "portfolio bad: workload a: presets.workload: '../x' is not an option's name"),
     ("workloads:\n  a: {overrides: {workload.calls_per_mnth: 5}}\n",
      "portfolio bad: workload a: workload.calls_per_mnth: unknown key (a typo?)"),
     ("shared: {scenarioz: 5}\nworkloads:\n  a: {}\n", "portfolio bad: workload a: scenarioz: unknown key (a typo?)"),
@@ -43,27 +42,43 @@ TEXTS = [
      "portfolio bad: workload a: workload.calls_per_month: 'many' is not a number or a distribution"),
     ("workloads:\n  a: {overrides: {workload.calls_per_month: 'pert(low=1, mode=2'}}\n",
      "portfolio bad: workload a: workload.calls_per_month: 'pert(low=1, mode=2' is not a number"),
-    ('workloads:\n  "a b": {}\n', "portfolio bad: workload 'a b': a name of letters"),
-    ('workloads:\n  "café": {}\n', "portfolio bad: workload 'café': a name of letters"),
-    ('workloads:\n  "a\\tb": {}\n', "portfolio bad: workload 'a\\tb': a name of letters"),
-    ("workloads:\n  " + "a" * 500 + ": {}\n", "portfolio bad: workload 'aaaa"),
     ("shared: {scenarios: 0}\nworkloads:\n  a: {}\n", "portfolio bad: workload a: scenarios: 0 is not a whole number"),
     ("shared: {horizon_months: 0}\nworkloads:\n  a: {}\n",
      "portfolio bad: workload a: horizon_months: 0 is not a whole number"),
     ("workloads:\n  a: {route: Prompt}\n", "portfolio bad: workload a: route: 'Prompt' is not one of its routes"),
+    # this wrote sweep_plan.json, then was an internal error (exit 1): a Hydra key is the multirun's
+    ("shared: {hydra.job.chdir: true}\nworkloads:\n  a: {}\n",
+     "portfolio bad: shared.hydra.job.chdir: a Hydra setting, not a workload's key"),
+]
+FILE_TEXTS = [
+    ("- a\n- b\n", "portfolio bad: not a mapping of shared: and workloads:"),
+    ("workloads:\n  - a\n  - b\n", "portfolio bad: workloads: is not a mapping"),
+    ("workloads:\n  a: support-bot\n", "portfolio bad: workload a: not a mapping of presets, overrides and route"),
+    ("workloads:\n  a: {presets: {nogroup: x}}\n", "portfolio bad: workload a: presets.nogroup: not a group"),
+    ("workloads:\n  a: {presets: {workload: ../x}}\n",
+     "portfolio bad: workload a: presets.workload: '../x' is not an option's name"),
+    ('workloads:\n  "a b": {}\n', "portfolio bad: workload 'a b': a name of letters"),
+    ('workloads:\n  "café": {}\n', "portfolio bad: workload 'café': a name of letters"),
+    ('workloads:\n  "a\\tb": {}\n', "portfolio bad: workload 'a\\tb': a name of letters"),
+    ("workloads:\n  " + "a" * 500 + ": {}\n", "portfolio bad: workload 'aaaa"),
     ("workloads:\n  a: {route: 5}\n", "portfolio bad: workload a: route: 5 is not a route's name or null"),
     # these two were internal errors (exit 1) or a message about Hydra's grammar
     ("workloads:\n  a: {overrides: {'': 5}}\n", "portfolio bad: workload a: overrides.'': not a dotted key"),
     ("shared: {'workload.calls_per_month=5,6': 5}\nworkloads:\n  a: {}\n",
      "portfolio bad: shared.'workload.calls_per_month=5,6': not a dotted key"),
-    # these wrote sweep_plan.json, then were internal errors (exit 1): a Hydra key is the multirun's
-    ("shared: {hydra.job.chdir: true}\nworkloads:\n  a: {}\n",
-     "portfolio bad: shared.hydra.job.chdir: a Hydra setting, not a workload's key"),
+    # these two wrote sweep_plan.json, then were internal errors (exit 1)
     ("workloads:\n  a: {overrides: {hydra.runtime.output_dir: /tmp/elsewhere}}\n",
      "portfolio bad: workload a: overrides.hydra.runtime.output_dir: a Hydra setting, not a workload's key"),
     ("workloads:\n  a: {overrides: {hydra/launcher: joblib}}\n",
      "portfolio bad: workload a: overrides.hydra/launcher: a Hydra setting, not a workload's key"),
 ]
+
+
+@pytest.mark.parametrize(("text", "line"), FILE_TEXTS)
+def test_a_hostile_portfolio_file_is_refused_by_its_own_check(text, line):
+    with pytest.raises(ConfigError) as refused_here:
+        check_portfolio("bad", yaml.safe_load(text))
+    assert str(refused_here.value).startswith(line) and "\n" not in str(refused_here.value)
 
 
 @pytest.mark.slow
