@@ -92,6 +92,19 @@ def generation_start(generations, r, j, never):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def market_step(level, m, next_cut, monthly_trend, log_no_cut, cut_size, rng, never):
+    """The market index ``M_m`` from ``M_{m-1}`` (``level``; 1 before month 1) and the month of
+    the next cut: the trend from month 2 on, and a cut drawn from ``rng`` in the month it falls,
+    with the time to the one after it. Returns ``(M_m, next_cut)``."""
+    if m >= 2:
+        level *= monthly_trend
+    if m == next_cut:
+        level *= 1.0 - draw(cut_size, rng)
+        next_cut = m + 1 + months_until(log_no_cut, rng.random(), never)
+    return level, next_cut
+
+
+@njit(cache=True, nogil=True, inline="always")
 def market_and_baseline(static, i, shutdown_draw, growth, market, discount, cut_size, event_rng, columns,
                          generations, baseline, index, usage, current, volume_path, baseline_rate, baseline_bill,
                          fixed_path, slope_path):
@@ -127,12 +140,10 @@ def market_and_baseline(static, i, shutdown_draw, growth, market, discount, cut_
     for m in range(1, horizon + 1):
         if m >= 2:
             volume *= growth[i, m - 2]
-            level *= monthly_trend
-        if m == next_cut:
-            level *= 1.0 - draw(cut_size, event_rng)
-            next_cut = m + 1 + months_until(log_no_cut, event_rng.random(), never)
         if shared:
             level = market[i, m - 1]
+        else:
+            level, next_cut = market_step(level, m, next_cut, monthly_trend, log_no_cut, cut_size, event_rng, never)
         index[m - 1] = level
         if m == shutdown_at:
             return m
@@ -178,11 +189,7 @@ def fill_market(trend_per_year, cuts_per_year, cut_size, rng, index):
         next_cut = 2 + months_until(log_no_cut, rng.random(), never)
         level = 1.0
         for m in range(1, horizon + 1):
-            if m >= 2:
-                level *= monthly_trend
-            if m == next_cut:
-                level *= 1.0 - draw(cut_size, rng)
-                next_cut = m + 1 + months_until(log_no_cut, rng.random(), never)
+            level, next_cut = market_step(level, m, next_cut, monthly_trend, log_no_cut, cut_size, rng, never)
             index[i, m - 1] = level
 
 
@@ -428,5 +435,5 @@ def _compiled_stamp():
 drop_stale_cache(globals(), _compiled_stamp, _SOURCES_STAMP)
 
 
-__all__ = ["input_cost", "base_rate", "fill_market", "generation_start", "market_and_baseline", "prompt_costs", "rag_costs",
-           "finetune_costs", "quality_costs"]
+__all__ = ["input_cost", "base_rate", "fill_market", "generation_start", "market_and_baseline", "market_step",
+           "prompt_costs", "rag_costs", "finetune_costs", "quality_costs"]
