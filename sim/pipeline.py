@@ -1,7 +1,6 @@
 """One run: validate, simulate, write the run directory, log the headline."""
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 
 from sim.inputs.validation import Settings, validate
@@ -60,8 +59,7 @@ def run(cfg, output_dir, *, progress=True, run_info=None, member=None):
         Before any simulation, if a value is invalid.
     """
     settings = cfg if isinstance(cfg, Settings) else validate(cfg)
-    as_given = settings
-    if member is not None:  # the engine keeps every kept scenario's monthly costs, for the portfolio
+    if member is not None:
         settings = member_settings(settings, member[0])
     size = check(settings)
     log.info("%s scenario-months; estimated peak memory %.2f GiB", f"{size.scenario_months:,}", size.total / 2**30)
@@ -69,12 +67,11 @@ def run(cfg, output_dir, *, progress=True, run_info=None, member=None):
         log.info("point run: every distribution at its median, one scenario (the event processes still draw"
                  " from the seed)")
     simulation = simulate(settings, progress=progress)
-    member_paths = simulation.paths
-    if member is not None and not as_given.save_paths:
+    member_paths = simulation.paths  # a portfolio's workload keeps every kept scenario's
+    if not settings.save_paths:
         # the run's own bands and budget from the first PATH_SAMPLE, as any run's (quantiles over
         # every row cost a workload of 10^5 scenarios a third of a second)
         simulation.paths = member_paths[:PATH_SAMPLE]
-        settings = replace(settings, save_paths=False, resolved={**settings.resolved, "save_paths": False})
     fixed_inputs = None
     if settings.tornado_step:
         with phase("tornado", f"fixed inputs ±{settings.tornado_step:.0%} on the first"

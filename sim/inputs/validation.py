@@ -107,6 +107,12 @@ class Settings:
     # keyed by it and the market is the portfolio's (sim.simulation.market); None: a single run
     portfolio_workload: Optional[str] = None
 
+    @property
+    def keeps_every_path(self):
+        """Whether the engine keeps every kept scenario's monthly costs: ``save_paths``, or a
+        portfolio's workload, whose costs the portfolio adds up scenario by scenario."""
+        return self.save_paths or self.portfolio_workload is not None
+
 
 def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     """Check a composed configuration and parse its uncertain inputs.

@@ -27,9 +27,9 @@ def member_readable(directory):
 
 def member_settings(settings, name):
     """A workload's settings in a portfolio: streams keyed by ``name``, the portfolio's market,
-    and every kept scenario's monthly costs (``save_paths``), which the portfolio adds up."""
-    resolved = {**settings.resolved, "save_paths": True}
-    return dataclasses.replace(settings, portfolio_workload=name, save_paths=True, resolved=resolved)
+    and every kept scenario's monthly costs (``Settings.keeps_every_path``), which the portfolio
+    adds up."""
+    return dataclasses.replace(settings, portfolio_workload=name)
 
 
 def choose_route(summary, fixed=None):
@@ -83,8 +83,8 @@ def member_dataset(paths, results, summary, name, route, reason):
     Parameters
     ----------
     paths : float64[k, R, H]
-        Every kept scenario's cumulative cost by month and route (``Simulation.paths`` of a run
-        with ``save_paths``), USD discounted, routes in ``results.route``'s order.
+        Every kept scenario's cumulative cost by month and route (``Simulation.paths`` of a
+        portfolio's workload), USD discounted, routes in ``results.route``'s order.
     results : xarray.Dataset
         The run (its routes and months).
     summary : dict

@@ -182,10 +182,9 @@ def simulate(settings, *, threads=None, progress=True):
     cap, horizon = settings.scenarios, settings.horizon_months
     n_blocks = -(-cap // BLOCK_SIZE)
     member = settings.portfolio_workload
+    run_seeds = block_seeds(settings.seed, n_blocks)
     # a portfolio's workload: its own streams, and the market of the portfolio's seed
-    seeds = block_seeds(settings.seed, n_blocks) if member is None else workload_block_seeds(
-        settings.seed, member, n_blocks)
-    market_seeds = block_seeds(settings.seed, n_blocks) if member is not None else None
+    seeds = run_seeds if member is None else workload_block_seeds(settings.seed, member, n_blocks)
     layout = settings.layout
     drawn_keys = [key for key in layout.keys if not settings.inputs[key].is_fixed]
     drawn_columns = [layout.keys.index(key) for key in drawn_keys]
@@ -224,7 +223,7 @@ def simulate(settings, *, threads=None, progress=True):
         exited=np.empty((kept, n_routes), dtype=np.bool_),
         error_cost=np.empty((kept, n_routes)),
         beats=np.zeros((n_routes, horizon)),
-        paths=np.empty((kept if settings.save_paths else min(cap, PATH_SAMPLE), n_routes, horizon)),
+        paths=np.empty((kept if settings.keeps_every_path else min(cap, PATH_SAMPLE), n_routes, horizon)),
         sampling=method,
         integrated=integrated,
     )
@@ -273,7 +272,7 @@ def simulate(settings, *, threads=None, progress=True):
                              correlation=settings.correlation, method=method, tables=tables)
         market = scratch.market[:rows]
         if member is not None:
-            share_market(static, settings.inputs, market_seeds[block], horizon, market)
+            share_market(static, settings.inputs, run_seeds[block], horizon, market)
         kept_rows = max(0, min(hi, kept) - lo)
         for drawn_column, column in enumerate(drawn_columns):  # column by column: no temporary
             out.drawn[lo : lo + kept_rows, drawn_column] = static[:kept_rows, column]

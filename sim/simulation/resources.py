@@ -45,7 +45,7 @@ def estimate(settings, threads):
     kept = n if settings.kept_scenarios is None else min(n, settings.kept_scenarios)
     drawn = sum(not d.is_fixed for d in settings.inputs.values())
     n_blocks = -(-n // BLOCK_SIZE)
-    path_rows = n if settings.save_paths else min(n, PATH_SAMPLE)
+    path_rows = n if settings.keeps_every_path else min(n, PATH_SAMPLE)
     paths = int(PATH_COPIES * path_rows * 3 * horizon * 8)
     kept_bytes = kept * (8 * drawn + PER_KEPT_SCENARIO)
     # per block: paid-back counts and exits by month, sums and counts; per replicate (8
