@@ -14,8 +14,9 @@ import xarray as xr
 
 from sim.results.cashflows import calendar_months, nominal_spend
 from sim.simulation.sampling import REPLICATE
-from sim.stats.analysis import cvar
-from sim.stats.intervals import cvar_interval, quantile_intervals, replicate_interval
+from sim.results.summary import with_intervals
+from sim.stats.analysis import distribution_summary, savings_statistics
+from sim.stats.intervals import replicate_interval
 from sim.results.member import MEMBER_FILE
 
 LEVELS = (0.05, 0.50, 0.95)
@@ -70,17 +71,12 @@ def add_up(directories):
         else:
             routed += cost
             baseline += base
-        savings = base[:, -1] - cost[:, -1]
-        p05, p50, p95 = np.quantile(savings, LEVELS)
         records.append({
             "name": name,
             "route": member.attrs["route"],
             "reason": member.attrs["reason"],
             "baseline": member.attrs["baseline"],
-            "route_kind": member.attrs["route_kind"],
-            "savings": {"mean": float(savings.mean()), "p05": float(p05), "p50": float(p50), "p95": float(p95)},
-            "cost": float(cost[:, -1].mean()),
-            "baseline_cost": float(base[:, -1].mean()),
+            "savings": distribution_summary(base[:, -1] - cost[:, -1]),
             "regret": float(member.attrs["regret"]),
         })
         del member, cost, base
@@ -104,13 +100,10 @@ def _mean_ci(values):
     return [float(low), float(high)]
 
 
-def distribution(values):
-    """Mean and 5/50/95% quantiles of per-scenario values with 95% intervals (None: too few)."""
-    p05, p50, p95 = (float(x) for x in np.quantile(values, LEVELS))
-    intervals = quantile_intervals(values, LEVELS)
-    return {"mean": float(values.mean()), "mean_ci95": _mean_ci(values),
-            "p05": p05, "p05_ci95": intervals[0], "p50": p50, "p50_ci95": intervals[1],
-            "p95": p95, "p95_ci95": intervals[2]}
+def distribution(values, statistics=distribution_summary):
+    """``statistics`` of per-scenario values (mean and 5/50/95% quantiles, and CVaR with
+    ``savings_statistics``) with 95% intervals (None: too few), as a run's summary gives them."""
+    return with_intervals(statistics(values), values, len(values), mean_ci95=_mean_ci(values))
 
 
 def portfolio_numbers(routed, baseline, records, *, discount_rate, start):
@@ -130,7 +123,6 @@ def portfolio_numbers(routed, baseline, records, *, discount_rate, start):
     n, horizon = routed.shape
     cost, base = routed[:, -1], baseline[:, -1]
     savings = base - cost
-    tail = cvar(savings)
     cheaper = routed < baseline - TIE_USD
     p_cheaper = cheaper.mean(axis=0)
     spend = nominal_spend(routed, discount_rate)
@@ -149,7 +141,7 @@ def portfolio_numbers(routed, baseline, records, *, discount_rate, start):
         "discount_rate": float(discount_rate),
         "cost": distribution(cost),
         "baseline_cost": distribution(base),
-        "savings": {**distribution(savings), "cvar05": tail, "cvar05_ci95": cvar_interval(savings, tail)},
+        "savings": distribution(savings, savings_statistics),
         "p_cheaper": {"month": months, "p": [float(p) for p in p_cheaper],
                       "ci95": _mean_ci(cheaper.astype(float))},
         "monthly_spend": {

@@ -10,7 +10,7 @@ import xarray as xr
 
 from sim.io.files import write_json
 from sim.io.netcdf import write_dataset
-from sim.portfolio.combine import LEVELS, PortfolioError, add_up, portfolio_numbers
+from sim.portfolio.combine import PortfolioError, add_up, portfolio_numbers
 from sim.report.formats import PERCENT, usd, with_interval
 from sim.report.tables import cents, write_csv
 
@@ -155,4 +155,4 @@ def write_portfolio(directories, output_dir, *, name, report=True, cashflows=Tru
     return summary
 
 
-__all__ = ["CASHFLOWS_COLUMNS", "LEVELS", "cashflow_rows", "headline", "portfolio_dataset", "write_portfolio"]
+__all__ = ["CASHFLOWS_COLUMNS", "cashflow_rows", "headline", "portfolio_dataset", "write_portfolio"]
