@@ -91,13 +91,13 @@ def discard_refused_run(output_dir):
             break
 
 
-def _validate_job(cfg, hydra_config):
+def _validate_job(cfg, hydra_config, portfolio_member=False):
     if hydra_config.mode == RunMode.MULTIRUN:
         settings = checked_settings(hydra_config.overrides.task)  # a portfolio's workload, checked already
         if settings is None:
             task = _reconciled(OmegaConf.to_container(cfg, resolve=False), hydra_config)[0]
             settings = validate(task, pricing_sheet=hydra_config.runtime.choices.get("pricing"))
-        settings = sweep_job_settings(settings, hydra_config.overrides.task)
+        settings = sweep_job_settings(settings, hydra_config.overrides.task, portfolio_member)
     else:  # validated as the run started (_check_run)
         settings = _validated.pop("settings")
     if hydra_config.output_subdir is not None:
@@ -109,9 +109,18 @@ def _validate_job(cfg, hydra_config):
 SWEEP_SAVED_SCENARIOS = 0
 
 
-def sweep_job_settings(settings, overrides):
+# What a sweep job leaves out unless its overrides name the key; a portfolio's workload (a job of
+# its multirun) also runs no tornado: re-simulating every fixed input twice was most of its time
+# (about 2 s a workload of 10^5 scenarios), and a portfolio's answer is its budget and routing.
+SWEEP_JOB_DEFAULTS = {"saved_scenarios": SWEEP_SAVED_SCENARIOS, "cashflows": False}
+PORTFOLIO_JOB_DEFAULTS = {**SWEEP_JOB_DEFAULTS, "tornado_step": 0.0}
+
+
+def sweep_job_settings(settings, overrides, portfolio_member=False):
     """A sweep job's settings: no per-scenario rows saved unless its overrides name ``saved_scenarios``,
-    no budget CSV files (``cashflows``) unless they name ``cashflows``.
+    no budget CSV files (``cashflows``) unless they name ``cashflows``, and for a portfolio's
+    workload no tornado unless they name ``tornado_step`` (``SWEEP_JOB_DEFAULTS``,
+    ``PORTFOLIO_JOB_DEFAULTS``).
 
     The aggregate reads each job's ``summary.json`` only; a single run's 32,768 rows
     would leave about 4 MB a job on disk that no one reads (4 GB for 1,000 jobs).
@@ -121,14 +130,9 @@ def sweep_job_settings(settings, overrides):
     (and no preset can set it: config.yaml's own keys come after the presets').
     """
     named = {o.lstrip("+~").partition("=")[0] for o in overrides}
-    # the budget's CSV files likewise: written by a job only when asked (cashflows=true)
-    if "cashflows" not in named:
-        settings = dataclasses.replace(settings, cashflows=False,
-                                       resolved={**settings.resolved, "cashflows": False})
-    if "saved_scenarios" in named:
-        return settings
-    resolved = {**settings.resolved, "saved_scenarios": SWEEP_SAVED_SCENARIOS}
-    return dataclasses.replace(settings, saved_scenarios=SWEEP_SAVED_SCENARIOS, resolved=resolved)
+    defaults = PORTFOLIO_JOB_DEFAULTS if portfolio_member else SWEEP_JOB_DEFAULTS
+    unnamed = {key: value for key, value in defaults.items() if key not in named}
+    return dataclasses.replace(settings, **unnamed, resolved={**settings.resolved, **unnamed})
 
 
 PRESET_GROUPS = ("pricing", "workload", "market", "finetune", "rag", "stress")
@@ -375,15 +379,13 @@ def _task(cfg):
         return summary
     try:
         from sim.pipeline import run
-        from sim.sweep.portfolio import member_job_settings, membership
+        from sim.sweep.portfolio import membership
 
-        settings = _validate_job(cfg, hydra_config)
+        member = membership(hydra_config.sweep.dir, hydra_config.job.num)
+        settings = _validate_job(cfg, hydra_config, portfolio_member=member is not None)
         info = describe_run(hydra_config, OmegaConf.to_container(cfg, resolve=False))
         for line in stress_warnings(info["stress_overrides"]):
             log.warning(line)
-        member = membership(hydra_config.sweep.dir, hydra_config.job.num)
-        if member is not None:
-            settings = member_job_settings(settings, hydra_config.overrides.task)
         summary = run(settings, output_dir, run_info=info, member=member)
     except Exception as error:  # one failed job must not take the rest of the sweep down
         _raise_a_stop_asked_for()
@@ -589,7 +591,8 @@ def main():
         _exit_without_teardown()
 
 
-__all__ = ["CONFIG_DIR", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_SWEEP_FAILED", "PRESET_GROUPS",
-           "SWEEP_SAVED_SCENARIOS", "abandon_run", "check_arguments", "check_preset_names",
-           "check_sweep_dir", "claim_run_dir", "describe_hydra_error", "describe_run", "describe_yaml_error",
-           "discard_refused_run", "log", "main", "needs_mode_probe", "record_identity", "sweep_job_settings"]
+__all__ = ["CONFIG_DIR", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_SWEEP_FAILED", "PORTFOLIO_JOB_DEFAULTS",
+           "PRESET_GROUPS", "SWEEP_JOB_DEFAULTS", "SWEEP_SAVED_SCENARIOS", "abandon_run", "check_arguments",
+           "check_preset_names", "check_sweep_dir", "claim_run_dir", "describe_hydra_error", "describe_run",
+           "describe_yaml_error", "discard_refused_run", "log", "main", "needs_mode_probe", "record_identity",
+           "sweep_job_settings"]

@@ -87,21 +87,6 @@ def membership(sweep_dir, number, _plans={}):
     return member["workload"], member["route"]
 
 
-def member_job_settings(settings, overrides):
-    """A workload's job settings: no tornado of its fixed inputs unless its overrides (the
-    portfolio's ``shared:``, the workload's own or the command line's) name ``tornado_step``.
-
-    The tornado re-simulates every fixed input twice (about 2 s a workload of 10^5 scenarios
-    on 2 cores, most of a workload's time); a portfolio's answer is its budget and routing.
-    """
-    import dataclasses
-
-    named = {o.lstrip("+~").partition("=")[0] for o in overrides}
-    if "tornado_step" in named:
-        return settings
-    return dataclasses.replace(settings, tornado_step=0.0, resolved={**settings.resolved, "tornado_step": 0.0})
-
-
 def finish(sweep_dir):
     """Add up every point's workloads into the portfolio's files (``sim.portfolio.outputs``).
 
@@ -172,4 +157,4 @@ def _point_label(overrides):
     return f" ({' '.join(overrides)})" if overrides else ""
 
 
-__all__ = ["PLAN_KEY", "finish", "launch_planned", "member_job_settings", "membership", "plan_jobs", "portfolio_name"]
+__all__ = ["PLAN_KEY", "finish", "launch_planned", "membership", "plan_jobs", "portfolio_name"]

@@ -8,7 +8,9 @@ import sys
 import pytest
 import yaml
 
-from tests.conftest import BASE, FINETUNED_MONTHLY, PROMPT_MONTHLY
+from sim.cli.payback import sweep_job_settings
+from sim.inputs.validation import validate
+from tests.conftest import BASE, FINETUNED_MONTHLY, PROMPT_MONTHLY, configure
 
 H = BASE["horizon_months"]
 CENT = 0.005
@@ -116,3 +118,11 @@ def test_two_workloads_of_one_name_are_refused(tmp_path):
     assert "twice.yaml, line 3: not YAML (found duplicate key a)" in done.stderr
     assert not (tmp_path / "run").exists()
 
+
+
+def test_a_workloads_job_runs_no_tornado_unless_its_overrides_name_tornado_step():
+    settings = validate(configure(tornado_step=0.3))
+    assert sweep_job_settings(settings, [], portfolio_member=True).tornado_step == 0.0
+    assert sweep_job_settings(settings, ["tornado_step=0.3"], portfolio_member=True).tornado_step == 0.3
+    assert sweep_job_settings(settings, []).tornado_step == 0.3  # a plain sweep job keeps it
+    assert sweep_job_settings(settings, [], portfolio_member=True).resolved["tornado_step"] == 0.0
