@@ -76,39 +76,42 @@ def check_portfolio(name, node):
     if not isinstance(workloads, dict):
         raise ConfigError(f"{where}: workloads: is not a mapping from a workload's name to its presets and overrides")
     for workload, entry in workloads.items():
-        label = f"{where}: workload {workload}"
         if not NAME.match(str(workload)):
             raise ConfigError(f"{where}: workload {workload!r}: a name of letters, digits, '.', '_' and '-'")
-        entry = {} if entry is None else entry
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{label}: not a mapping of presets, overrides and route")
-        unknown = [k for k in entry if k not in WORKLOAD_FIELDS]
-        if unknown:
-            raise ConfigError(f"{label}: {unknown[0]}: not a key of a workload ({', '.join(WORKLOAD_FIELDS)})")
-        presets = entry.get("presets") or {}
-        if not isinstance(presets, dict):
-            raise ConfigError(f"{label}: presets: is not a mapping of a group to its option")
-        for group, option in presets.items():
-            if group not in WORKLOAD_GROUPS:
-                hint = " (the market is the portfolio's: set market.* in shared:)" if group == "market" else ""
-                raise ConfigError(f"{label}: presets.{group}: not a group a workload picks"
-                                  f" ({', '.join(WORKLOAD_GROUPS)}){hint}")
-            if not isinstance(option, str) or not NAME.match(option):
-                raise ConfigError(f"{label}: presets.{group}: {option!r} is not an option's name")
-        overrides = entry.get("overrides") or {}
-        if not isinstance(overrides, dict):
-            raise ConfigError(f"{label}: overrides: is not a mapping of dotted keys to values")
-        for key in overrides:
-            _check_key(f"{label}: overrides.", key)
-            if _top(key) in PORTFOLIO_KEYS:
-                raise ConfigError(f"{label}: overrides.{key}: every workload of a portfolio shares it: set it in"
-                                  " shared: or on the command line")
-            if _top(key) == "portfolio":
-                raise ConfigError(f"{label}: overrides.{key}: a portfolio cannot hold one")
-        route = entry.get("route")
-        if route is not None and not isinstance(route, str):
-            raise ConfigError(f"{label}: route: {route!r} is not a route's name or null")
+        _check_workload(f"{where}: workload {workload}", {} if entry is None else entry)
     return shared, {str(w): ({} if e is None else e) for w, e in workloads.items()}
+
+
+def _check_workload(label, entry):
+    # one workload's entry: {presets: {GROUP: OPTION}, overrides: {KEY: VALUE}, route: NAME or null}
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{label}: not a mapping of presets, overrides and route")
+    unknown = [k for k in entry if k not in WORKLOAD_FIELDS]
+    if unknown:
+        raise ConfigError(f"{label}: {unknown[0]}: not a key of a workload ({', '.join(WORKLOAD_FIELDS)})")
+    presets = entry.get("presets") or {}
+    if not isinstance(presets, dict):
+        raise ConfigError(f"{label}: presets: is not a mapping of a group to its option")
+    for group, option in presets.items():
+        if group not in WORKLOAD_GROUPS:
+            hint = " (the market is the portfolio's: set market.* in shared:)" if group == "market" else ""
+            raise ConfigError(f"{label}: presets.{group}: not a group a workload picks"
+                              f" ({', '.join(WORKLOAD_GROUPS)}){hint}")
+        if not isinstance(option, str) or not NAME.match(option):
+            raise ConfigError(f"{label}: presets.{group}: {option!r} is not an option's name")
+    overrides = entry.get("overrides") or {}
+    if not isinstance(overrides, dict):
+        raise ConfigError(f"{label}: overrides: is not a mapping of dotted keys to values")
+    for key in overrides:
+        _check_key(f"{label}: overrides.", key)
+        if _top(key) in PORTFOLIO_KEYS:
+            raise ConfigError(f"{label}: overrides.{key}: every workload of a portfolio shares it: set it in"
+                              " shared: or on the command line")
+        if _top(key) == "portfolio":
+            raise ConfigError(f"{label}: overrides.{key}: a portfolio cannot hold one")
+    route = entry.get("route")
+    if route is not None and not isinstance(route, str):
+        raise ConfigError(f"{label}: route: {route!r} is not a route's name or null")
 
 
 # what every workload must agree on, as validated settings name them (MODEL.md)
