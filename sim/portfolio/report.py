@@ -6,7 +6,6 @@ The report leads with what a budget holder asks: the headline, the monthly budge
 the totals, then which route each workload takes and why.
 """
 
-import calendar
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,7 +13,7 @@ from sim.io.files import atomic_path, publishing
 from sim.io.progress import phase
 from sim.portfolio.pictures import BUDGET_PICTURE, PICTURES, SAVINGS_PICTURE
 from sim.report.figures import plots_directory, png_bytes, write_png
-from sim.report.formats import PERCENT, dollars, usd, with_interval
+from sim.report.formats import PERCENT, dollars, month_name, usd, usd_with_interval, with_interval
 from sim.report.document import PLOTS
 from sim.report.html import literal, write_html
 from sim.report.routes import summary_labels
@@ -32,17 +31,6 @@ def shown_months(horizon):
     return sorted({m for m in months if m <= horizon})
 
 
-def _month_name(text):
-    # "2027-01" -> "Jan 2027"
-    year, month = text.split("-")
-    return f"{calendar.month_abbr[int(month)]} {year}"
-
-
-def _usd_ci(stats, key):
-    """An amount with its 95% interval where the run gives one: $61.5k [$61.3k, $61.8k]."""
-    return with_interval(stats[key], stats.get(f"{key}_ci95"), lambda x, d: usd(x, digits=d))
-
-
 def _cell(text):
     # a table cell as typed: Markdown escaped, and a pipe would end the cell
     return literal(text).replace("|", "\\|")
@@ -56,7 +44,7 @@ def _budget_lines(summary):
              "| --- | --- | --- | --- | --- | --- |"]
     for month in shown_months(numbers["horizon_months"]):
         i = month - 1
-        lines.append(f"| {month} | {_month_name(spend['calendar_month'][i])} | {dollars(spend['p50'][i])}"
+        lines.append(f"| {month} | {month_name(spend['calendar_month'][i])} | {dollars(spend['p50'][i])}"
                      f" | {dollars(spend['p95'][i])} | {dollars(spend['baseline_p50'][i])}"
                      f" | {dollars(spend['baseline_p95'][i])} |")
     return lines + [
@@ -79,9 +67,9 @@ def _totals_lines(summary):
     for label, key in (("routed portfolio's cost", "cost"), ("baseline portfolio's cost", "baseline_cost"),
                        ("**savings**", "savings")):
         stats = numbers[key]
-        tail = _usd_ci(stats, "cvar05") if "cvar05" in stats else ""
-        lines.append(f"| {label} | {_usd_ci(stats, 'mean')} | {_usd_ci(stats, 'p05')} | {_usd_ci(stats, 'p50')}"
-                     f" | {_usd_ci(stats, 'p95')} | {tail} |")
+        tail = usd_with_interval(stats, "cvar05") if "cvar05" in stats else ""
+        lines.append(f"| {label} | {usd_with_interval(stats, 'mean')} | {usd_with_interval(stats, 'p05')} | {usd_with_interval(stats, 'p50')}"
+                     f" | {usd_with_interval(stats, 'p95')} | {tail} |")
     return lines + [""]
 
 
@@ -131,7 +119,7 @@ def _probability_lines(summary):
         bounds = cheaper["ci95"][i] if cheaper.get("ci95") else None
         if bounds is not None:  # a replicate interval can reach past 0% or 100%: a probability cannot
             bounds = [min(max(b, 0.0), 1.0) for b in bounds]
-        lines.append(f"| {month} | {_month_name(numbers['monthly_spend']['calendar_month'][i])}"
+        lines.append(f"| {month} | {month_name(numbers['monthly_spend']['calendar_month'][i])}"
                      f" | {with_interval(cheaper['p'][i], bounds, PERCENT, digits=1)} |")
     return lines + ["", "Cumulative costs, discounted: the routed portfolio has cost less than every workload on"
                     " its baseline by that month.", ""]

@@ -4,18 +4,14 @@ Read from the run's Dataset (``spend`` and ``fiscal_spend``, ``sim.results.cashf
 ``results.nc`` written before the budget existed gives no section.
 """
 
+
 import calendar
 
-from sim.report.formats import dollars
+from sim.report.formats import dollars, month_name
 from sim.report.routes import route_view
 from sim.results.cashflows import calendar_months, has_budget
 
 FIRST_MONTHS = 12
-
-
-def _month_name(text):
-    year, month = text.split("-")
-    return f"{calendar.month_abbr[int(month)]} {year}"
 
 
 def budget_section(results):
@@ -45,8 +41,8 @@ def budget_section(results):
     first, last = results["fiscal_first_month"].values, results["fiscal_last_month"].values
     for j, year in enumerate(results["fiscal_year"].values):
         count = int(results["fiscal_months"].values[j])
-        covered = _month_name(labels[first[j] - 1])
-        covered += f" to {_month_name(labels[last[j] - 1])}" if last[j] > first[j] else ""
+        covered = month_name(labels[first[j] - 1])
+        covered += f" to {month_name(labels[last[j] - 1])}" if last[j] > first[j] else ""
         months = covered if count == 12 else f"{covered} (partial: {count} of 12)"
         for name in view.names:
             cell = fiscal.sel(route=name).isel(fiscal_year=j)
@@ -63,7 +59,7 @@ def budget_section(results):
     p50 = {name: spend.sel(route=name, statistic="p50").values for name in view.names}
     p90 = {name: spend.sel(route=name, statistic="p90").values for name in view.names}
     for i, label in enumerate(shown):
-        lines.append(f"| {_month_name(label)} | " + " | ".join(
+        lines.append(f"| {month_name(label)} | " + " | ".join(
             f"{dollars(p50[name][i])} / {dollars(p90[name][i])}" for name in view.names) + " |")
     return lines + [""]
 

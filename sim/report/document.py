@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 from sim.inputs.schema import SUCCESSOR_PRICES, input_metadata
 from sim.inputs.distributions import parse
 from sim.report.budget import budget_section
-from sim.report.formats import PERCENT, calls, usd, with_interval
+from sim.report.formats import PERCENT, calls, usd, usd_with_interval, with_interval
 from sim.report.formats import share as shown_share
 from sim.report.figures import plots_directory
 from sim.report.pictures import ROW_PICTURES, draw_all, drawable
@@ -189,7 +189,7 @@ def _routes_section(summary, view):
                                  lambda x, d: f"{x:.{d}%}", digits=1)
         name = f"**{view.labels[k]}** (baseline)" if k == view.baseline else view.labels[k]
         sheet = code(view.sheets[k]) if view.sheets.get(k) else ""
-        lines.append(f"| {name} | {view.kinds[k]} | {sheet} | {_usd_ci(cost, 'mean')} | {usd(cost['p05'])} to {usd(cost['p95'])} | {cheapest} |")
+        lines.append(f"| {name} | {view.kinds[k]} | {sheet} | {usd_with_interval(cost, 'mean')} | {usd(cost['p05'])} to {usd(cost['p95'])} | {cheapest} |")
     return lines + [""]
 
 
@@ -241,10 +241,10 @@ def _key_numbers(summary, view):
     rows = [
         (f"P(cheaper than {against} at month {h}) [95% CI]",
          lambda k: with_interval(p[k]["estimate"], p[k]["ci95"], PERCENT, digits=1)),
-        (f"expected savings vs {against} [95% CI]", lambda k: _usd_ci(sv[k], "mean")),
-        ("median savings [95% CI]", lambda k: _usd_ci(sv[k], "p50")),
-        ("5% quantile of savings [95% CI]", lambda k: _usd_ci(sv[k], "p05")),
-        ("CVaR 5% of savings (mean of the worst 5%) [95% CI]", lambda k: _usd_ci(sv[k], "cvar05")),
+        (f"expected savings vs {against} [95% CI]", lambda k: usd_with_interval(sv[k], "mean")),
+        ("median savings [95% CI]", lambda k: usd_with_interval(sv[k], "p50")),
+        ("5% quantile of savings [95% CI]", lambda k: usd_with_interval(sv[k], "p05")),
+        ("CVaR 5% of savings (mean of the worst 5%) [95% CI]", lambda k: usd_with_interval(sv[k], "cvar05")),
         ("payback month p10 / p50 / p90", lambda k: " / ".join(_month(pb[k][q]) for q in ("p10", "p50", "p90"))),
         ("never pays back within the horizon", lambda k: f"{pb[k]['never']:.1%}"),
         ("break-even month-1 volume p50 (calls/month) [95% CI]",
@@ -263,8 +263,8 @@ def _key_numbers(summary, view):
                           for q in ("p10", "p50", "p90")) + "." for k in view.challengers]
     ft_rag = summary.get("savings_finetune_vs_rag")
     if ft_rag:
-        lines.append(f"- Fine-tuning against RAG: expected savings {_usd_ci(ft_rag, 'mean')}, "
-                     f"CVaR 5% {_usd_ci(ft_rag, 'cvar05')}.")
+        lines.append(f"- Fine-tuning against RAG: expected savings {usd_with_interval(ft_rag, 'mean')}, "
+                     f"CVaR 5% {usd_with_interval(ft_rag, 'cvar05')}.")
     return lines
 
 
@@ -507,11 +507,6 @@ def _drivers_table(name, drivers, against="prompting"):
         quiet = ", ".join(f"`{d['input']}`" for d in drivers["no_detectable_effect"])
         lines += ["", f"No detectable effect (95% interval contains 0): {quiet}."]
     return lines + [""]
-
-
-def _usd_ci(stats, key):
-    """An amount with its 95% interval, compactly: -$22k [-$22.3k, -$21.7k]."""
-    return with_interval(stats[key], stats.get(f"{key}_ci95"), lambda x, d: usd(x, digits=d))
 
 
 def _interval(bounds, fmt):

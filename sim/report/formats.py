@@ -4,6 +4,9 @@ One place for every picture, report and comparison, so that a dollar amount read
 same everywhere. Plain Python: no matplotlib, so that text can be written without it.
 """
 
+import calendar
+
+
 def _three_digits(magnitude, prefix="", digits=3):
     # rounded first, so that 999.7 reads 1k, not 1e+03
     rounded = float(f"{magnitude:.{digits}g}")
@@ -91,4 +94,17 @@ def dollars(value):
     return ("-" if round(value) < 0 else "") + f"${abs(value):,.0f}"
 
 
-__all__ = ["PERCENT", "amount", "calls", "digits_apart", "dollars", "share", "signed_usd", "usd", "usd_change", "with_interval"]
+def usd_with_interval(stats, key):
+    """An amount of ``stats`` with its 95% interval (``KEY_ci95``) where the run gives one:
+    -$22k [-$22.3k, -$21.7k]."""
+    return with_interval(stats[key], stats.get(f"{key}_ci95"), lambda x, d: usd(x, digits=d))
+
+
+def month_name(text):
+    """A calendar month as people read it: "2027-01" -> "Jan 2027"."""
+    year, month = text.split("-")
+    return f"{calendar.month_abbr[int(month)]} {year}"
+
+
+__all__ = ["PERCENT", "amount", "calls", "digits_apart", "dollars", "month_name", "share", "signed_usd", "usd",
+           "usd_change", "usd_with_interval", "with_interval"]
