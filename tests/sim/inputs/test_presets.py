@@ -11,6 +11,8 @@ from sim.inputs.validation import validate
 
 DECEMBER = Path(CONFIG_DIR) / "routes" / "december-2026.yaml"
 ASSISTANT = Path(CONFIG_DIR) / "workload" / "support-assistant.yaml"
+SEARCH = Path(CONFIG_DIR) / "workload" / "internal-search.yaml"
+TEAM = Path(CONFIG_DIR) / "portfolio" / "example-team.yaml"
 
 
 def settings(*overrides):
@@ -53,11 +55,11 @@ def test_december_2026_picks_routes_and_leaves_the_workload_to_its_group():
     assert alone.inputs["workload.cache_hit_rate"].params == (0.0,)
 
 
-def test_every_number_in_the_december_presets_says_where_it_comes_from():
-    for path in (DECEMBER, ASSISTANT):
+def test_every_number_in_the_december_presets_and_the_example_portfolio_says_where_it_comes_from():
+    for path in (DECEMBER, ASSISTANT, SEARCH, TEAM):
         for line in path.read_text().splitlines():
             if line.lstrip().startswith("#") or ":" not in line:
                 continue
             value = line.split(":", 1)[1].split("#", 1)[0]
-            if re.search(r"(?<![\w.-])[0-9]", value):  # a number, not a digit of a sheet's name
+            if re.search(r"(?<![\w.-])[0-9]", value):  # a number, not a digit of a sheet's or preset's name
                 assert "#" in line, f"{path.name}: {line.strip()!r} has no comment (a source or 'assumption')"
