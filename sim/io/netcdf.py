@@ -4,6 +4,7 @@ back whole into memory, whatever the format."""
 import numpy as np
 
 from sim.io.files import atomic_path
+from sim.io.signals import held
 
 # NetCDF3 (64-bit offsets, written by scipy) for small Datasets: many times faster than
 # NetCDF4 through h5netcdf, which must import h5py and attaches dimension scales
@@ -24,7 +25,11 @@ def write_dataset(results, path):
     ``xarray.open_dataset(path)`` picks the engine itself.
     """
     netcdf3 = _as_netcdf3(results)
-    with atomic_path(path) as temporary:
+    # A signal waits for the end of the library's write (a fraction of a second for a run's
+    # results.nc) and then discards it: raised inside xarray, it can land between two of the
+    # locks a CombinedLock takes one by one in Python, leaving one held, and the close in
+    # xarray's own cleanup then waits on it for ever (a SIGTERM test hung so once in CI).
+    with atomic_path(path) as temporary, held():
         if netcdf3 is None:
             results.to_netcdf(temporary, engine="h5netcdf")
         else:

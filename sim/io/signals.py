@@ -91,7 +91,9 @@ def held():
     """Hold signals back for the block: one that comes meanwhile raises at its end.
 
     For the renames that publish a set of files: an interrupt never leaves half of
-    them renamed. The signal mask keeps the signal from this thread; the flag keeps
+    them renamed. And for a library's write (``sim.io.netcdf``), which an exception
+    raised at any of its bytecodes can leave holding a lock its own cleanup then
+    waits on. The signal mask keeps the signal from this thread; the flag keeps
     the handler from raising when another thread received it.
     """
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)

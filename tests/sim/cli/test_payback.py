@@ -1,6 +1,7 @@
 """The command line end to end, through a subprocess as a user runs it."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -196,18 +197,32 @@ def test_a_run_terminated_while_writing_leaves_no_partial_file(tmp_path):
     import time
 
     run_dir = tmp_path / "run"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", "scenarios=400000",
-         "horizon_months=36", "save_paths=true"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 240
-    while not list(run_dir.glob(".results.nc.*.partial")):
-        assert process.poll() is None, "the run ended before it was caught writing"
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    stderr = tmp_path / "stderr.txt"
+    # faulthandler: a run that does not end is made to print where each thread stands
+    with open(stderr, "w") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", "scenarios=400000",
+             "horizon_months=36", "save_paths=true"],
+            stdout=subprocess.DEVNULL, stderr=errors, env={**os.environ, "PYTHONFAULTHANDLER": "1"},
+        )
+    try:
+        deadline = time.monotonic() + 240
+        while not list(run_dir.glob(".results.nc.*.partial")):
+            assert process.poll() is None, "the run ended before it was caught writing"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)
+            process.wait(timeout=30)
+            pytest.fail("the run did not end within 60 s of SIGTERM:\n" + stderr.read_text())
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert code == 128 + signal.SIGTERM, stderr.read_text()
     assert sorted(p.name for p in run_dir.iterdir()) == [".hydra", ".payback.lock", "payback.log"]
 
 

@@ -52,3 +52,40 @@ def test_an_empty_dimension_after_a_variables_first_goes_to_netcdf4(tmp_path):
         write_dataset(dataset, tmp_path / f"{name}.nc")
         assert (tmp_path / f"{name}.nc").read_bytes()[:3] == magic
         assert read_results(tmp_path / f"{name}.nc")["beats"].dims == dims
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_a_signal_during_the_write_lets_the_library_finish_then_discards_the_file(tmp_path, monkeypatch, large):
+    # Raised inside xarray, the signal's exception could leave a lock of xarray's held and
+    # its own cleanup waiting on it for ever; held back, it ends the write cleanly instead.
+    import os
+    import signal
+
+    import xarray as xr
+
+    from sim.io import netcdf, signals
+
+    finished = []
+    to_netcdf = xr.Dataset.to_netcdf
+
+    def signalled_midway(self, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        to_netcdf(self, *args, **kwargs)
+        finished.append(True)
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", signalled_midway)
+    dataset = small_dataset(1)
+    if large:
+        monkeypatch.setattr(netcdf, "NETCDF3_PREFERRED_BYTES", dataset.nbytes - 1)
+    handlers = {signum: signal.getsignal(signum) for signum in signals.SIGNALS}
+    try:
+        signals.install()
+        with pytest.raises(signals.Interrupted) as stopped:
+            netcdf.write_dataset(dataset, tmp_path / "results.nc")
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        signals._stop_exit_code.clear()
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert finished == [True]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
