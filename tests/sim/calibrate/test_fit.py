@@ -17,7 +17,7 @@ from sim.calibrate.fit import (
     t_quantile,
     volatility_interval,
 )
-from tests.sim.calibrate.samples import gbm_path
+from sim.calibrate.example import gbm_path
 
 EXACT = 1e6 * np.exp(0.03 * np.arange(12))  # V_m = 1e6 e^{0.03 (m - 1)}, m = 1..12
 REPLICATIONS = 400

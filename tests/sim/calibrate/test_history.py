@@ -1,6 +1,7 @@
 """Reading usage histories: the plain CSV, OpenAI usage exports and FOCUS exports, into months."""
 
 import json
+from pathlib import Path
 from datetime import date, timedelta
 
 import numpy as np
@@ -10,8 +11,7 @@ from sim.calibrate.errors import CalibrationError
 from sim.calibrate.focus import classify, token_multiplier
 from sim.calibrate.history import guess_format, read_history
 from sim.calibrate.months import AVERAGE_MONTH_DAYS, covered_seconds, month_seconds
-from tests.sim.calibrate.samples import (
-    DATA,
+from sim.calibrate.example import (
     TOKENS,
     focus_rows,
     openai_pages,
@@ -24,6 +24,8 @@ from tests.sim.calibrate.samples import (
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 EXACT = 1e6 * np.exp(0.03 * np.arange(12))
 ONE_CALL = {"input": 2500, "cached": 2000, "output": 250}
+
+DATA = Path(__file__).resolve().parent / "data"  # the sample OpenAI export, as sim.calibrate.example writes it
 
 
 def days(first, last, requests=1000):
@@ -329,6 +331,6 @@ def test_a_file_not_in_the_format_named_is_refused(tmp_path):
 
 def test_the_readmes_sample_is_this_modules_output(tmp_path):
     # (should a NumPy release change default_rng's normal stream, regenerate the file with
-    # `python -m tests.sim.calibrate.samples` and re-run the README's example)
+    # `python -m sim.calibrate.example tests/sim/calibrate/data` and re-run the documented example)
     (written,) = write_samples(tmp_path, ["openai-usage.jsonl"])
     assert (DATA / "openai-usage.jsonl").read_bytes() == written.read_bytes()

@@ -6,7 +6,7 @@ from sim.calibrate.fit import forecast
 from sim.calibrate.history import read_history
 from sim.calibrate.picture import _log_ticks, backtest_figure, forecast_figure, pictures
 from sim.calibrate.preset import calibrate
-from tests.sim.calibrate.samples import gbm_path, plain_csv
+from sim.calibrate.example import gbm_path, plain_csv
 
 MONTHS = [f"{2025 + m // 12}-{m % 12 + 1:02d}" for m in range(24)]
 

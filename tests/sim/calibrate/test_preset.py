@@ -26,7 +26,7 @@ from sim.calibrate.preset import (
 from sim.cli.payback import CONFIG_DIR
 from sim.inputs.validation import validate
 from sim.pipeline import run
-from tests.sim.calibrate.samples import gbm_path, plain_csv
+from sim.calibrate.example import gbm_path, plain_csv
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 EXACT = 1e6 * np.exp(0.03 * np.arange(12))  # V_m = 1e6 e^{0.03 (m - 1)}

@@ -11,11 +11,13 @@ import pytest
 import yaml
 
 from sim.cli.calibrate import main
-from tests.sim.calibrate.samples import DATA, focus_rows, openai_pages, plain_csv, write_focus_csv, write_jsonl
+from sim.calibrate.example import focus_rows, openai_pages, plain_csv, write_focus_csv, write_jsonl
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 EXACT = 1e6 * np.exp(0.03 * np.arange(12))
 ONE_CALL = {"input": 2500, "cached": 2000, "output": 250}
+
+DATA = Path(__file__).resolve().parents[1] / "calibrate" / "data"
 
 
 @pytest.fixture

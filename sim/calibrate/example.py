@@ -1,11 +1,10 @@
-"""Sample usage histories of the three formats, made here from the volume model (never copied).
+"""A synthetic usage history in the three formats ``python -m sim.calibrate`` reads, to try it
+without an export of your own (and the tests' histories, made from the same functions):
 
-The tests build small histories with these functions in ``tmp_path``. The README's
-worked example reads ``tests/sim/calibrate/data/openai-usage.jsonl``, which is this
-module's output (a test checks it still is); all three samples (the plain CSV, the
-OpenAI export and a FOCUS export of the same history) are written by
+    python -m sim.calibrate.example DIR
 
-    python -m tests.sim.calibrate.samples DIR
+writes ``DIR/usage.csv`` (the plain CSV), ``DIR/openai-usage.jsonl`` (an OpenAI usage
+export) and ``DIR/focus.csv`` (a FOCUS export) of one history.
 
 Their volume is one path of MODEL.md's geometric Brownian motion (``SAMPLE_PATH``),
 spread over the days of each month with a weekly pattern; the tokens a call are the
@@ -23,7 +22,6 @@ import numpy as np
 
 from sim.calibrate.months import AVERAGE_MONTH_DAYS, months_between
 
-DATA = Path(__file__).resolve().parent / "data"
 # The samples' history: calls growing 3% a month in expectation with a monthly log
 # volatility of 0.1, from about 400,000 calls in January 2025.
 SAMPLE_PATH = {"growth": 0.03, "volatility": 0.1, "first_calls": 400_000, "seed": 2025}
