@@ -109,10 +109,14 @@ def default_name(path):
 
 
 def target(name, directory, *, force=False):
-    """The preset's path, refused when it exists or is a shipped preset's name, unless ``force``."""
+    """The preset's path, refused when it exists or is a shipped preset's name, unless ``force``.
+
+    ``directory`` need not exist yet (the command creates it once the fit is good); a
+    file in its place is refused.
+    """
     directory = Path(directory)
-    if not directory.is_dir():
-        raise CalibrationError(f"{directory}: no such directory")
+    if directory.exists() and not directory.is_dir():
+        raise CalibrationError(f"{directory}: not a directory")
     path = directory / f"{name}.yaml"
     if force:
         return path

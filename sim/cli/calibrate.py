@@ -115,6 +115,7 @@ def main(argv=None):
         for file_name, png in drawn.items():
             with atomic_path(pictures_dir / file_name) as temporary:
                 temporary.write_bytes(png)
+        path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as temporary:
             temporary.write_text(text)
     except (CalibrationError, WriteError, OSError) as error:
@@ -132,6 +133,9 @@ def main(argv=None):
     usage = ""
     if args.out_dir == WORKLOAD_DIR:
         usage = f"; use it with `payback workload={name} start={history.next_month}`"
+    elif Path(args.out_dir).name == "workload":  # a config directory of the user's own
+        usage = (f"; use it with `payback --config-dir={_shown(Path(args.out_dir).parent)} workload={name}"
+                 f" start={history.next_month}`")
     print(f"wrote {_shown(path)}{usage}")
     return 0
 

@@ -137,8 +137,10 @@ def test_an_existing_or_shipped_preset_needs_force(tmp_path):
     assert target("mine", tmp_path, force=True) == tmp_path / "mine.yaml"
     with pytest.raises(CalibrationError, match="support-bot is a preset payback ships"):
         target("support-bot", tmp_path)
-    with pytest.raises(CalibrationError, match="no such directory"):
-        target("mine", tmp_path / "nowhere")
+    assert target("mine", tmp_path / "new" / "workload") == tmp_path / "new" / "workload" / "mine.yaml"
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(CalibrationError, match="a-file: not a directory"):
+        target("mine", tmp_path / "a-file")
 
 
 def test_the_shipped_presets_are_those_git_tracks():
