@@ -60,8 +60,8 @@ def show(figure):
 # 5,000-token prompt that a fine-tune would cut to about 300, and would serve the
 # fine-tune from a dedicated GPU endpoint. `start` is the calendar month the decision
 # begins: providers' announced ends of fine-tuning fall in months counted from it.
-# Everything you do not set keeps its default (see the README's configuration
-# reference); check the price sheet's date before you trust it.
+# Everything you do not set keeps its default (see docs/configuration.md, the
+# configuration reference); check the price sheet's date before you trust it.
 
 # %%
 OURS = [

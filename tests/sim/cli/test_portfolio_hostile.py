@@ -170,7 +170,7 @@ def test_a_sweep_of_a_workloads_route_is_refused(tmp_path, flags):
 
 @pytest.mark.slow
 def test_a_route_fixed_from_the_shell_for_a_workload_whose_entry_leaves_route_out(tmp_path):
-    # README: portfolio.workloads.NAME.route=R fixes a route; FIXED's small has no route: key, and
+    # docs/sweeps.md: portfolio.workloads.NAME.route=R fixes a route; FIXED's small has no route: key, and
     # the line was "portfolio.workloads.small.route: unknown key (a typo?)"
     conf = write_portfolio(tmp_path / "conf", "fixed", FIXED)
     done = payback(conf, "portfolio=fixed", "portfolio.workloads.small.route=finetune", run_dir=tmp_path / "run")

@@ -5,7 +5,7 @@ of ``SIZE`` values (fixed seeds) and must cover the closed-form truth in about 9
 them. The house band, 93-97% of 200 (186-194), is only about +-1.3 binomial standard
 deviations wide: a correct 95% interval would miss it about one time in five. The
 assertion is therefore the binomial's 99.9% range of 200 x 0.95 (``COVERED``); the
-measured counts are in the README's "Intervals" table.
+measured counts are in docs/precision.md.
 """
 
 import math

@@ -38,7 +38,7 @@ METHODS = ("mc", "lhs", "sobol", "auto")
 # The house band, 93-97%, is only about +-2 binomial standard deviations wide at 400
 # replications: a correct 95% interval would miss it about one time in twenty, and
 # eight checks here. As tests/sim/test_intervals.py, the assertion is the 99.9% range
-# of Binomial(400, 0.95); the measured rates are in the README's "Precision" table.
+# of Binomial(400, 0.95); the measured rates are in docs/precision.md.
 REPLICATIONS = 400
 COVERED = (int(stats.binom.ppf(0.0005, REPLICATIONS, 0.95)), int(stats.binom.ppf(0.9995, REPLICATIONS, 0.95)))
 
