@@ -34,6 +34,8 @@ napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
+# signatures show a default as written (CONF_DIR), not its value on the building machine
+autodoc_preserve_defaults = True
 
 html_theme = "furo"
 html_title = "payback"
