@@ -32,9 +32,10 @@ def run(cfg, output_dir, *, progress=True, run_info=None, member=None):
         The composed configuration (see ``conf/config.yaml``), or one validated
         already.
     output_dir : str or Path
-        Run directory; receives ``results.nc``, with ``cashflows`` ``cashflows.csv``,
-        ``cashflows_fiscal.csv`` and ``summary.csv``, ``plots/``, ``report.md`` and,
-        last, ``summary.json``. The summary counts every kept row; ``results.nc`` holds the
+        Run directory; receives ``results.nc``, with ``cashflows`` (the default)
+        ``cashflows.csv``, ``cashflows_fiscal.csv`` and ``summary.csv``, with ``report``
+        (the default) ``plots/``, ``report.md`` and ``report.html``, and, last,
+        ``summary.json`` (costs in USD, discounted to month 1). The summary counts every kept row; ``results.nc`` holds the
         first ``saved_scenarios`` of them and the summary, and the report and
         pictures are drawn from what it holds, so ``python -m sim.report`` redraws
         them exactly.

@@ -519,7 +519,26 @@ def verdict(comparison):
 
 
 def run_comparison(run_a, run_b):
-    """Load, check and compare two run directories (``CompareError`` if they cannot be)."""
+    """Load, check and compare two run directories.
+
+    Parameters
+    ----------
+    run_a, run_b : str or Path
+        Run directories, each holding a ``results.nc``; B is compared with A (changes are
+        B − A, in USD for costs and in probability for P(beats the baseline)).
+
+    Returns
+    -------
+    dict
+        ``compare``'s dict: the inputs that differ, the routes both runs hold, each
+        change with its 95% interval, the recommendations and the verdict.
+
+    Raises
+    ------
+    CompareError
+        When the two runs cannot be compared (other horizons, baselines or model
+        versions; a directory that is not a readable run).
+    """
     return compare(load(run_a), load(run_b))
 
 

@@ -130,6 +130,8 @@ def validate(cfg, *, pricing_sheet=None, conf_dir=CONF_DIR):
     Returns
     -------
     Settings
+        The checked run: every uncertain input parsed into its distribution (amounts in
+        USD, durations in months, volumes in calls a month), the routes and the calendar.
 
     Raises
     ------

@@ -28,6 +28,13 @@ def read_run(run_dir, required=()):
     required : sequence of str
         Attributes the caller needs besides ``RESULTS_ATTRS``; a file without one is refused.
 
+    Returns
+    -------
+    results : xarray.Dataset
+        The run's ``results.nc`` (costs in USD, discounted to month 1; months from 1).
+    summary : dict
+        The run's summary, as ``summary.json`` holds it.
+
     Raises
     ------
     UnreadableRun
