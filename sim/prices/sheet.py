@@ -291,7 +291,7 @@ def build_sheet(model_ref, provider_id=None, *, training=None, hosting=None, emb
     released = RELEASE_DATES.get(version)
     as_of = released or today
     data_date = f"bundled data of {released}" if released else "bundled data, release day not recorded"
-    listed = "from payback's provider table (sim/provider_terms.py), see its sources"
+    listed = "from payback's provider table (sim/prices/terms.py), see its sources"
     if terms is None:
         rest = "training, hosting and dates given on the command line"
     elif (training, hosting, embedding, training_until, serving_until) == (None,) * 5:
