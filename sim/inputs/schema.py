@@ -191,7 +191,8 @@ class Pricing:
     # calls a month one replica of a dedicated endpoint serves; null: billed per token, no ceiling
     replica_calls_per_month: Optional[float] = setting(
         None, "calls/month", "calls one replica of a dedicated endpoint serves; the report gives the share of"
-        " scenario-months above it; null: billed per token, no ceiling", "null or a finite number > 0")
+        " scenario-months above it; null: billed per token, no ceiling",
+        "null or a finite number > 0 (checked on a sheet a fine-tune route pays)")
     as_of: str = setting(MISSING, "date", "the day the sheet's prices were read", "a date `YYYY-MM-DD`")
     source: str = setting(MISSING, "", "where the prices were read (a price page, a contract, an invoice)",
                           "text without control or bidirectional characters")
