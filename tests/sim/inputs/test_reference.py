@@ -284,3 +284,42 @@ def test_headings_start_at_level_two_and_importing_costs_nothing(markdown):
         [sys.executable, "-c", "import sys, sim.inputs.reference; print(' '.join(sorted(sys.modules)))"],
         cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     assert not {"numpy", "hydra", "omegaconf", "yaml", "sim.inputs.schema"} & set(loaded)
+
+
+def test_ranges_in_words_are_what_validation_enforces(markdown, composed):
+    rows = table_rows(markdown)
+    first, last = re.search(r"from (\d{4}-\d{2}) to (\d{4}-\d{2})", rows["start"][3]).groups()
+    for month in (first, last):
+        validate(_with(composed, "start", month))
+    for month in ("1899-12", "3000-01", "2026-13"):
+        _refused(_with(composed, "start", month), "start")
+    assert "a date `YYYY-MM-DD`" in rows["pricing.as_of"][3]
+    validate(_with(composed, "pricing.as_of", "2026-02-28"))
+    for day in ("2026-02", "2026-02-30"):
+        _refused(_with(composed, "pricing.as_of", day), "pricing.as_of")
+    assert "not before `finetune_training_until`" in rows["pricing.finetune_serving_until"][3]
+    validate(_with(composed, "pricing.finetune_training_until", "2027-01-31",
+                   **{"pricing.finetune_serving_until": "2027-01-31"}))
+    _refused(_with(composed, "pricing.finetune_training_until", "2027-01-31",
+                   **{"pricing.finetune_serving_until": "2027-01-30"}), "finetune_serving_until")
+    assert rows["baseline"][3] == "null or the name of a prompt route"
+    validate(_with(composed, "baseline", "prompt"))
+    for name in ("finetune", "no-such-route"):
+        _refused(_with(composed, "baseline", name), "baseline")
+    assert "other than the run's own" in rows["finetune.successor"][3]
+    with pytest.raises(ConfigError, match="finetune.successor"):
+        validate(_with(composed, "finetune.successor", "dedicated-lora-8b"), pricing_sheet="dedicated-lora-8b")
+    _refused(_with(composed, "finetune.successor", "no-such-sheet"), "finetune.successor")
+    assert rows["routes"][3].startswith("1 to 8 routes, at least one of kind prompt")
+    eight = {f"r{i}": {"kind": ("prompt", "finetune", "rag")[i % 3]} for i in range(8)}
+    validate(_with(composed, "routes", eight))
+    _refused(_with(composed, "routes", {**eight, "r8": {"kind": "rag"}}), "routes")
+    _refused(_with(composed, "routes", {"f": {"kind": "finetune"}}), "routes")
+    _refused(_with(composed, "routes", {"none": {"kind": "prompt"}}), "routes.none")
+    assert "r a number in (-1, 1)" in rows["correlations"][3]
+    pair = {"inputs": ["workload.calls_per_month", "workload.growth_per_month"]}
+    validate(_with(composed, "correlations", [{**pair, "rank": 0.99}]))
+    for rank in (1, -1):
+        _refused(_with(composed, "correlations", [{**pair, "rank": rank}]), "correlations")
+    _refused(_with(composed, "correlations", [{"inputs": ["market.cut_size", "workload.calls_per_month"],
+                                               "rank": 0.5}]), "cut_size")
