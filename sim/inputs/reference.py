@@ -35,7 +35,8 @@ def configuration_reference():
     defaults = default_configuration()
     presets = preset_groups()
     inputs = input_metadata()
-    parts = [_INTRO]
+    options = ", ".join(f"`{group}={option}`" for group, option in default_options())
+    parts = [_INTRO.replace("{options}", options)]
 
     run_level = [f for f in fields(Config) if f.name not in SECTIONS]
     parts.append(_section("Run-level keys", "Plain values, not distributions.", presets.get("", []),
@@ -72,9 +73,9 @@ or `'workload.calls_per_month={dist:lognormal,p05:5e4,p95:2e6}'`. Its valid rang
 fixed value, every distribution's parameters and its 0.1% and 99.9% quantiles. Every other key
 takes a plain value.
 
-Defaults are those of `conf/config.yaml` as composed with no override (`pricing=dedicated-lora-8b`,
-`workload=support-bot`, `routes=default`, every other group's `default`); a preset changes them
-for the keys it sets (the line above each table says which presets set keys of that section)."""
+Defaults are those of `conf/config.yaml` as composed with no override, that is with the presets
+{options}; another preset changes them for the keys it sets (the line above each table says which
+presets set keys of that section)."""
 
 
 def default_configuration():
@@ -89,6 +90,18 @@ def default_configuration():
     with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
         cfg = compose(config_name="config")
     return OmegaConf.to_container(cfg, resolve=False)
+
+
+def default_options():
+    """The preset groups' options ``conf/config.yaml`` picks, in its order: ``[(group, option)]``
+    (``null``: none)."""
+    import yaml
+
+    from sim.inputs.schema import CONF_DIR
+
+    entries = yaml.safe_load((CONF_DIR / "config.yaml").read_text())["defaults"]
+    return [(group, plain_value(option)) for entry in entries if isinstance(entry, dict)
+            for group, option in entry.items() if not group.startswith("override ")]
 
 
 def preset_groups():
@@ -285,4 +298,4 @@ def _portfolio_section():
     return _section("A portfolio file's keys", text, [], rows)
 
 
-__all__ = ["configuration_reference", "default_configuration", "input_range", "plain_value", "preset_groups"]
+__all__ = ["configuration_reference", "default_configuration", "default_options", "input_range", "plain_value", "preset_groups"]

@@ -211,7 +211,7 @@ def test_stated_range_is_what_validation_enforces(key, markdown, composed):
         _refused(_with(composed, key, "no-such-choice"), key)
         return
     if interval is None:
-        pytest.skip(f"{key}: a range in words ({valid[:40]}...), checked by its own tests")
+        pytest.skip(f"{key}: not an interval, a choice or true/false ({valid[:40]}...); see test_ranges_in_words_are_what_validation_enforces")
     optional, whole = bool(interval[1]), bool(interval[2])
     if interval[7] is not None:  # ">= lower" or "> lower"
         lower, upper, lower_open, upper_open = _number(interval[8]), math.inf, interval[7] == ">", True
@@ -279,7 +279,10 @@ def test_route_and_portfolio_keys_have_rows(markdown):
 
 def test_headings_start_at_level_two_and_importing_costs_nothing(markdown):
     assert not re.search(r"^# ", markdown, re.MULTILINE)
-    assert markdown.lstrip().splitlines()[0] and re.search(r"^## Run-level keys$", markdown, re.MULTILINE)
+    assert re.search(r"^## Run-level keys$", markdown, re.MULTILINE)
+    # the default presets, as conf/config.yaml's defaults list picks them
+    assert "`pricing=dedicated-lora-8b`, `workload=support-bot`, `market=default`" in markdown
+    assert "`stress=none`, `portfolio=null`" in markdown
     loaded = subprocess.run(
         [sys.executable, "-c", "import sys, sim.inputs.reference; print(' '.join(sorted(sys.modules)))"],
         cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
