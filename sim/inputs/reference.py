@@ -13,7 +13,7 @@ import math
 COLUMNS = ("key", "unit", "meaning", "default", "valid range")
 TITLES = {"workload": "The workload", "pricing": "The price sheet", "market": "The market", "finetune": "Fine-tuning",
           "rag": "RAG", "prompt": "Prompt routes", "quality": "Quality", "precision": "Precision targets"}
-# a section's default where the composed configuration gives none
+# defaults the composed configuration does not hold: read from another sheet, or a price left out
 SUCCESSOR_DEFAULT = "from `finetune.successor`'s sheet"
 ABSENT_CACHED = "null: the uncached price"
 

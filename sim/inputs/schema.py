@@ -2,9 +2,10 @@
 the valid range of every uncertain input.
 
 The dataclasses give YAML and shell overrides their keys (a typo is refused by Hydra
-before anything runs); ``sim.inputs.validation`` checks the values. Each uncertain
-field carries its unit and meaning in ``metadata``, which the results Dataset and the
-docs reuse.
+before anything runs); ``sim.inputs.validation`` checks the values. Every field carries
+its unit, meaning and valid range in ``metadata`` (``uncertain``: a ``Domain``;
+``setting``: the range in words), which the results Dataset and the configuration
+reference (``sim.inputs.reference``) reuse.
 """
 
 import math
