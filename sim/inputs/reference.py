@@ -3,9 +3,10 @@ meaning, default (as ``conf/config.yaml`` composes it) and valid range.
 
 ``configuration_reference()`` returns MyST Markdown whose headings start at ``##``; the docs
 include it (docs/configuration.md). Nothing here is typed twice: units, meanings and ranges
-are the ``metadata`` of the fields of ``sim.inputs.schema``, what a route and a portfolio
-accept are the constants of ``sim.inputs.routing`` and ``sim.portfolio.spec``. Every import
-is inside the functions: importing this module costs nothing.
+are the ``metadata`` of the fields of ``sim.inputs.schema``; what a route accepts are the
+constants of ``sim.inputs.routing``, what a portfolio file accepts those of the schema that
+``sim.portfolio.spec`` checks it by. Every import is inside the functions: importing this
+module costs nothing.
 """
 
 import math
@@ -268,7 +269,7 @@ def _successor_section(defaults, inputs):
 
 
 def _portfolio_section():
-    from sim.portfolio.spec import PORTFOLIO_KEYS, WORKLOAD_FIELDS, WORKLOAD_GROUPS, WORKLOAD_KEYS
+    from sim.inputs.schema import PORTFOLIO_KEYS, WORKLOAD_FIELDS, WORKLOAD_GROUPS, WORKLOAD_KEYS
 
     shared = ", ".join(f"`{k}`" for k in PORTFOLIO_KEYS)
     groups = ", ".join(f"`{g}`" for g in WORKLOAD_GROUPS)

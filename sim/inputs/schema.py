@@ -404,6 +404,16 @@ class Config:
         "null or an option of conf/portfolio/, checked key by key before anything runs")
 
 
+# A portfolio file (conf/portfolio/NAME.yaml, checked by sim.portfolio.spec): each workload's
+# fields, the groups a workload may pick an option of (``market`` is the portfolio's, shared:),
+# the keys every workload shares (MODEL.md: set in shared: or on the command line only) and the
+# keys of one workload only (its routes and which of them is its baseline).
+WORKLOAD_FIELDS = ("presets", "overrides", "route")
+WORKLOAD_GROUPS = ("workload", "pricing", "routes", "finetune", "rag", "quality", "stress")
+PORTFOLIO_KEYS = ("start", "horizon_months", "discount_rate", "seed", "scenarios", "sampling", "kept_scenarios",
+                  "threads", "point", "precision", "market")
+WORKLOAD_KEYS = ("routes", "baseline", "route", "presets", "portfolio")
+
 SECTIONS = {"workload": Workload, "pricing": Pricing, "market": Market, "finetune": Finetune, "rag": Rag,
             "prompt": Prompt, "quality": Quality}
 # The prices of ``finetune.successor``'s sheet that the route pays after a migration.
@@ -448,5 +458,6 @@ def input_metadata():
     return metadata
 
 
-__all__ = ["CONF_DIR", "Config", "EVENT_FIELDS", "MAX_MONTHS", "SECTIONS", "SUCCESSOR_PRICES",
+__all__ = ["CONF_DIR", "Config", "EVENT_FIELDS", "MAX_MONTHS", "PORTFOLIO_KEYS", "SECTIONS", "SUCCESSOR_PRICES",
+           "WORKLOAD_FIELDS", "WORKLOAD_GROUPS", "WORKLOAD_KEYS",
            "input_metadata", "register", "section", "setting", "uncertain"]

@@ -264,7 +264,7 @@ def test_each_section_names_the_presets_that_set_it(markdown):
 def test_route_and_portfolio_keys_have_rows(markdown):
     rows = table_rows(markdown)
     from sim.inputs.routing import OWN_WORKLOAD
-    from sim.portfolio.spec import WORKLOAD_FIELDS
+    from sim.inputs.schema import WORKLOAD_FIELDS
 
     assert {"routes.NAME.kind", "routes.NAME.pricing", "routes.NAME.quality.rag",
             "routes.NAME.finetune.on_platform_exit", "routes.NAME.rag.corpus_tokens"} <= set(rows)
