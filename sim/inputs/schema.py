@@ -2,9 +2,10 @@
 the valid range of every uncertain input.
 
 The dataclasses give YAML and shell overrides their keys (a typo is refused by Hydra
-before anything runs); ``sim.inputs.validation`` checks the values. Each uncertain
-field carries its unit and meaning in ``metadata``, which the results Dataset and the
-docs reuse.
+before anything runs); ``sim.inputs.validation`` checks the values. Every field carries
+its unit, meaning and valid range in ``metadata`` (``uncertain``: a ``Domain``;
+``setting``: the range in words), which the results Dataset and the configuration
+reference (``sim.inputs.reference``) reuse.
 """
 
 import math
@@ -95,14 +96,42 @@ USD_PER_CALL = Domain(upper=1e6)
 REINDEX_FRACTION = Domain(upper=100)
 
 
-def uncertain(unit, description, domain, default=MISSING):
-    """A schema field that takes a plain number or a distribution mapping."""
-    return field(
-        default=default, metadata={"unit": unit, "description": description, "domain": domain}
-    )
+def uncertain(unit, description, domain, default=MISSING, *, valid=""):
+    """A schema field that takes a plain number or a distribution mapping.
+
+    ``valid`` says what is checked beyond ``domain`` (a prefix within its prompt, a cached
+    price below its uncached one), for the configuration reference (``sim.inputs.reference``).
+    """
+    metadata = {"unit": unit, "description": description, "domain": domain}
+    if valid:
+        metadata["valid"] = valid
+    return field(default=default, metadata=metadata)
+
+
+def setting(default, unit, description, valid, *, factory=None):
+    """A schema field that takes a plain value (not a distribution).
+
+    ``unit`` ("" for none), ``description`` and ``valid`` (the values
+    ``sim.inputs.validation`` accepts, in words) feed the configuration reference
+    (``sim.inputs.reference``); ``factory`` replaces ``default`` for a mutable default.
+    """
+    metadata = {"unit": unit, "description": description, "valid": valid}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def section(schema, description):
+    """A section of the configuration (``workload``, ``pricing``...): its dataclass and meaning."""
+    return field(default_factory=schema, metadata={"description": description})
 
 
 USD_PER_M = "USD per 1M tokens"
+# what sim.inputs.routing checks of a prefix and of a cached price, route by route
+_PREFIX_NOTE = ("at most `{prompt}`: a route's prefix is refused when its 99.9% quantile is above"
+                " the prompt's 0.1% quantile")
+_CACHED_NOTE = ("at most `{uncached}` (each the median when fixed, else the cached price's 99.9%"
+                " quantile against the uncached one's 0.1% quantile); null: the uncached price")
 
 
 @dataclass
@@ -121,11 +150,14 @@ class Workload:
     output_tokens: Any = uncertain("tokens/call", "output tokens, the same for every route that does not set its own", TOKENS_PER_CALL)
     query_embedding_tokens: Any = uncertain("tokens/call", "tokens embedded per RAG query", TOKENS_PER_CALL)
     prompt_prefix_tokens: Any = uncertain(
-        "tokens/call", "cacheable prefix of the long prompt (at most prompt_tokens)", TOKENS_PER_CALL, 0)
+        "tokens/call", "cacheable prefix of the long prompt (at most prompt_tokens)", TOKENS_PER_CALL, 0,
+        valid=_PREFIX_NOTE.format(prompt="prompt_tokens"))
     finetuned_prefix_tokens: Any = uncertain(
-        "tokens/call", "cacheable prefix of the fine-tune's prompt (at most finetuned_prompt_tokens)", TOKENS_PER_CALL, 0)
+        "tokens/call", "cacheable prefix of the fine-tune's prompt (at most finetuned_prompt_tokens)", TOKENS_PER_CALL, 0,
+        valid=_PREFIX_NOTE.format(prompt="finetuned_prompt_tokens"))
     rag_prefix_tokens: Any = uncertain(
-        "tokens/call", "cacheable prefix of RAG's tight prompt (at most rag_prompt_tokens)", TOKENS_PER_CALL, 0)
+        "tokens/call", "cacheable prefix of RAG's tight prompt (at most rag_prompt_tokens)", TOKENS_PER_CALL, 0,
+        valid=_PREFIX_NOTE.format(prompt="rag_prompt_tokens"))
     cache_hit_rate: Any = uncertain("fraction", "share of calls that read the prefix from cache", PROBABILITY, 0)
 
 
@@ -139,17 +171,35 @@ class Pricing:
     embedding: Any = uncertain(USD_PER_M, "embedding model", PRICE)
     hosting_per_month: Any = uncertain("USD/month", "fine-tuned deployment fee, 0 if none", USD_PER_MONTH)
     # cached-input prices; absent: the uncached price (a provider that bills no cache)
-    base_cached_input: Any = uncertain(USD_PER_M, "base model input read from cache", PRICE, None)
-    finetuned_cached_input: Any = uncertain(USD_PER_M, "fine-tuned model input read from cache", PRICE, None)
-    finetune_training_until: Optional[str] = None  # ISO date: last day a training job can be created
-    finetune_serving_until: Optional[str] = None  # ISO date: last day fine-tuned models serve
-    base_serving_until: Optional[str] = None  # ISO date: last day the base model serves (prompt and RAG routes)
-    base_successor: Optional[str] = None  # the sheet (conf/pricing/) its users move to after that date
+    base_cached_input: Any = uncertain(USD_PER_M, "base model input read from cache", PRICE, None,
+                                       valid=_CACHED_NOTE.format(uncached="base_input"))
+    finetuned_cached_input: Any = uncertain(USD_PER_M, "fine-tuned model input read from cache", PRICE, None,
+                                            valid=_CACHED_NOTE.format(uncached="finetuned_input"))
+    finetune_training_until: Optional[str] = setting(
+        None, "date", "last day a fine-tuning job can be created on this sheet; null: none announced",
+        "null or an ISO date `YYYY-MM-DD`")
+    finetune_serving_until: Optional[str] = setting(
+        None, "date", "last day this sheet's fine-tuned models serve; null: none announced",
+        "null or an ISO date `YYYY-MM-DD`, not before `finetune_training_until`")
+    base_serving_until: Optional[str] = setting(
+        None, "date", "last day the sheet's base model serves; a prompt or RAG route on the sheet moves to"
+        " `base_successor` the month after; null: none announced", "null or an ISO date `YYYY-MM-DD`")
+    base_successor: Optional[str] = setting(
+        None, "", "the sheet (conf/pricing/) of the base model's replacement, which its prompt and RAG routes"
+        " move to after `base_serving_until`; chains of successors are followed",
+        "null or a sheet in `conf/pricing/`; required when `base_serving_until` falls inside the horizon of a"
+        " prompt or RAG route; no loop, at most 4 base models a route")
     # calls a month one replica of a dedicated endpoint serves; null: billed per token, no ceiling
-    replica_calls_per_month: Optional[float] = None
-    as_of: str = MISSING
-    source: str = MISSING
-    sheet: Optional[str] = None  # the preset's name: set by each run, recorded for its replay
+    replica_calls_per_month: Optional[float] = setting(
+        None, "calls/month", "calls one replica of a dedicated endpoint serves; the report gives the share of"
+        " scenario-months above it; null: billed per token, no ceiling",
+        "null or a finite number > 0 (checked on a sheet a fine-tune route pays)")
+    as_of: str = setting(MISSING, "date", "the day the sheet's prices were read", "a date `YYYY-MM-DD`")
+    source: str = setting(MISSING, "", "where the prices were read (a price page, a contract, an invoice)",
+                          "text without control or bidirectional characters")
+    sheet: Optional[str] = setting(
+        None, "", "the sheet's name: set by each run from `pricing=`, recorded for its replay",
+        "null or the name of the run's own sheet in `conf/pricing/`")
 
 
 @dataclass
@@ -187,9 +237,17 @@ class Finetune:
     migration_cost: Any = uncertain(
         "USD", "moving the fine-tune to finetune.successor at a platform exit, besides training", USD
     )
-    reprice_on_retrain: Any = MISSING  # true or false: see Config.save_paths
-    on_platform_exit: str = "prompt"  # or "migrate": what the route does when its platform ends
-    successor: Optional[str] = None  # a sheet in conf/pricing/, required with "migrate"
+    # Any, not bool: see Config.save_paths
+    reprice_on_retrain: Any = setting(
+        MISSING, "", "true: a fine-tune keeps its go-live month's prices until retrained (cuts reach it at a"
+        " retrain); false: it pays each month's price index, as prompting does", "true or false")
+    on_platform_exit: str = setting(
+        "prompt", "", "what a fine-tune route does when its platform ends: `prompt` serves by prompting for"
+        " good, `migrate` moves it to `finetune.successor`", "`prompt` or `migrate`")
+    successor: Optional[str] = setting(
+        None, "", "the sheet a migrating fine-tune moves to; its prices are `successor.*`",
+        "null or a sheet in `conf/pricing/` other than the run's own; required with `migrate` (checked with"
+        " `prompt` too)")
 
 
 @dataclass
@@ -221,14 +279,20 @@ class Quality:
     rag: Any = uncertain("fraction", "task success rate of a RAG route once shipped", PROBABILITY, 1)
     error_cost: Any = uncertain(
         "USD/failed call", "cost of a failed call (a human escalation, rework, a refund)", USD_PER_CALL, 0)
-    bar: Any = 0.0  # the least acceptable success rate, a number in [0, 1] (sim.inputs.validation)
+    bar: Any = setting(
+        0.0, "fraction", "the least acceptable task success rate: a route below it in a scenario cannot win"
+        " that scenario (`p_acceptable`, `p_win` in summary.json)", "a number in [0, 1]")
 
 
 @dataclass
 class Precision:
     # half-widths of the 95% intervals to reach; with either set, ``scenarios`` is the cap
-    p_beats: Optional[float] = None  # absolute, on each P(challenger beats prompting)
-    savings: Optional[float] = None  # relative to the mean, on each mean savings (0.01: 1%)
+    p_beats: Optional[float] = setting(
+        None, "probability", "the 95% interval's half-width to reach on each P(challenger beats the"
+        " baseline), absolute; null: no target", "null or a number in [1e-05, 0.5]")
+    savings: Optional[float] = setting(
+        None, "fraction", "the 95% interval's half-width to reach on each mean savings against the"
+        " baseline, relative to it (0.01: 1%); null: no target", "null or a number in [0.0001, 10]")
 
 
 # Per-scenario rows written by default: about 4 MB of results.nc at the default's 15 drawn
@@ -241,44 +305,82 @@ SAVED_SCENARIOS = 32_768
 
 @dataclass
 class Config:
-    start: Optional[str] = None  # YYYY-MM of month 1; null: the month of the run
-    seed: int = MISSING
-    scenarios: int = MISSING
-    horizon_months: int = MISSING
-    discount_rate: float = MISSING
-    confidence: float = MISSING
-    threads: Optional[int] = None
-    kept_scenarios: Optional[int] = 1_048_576
+    start: Optional[str] = setting(
+        None, "month", "calendar month of month 1; the price sheets' dates fall in months counted from it;"
+        " null: the month of the run (recorded in .hydra/config.yaml and summary.json)",
+        "null or a calendar month `YYYY-MM` from 1900-01 to 2999-12")
+    seed: int = setting(MISSING, "", "seed of every random stream", "a whole number in [0, 2^63 - 1]")
+    scenarios: int = setting(MISSING, "scenarios", "scenarios simulated (the cap when a precision target is set)",
+                             "a whole number in [1, 10^10]")
+    horizon_months: int = setting(MISSING, "months", "months simulated; the answer is at the horizon",
+                                  "a whole number in [1, 1200]")
+    discount_rate: float = setting(MISSING, "1/year", "annual discount rate: month m weighs (1 + r)^(-(m-1)/12)",
+                                   "a number in [0, 1]")
+    confidence: float = setting(MISSING, "probability", "what a recommendation must reach against every other route",
+                                "a number in (0, 1)")
+    threads: Optional[int] = setting(None, "threads", "worker threads; null: one per core; results do not depend"
+                                     " on it", "null or a whole number in [1, 1024]")
+    kept_scenarios: Optional[int] = setting(
+        1_048_576, "scenarios", "per-scenario rows kept in memory for quantiles, CVaR, break-even volumes and"
+        " drivers; null: all; probabilities and means count every scenario", "null or a whole number in [1, 10^10]")
     # per-scenario rows written to results.nc, the first of the kept ones; null: every kept
     # row. A sweep job writes none unless its overrides name this key (sim.cli.payback).
-    saved_scenarios: Optional[int] = SAVED_SCENARIOS
+    saved_scenarios: Optional[int] = setting(
+        SAVED_SCENARIOS, "scenarios", "per-scenario rows written to results.nc, the first of the kept ones (the"
+        " pictures of distributions are drawn from them); null: every kept row; a sweep job writes 0 unless its"
+        " overrides name this key", "null or a whole number in [0, 10^10]")
     # Any, not bool: OmegaConf would read save_paths=-1 as true; validate takes only true/false
-    save_paths: Any = False
-    report: Any = True
+    save_paths: Any = setting(False, "", "keep every scenario's monthly cumulative cost in results.nc (memory:"
+                              " scenarios x months x routes)", "true or false")
+    report: Any = setting(True, "", "draw plots/ and write report.md and report.html", "true or false")
     # true: write cashflows.csv, cashflows_fiscal.csv and summary.csv; a sweep job writes them
     # only when its overrides name this key (sim.cli.payback.sweep_job_settings)
-    cashflows: Any = True
-    fiscal_year_start: Any = 1  # calendar month (1-12) in which a fiscal year begins
+    cashflows: Any = setting(True, "", "write cashflows.csv, cashflows_fiscal.csv and summary.csv (a sweep job"
+                             " only when its overrides name this key)", "true or false")
+    fiscal_year_start: Any = setting(
+        1, "month", "calendar month (1: January) a fiscal year begins in, for cashflows_fiscal.csv and the"
+        " report's budget; a fiscal year is named by the year it ends in", "a whole number in [1, 12]")
     # seconds between progress lines off a terminal (a terminal shows a bar instead)
-    progress_seconds: float = 10.0
-    memory_limit_gb: Optional[float] = None  # null: 90% of the memory available when the run starts
-    overwrite: Any = False  # true: a run into a finished run directory replaces that run whole
+    progress_seconds: float = setting(10.0, "s", "off a terminal, how often a run logs a progress line (a"
+                                      " terminal shows a bar instead)", "a number in (0, 86400]")
+    memory_limit_gb: Optional[float] = setting(
+        None, "GiB", "refuse a run whose estimated peak memory is above this; null: 90% of the memory available"
+        " when the run starts", "null or a finite number >= 0.25 (payback itself takes about 0.23 GiB)")
+    overwrite: Any = setting(False, "", "true: a run into a finished run directory replaces that run whole"
+                             " (otherwise it is refused)", "true or false")
     # [{inputs: [KEY_A, KEY_B], rank: r}, ...]: Spearman rank correlations between uncertain
     # static inputs, imposed by Iman-Conover on each block (every marginal unchanged)
-    correlations: Any = field(default_factory=list)
+    correlations: Any = setting(
+        None, "", "Spearman rank correlations between uncertain inputs, `[{inputs: [KEY_A, KEY_B], rank: r}, ...]`,"
+        " imposed by Iman-Conover on each replicate of 1,024 scenarios without changing any input's distribution;"
+        " pairs not given are independent",
+        "a list of pairs of two different inputs drawn per scenario (not fixed, not `market.cut_size` or"
+        " `finetune.base_lifetime_months`), each pair once; r a number in (-1, 1); the pairs' matrix (identity"
+        " elsewhere) positive definite", factory=list)
     # mc, lhs, sobol or auto: how the static inputs' uniforms are spread (sim.simulation.sampling)
-    sampling: str = "auto"
-    precision: Precision = field(default_factory=Precision)
+    sampling: str = setting(
+        "auto", "", "how the static inputs are spread over the scenarios: `auto` is a scrambled Sobol net with"
+        " month-1 volume integrated out (plain `sobol` where the volume is fixed or correlated); `sobol`,"
+        " `lhs` (Latin hypercube), `mc` (independent scenarios)", "`auto`, `sobol`, `lhs` or `mc`")
+    precision: Precision = setting(
+        None, "", "95% interval half-widths to reach; with either set, `scenarios` is the cap and blocks of 8,192"
+        " scenarios run until both are met", "`p_beats` and `savings` below; not with `point: true`",
+        factory=Precision)
     # the tornado of the fixed inputs: each moved by this share down and up (0: no tornado)
-    tornado_step: float = 0.2
-    point: Any = False  # true: every distribution at its median, one scenario (sim.inputs.point)
-    workload: Workload = field(default_factory=Workload)
-    pricing: Pricing = field(default_factory=Pricing)
-    market: Market = field(default_factory=Market)
-    finetune: Finetune = field(default_factory=Finetune)
-    rag: Rag = field(default_factory=Rag)
-    prompt: Prompt = field(default_factory=Prompt)
-    quality: Quality = field(default_factory=Quality)
+    tornado_step: float = setting(
+        0.2, "fraction", "the fixed inputs' tornado: each input given as a number moved by this share down and up,"
+        " re-simulated on the first 16,384 scenarios; 0: no tornado", "0, or a number in (0, 1)")
+    point: Any = setting(False, "", "true: every distribution at its median, one scenario (a spreadsheet-style"
+                         " check)", "true or false; not with a precision target")
+    workload: Workload = section(Workload, "the task: its volume, its growth and the tokens of a call")
+    pricing: Pricing = section(Pricing, "the price sheet of the `pricing` group (conf/pricing/): every route's"
+                               " prices unless it names its own sheet")
+    market: Market = section(Market, "the price index every price moves with: a trend and random cuts")
+    finetune: Finetune = section(Finetune, "the fine-tune's project: training, attempts, retrains, platform exits")
+    rag: Rag = section(Rag, "the RAG pipeline: corpus, setup, vector store, re-indexing")
+    prompt: Prompt = section(Prompt, "prompt and RAG routes' own costs (a move to the base model's successor)")
+    quality: Quality = section(Quality, "task success rates, the cost of a failed call and the least acceptable"
+                               " rate")
     # the routes compared, by name (conf/routes/: the default's three, one of each kind);
     # the baseline is what the team runs today (null: the first prompt route). Each route is
     # {kind: prompt|finetune|rag, pricing: SHEET or null (the pricing group's), workload: {...},
@@ -286,12 +388,31 @@ class Config:
     # sim.inputs.routing. Not a Dict[str, <a Route dataclass>]: OmegaConf cannot add a mapping
     # to such a dict, so the shell's '+routes.lora={kind:finetune}' failed ("dict is not a
     # subclass of Route").
-    routes: Dict[str, Any] = field(default_factory=dict)
-    baseline: Optional[str] = None
+    routes: Dict[str, Any] = setting(
+        None, "", "the routes compared, by name: `{NAME: {kind, pricing, workload, finetune, rag, quality}}` (the"
+        " `routes.NAME.*` keys below); presets in conf/routes/",
+        "1 to 8 routes, at least one of kind prompt; a name is letters, digits, `_` and `-`, not `none`",
+        factory=dict)
+    baseline: Optional[str] = setting(
+        None, "", "the route every other is compared with (what the team runs today); null: the first prompt route",
+        "null or the name of a prompt route")
     # portfolio=NAME (conf/portfolio/): {shared: {...}, workloads: {NAME: {presets, overrides, route}}},
     # checked by sim.portfolio.spec; a portfolio's workloads run as the jobs of a multirun
-    portfolio: Any = None
+    portfolio: Any = setting(
+        None, "", "a portfolio of workloads, `portfolio=NAME` (conf/portfolio/NAME.yaml, the `portfolio.*` keys"
+        " below): the run becomes a multirun of its workloads on one shared market; null: a single workload",
+        "null or an option of conf/portfolio/, checked key by key before anything runs")
 
+
+# A portfolio file (conf/portfolio/NAME.yaml, checked by sim.portfolio.spec): each workload's
+# fields, the groups a workload may pick an option of (``market`` is the portfolio's, shared:),
+# the keys every workload shares (MODEL.md: set in shared: or on the command line only) and the
+# keys of one workload only (its routes and which of them is its baseline).
+WORKLOAD_FIELDS = ("presets", "overrides", "route")
+WORKLOAD_GROUPS = ("workload", "pricing", "routes", "finetune", "rag", "quality", "stress")
+PORTFOLIO_KEYS = ("start", "horizon_months", "discount_rate", "seed", "scenarios", "sampling", "kept_scenarios",
+                  "threads", "point", "precision", "market")
+WORKLOAD_KEYS = ("routes", "baseline", "route", "presets", "portfolio")
 
 SECTIONS = {"workload": Workload, "pricing": Pricing, "market": Market, "finetune": Finetune, "rag": Rag,
             "prompt": Prompt, "quality": Quality}
@@ -337,5 +458,6 @@ def input_metadata():
     return metadata
 
 
-__all__ = ["CONF_DIR", "Config", "EVENT_FIELDS", "MAX_MONTHS", "SECTIONS", "SUCCESSOR_PRICES",
-           "input_metadata", "register", "uncertain"]
+__all__ = ["CONF_DIR", "Config", "EVENT_FIELDS", "MAX_MONTHS", "PORTFOLIO_KEYS", "SECTIONS", "SUCCESSOR_PRICES",
+           "WORKLOAD_FIELDS", "WORKLOAD_GROUPS", "WORKLOAD_KEYS",
+           "input_metadata", "register", "section", "setting", "uncertain"]

@@ -9,16 +9,10 @@ last and apply to every workload.
 
 import re
 
+# a portfolio file's keys are the schema's (the configuration reference lists them)
+from sim.inputs.schema import PORTFOLIO_KEYS, WORKLOAD_FIELDS, WORKLOAD_GROUPS, WORKLOAD_KEYS
 from sim.inputs.validation import ConfigError
 
-WORKLOAD_FIELDS = ("presets", "overrides", "route")
-# the groups a workload may pick an option of; ``market`` is the portfolio's (shared:)
-WORKLOAD_GROUPS = ("workload", "pricing", "routes", "finetune", "rag", "quality", "stress")
-# the keys every workload shares (MODEL.md): set in shared: or on the command line only
-PORTFOLIO_KEYS = ("start", "horizon_months", "discount_rate", "seed", "scenarios", "sampling", "kept_scenarios",
-                  "threads", "point", "precision", "market")
-# the keys of one workload only: its routes and which of them is its baseline
-WORKLOAD_KEYS = ("routes", "baseline", "route", "presets", "portfolio")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
