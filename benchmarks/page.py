@@ -58,7 +58,7 @@ def _setting(run):
             ("Python, NumPy, Numba", f"{machine['python']}, {machine['numpy']}, {machine['numba']}"),
             ("load average (1, 5, 15 min) before", _load(run["load_average_before"])),
             ("load average (1, 5, 15 min) after", _load(run["load_average_after"]))]
-    return _table(["", ""], rows)
+    return _table(["setting", "value"], rows)
 
 
 def _title(run):

@@ -170,7 +170,8 @@ def record(measure, argv, mode, output=RESULTS):
     leaves the others. Nothing is written if ``measure`` raises: a failed run does not
     replace a complete one. Returns what ``measure`` returns.
     """
-    load_before, started, wall = os.getloadavg(), utc_now(), time.perf_counter()
+    # the commit before measuring: the checkout may move on while a long run goes on
+    load_before, started, wall, git = os.getloadavg(), utc_now(), time.perf_counter(), git_commit()
     tee = _Tee(sys.stdout)
     with redirect_stdout(tee):
         returned = measure()
@@ -178,7 +179,7 @@ def record(measure, argv, mode, output=RESULTS):
            "started_utc": started, "finished_utc": utc_now(), "seconds": round(time.perf_counter() - wall, 1),
            "load_average_before": [round(x, 2) for x in load_before],
            "load_average_after": [round(x, 2) for x in os.getloadavg()],
-           "machine": machine_info(), "git": git_commit(), "blocks": parse_output(tee.copy.getvalue())}
+           "machine": machine_info(), "git": git, "blocks": parse_output(tee.copy.getvalue())}
     runs = load(output)
     modes = [earlier["mode"] for earlier in runs]
     if mode in modes:

@@ -104,3 +104,16 @@ def test_the_page_renders_the_setting_and_every_measurement_of_every_run(tmp_pat
 def test_the_committed_results_render():
     page = performance_page()
     assert page.startswith("## ") and "python -m benchmarks.run" in page
+
+
+def test_the_commit_recorded_is_the_one_checked_out_when_the_run_started(tmp_path, monkeypatch):
+    from benchmarks import record as recording
+
+    monkeypatch.setattr(recording, "git_commit", lambda: {"commit": "a" * 40, "dirty": False})
+
+    def measure():  # a commit made while the benchmark runs
+        monkeypatch.setattr(recording, "git_commit", lambda: {"commit": "b" * 40, "dirty": True})
+        print("| a |\n| --- |\n| 1 |")
+
+    record(measure, [], "full", tmp_path / "results.json")
+    assert load(tmp_path / "results.json")[0]["git"] == {"commit": "a" * 40, "dirty": False}
