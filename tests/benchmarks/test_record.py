@@ -101,9 +101,11 @@ def test_the_page_renders_the_setting_and_every_measurement_of_every_run(tmp_pat
     assert "| 10,000 | 0.75 | 1.4 |" in page and "| 10,000 | 0.25 | 1.4 |" in page
 
 
-def test_the_committed_results_render():
+def test_the_committed_results_render_with_the_full_benchmark_first():
+    runs = load()  # benchmarks/results.json
     page = performance_page()
-    assert page.startswith("## ") and "python -m benchmarks.run" in page
+    assert page.startswith("## The full benchmark\n") and runs[0]["mode"] == "full"
+    assert all(f"`{run['command']}`" in page for run in runs)
 
 
 def test_the_commit_recorded_is_the_one_checked_out_when_the_run_started(tmp_path, monkeypatch):
