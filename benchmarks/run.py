@@ -8,8 +8,11 @@
     python -m benchmarks.run --routes   # only the engine with 1, 3 and 6 routes (about a minute)
     python -m benchmarks.run --evppi    # only the value of information at 10^5 and 10^6 scenarios
     python -m benchmarks.run --portfolio  # only a portfolio of 20 workloads x 10^5 x 24 months
+    python -m benchmarks.run --output PATH  # record to PATH, not benchmarks/results.json
 
-Prints Markdown tables measured in this one run on this machine. Throughput is in
+Prints Markdown tables measured in this one run on this machine, and records them with
+the machine, the date, the commit and the command in benchmarks/results.json
+(``benchmarks.record``; the documentation's performance page is rendered from it). Throughput is in
 scenario-months per second of the full model with the default's three routes (and six
 in the routes table): drawing the static inputs, the month loop and the per-block
 totals, for the engine and the reference alike (both plain Monte Carlo,
@@ -34,6 +37,7 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf, open_dict
 
+from benchmarks.record import RESULTS, record
 from sim.cli.payback import CONFIG_DIR
 from sim.inputs.validation import validate
 from sim.simulation.engine import simulate
@@ -293,7 +297,17 @@ def main(argv=None):
                                                                 " their simulation")
     parser.add_argument("--evppi", action="store_true", help="only the value of information's speed")
     parser.add_argument("--portfolio", action="store_true", help="only a portfolio of 20 workloads' speed")
+    parser.add_argument("--output", type=Path, default=RESULTS, metavar="PATH",
+                        help="where to record what was measured (default: benchmarks/results.json)")
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    modes = [name for name in ("quick", "answer", "goals", "report", "routes", "analysis", "evppi", "portfolio")
+             if getattr(args, name)]
+    record(functools.partial(measure, args), argv, "+".join(modes) or "full", args.output)
+
+
+def measure(args):
+    """Measure what ``args`` (``main``'s parsed flags) asks for, printing its tables."""
     from benchmarks import goals  # here: it imports this module's helpers
 
     if args.goals:
