@@ -8,7 +8,7 @@ The convention (docs/ and README.md alike):
   continues on the next line; every other line is shown output, not run;
 - a shown-output line ``[exit N]`` after a command (before the next ``$ ``) says the
   command exits with N (a refused input: 2); without one it must exit 0;
-- the commands of one file run in order, each ``bash -c COMMAND``, in one fresh
+- the commands of one file run in order, each ``bash -o pipefail -c COMMAND`` (a failure inside a pipe fails it), in one fresh
   temporary directory (a later command may read what an earlier one wrote: give
   such runs ``hydra.run.dir=runs/NAME``), with the running interpreter's bin
   directory first on PATH (``payback``, ``python``: this environment's).
@@ -121,7 +121,7 @@ def run_documented(path, directory):
     for command in console_commands(path.read_text(encoding="utf-8")):
         where = f"{name}:{command.line}: $ {command.text}"
         try:
-            done = subprocess.run(["bash", "-c", command.text], cwd=directory, env=env, capture_output=True,
+            done = subprocess.run(["bash", "-o", "pipefail", "-c", command.text], cwd=directory, env=env, capture_output=True,
                                   text=True, timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             pytest.fail(f"{where}\ndid not end within {TIMEOUT} s", pytrace=False)
