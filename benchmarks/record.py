@@ -14,7 +14,6 @@ import platform
 import shlex
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import redirect_stdout
 from datetime import datetime, timezone
@@ -22,6 +21,8 @@ from pathlib import Path
 
 import numba
 import numpy as np
+
+from sim.io.files import write_json
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 FORMAT = 1  # bump when the file's layout changes, so that the page can refuse an old one
@@ -132,23 +133,6 @@ def utc_now():
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def write_atomic(path, data):
-    """Write ``data`` as JSON to ``path`` through a temporary file in the same directory
-    and a rename: a reader sees the old file or the new one, never half of one."""
-    path = Path(path)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-                                     delete=False, encoding="utf-8") as temporary:
-        try:
-            json.dump(data, temporary, indent=1, ensure_ascii=False)
-            temporary.write("\n")
-            temporary.flush()
-            os.fsync(temporary.fileno())
-        except BaseException:
-            os.unlink(temporary.name)
-            raise
-    os.replace(temporary.name, path)
-
-
 def load(path=RESULTS):
     """The runs recorded in ``path``: a list, empty if there is no file yet."""
     path = Path(path)
@@ -186,8 +170,8 @@ def record(measure, argv, mode, output=RESULTS):
         runs[modes.index(mode)] = run
     else:
         runs.append(run)
-    write_atomic(output, {"format": FORMAT, "runs": runs})
+    write_json({"format": FORMAT, "runs": runs}, output)  # atomically, as a run's summary.json
     return returned
 
 
-__all__ = ["RESULTS", "git_commit", "load", "machine_info", "parse_output", "record", "write_atomic"]
+__all__ = ["RESULTS", "git_commit", "load", "machine_info", "parse_output", "record"]
