@@ -24,10 +24,8 @@ from kernels.layout import (
     RAG,
     ROUTE_FIELDS,
 )
+from sim.inputs.schema import MAX_GENERATIONS
 
-# Base models a prompt or RAG route may pass through within a horizon: its own and three
-# successors (a model retired every few months is not a plan; sim.inputs.sheets).
-MAX_GENERATIONS = 4
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,9 @@ EVENT_FIELDS = ("market.cut_size", "finetune.base_lifetime_months")
 # analysis' differences. (Costs equal to the cent are ties only while the cumulative
 # costs stay below about 1e11 USD, where float64 still resolves a tenth of a cent.)
 MAX_MONTHS = 1200  # the longest horizon (100 years): also the cap of every month count
+# Base models a prompt or RAG route may pass through within a horizon: its own and three
+# successors (a model retired every few months is not a plan; sim.inputs.sheets).
+MAX_GENERATIONS = 4
 # Month counts: whole months, at most the longest horizon (a fine-tune that ships after
 # it never ships); kept far inside int64 for the kernel's month arithmetic.
 WHOLE_MONTHS = Domain(upper=MAX_MONTHS, integer=True)
@@ -188,7 +191,7 @@ class Pricing:
         None, "", "the sheet (conf/pricing/) of the base model's replacement, which its prompt and RAG routes"
         " move to after `base_serving_until`; chains of successors are followed",
         "null or a sheet in `conf/pricing/`; required when `base_serving_until` falls inside the horizon of a"
-        " prompt or RAG route; no loop, at most 4 base models a route")
+        f" prompt or RAG route; no loop, at most {MAX_GENERATIONS} base models a route")
     # calls a month one replica of a dedicated endpoint serves; null: billed per token, no ceiling
     replica_calls_per_month: Optional[float] = setting(
         None, "calls/month", "calls one replica of a dedicated endpoint serves; the report gives the share of"
@@ -458,6 +461,6 @@ def input_metadata():
     return metadata
 
 
-__all__ = ["CONF_DIR", "Config", "EVENT_FIELDS", "MAX_MONTHS", "PORTFOLIO_KEYS", "SECTIONS", "SUCCESSOR_PRICES",
+__all__ = ["CONF_DIR", "Config", "EVENT_FIELDS", "MAX_GENERATIONS", "MAX_MONTHS", "PORTFOLIO_KEYS", "SECTIONS", "SUCCESSOR_PRICES",
            "WORKLOAD_FIELDS", "WORKLOAD_GROUPS", "WORKLOAD_KEYS",
            "input_metadata", "register", "section", "setting", "uncertain"]
